@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class ProblemDetailsExtensions
+{
+    /// <summary>
+    /// Every error is an RFC 9457 problem details body carrying the trace id. Bad input (malformed JSON, wrong types,
+    /// oversized bodies) becomes a 4xx that says what was wrong; anything unexpected a 500 that reveals nothing.
+    /// </summary>
+    public static TBuilder AddProblemDetailsDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var traceId = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+            context.ProblemDetails.Extensions.TryAdd("traceId", traceId);
+        });
+        builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        // Minimal APIs report unreadable bodies as exceptions, so the handler below can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return builder;
+    }
+
+    /// <summary>For APIs: errors and bare status codes answered as problem details. Call first after Build().</summary>
+    public static WebApplication UseProblemDetails(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}
+
+internal sealed partial class ProblemDetailsExceptionHandler(
+    IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
+            JsonException => (StatusCodes.Status400BadRequest, "The request body is not valid JSON."),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, null),
+            _ => (StatusCodes.Status500InternalServerError, null),
+        };
+        if (status >= 500)
+        {
+            LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
+        }
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return true;
+        }
+        context.Response.StatusCode = status;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = status,
+                Title = ReasonPhrases.GetReasonPhrase(status),
+                Detail = detail,
+            },
+        });
+    }
+
+    // The framework's message names the parameter and the problem; the inner JSON error adds where it is.
+    private static string Describe(BadHttpRequestException exception) =>
+        exception.InnerException is JsonException json
+            ? $"{exception.Message} {json.Message}"
+            : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}
