@@ -24,7 +24,7 @@ public static class Extensions
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            http.AddStandardResilienceHandler();
+            http.AddDefaultResilienceHandler();
             http.AddServiceDiscovery();
         });
         builder.AddProblemDetailsDefaults();

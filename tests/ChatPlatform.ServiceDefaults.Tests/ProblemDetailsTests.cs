@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatPlatform.ServiceDefaults.Tests;
+
+public sealed class ProblemDetailsTests : IAsyncLifetime
+{
+    private sealed record Item(string Name, int Count);
+
+    private ServiceHost _service = null!;
+
+    public async ValueTask InitializeAsync() => _service = await ServiceHost.StartAsync(null, app =>
+    {
+        app.MapPost("/items", (Item item) => Results.Ok(item));
+        app.MapGet("/boom", string () => throw new InvalidOperationException("secret connection string Password=hunter2"));
+    });
+
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
+
+    private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+    }
+
+    private Task<HttpResponseMessage> PostRawAsync(string json) => _service.Client.PostAsync(
+        new Uri("/items", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task Malformed_json_is_a_400_problem_that_says_so()
+    {
+        using var response = await PostRawAsync("{\"name\": \"a\", ");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Contains("JSON", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+
+    [Fact]
+    public async Task A_wrong_type_is_a_400_problem_naming_the_field()
+    {
+        using var response = await PostRawAsync("{\"name\": \"a\", \"count\": \"many\"}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.Contains("count", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_unknown_route_is_a_404_problem()
+    {
+        using var response = await _service.Client.GetAsync(new Uri("/nothing-here", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_a_500_problem_that_reveals_nothing()
+    {
+        using var response = await _service.Client.GetAsync(new Uri("/boom", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Valid_input_still_works()
+    {
+        using var response = await _service.Client.PostAsJsonAsync(
+            new Uri("/items", UriKind.Relative), new { name = "a", count = 2 }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("count").GetInt32());
+    }
+}
