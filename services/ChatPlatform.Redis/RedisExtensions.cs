@@ -18,6 +18,7 @@ public static class RedisExtensions
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{connectionName} is not configured; set ConnectionStrings__{connectionName}=host:port.");
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(connectionString));
+        builder.Services.AddSingleton<RedisStreams>();
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             connectionName,
             services => new RedisHealthCheck(services.GetRequiredService<IConnectionMultiplexer>()),
