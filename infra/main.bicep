@@ -1,0 +1,223 @@
+// ChatPlatform on Azure Container Apps, provisioned by `azd up` (azure.yaml at the repository root).
+// Creates one resource group rg-<environmentName> holding: Log Analytics, a Container Apps environment,
+// a container registry with a pull identity, PostgreSQL Flexible Server (database chatdb), Azure Cache for Redis,
+// a storage account with an Azure Files share, and one container app per service.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the principal running azd; gets AcrPush on the registry. Empty: none.')
+param principalId string = ''
+
+@description('PostgreSQL administrator login.')
+param postgresAdministratorLogin string = 'chatadmin'
+
+@secure()
+@description('PostgreSQL administrator password; azd generates it once and keeps it in the environment config.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 32
+      noSpecial: true
+      minLower: 2
+      minUpper: 2
+      minNumeric: 2
+    }
+  }
+})
+param postgresAdministratorPassword string
+
+@description('PostgreSQL major version.')
+@allowed(['15', '16'])
+param postgresVersion string = '16'
+
+@description('PostgreSQL compute SKU.')
+param postgresSkuName string = 'Standard_B1ms'
+
+@description('PostgreSQL compute tier matching postgresSkuName.')
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param postgresSkuTier string = 'Burstable'
+
+@description('Npgsql pool size per service replica (B1ms allows about 35 user connections in all).')
+@minValue(1)
+param postgresMaxPoolSize int = 6
+
+@description('Azure Cache for Redis SKU.')
+@allowed(['Basic', 'Standard', 'Premium'])
+param redisSkuName string = 'Basic'
+
+@description('Azure Cache for Redis family (C: Basic/Standard, P: Premium).')
+@allowed(['C', 'P'])
+param redisSkuFamily string = 'C'
+
+@description('Azure Cache for Redis capacity (C0 = 250 MB).')
+param redisSkuCapacity int = 0
+
+// Set by azd before provisioning (SERVICE_<NAME>_RESOURCE_EXISTS): keeps the deployed image on re-provision.
+param gatewayExists bool = false
+param chatExists bool = false
+param modelRouterExists bool = false
+param ingestionExists bool = false
+param billingExists bool = false
+param webExists bool = false
+
+// LLM provider settings, passed to model-router only when set: `azd env set OPENAI_API_KEY ...`.
+@secure()
+param openAiApiKey string = ''
+
+@secure()
+param anthropicApiKey string = ''
+
+@secure()
+param azureOpenAiEndpoint string = ''
+
+@secure()
+param azureOpenAiApiKey string = ''
+
+var tags = {
+  'azd-env-name': environmentName
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    name: 'log-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    name: 'cr${resourceToken}'
+    identityName: 'id-apps-${resourceToken}'
+    location: location
+    tags: tags
+    principalId: principalId
+  }
+}
+
+module postgres 'modules/postgres.bicep' = {
+  name: 'postgres'
+  scope: rg
+  params: {
+    name: 'psql-${resourceToken}'
+    location: location
+    tags: tags
+    administratorLogin: postgresAdministratorLogin
+    administratorLoginPassword: postgresAdministratorPassword
+    version: postgresVersion
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+    databaseName: 'chatdb'
+  }
+}
+
+module redis 'modules/redis.bicep' = {
+  name: 'redis'
+  scope: rg
+  params: {
+    name: 'redis-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: redisSkuName
+    skuFamily: redisSkuFamily
+    skuCapacity: redisSkuCapacity
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    shareName: 'files'
+  }
+}
+
+module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
+  name: 'container-apps-environment'
+  scope: rg
+  params: {
+    name: 'cae-${resourceToken}'
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceName: monitoring.outputs.name
+    storageAccountName: storage.outputs.name
+    fileShareName: storage.outputs.shareName
+    storageName: 'files'
+  }
+}
+
+module apps 'modules/apps.bicep' = {
+  name: 'apps'
+  scope: rg
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
+    containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
+    containerAppsEnvironmentDefaultDomain: containerAppsEnvironment.outputs.defaultDomain
+    fileShareStorageName: containerAppsEnvironment.outputs.storageName
+    identityId: registry.outputs.identityId
+    registryServer: registry.outputs.loginServer
+    postgresFqdn: postgres.outputs.fqdn
+    postgresAdministratorLogin: postgres.outputs.administratorLogin
+    postgresAdministratorPassword: postgresAdministratorPassword
+    databaseName: postgres.outputs.databaseName
+    postgresMaxPoolSize: postgresMaxPoolSize
+    redisName: redis.outputs.name
+    exists: {
+      gateway: gatewayExists
+      chat: chatExists
+      'model-router': modelRouterExists
+      ingestion: ingestionExists
+      billing: billingExists
+      web: webExists
+    }
+    openAiApiKey: openAiApiKey
+    anthropicApiKey: anthropicApiKey
+    azureOpenAiEndpoint: azureOpenAiEndpoint
+    azureOpenAiApiKey: azureOpenAiApiKey
+  }
+}
+
+// azd reads these into the environment (.azure/<env>/.env). No secrets here.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = containerAppsEnvironment.outputs.id
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
+output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = containerAppsEnvironment.outputs.defaultDomain
+output AZURE_APPS_IDENTITY_CLIENT_ID string = registry.outputs.identityClientId
+output AZURE_POSTGRES_HOST string = postgres.outputs.fqdn
+output AZURE_REDIS_HOST string = redis.outputs.hostName
+output WEB_URL string = apps.outputs.webUri
+output GATEWAY_URL string = apps.outputs.gatewayUri

@@ -1,0 +1,94 @@
+// Azure Database for PostgreSQL Flexible Server with the platform's one database and a firewall rule for Azure services.
+@description('Server name: 3-63 lowercase letters, digits and hyphens, globally unique.')
+param name string
+
+@description('Azure region.')
+param location string = resourceGroup().location
+
+@description('Tags applied to the server.')
+param tags object = {}
+
+@description('Administrator login name.')
+param administratorLogin string
+
+@secure()
+@description('Administrator password.')
+param administratorLoginPassword string
+
+@description('PostgreSQL major version.')
+@allowed(['15', '16'])
+param version string = '16'
+
+@description('Compute SKU, e.g. Standard_B1ms (Burstable) or Standard_D2ds_v5 (GeneralPurpose).')
+param skuName string = 'Standard_B1ms'
+
+@description('Compute tier matching skuName.')
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param skuTier string = 'Burstable'
+
+@description('Storage size in GiB.')
+param storageSizeGB int = 32
+
+@description('Name of the database the services share.')
+param databaseName string = 'chatdb'
+
+resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: skuName
+    tier: skuTier
+  }
+  properties: {
+    version: version
+    administratorLogin: administratorLogin
+    administratorLoginPassword: administratorLoginPassword
+    authConfig: {
+      activeDirectoryAuth: 'Disabled'
+      passwordAuth: 'Enabled'
+    }
+    storage: {
+      storageSizeGB: storageSizeGB
+    }
+    backup: {
+      backupRetentionDays: 7
+      geoRedundantBackup: 'Disabled'
+    }
+    highAvailability: {
+      mode: 'Disabled'
+    }
+    network: {
+      publicNetworkAccess: 'Enabled'
+    }
+  }
+}
+
+resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = {
+  parent: server
+  name: databaseName
+  properties: {
+    charset: 'UTF8'
+    collation: 'en_US.utf8'
+  }
+}
+
+// 0.0.0.0-0.0.0.0 is the documented rule for "allow public access from any Azure service within Azure to this
+// server"; the container apps (no VNet) reach the server through it. Created after the database: the server
+// takes one change at a time.
+resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
+  parent: server
+  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+  dependsOn: [
+    database
+  ]
+}
+
+output name string = server.name
+output fqdn string = server.properties.fullyQualifiedDomainName
+output databaseName string = database.name
+output administratorLogin string = administratorLogin

@@ -1,0 +1,42 @@
+// Azure Cache for Redis: TLS only (port 6380). Holds rebuildable state only (rate limits, quotas, stream buffers).
+@description('Cache name: globally unique.')
+param name string
+
+@description('Azure region.')
+param location string = resourceGroup().location
+
+@description('Tags applied to the cache.')
+param tags object = {}
+
+@description('SKU: Basic (no SLA, single node), Standard (replicated) or Premium.')
+@allowed(['Basic', 'Standard', 'Premium'])
+param skuName string = 'Basic'
+
+@description('SKU family: C for Basic/Standard, P for Premium.')
+@allowed(['C', 'P'])
+param skuFamily string = 'C'
+
+@description('Size within the family: C0 is 250 MB.')
+@minValue(0)
+@maxValue(6)
+param skuCapacity int = 0
+
+resource redis 'Microsoft.Cache/redis@2023-08-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: skuName
+      family: skuFamily
+      capacity: skuCapacity
+    }
+    enableNonSslPort: false
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+output name string = redis.name
+output hostName string = redis.properties.hostName
+output sslPort int = redis.properties.sslPort
