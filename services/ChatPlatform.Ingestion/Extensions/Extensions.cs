@@ -1,0 +1,13 @@
+using ChatPlatform.Ingestion.Infrastructure;
+using ChatPlatform.Postgres;
+
+namespace ChatPlatform.Ingestion.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddChatDatabase("ingestion", typeof(Program).Assembly);
+        builder.AddBlobFolder("files");
+    }
+}
