@@ -11,7 +11,7 @@ public static class BinaryLocator
             .Select(dir => Path.Combine(dir, program));
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new MissingBinaryException(
-                $"'{program}' was not found: install it with `sudo apt-get install -y {debianPackage}` (or run scripts/setup.sh).");
+                $"'{program}' was not found: install it with `sudo apt-get install -y {debianPackage}` (or run .ci/setup).");
     }
 
     // "/usr/lib/postgresql/*/bin" -> the newest version's folder first.

@@ -11,9 +11,19 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ChildProcess(Process process) => _process = process;
+    private ChildProcess(Process process, IReadOnlyList<string> commandLine)
+    {
+        _process = process;
+        CommandLine = commandLine;
+    }
 
     public int Id => _process.Id;
+
+    /// <summary>The arguments of the process once setsid has replaced itself with it: what /proc/&lt;pid&gt;/cmdline shows.</summary>
+    public IReadOnlyList<string> CommandLine { get; }
+
+    /// <summary>When the kernel created it (clock ticks since boot); with <see cref="Id"/>, names this process for good.</summary>
+    public long? StartTime { get; private set; }
 
     public Task<int> Exited => _exited.Task;
 
@@ -27,6 +37,7 @@ public sealed class ChildProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? environment = null,
         string? runAsUser = null)
     {
+        ArgumentNullException.ThrowIfNull(onOutputLine);
         var info = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
@@ -49,15 +60,24 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
-            info.Environment[key] = value;
+            // A null value removes a variable the child would otherwise inherit from the host.
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(process);
+        var child = new ChildProcess(process, [.. info.ArgumentList]);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) onOutputLine(e.Data, false); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onOutputLine(e.Data, true); };
         process.Exited += (_, _) => child.OnExited();
         process.Start();
+        child.StartTime = ProcFs.ReadStartTime(process.Id);
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -81,7 +101,14 @@ public sealed class ChildProcess : IAsyncDisposable
         UnixSignals.Send(signalPid ?? Id, signal);
         if (await Task.WhenAny(Exited, Task.Delay(grace)) != Exited)
         {
-            _process.Kill(entireProcessTree: true);
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited between the wait and the kill.
+            }
             await Exited;
         }
     }

@@ -1,0 +1,17 @@
+namespace ChatPlatform.AppHost.Hosting.Resources;
+
+/// <summary>An HTTP endpoint of a process, on 127.0.0.1; its port is allocated when the model is prepared.</summary>
+public sealed class HttpEndpoint(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>The port wanted when it is free and stable ports are in use (external endpoints only).</summary>
+    public int? PreferredPort { get; set; }
+
+    /// <summary>Meant for people and clients outside the platform (web, gateway): prefers a stable port.</summary>
+    public bool IsExternal { get; set; }
+
+    public int? Port { get; internal set; }
+
+    public Uri? Url => Port is { } port ? new Uri($"http://127.0.0.1:{port}") : null;
+}

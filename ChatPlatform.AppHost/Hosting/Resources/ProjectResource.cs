@@ -1,0 +1,53 @@
+using ChatPlatform.AppHost.Hosting.Orchestration;
+
+namespace ChatPlatform.AppHost.Hosting.Resources;
+
+/// <summary>
+/// A .NET project run as <c>dotnet &lt;TargetPath&gt;</c> from its own folder, so that its content root, appsettings and
+/// (in Development) static web assets are the ones a <c>dotnet run</c> would use. It listens on one HTTP endpoint and
+/// is healthy while <c>/health</c> answers 200.
+/// </summary>
+public sealed class ProjectResource : ExecutableResource
+{
+    public ProjectResource(string name, IProjectMetadata project)
+        : base(name, "dotnet", Path.GetDirectoryName(project.ProjectPath)!, [project.TargetPath])
+    {
+        Project = project;
+        GetOrAddEndpoint("http");
+        HealthCheckPath = "/health";
+    }
+
+    public override string Type => "project";
+
+    public IProjectMetadata Project { get; }
+
+    /// <summary>Differs per run: telemetry tells one run of a service from the next.</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    protected override string ResolveCommand()
+    {
+        if (!File.Exists(Project.TargetPath))
+        {
+            throw new DistributedApplicationException(
+                $"'{Name}' is not built ({Project.TargetPath} is missing): run `dotnet build ChatPlatform.AppHost`.");
+        }
+        return DotNetHost.Find();
+    }
+
+    private protected override void AddDefaultEnvironment(IDictionary<string, string?> environment, HostContext context)
+    {
+        environment["ASPNETCORE_URLS"] = string.Join(';', Endpoints.Select(u => u.ToString().TrimEnd('/')));
+        environment["ASPNETCORE_ENVIRONMENT"] = context.EnvironmentName;
+        environment["OTEL_SERVICE_NAME"] = Name;
+        environment["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={InstanceId}";
+        if (context.OtlpEndpoint is { } otlp)
+        {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
+        }
+        // One line per log entry keeps the prefixed console readable; a setting the host was given wins.
+        if (Environment.GetEnvironmentVariable("Logging__Console__FormatterOptions__SingleLine") is null)
+        {
+            environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        }
+    }
+}
