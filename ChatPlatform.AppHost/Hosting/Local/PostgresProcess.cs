@@ -52,15 +52,27 @@ public sealed class PostgresProcess : IAsyncDisposable
             "-D", dataDirectory,
             "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1",
-            "-c", $"unix_socket_directories={dataDirectory}",
+            "-c", $"unix_socket_directories={SocketDirectory(dataDirectory, port)}",
             "-c", "max_connections=300",
             .. durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
         ];
         var process = ChildProcess.Start(Path.Combine(binDirectory, "postgres"), arguments, onOutputLine, dataDirectory, runAsUser: runAs);
         var server = new PostgresProcess(process, dataDirectory, port, password);
-        await server.WaitUntilReadyAsync(cancellationToken);
+        try
+        {
+            await server.WaitUntilReadyAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync(); // cancelled or failed: leave no server running that nobody holds
+            throw;
+        }
         return server;
     }
+
+    // Clients connect over TCP; the socket only serves psql -h <data>. Its path must fit in 107 bytes, else none at all.
+    private static string SocketDirectory(string dataDirectory, int port) =>
+        Path.Combine(dataDirectory, $".s.PGSQL.{port}").Length <= 107 ? dataDirectory : "";
 
     public async Task EnsureDatabaseAsync(string database, CancellationToken cancellationToken = default)
     {

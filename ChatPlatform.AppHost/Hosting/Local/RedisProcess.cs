@@ -37,7 +37,15 @@ public sealed class RedisProcess : IAsyncDisposable
         var binary = BinaryLocator.Find("redis-server", "redis-server");
         Directory.CreateDirectory(dataDirectory);
         var server = new RedisProcess(binary, Path.GetFullPath(dataDirectory), port, durable, onOutputLine);
-        await server.WaitUntilReadyAsync(cancellationToken);
+        try
+        {
+            await server.WaitUntilReadyAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync(); // cancelled or failed: leave no server running that nobody holds
+            throw;
+        }
         return server;
     }
 
