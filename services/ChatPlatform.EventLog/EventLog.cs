@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ChatPlatform.EventLog;
+
+public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry telemetry) : IEventLog
+{
+    public const string Schema = "events";
+
+    /// <summary>The LISTEN/NOTIFY channel; a notification carries no payload, it only says "look".</summary>
+    public const string Channel = "events";
+
+    public Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventToAppend e, CancellationToken cancellationToken = default) =>
+        AppendAsync(connection, transaction, [e], cancellationToken);
+
+    public async Task AppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<EventToAppend> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(events);
+        if (transaction.Connection != connection)
+        {
+            throw new ArgumentException("The transaction belongs to another connection.", nameof(transaction));
+        }
+        if (events.Count == 0)
+        {
+            return;
+        }
+        foreach (var e in events)
+        {
+            Validate(e);
+        }
+
+        using var activity = EventLogTelemetry.ActivitySource.StartActivity("events append", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "postgresql");
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
+
+        // Identity values are taken in the ORDER BY's order, so a batch keeps its order in the log.
+        var insert = new NpgsqlBatchCommand($"""
+            INSERT INTO {Schema}.events (id, type, key, payload, created_at, trace_parent)
+            SELECT e.id, e.type, e.key, e.payload::jsonb, $5, $6
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(id, type, key, payload, n)
+            ORDER BY e.n
+            ON CONFLICT (id) DO NOTHING
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = events.Select(e => e.Id).ToArray() },
+                new() { Value = events.Select(e => e.Type).ToArray() },
+                new() { Value = events.Select(e => e.Key).ToArray() },
+                new() { Value = events.Select(e => e.Payload.GetRawText()).ToArray() },
+                new() { Value = timeProvider.GetUtcNow() },
+                new() { Value = (object?)traceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            },
+        };
+        var notify = new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')");
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { insert, notify } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+
+        foreach (var e in events)
+        {
+            telemetry.Appended(e.Type);
+        }
+    }
+
+    private static void Validate(EventToAppend e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (string.IsNullOrWhiteSpace(e.Type) || string.IsNullOrEmpty(e.Key))
+        {
+            throw new ArgumentException($"Event {e.Id} needs a type and a key.", nameof(e));
+        }
+        if (e.Payload.ValueKind == System.Text.Json.JsonValueKind.Undefined)
+        {
+            throw new ArgumentException($"Event {e.Id} ({e.Type}) has no payload; use a JSON value (null, {{}} or more).", nameof(e));
+        }
+    }
+}

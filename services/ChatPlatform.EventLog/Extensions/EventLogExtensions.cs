@@ -1,0 +1,71 @@
+using ChatPlatform.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ChatPlatform.EventLog;
+
+public static class EventLogExtensions
+{
+    /// <summary>Registers <see cref="IEventLog"/> and migrates schema "events" in the shared database (see <c>AddChatDatabase</c>).</summary>
+    public static IHostApplicationBuilder AddEventLog(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddChatDatabase(EventLog.Schema, typeof(EventLog).Assembly);
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<EventLogTelemetry>();
+        builder.Services.TryAddSingleton<IEventLog, EventLog>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs a consumer named <paramref name="consumerName"/> in the background: it keeps its own offset and hands each
+    /// event to <typeparamref name="THandler"/> (scoped, one scope per event). One instance per name reads at a time;
+    /// others stand by. See <see cref="IEventHandler"/> for the delivery guarantees.
+    /// </summary>
+    public static IHostApplicationBuilder AddEventConsumer<THandler>(
+        this IHostApplicationBuilder builder, string consumerName, Action<EventConsumerOptions>? configure = null)
+        where THandler : class, IEventHandler
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumerName);
+        var options = new EventConsumerOptions();
+        configure?.Invoke(options);
+        options.Validate(consumerName);
+
+        builder.AddEventLog();
+        if (builder.Services.FirstOrDefault(d => d.ServiceType == typeof(ConsumerNames))?.ImplementationInstance is not ConsumerNames names)
+        {
+            names = new ConsumerNames();
+            builder.Services.AddSingleton(names);
+        }
+        if (!names.Add(consumerName))
+        {
+            throw new InvalidOperationException($"Event consumer {consumerName} is registered twice; each consumer name keeps one offset.");
+        }
+
+        builder.Services.TryAddScoped<THandler>();
+        builder.Services.AddSingleton<IHostedService>(services => new EventConsumer(
+            consumerName,
+            typeof(THandler),
+            options,
+            services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<IServiceScopeFactory>(),
+            services.GetRequiredService<MigrationStatus>(),
+            services.GetRequiredService<EventLogTelemetry>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<EventConsumer>>()));
+        return builder;
+    }
+
+    private sealed class ConsumerNames : HashSet<string>
+    {
+        public ConsumerNames()
+            : base(StringComparer.Ordinal)
+        {
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Npgsql;
+
+namespace ChatPlatform.EventLog;
+
+/// <summary>Appends events in the caller's transaction, so they are written exactly when the state they describe is.</summary>
+public interface IEventLog
+{
+    /// <summary>
+    /// Writes the event in <paramref name="transaction"/> and notifies consumers, who wake when it commits.
+    /// A rolled-back transaction leaves neither the event nor a notification.
+    /// </summary>
+    Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventToAppend e, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the events, in this order, in <paramref name="transaction"/>; one round trip.</summary>
+    Task AppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<EventToAppend> events, CancellationToken cancellationToken = default);
+}

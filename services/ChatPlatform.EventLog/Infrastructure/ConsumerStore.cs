@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace ChatPlatform.EventLog;
+
+/// <summary>The consumer side's SQL: offsets, the horizon, and reading the log in position order.</summary>
+internal sealed class ConsumerStore(NpgsqlDataSource dataSource, string consumer, TimeProvider timeProvider)
+{
+    private const string Schema = EventLog.Schema;
+
+    public async Task<long> LoadOffsetAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"INSERT INTO {Schema}.consumer_offsets (consumer, position, updated_at) VALUES ($1, 0, $2) ON CONFLICT (consumer) DO NOTHING")
+        {
+            Parameters = { new() { Value = consumer }, new() { Value = timeProvider.GetUtcNow() } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT position FROM {Schema}.consumer_offsets WHERE consumer = $1")
+        {
+            Parameters = { new() { Value = consumer } },
+        });
+        return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Gap safety. A position is taken before commit, so a transaction still running can hold a position below ones
+    /// already committed; reading "position > offset" alone would skip it when it commits. Every position up to the
+    /// returned <c>Allocated</c> was taken by a transaction whose id is below <c>IdBound</c> (next_position() takes the
+    /// id first, and ids only grow), so once no transaction older than <c>IdBound</c> runs, those positions are final.
+    /// The id is a fresh one taken after reading the sequence; a snapshot's xmax would not do, as a transaction that
+    /// got its id after the last one completed is not in the snapshot at all.
+    /// </summary>
+    public async Task<(long Allocated, ulong IdBound)> ReadAllocatedAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce(pg_sequence_last_value('{Schema}.events_position_seq'), 0)"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_xact_id()"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var allocated = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (allocated, reader.GetFieldValue<ulong>(0));
+    }
+
+    /// <summary>The oldest transaction id still running (all older ones have ended), as of now.</summary>
+    public async Task<ulong> ReadOldestRunningAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())");
+        return (ulong)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Committed events after <paramref name="offset"/> up to <paramref name="horizon"/> (a final position), in position order.</summary>
+    public async Task<List<EventRecord>> ReadAsync(long offset, long horizon, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, position, type, key, payload::text, created_at, trace_parent
+            FROM {Schema}.events
+            WHERE position > $1 AND position <= $2
+            ORDER BY position
+            LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = offset });
+        command.Parameters.Add(new() { Value = horizon });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<EventRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new EventRecord(
+                reader.GetGuid(0),
+                reader.GetInt64(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                JsonElement.Parse(reader.GetString(4)),
+                reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
+        }
+        return events;
+    }
+
+    /// <summary>Moves the offset forward only, so a late write from a former leader cannot move it back.</summary>
+    public async Task SaveOffsetAsync(long offset, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"UPDATE {Schema}.consumer_offsets SET position = $2, updated_at = $3 WHERE consumer = $1 AND position < $2");
+        command.Parameters.Add(new() { Value = consumer });
+        command.Parameters.Add(new() { Value = offset });
+        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

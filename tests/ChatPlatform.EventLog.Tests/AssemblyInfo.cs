@@ -1,0 +1,3 @@
+using ChatPlatform.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresFixture))]

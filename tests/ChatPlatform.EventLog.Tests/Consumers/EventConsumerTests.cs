@@ -1,0 +1,184 @@
+using ChatPlatform.Testing;
+using Npgsql;
+
+namespace ChatPlatform.EventLog.Tests.Consumers;
+
+public sealed class EventConsumerTests(PostgresFixture postgres)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_consumer_hands_every_committed_event_to_its_handler_in_order()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        await producer.AppendAsync(Events.Numbered("k", 1), Events.Numbered("k", 2));
+        var recorder = new Recorder();
+
+        await using var consumer = await TestHost.StartConsumerAsync(connectionString, "reader", recorder.Record);
+        await producer.AppendAsync(Events.Numbered("k", 3));
+
+        var events = await recorder.WaitForCountAsync(3);
+        Assert.Equal([1, 2, 3], events.Select(e => e.Number()));
+        Assert.All(events, e => Assert.Equal("test.numbered", e.Type));
+        Assert.Equal(events.Select(e => e.Position).Order(), events.Select(e => e.Position));
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_sees_the_event_again_and_the_consumer_keeps_going()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var recorder = new Recorder();
+        var failed = 0;
+
+        await using var consumer = await TestHost.StartConsumerAsync(connectionString, "flaky", async (e, ct) =>
+        {
+            await recorder.Record(e, ct);
+            if (e.Number() == 1 && Interlocked.Increment(ref failed) == 1)
+            {
+                throw new InvalidOperationException("first attempt fails");
+            }
+        }, options => options.RetryDelay = TimeSpan.FromMilliseconds(20));
+        await producer.AppendAsync(Events.Numbered("k", 1));
+        await producer.AppendAsync(Events.Numbered("k", 2));
+
+        var events = await recorder.WaitForCountAsync(3);
+        Assert.Equal([1, 1, 2], events.Select(e => e.Number()));
+    }
+
+    [Fact]
+    public async Task A_stopped_consumer_resumes_after_the_last_handled_event()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        await producer.AppendAsync([.. Enumerable.Range(1, 10).Select(n => Events.Numbered("k", n))]);
+        var first = new Recorder();
+        var second = new Recorder();
+
+        // The first instance stops while its handler is inside event 5 of a batch of 10.
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstHost = await TestHost.StartConsumerAsync(connectionString, "resumer", async (e, ct) =>
+        {
+            await first.Record(e, ct);
+            if (e.Number() == 5)
+            {
+                stuck.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+        });
+        await stuck.Task.WaitAsync(Cancellation);
+        await firstHost.DisposeAsync();
+
+        await using var secondHost = await TestHost.StartConsumerAsync(connectionString, "resumer", second.Record);
+        await producer.AppendAsync(Events.Numbered("k", 11));
+
+        Assert.Equal([1, 2, 3, 4, 5], first.Events.Select(e => e.Number()));
+        Assert.Equal([5, 6, 7, 8, 9, 10, 11], (await second.WaitForCountAsync(7)).Select(e => e.Number()));
+    }
+
+    [Fact]
+    public async Task A_notification_wakes_the_consumer_long_before_the_poll_interval()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var recorder = new Recorder();
+        await using var consumer = await TestHost.StartConsumerAsync(
+            connectionString, "listener", recorder.Record, options => options.PollInterval = TimeSpan.FromSeconds(30));
+        // Handling a first event shows the consumer is up: its LISTEN precedes its first read.
+        await producer.AppendAsync(Events.Numbered("k", 1));
+        await recorder.WaitForCountAsync(1);
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await producer.AppendAsync(Events.Numbered("k", 2));
+        await recorder.WaitForCountAsync(2, TimeSpan.FromSeconds(10));
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"Delivered after {stopwatch.Elapsed}; polling would take 30 s.");
+    }
+
+    [Fact]
+    public async Task A_consumer_whose_listen_connection_is_killed_reconnects_and_listens_again()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var recorder = new Recorder();
+        await using var consumer = await TestHost.StartConsumerAsync(connectionString, "reconnecting", recorder.Record, options =>
+        {
+            options.PollInterval = TimeSpan.FromSeconds(30);
+            options.RetryDelay = TimeSpan.FromMilliseconds(20);
+        });
+        await producer.AppendAsync(Events.Numbered("k", 1));
+        await recorder.WaitForCountAsync(1);
+        var listenerPid = await LeaderPidAsync(producer);
+
+        await ExecuteAsync(producer, $"SELECT pg_terminate_backend({listenerPid})");
+        await WaitUntilAsync(async () => await LeaderPidAsync(producer) is { } pid && pid != listenerPid);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await producer.AppendAsync(Events.Numbered("k", 2));
+
+        await recorder.WaitForCountAsync(2, TimeSpan.FromSeconds(10));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"Delivered after {stopwatch.Elapsed}; polling would take 30 s.");
+    }
+
+    [Fact]
+    public async Task A_second_instance_stands_by_and_takes_over_when_the_first_stops()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var first = new Recorder();
+        var second = new Recorder();
+        Action<EventConsumerOptions> fast = options => options.PollInterval = TimeSpan.FromMilliseconds(100);
+        var firstHost = await TestHost.StartConsumerAsync(connectionString, "billing", first.Record, fast);
+        await producer.AppendAsync(Events.Numbered("k", 1));
+        await first.WaitForCountAsync(1);
+
+        await using var secondHost = await TestHost.StartConsumerAsync(connectionString, "billing", second.Record, fast);
+        await producer.AppendAsync(Events.Numbered("k", 2));
+        await first.WaitForCountAsync(2);
+        await firstHost.DisposeAsync();
+        await producer.AppendAsync(Events.Numbered("k", 3));
+
+        Assert.Equal([3], (await second.WaitForCountAsync(1)).Select(e => e.Number()));
+        Assert.Equal([1, 2], first.Events.Select(e => e.Number()));
+    }
+
+    [Fact]
+    public async Task Consumers_with_different_names_each_see_every_event()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var billing = new Recorder();
+        var search = new Recorder();
+        await using var billingHost = await TestHost.StartConsumerAsync(connectionString, "billing", billing.Record);
+        await using var searchHost = await TestHost.StartConsumerAsync(connectionString, "search", search.Record);
+
+        await producer.AppendAsync(Events.Numbered("k", 1), Events.Numbered("k", 2));
+
+        Assert.Equal([1, 2], (await billing.WaitForCountAsync(2)).Select(e => e.Number()));
+        Assert.Equal([1, 2], (await search.WaitForCountAsync(2)).Select(e => e.Number()));
+    }
+
+    private static async Task<int?> LeaderPidAsync(TestHost host)
+    {
+        await using var command = host.DataSource.CreateCommand(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        return (int?)await command.ExecuteScalarAsync(Cancellation);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        // Nothing signals a reconnect from outside the consumer; pg_locks is the observable state.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    private static async Task ExecuteAsync(TestHost host, string sql)
+    {
+        await using var command = host.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+}
