@@ -44,9 +44,10 @@ public sealed class ProjectResource : ExecutableResource
         {
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
         }
-        // One line per log entry keeps the prefixed console readable; a setting the host was given wins.
-        if (Environment.GetEnvironmentVariable("Logging__Console__FormatterOptions__SingleLine") is null)
+        // One line per log entry keeps the prefixed console readable; a formatter the host was given wins.
+        if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") is null)
         {
+            environment["Logging__Console__FormatterName"] = "simple";
             environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         }
     }
