@@ -11,7 +11,8 @@ public sealed class LocalServersTests
     public async Task A_second_run_on_the_same_data_folder_keeps_the_data()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dataDirectory = TestApplications.TemporaryDirectory();
+        using var temporary = new TemporaryDirectory();
+        var dataDirectory = temporary.Path;
         await using (var first = BuildDatabaseOnly(dataDirectory))
         {
             await first.StartAsync(ct);
@@ -19,7 +20,7 @@ public sealed class LocalServersTests
             await ExecuteAsync(first.GetConnectionString("chatdb")!, "CREATE TABLE kept (id int); INSERT INTO kept VALUES (42)", ct);
         }
 
-        await using var second = BuildDatabaseOnly(dataDirectory, deleteOnDispose: true);
+        await using var second = BuildDatabaseOnly(dataDirectory);
         await second.StartAsync(ct);
         await second.WaitForAllHealthyAsync(Timeout, ct);
 
@@ -48,13 +49,13 @@ public sealed class LocalServersTests
         Assert.All(app.Resources, r => Assert.Equal(ResourceState.Stopped, r.State));
     }
 
-    private static DistributedApplication BuildDatabaseOnly(string dataDirectory, bool deleteOnDispose = false)
+    private static DistributedApplication BuildDatabaseOnly(string dataDirectory)
     {
         var builder = DistributedApplication.CreateBuilder([], DistributedApplicationOptions.ForTesting() with
         {
             EnableDashboard = false,
             DataDirectory = dataDirectory,
-            DeleteDataDirectoryOnDispose = deleteOnDispose,
+            DeleteDataDirectoryOnDispose = false,
         });
         builder.AddPostgres("postgres").AddDatabase("chatdb");
         return builder.Build();

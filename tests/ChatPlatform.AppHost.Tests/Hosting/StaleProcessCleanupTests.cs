@@ -11,7 +11,8 @@ public sealed class StaleProcessCleanupTests
     public async Task A_child_left_running_by_a_killed_host_is_stopped_at_the_next_start()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dataDirectory = TestApplications.TemporaryDirectory();
+        using var temporary = new TemporaryDirectory();
+        var dataDirectory = temporary.Path;
         // What a host killed with SIGKILL leaves: a child in its own session, still listed in the data folder.
         await using var orphan = ChildProcess.Start("sleep", ["600"], (_, _) => { });
         new ProcessRegistry(dataDirectory).Record("orphan", orphan);
@@ -29,7 +30,8 @@ public sealed class StaleProcessCleanupTests
     public async Task A_recorded_pid_that_now_belongs_to_another_program_is_left_alone()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dataDirectory = TestApplications.TemporaryDirectory();
+        using var temporary = new TemporaryDirectory();
+        var dataDirectory = temporary.Path;
         await using var bystander = ChildProcess.Start("sleep", ["600"], (_, _) => { });
         var recorded = new RecordedProcess("gateway", bystander.Id, StartTime: null, CommandLine: ["/usr/share/dotnet/dotnet", "/somewhere/ChatPlatform.Gateway.dll"]);
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, ProcessRegistry.FileName), JsonSerializer.Serialize(recorded) + "\n", ct);
@@ -49,7 +51,8 @@ public sealed class StaleProcessCleanupTests
     public async Task A_second_host_on_the_same_data_folder_is_refused_while_the_first_runs()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dataDirectory = TestApplications.TemporaryDirectory();
+        using var temporary = new TemporaryDirectory();
+        var dataDirectory = temporary.Path;
         var first = TestApplications.CreateBuilderOn(dataDirectory);
         first.AddSleeper("worker");
         await using var running = first.Build();

@@ -19,10 +19,24 @@ internal static class TestApplications
     public static IResourceBuilder<ExecutableResource> AddSleeper(this DistributedApplicationBuilder builder, string name) =>
         builder.AddExecutable(name, "sleep", Path.GetTempPath(), "600");
 
-    public static string TemporaryDirectory()
+}
+
+/// <summary>A data folder shared by several runs in one test, deleted at its end.</summary>
+internal sealed class TemporaryDirectory : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "chatplatform-apphost-tests", Guid.NewGuid().ToString("N"));
+
+    public TemporaryDirectory() => Directory.CreateDirectory(Path);
+
+    public void Dispose()
     {
-        var path = Path.Combine(Path.GetTempPath(), "chatplatform-apphost-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left to the OS's temporary-file cleanup.
+        }
     }
 }
