@@ -27,6 +27,17 @@ public static class ProcFs
         return long.TryParse(number, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes : null;
     }
 
+    /// <summary>
+    /// Proportional memory (Pss from smaps_rollup) in KiB: shared pages divided among their users, so the sum over
+    /// a process tree (PostgreSQL's shared buffers) does not count them many times as VmRSS does.
+    /// </summary>
+    public static long? ReadProportionalKilobytes(int pid)
+    {
+        var line = TryRead($"/proc/{pid}/smaps_rollup")?.Split('\n').FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+        var number = line?["Pss:".Length..].Trim().Split(' ')[0];
+        return long.TryParse(number, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes : null;
+    }
+
     /// <summary>The direct children of a process.</summary>
     public static IReadOnlyList<int> ReadChildren(int pid)
     {
