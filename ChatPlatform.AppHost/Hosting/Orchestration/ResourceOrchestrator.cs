@@ -30,12 +30,12 @@ internal sealed class ResourceOrchestrator(IReadOnlyList<Resource> resources, Ho
         {
             foreach (var resource in Resources)
             {
-                _running.Add(Task.Run(() => RunAsync(resource, _stopping.Token)));
+                _running.Add(Task.Run(() => StartAndMonitorAsync(resource, _stopping.Token)));
             }
         }
     }
 
-    private async Task RunAsync(Resource resource, CancellationToken cancellationToken)
+    private async Task StartAndMonitorAsync(Resource resource, CancellationToken cancellationToken)
     {
         try
         {
