@@ -85,7 +85,7 @@ internal sealed partial class EventConsumer(
         {
             if (positions.Final <= offset)
             {
-                var (allocated, idBound) = await _store.ReadAllocatedAsync(cancellationToken);
+                var (allocated, idBound) = await _store.ReadAllocatedAsync(positions.LastObserved, cancellationToken);
                 positions.Observe(allocated, idBound);
                 positions.Resolve(await _store.ReadOldestRunningAsync(cancellationToken));
                 SetLag(allocated, offset);

@@ -16,20 +16,23 @@ internal sealed class FinalPositions(long final)
     /// <summary>Positions were handed out that are not final yet: a transaction that may hold one is running.</summary>
     public bool HasPending => _pending.Count > 0;
 
-    public void Observe(long allocated, ulong idBound)
+    /// <summary>The highest position observed as handed out.</summary>
+    public long LastObserved => _pending.Count > 0 ? _pending[^1].Allocated : Final;
+
+    public void Observe(long allocated, ulong? idBound)
     {
-        if (allocated <= (_pending.Count > 0 ? _pending[^1].Allocated : Final))
+        if (allocated <= LastObserved || idBound is not { } bound)
         {
             return;
         }
         // Under a long transaction, keep the oldest observations (they resolve first) and the newest.
         if (_pending.Count == MaxPending)
         {
-            _pending[^1] = (allocated, idBound);
+            _pending[^1] = (allocated, bound);
         }
         else
         {
-            _pending.Add((allocated, idBound));
+            _pending.Add((allocated, bound));
         }
     }
 

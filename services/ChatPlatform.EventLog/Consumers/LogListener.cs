@@ -86,10 +86,11 @@ internal sealed class LogListener : IAsyncDisposable
         {
             if (_connection.FullState == System.Data.ConnectionState.Open)
             {
-                await ExecuteAsync(_leading ? $"SELECT pg_advisory_unlock({_lockKey}); UNLISTEN *" : "UNLISTEN *", CancellationToken.None);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await ExecuteAsync(_leading ? $"SELECT pg_advisory_unlock({_lockKey}); UNLISTEN *" : "UNLISTEN *", timeout.Token);
             }
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or OperationCanceledException)
         {
             // The session is gone, and its lock and LISTEN with it.
         }

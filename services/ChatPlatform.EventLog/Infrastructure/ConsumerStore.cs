@@ -28,20 +28,24 @@ internal sealed class ConsumerStore(NpgsqlDataSource dataSource, string consumer
     /// already committed; reading "position > offset" alone would skip it when it commits. Every position up to the
     /// returned <c>Allocated</c> was taken by a transaction whose id is below <c>IdBound</c> (next_position() takes the
     /// id first, and ids only grow), so once no transaction older than <c>IdBound</c> runs, those positions are final.
-    /// The id is a fresh one taken after reading the sequence; a snapshot's xmax would not do, as a transaction that
-    /// got its id after the last one completed is not in the snapshot at all.
+    /// The bound is a fresh id taken after reading the sequence, and only when it moved past <paramref name="known"/>;
+    /// a snapshot's xmax would not do, as a transaction that got its id after the last one ended is not in the snapshot.
     /// </summary>
-    public async Task<(long Allocated, ulong IdBound)> ReadAllocatedAsync(CancellationToken cancellationToken)
+    public async Task<(long Allocated, ulong? IdBound)> ReadAllocatedAsync(long known, CancellationToken cancellationToken)
     {
+        var lastValue = $"coalesce(pg_sequence_last_value('{Schema}.events_position_seq'), 0)";
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce(pg_sequence_last_value('{Schema}.events_position_seq'), 0)"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_xact_id()"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {lastValue}"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT CASE WHEN {lastValue} > $1 THEN pg_current_xact_id() END")
+        {
+            Parameters = { new() { Value = known } },
+        });
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var allocated = reader.GetInt64(0);
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (allocated, reader.GetFieldValue<ulong>(0));
+        return (allocated, reader.IsDBNull(0) ? null : reader.GetFieldValue<ulong>(0));
     }
 
     /// <summary>The oldest transaction id still running (all older ones have ended), as of now.</summary>
