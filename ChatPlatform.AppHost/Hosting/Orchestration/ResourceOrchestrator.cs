@@ -169,6 +169,11 @@ internal sealed class ResourceOrchestrator(IReadOnlyList<Resource> resources, Ho
         try
         {
             await resource.StopAsync(context);
+            if (resource.ProcessId is { } pid)
+            {
+                // Now, not in the exit continuation that may run later, after the data folder is gone.
+                context.Processes.Forget(pid);
+            }
         }
         catch (Exception e)
         {
