@@ -1,0 +1,22 @@
+using ChatPlatform.Bench;
+
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|all>
+var benchmarks = new Dictionary<string, Func<string[], Task>>
+{
+    ["redis"] = RedisBenchmark.RunAsync,
+    ["eventlog"] = EventLogBenchmark.RunAsync,
+    ["apphost"] = AppHostBenchmark.RunAsync,
+};
+
+var selected = args.FirstOrDefault() ?? "all";
+if (selected != "all" && !benchmarks.ContainsKey(selected))
+{
+    Console.Error.WriteLine($"usage: ChatPlatform.Bench [{string.Join('|', benchmarks.Keys)}|all]");
+    return 2;
+}
+foreach (var (name, run) in benchmarks.Where(b => selected == "all" || b.Key == selected))
+{
+    Console.WriteLine($"== {name} ==");
+    await run(args.Skip(1).ToArray());
+}
+return 0;
