@@ -93,10 +93,11 @@ internal sealed partial class EventConsumer(
             }
             if (positions.Final > offset)
             {
-                var events = await _store.ReadAsync(offset, positions.Final, options.BatchSize, cancellationToken);
+                var final = positions.Final;
+                var events = (await _store.ReadAsync(offset, options.BatchSize, cancellationToken)).TakeWhile(e => e.Position <= final).ToList();
                 var handled = await HandleBatchAsync(events, offset, cancellationToken);
-                // A short batch read everything up to the final position; what it did not return will never exist.
-                offset = events.Count < options.BatchSize ? positions.Final : handled;
+                // Short of a full batch, everything up to the final position was read; what was not there never will be.
+                offset = events.Count < options.BatchSize ? final : handled;
                 await _store.SaveOffsetAsync(offset, cancellationToken);
                 blockedDelay = TimeSpan.Zero;
                 continue;

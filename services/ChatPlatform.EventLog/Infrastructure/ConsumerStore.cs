@@ -55,18 +55,20 @@ internal sealed class ConsumerStore(NpgsqlDataSource dataSource, string consumer
         return (ulong)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Committed events after <paramref name="offset"/> up to <paramref name="horizon"/> (a final position), in position order.</summary>
-    public async Task<List<EventRecord>> ReadAsync(long offset, long horizon, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Committed events after <paramref name="offset"/> in position order. The caller stops at its final position:
+    /// with that bound in the WHERE clause too, a table without fresh statistics gets a scan and sort of the whole range.
+    /// </summary>
+    public async Task<List<EventRecord>> ReadAsync(long offset, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT id, position, type, key, payload::text, created_at, trace_parent
             FROM {Schema}.events
-            WHERE position > $1 AND position <= $2
+            WHERE position > $1
             ORDER BY position
-            LIMIT $3
+            LIMIT $2
             """);
         command.Parameters.Add(new() { Value = offset });
-        command.Parameters.Add(new() { Value = horizon });
         command.Parameters.Add(new() { Value = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<EventRecord>();
