@@ -14,7 +14,10 @@ public sealed class StaleProcessCleanupTests
         using var temporary = new TemporaryDirectory();
         var dataDirectory = temporary.Path;
         // What a host killed with SIGKILL leaves: a child in its own session, still listed in the data folder.
-        await using var orphan = ChildProcess.Start("sleep", ["600"], (_, _) => { });
+        // Its first line says it runs as itself (setsid has handed over), as any child of a killed host long does.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var orphan = ChildProcess.Start("sh", ["-c", "echo ready; while :; do sleep 1; done"], (_, _) => ready.TrySetResult());
+        await ready.Task.WaitAsync(Timeout, ct);
         new ProcessRegistry(dataDirectory).Record("orphan", orphan);
 
         var builder = TestApplications.CreateBuilderOn(dataDirectory);
