@@ -162,20 +162,21 @@ public sealed class ResilienceTests
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.Body.FlushAsync(context.RequestAborted);
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i < 8; i++)
             {
                 await context.Response.WriteAsync($"data: {i}\n\n", context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
-                await Task.Delay(250, context.RequestAborted);
+                await Task.Delay(500, context.RequestAborted);
             }
         }), ct);
-        var (host, client) = BuildClient(server.BaseAddress, c => c.AddStreamingResilienceHandler(TimeSpan.FromMilliseconds(500)));
+        // Headers come at once; the body takes twice the bound on the wait for them.
+        var (host, client) = BuildClient(server.BaseAddress, c => c.AddStreamingResilienceHandler(TimeSpan.FromSeconds(2)));
         using var _ = host;
 
         using var response = await client.GetAsync(new Uri("/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
 
-        Assert.Equal(6, body.Split("data: ").Length - 1);
+        Assert.Equal(8, body.Split("data: ").Length - 1);
     }
 
     [Fact]
