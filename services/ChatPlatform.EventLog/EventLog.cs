@@ -38,7 +38,7 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
         activity?.SetTag("messaging.batch.message_count", events.Count);
         var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
 
-        // Identity values are taken in the ORDER BY's order, so a batch keeps its order in the log.
+        // Positions (next_position(), the column default) are taken in the ORDER BY's order: a batch keeps its order in the log.
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO {Schema}.events (id, type, key, payload, created_at, trace_parent)
             SELECT e.id, e.type, e.key, e.payload::jsonb, $5, $6
