@@ -11,27 +11,32 @@ namespace ChatPlatform.Testing;
 
 /// <summary>
 /// A real Kestrel server on a free loopback port, for tests that need a real HTTP peer (fake providers,
-/// failing downstream services): the routes are the test's own.
+/// failing downstream services, a service built with its defaults): the wiring and routes are the test's own.
 /// </summary>
 public sealed class LoopbackHttpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
     private LoopbackHttpServer(WebApplication app, Uri baseAddress)
     {
-        _app = app;
+        App = app;
         BaseAddress = baseAddress;
     }
 
+    public WebApplication App { get; }
+
     public Uri BaseAddress { get; }
 
-    public static async Task<LoopbackHttpServer> StartAsync(Action<IEndpointRouteBuilder> mapRoutes, CancellationToken cancellationToken = default)
+    public static Task<LoopbackHttpServer> StartAsync(Action<IEndpointRouteBuilder> mapRoutes, CancellationToken cancellationToken = default) =>
+        StartAsync(configureBuilder: null, app => mapRoutes(app), cancellationToken);
+
+    public static async Task<LoopbackHttpServer> StartAsync(
+        Action<WebApplicationBuilder>? configureBuilder, Action<WebApplication> configureApp, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        configureBuilder?.Invoke(builder);
         var app = builder.Build();
-        mapRoutes(app);
+        configureApp(app);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new LoopbackHttpServer(app, new Uri(address));
@@ -39,7 +44,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await App.StopAsync();
+        await App.DisposeAsync();
     }
 }
