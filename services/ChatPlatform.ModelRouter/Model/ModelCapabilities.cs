@@ -1,0 +1,3 @@
+namespace ChatPlatform.ModelRouter.Model;
+
+public sealed record ModelCapabilities(bool Vision = false, bool Tools = false);
