@@ -1,0 +1,128 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using Anthropic;
+using Anthropic.Core;
+using ChatPlatform.ModelRouter.Model;
+using ChatPlatform.ModelRouter.Providers.Simulator;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace ChatPlatform.ModelRouter.Providers;
+
+/// <summary>
+/// Builds each deployment's <see cref="IChatClient"/> from the official SDKs and keeps it while the deployment's
+/// definition (and its key) stay the same. The SDKs never retry: routing retries and fails over, and a hidden retry
+/// would double the wait before failover and the provider's bill.
+/// </summary>
+public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientFactory httpClientFactory, TimeProvider timeProvider)
+    : IChatClientFactory
+{
+    /// <summary>The named <see cref="HttpClient"/> the OpenAI SDK sends through.</summary>
+    public const string OpenAIHttpClientName = "provider-openai";
+
+    /// <summary>The named <see cref="HttpClient"/> the Anthropic SDK sends through.</summary>
+    public const string AnthropicHttpClientName = "provider-anthropic";
+
+    /// <summary>Used when a request sets no MaxOutputTokens: Anthropic's API requires max_tokens.</summary>
+    public const int DefaultMaxOutputTokens = 4096;
+
+    /// <summary>
+    /// Bounds a silent connection only; a stream that keeps sending may last longer. The router enforces the
+    /// first-token and inter-token timeouts itself.
+    /// </summary>
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(5);
+
+    private const string OpenAIApiV1 = "openai/v1/";
+
+    private readonly ConcurrentDictionary<string, CachedClient> _clients = new(StringComparer.Ordinal);
+
+    public IChatClient GetClient(DeploymentDefinition deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var key = ReadKey(deployment);
+        if (_clients.TryGetValue(deployment.Id, out var cached) && cached.Definition == deployment && cached.Key == key)
+        {
+            return cached.Client;
+        }
+
+        // A changed definition gets a new client; the old one is left to streams still using it, not disposed.
+        var client = Create(deployment, key);
+        _clients[deployment.Id] = new CachedClient(deployment, key, client);
+        return client;
+    }
+
+    private IChatClient Create(DeploymentDefinition deployment, string? key) => deployment.Provider switch
+    {
+        ProviderKind.OpenAI => CreateOpenAI(deployment, RequireKey(deployment, key), deployment.Endpoint),
+        ProviderKind.AzureOpenAI => CreateOpenAI(deployment, RequireKey(deployment, key), AzureV1Endpoint(RequireEndpoint(deployment))),
+        // Local servers (vLLM, Ollama) often take no key, but the SDK insists on one.
+        ProviderKind.OpenAICompatible => CreateOpenAI(deployment, key ?? "unused", RequireEndpoint(deployment)),
+        ProviderKind.Anthropic => CreateAnthropic(deployment, RequireKey(deployment, key)),
+        ProviderKind.Simulator => new SimulatorChatClient(deployment.ProviderModel, deployment.Simulator ?? new SimulatorSettings(), timeProvider),
+        _ => throw new ProviderException($"Deployment '{deployment.Id}' has an unknown provider '{deployment.Provider}'.", isTransient: false),
+    };
+
+    private IChatClient CreateOpenAI(DeploymentDefinition deployment, string key, Uri? endpoint)
+    {
+        var options = new OpenAIClientOptions
+        {
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = NetworkTimeout,
+            Transport = new HttpClientPipelineTransport(httpClientFactory.CreateClient(OpenAIHttpClientName)),
+        };
+        if (endpoint is not null)
+        {
+            options.Endpoint = endpoint;
+        }
+
+        // The adapter asks for stream_options.include_usage itself, so streamed answers end with their usage.
+        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(deployment.ProviderModel).AsIChatClient();
+    }
+
+    private IChatClient CreateAnthropic(DeploymentDefinition deployment, string key)
+    {
+        var options = new ClientOptions
+        {
+            ApiKey = key,
+            HttpClient = httpClientFactory.CreateClient(AnthropicHttpClientName),
+            MaxRetries = 0,
+            Timeout = NetworkTimeout,
+        };
+        if (deployment.Endpoint is not null)
+        {
+            options.BaseUrl = deployment.Endpoint.ToString().TrimEnd('/');
+        }
+
+        return new AnthropicClient(options).AsIChatClient(deployment.ProviderModel, DefaultMaxOutputTokens);
+    }
+
+    private string? ReadKey(DeploymentDefinition deployment) =>
+        string.IsNullOrEmpty(deployment.ApiKeySetting) ? null : configuration[deployment.ApiKeySetting] is { Length: > 0 } value ? value : null;
+
+    private static string RequireKey(DeploymentDefinition deployment, string? key) =>
+        key ?? throw new ProviderException(
+            string.IsNullOrEmpty(deployment.ApiKeySetting)
+                ? $"Deployment '{deployment.Id}' ({deployment.Provider}) names no configuration entry for its API key."
+                : $"Deployment '{deployment.Id}' ({deployment.Provider}) needs an API key in the configuration entry '{deployment.ApiKeySetting}', which is not set.",
+            statusCode: null,
+            isTransient: false);
+
+    private static Uri RequireEndpoint(DeploymentDefinition deployment) =>
+        deployment.Endpoint ?? throw new ProviderException(
+            $"Deployment '{deployment.Id}' ({deployment.Provider}) needs an endpoint.", statusCode: null, isTransient: false);
+
+    /// <summary><c>https://res.openai.azure.com</c> becomes <c>https://res.openai.azure.com/openai/v1/</c>.</summary>
+    internal static Uri AzureV1Endpoint(Uri resource)
+    {
+        var text = resource.ToString();
+        if (text.TrimEnd('/').EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Uri(text.TrimEnd('/') + "/");
+        }
+
+        return new Uri(new Uri(text.EndsWith('/') ? text : text + "/"), OpenAIApiV1);
+    }
+
+    private sealed record CachedClient(DeploymentDefinition Definition, string? Key, IChatClient Client);
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ChatPlatform.ModelRouter.Model;
+
+namespace ChatPlatform.ModelRouter.Providers;
+
+public static class ProvidersExtensions
+{
+    /// <summary>
+    /// The provider clients: <see cref="IChatClientFactory"/> and the HTTP clients the SDKs send through. Those
+    /// clients carry no resilience handler: routing decides on every retry and failover, and a streamed answer
+    /// must not be cut by a total-request timeout.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatProviders(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IChatClientFactory, ChatClientFactory>();
+        AddProviderHttpClient(builder.Services, ChatClientFactory.OpenAIHttpClientName);
+        AddProviderHttpClient(builder.Services, ChatClientFactory.AnthropicHttpClientName)
+            .AddHttpMessageHandler(() => new ProviderErrorHandler(ProviderKind.Anthropic));
+        return builder;
+    }
+
+    private static IHttpClientBuilder AddProviderHttpClient(IServiceCollection services, string name)
+    {
+        var http = services.AddHttpClient(name);
+#pragma warning disable EXTEXP0001 // Experimental, but the documented way to take the service defaults' standard handler off one client.
+        http.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        // The clients are kept for the deployment's lifetime, so connections are recycled to follow DNS changes.
+        http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        http.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        return http;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using ChatPlatform.ModelRouter.Model;
+using Microsoft.Extensions.AI;
+
+namespace ChatPlatform.ModelRouter.Providers.Simulator;
+
+/// <summary>
+/// An offline provider for demos, tests and load benchmarks. It is deterministic: the same last user message gives
+/// the same answer, which starts with <c>[simulated]</c> so it is never mistaken for a model's. It keeps the
+/// deployment's pace (<see cref="SimulatorSettings"/>: time to first token, tokens per second, answer length) and
+/// injects its failure. A request can override the settings with a <see cref="SimulatorSettings"/> in
+/// <c>ChatOptions.AdditionalProperties["simulator"]</c>.
+/// </summary>
+/// <remarks>
+/// The last update carries <see cref="UsageContent"/>: output tokens counted, input tokens estimated from the
+/// prompt (about four characters a token); because they are estimates, that update's AdditionalProperties hold
+/// <c>"usage_estimated": true</c> (<see cref="UsageEstimatedProperty"/>).
+/// </remarks>
+public sealed class SimulatorChatClient(string modelId, SimulatorSettings settings, TimeProvider timeProvider) : IChatClient
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of a per-request <see cref="SimulatorSettings"/>.</summary>
+    public const string SettingsProperty = "simulator";
+
+    /// <summary>Set to <c>true</c> in the final update's AdditionalProperties: the usage is estimated, not measured.</summary>
+    public const string UsageEstimatedProperty = "usage_estimated";
+
+    public const string AnswerPrefix = "[simulated]";
+
+    private readonly ChatClientMetadata _metadata = new("simulator", providerUri: null, defaultModelId: modelId);
+
+    public SimulatorSettings Settings { get; } = settings;
+
+    public async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var settings = options?.AdditionalProperties?.TryGetValue(SettingsProperty, out var value) == true && value is SimulatorSettings overridden
+            ? overridden
+            : Settings;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Failures that a real provider reports in its response headers come at once.
+        switch (settings.Failure)
+        {
+            case SimulatedFailure.ErrorBeforeFirstToken:
+                throw new ProviderException("Simulated provider error before the first token.", statusCode: 500, isTransient: true);
+            case SimulatedFailure.RateLimited:
+                var retryAfter = TimeSpan.FromSeconds(settings.RetryAfterSeconds);
+                throw new ProviderException("Simulated rate limit.", statusCode: 429, isTransient: true, retryAfter: retryAfter);
+            case SimulatedFailure.Hang:
+                await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, cancellationToken);
+                break;
+        }
+
+        var messageList = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var answer = new SimulatedAnswer(LastUserText(messageList), settings.AnswerTokens);
+        var responseId = "sim-" + Guid.NewGuid().ToString("N");
+        var model = options?.ModelId ?? _metadata.DefaultModelId;
+        var interval = settings.TokensPerSecond > 0 ? TimeSpan.FromSeconds(1 / settings.TokensPerSecond) : TimeSpan.Zero;
+
+        if (settings.TimeToFirstTokenMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(settings.TimeToFirstTokenMs), timeProvider, cancellationToken);
+        }
+
+        var sent = 0;
+        for (var i = 0; i < answer.Length; i++)
+        {
+            if (settings.Failure == SimulatedFailure.ErrorMidStream && sent >= settings.FailAfterTokens)
+            {
+                throw new ProviderException($"Simulated provider error after {sent} tokens.", statusCode: 500, isTransient: true);
+            }
+
+            if (i > 0 && interval > TimeSpan.Zero)
+            {
+                await Task.Delay(interval, timeProvider, cancellationToken);
+            }
+
+            yield return new ChatResponseUpdate(ChatRole.Assistant, answer.Token(i))
+            {
+                ResponseId = responseId,
+                MessageId = responseId,
+                ModelId = model,
+            };
+            sent++;
+        }
+
+        if (settings.Failure == SimulatedFailure.ErrorMidStream)
+        {
+            throw new ProviderException($"Simulated provider error after {sent} tokens.", statusCode: 500, isTransient: true);
+        }
+
+        var inputTokens = EstimateTokens(messageList);
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
+        {
+            InputTokenCount = inputTokens,
+            OutputTokenCount = sent,
+            TotalTokenCount = inputTokens + sent,
+        })])
+        {
+            ResponseId = responseId,
+            MessageId = responseId,
+            ModelId = model,
+            FinishReason = ChatFinishReason.Stop,
+            AdditionalProperties = new() { [UsageEstimatedProperty] = true },
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose()
+    {
+    }
+
+    private static string LastUserText(IReadOnlyList<ChatMessage> messages)
+    {
+        for (var i = messages.Count - 1; i >= 0; i--)
+        {
+            if (messages[i].Role == ChatRole.User)
+            {
+                return messages[i].Text;
+            }
+        }
+
+        return "";
+    }
+
+    private static long EstimateTokens(IReadOnlyList<ChatMessage> messages)
+    {
+        long characters = 0;
+        foreach (var message in messages)
+        {
+            characters += message.Text.Length;
+        }
+
+        // About four characters a token, plus a few per message for the role and separators.
+        return Math.Max(1, (characters / 4) + (messages.Count * 4));
+    }
+}
