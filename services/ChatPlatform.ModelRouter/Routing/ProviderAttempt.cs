@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using ChatPlatform.ModelRouter.Model;
+using Microsoft.Extensions.AI;
+
+namespace ChatPlatform.ModelRouter.Routing;
+
+/// <summary>
+/// One streaming call to one deployment. Until its first token it can be abandoned or failed over; after it, the
+/// stream is the caller's. A silence longer than the allowed timeout ends it with a <see cref="TimeoutException"/>.
+/// </summary>
+internal sealed class ProviderAttempt : IAsyncDisposable
+{
+    private readonly IChatClient _client;
+    private readonly IReadOnlyList<ChatMessage> _messages;
+    private readonly ChatOptions _options;
+    private readonly RoutingOptions _routing;
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _callerToken;
+    private readonly CancellationTokenSource _cancellation;
+    private IAsyncEnumerator<ChatResponseUpdate>? _enumerator;
+    private Task<bool>? _pendingMove;
+    private volatile bool _abandoned;
+    private bool _settled;
+
+    public ProviderAttempt(
+        DeploymentDefinition deployment, AttemptLease lease, IChatClient client, IReadOnlyList<ChatMessage> messages,
+        ChatOptions? options, RoutingOptions routing, TimeProvider time, CancellationToken callerToken)
+    {
+        Deployment = deployment;
+        Lease = lease;
+        _client = client;
+        _messages = messages;
+        _options = options?.Clone() ?? new ChatOptions();
+        _options.ModelId = deployment.ProviderModel;
+        _routing = routing;
+        _time = time;
+        _callerToken = callerToken;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        Activity = RouterTelemetry.StartAttempt(deployment);
+        StartedAt = time.GetTimestamp();
+        FirstToken = ReadToFirstTokenAsync();
+    }
+
+    public DeploymentDefinition Deployment { get; }
+
+    public AttemptLease Lease { get; }
+
+    public Activity? Activity { get; }
+
+    public long StartedAt { get; }
+
+    /// <summary>Completes when the first token arrived (or the stream ended without one); faults with the reason otherwise.</summary>
+    public Task FirstToken { get; }
+
+    public TimeSpan TimeToFirstToken { get; private set; }
+
+    /// <summary>Everything received up to and including the first token.</summary>
+    public List<ChatResponseUpdate> Buffered { get; } = [];
+
+    public bool Ended { get; private set; }
+
+    /// <summary>True for an update the caller should see as the answer starting; a bare role or usage is not.</summary>
+    public static bool IsToken(ChatResponseUpdate update) =>
+        update.FinishReason is not null
+        || update.Contents.Any(c => c is not UsageContent && !(c is TextContent text && text.Text.Length == 0));
+
+    private async Task ReadToFirstTokenAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
+            while (true)
+            {
+                if (!await MoveNextAsync(_routing.FirstTokenTimeout, "first token"))
+                {
+                    Ended = true;
+                    break;
+                }
+                var update = _enumerator.Current;
+                Buffered.Add(update);
+                if (IsToken(update))
+                {
+                    break;
+                }
+            }
+            TimeToFirstToken = _time.GetElapsedTime(StartedAt);
+            Lease.Health.RecordFirstToken(TimeToFirstToken);
+            Settle(error: null);
+        }
+        catch (Exception error)
+        {
+            if (_abandoned || _callerToken.IsCancellationRequested)
+            {
+                Settle(error: null, abandoned: true);
+            }
+            else
+            {
+                Lease.Health.RecordError(error);
+                RouterTelemetry.SetError(Activity, error);
+                Settle(error);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The next update after the first token, or null at the end of the stream.</summary>
+    public async ValueTask<ChatResponseUpdate?> NextAsync()
+    {
+        if (Ended || _enumerator is null)
+        {
+            return null;
+        }
+        if (!await MoveNextAsync(_routing.InterTokenTimeout, "next token"))
+        {
+            Ended = true;
+            return null;
+        }
+        return _enumerator.Current;
+    }
+
+    /// <summary>Stops an attempt that lost a hedge race or is no longer wanted.</summary>
+    public async ValueTask AbandonAsync()
+    {
+        _abandoned = true;
+        _ = FirstToken.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        await _cancellation.CancelAsync();
+        Settle(error: null, abandoned: true);
+    }
+
+    private async ValueTask<bool> MoveNextAsync(TimeSpan timeout, string waitingFor)
+    {
+        _cancellation.CancelAfter(timeout);
+        try
+        {
+            var move = _enumerator!.MoveNextAsync();
+            if (move.IsCompleted)
+            {
+                return move.Result;
+            }
+            // WaitAsync keeps the timeout even for a provider that does not observe its token.
+            _pendingMove = move.AsTask();
+            var result = await _pendingMove.WaitAsync(_cancellation.Token);
+            _pendingMove = null;
+            return result;
+        }
+        catch (OperationCanceledException e) when (!_callerToken.IsCancellationRequested && !_abandoned)
+        {
+            throw new TimeoutException(
+                $"Deployment '{Deployment.Id}' sent no {waitingFor} within {timeout.TotalSeconds:0.###} s.", e);
+        }
+    }
+
+    private void Settle(Exception? error, bool abandoned = false)
+    {
+        if (_settled)
+        {
+            return;
+        }
+        _settled = true;
+        if (abandoned)
+        {
+            Lease.Abandon();
+        }
+        else if (error is null)
+        {
+            Lease.Succeed();
+        }
+        else
+        {
+            Lease.Fail(error);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Settle(error: null, abandoned: true);
+        if (!Ended)
+        {
+            await _cancellation.CancelAsync();
+        }
+        var enumerator = _enumerator;
+        if (enumerator is not null)
+        {
+            if (_pendingMove is { IsCompleted: false } pending)
+            {
+                // The provider has not returned from its last read yet; dispose it when it does rather than wait for it.
+                _ = pending.ContinueWith(
+                    async _ => await DisposeQuietlyAsync(enumerator), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+            else
+            {
+                await DisposeQuietlyAsync(enumerator);
+            }
+        }
+        Activity?.Dispose();
+        if (_pendingMove is not { IsCompleted: false })
+        {
+            _cancellation.Dispose();
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<ChatResponseUpdate> enumerator)
+    {
+        try
+        {
+            await enumerator.DisposeAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A provider stream that fails while closing has nothing more to tell the caller.
+        }
+    }
+}
