@@ -1,0 +1,63 @@
+namespace ChatPlatform.ModelRouter.Tests.Fakes;
+
+/// <summary>What a fake provider server does with one call. The defaults answer "Hello, world!" in four chunks.</summary>
+public sealed record FakeBehavior
+{
+    public static readonly IReadOnlyList<string> DefaultTokens = ["Hello", ",", " world", "!"];
+
+    /// <summary>The answer's text, one content delta (chunk) per item when streaming.</summary>
+    public IReadOnlyList<string> Tokens { get; init; } = DefaultTokens;
+
+    public FakeFailure Failure { get; init; }
+
+    /// <summary>For <see cref="FakeFailure.ResetMidStream"/> and <see cref="FakeFailure.MalformedChunk"/>: text chunks sent first.</summary>
+    public int FailAfterChunks { get; init; } = 2;
+
+    /// <summary>A pause before each text chunk (slow tokens).</summary>
+    public TimeSpan TokenDelay { get; init; }
+
+    /// <summary>Sent as Retry-After with <see cref="FakeFailure.RateLimited"/> (and with 500 when set).</summary>
+    public int RetryAfterSeconds { get; init; } = 7;
+
+    /// <summary>The provider's error message in the error body (400, 429, 500).</summary>
+    public string ErrorMessage { get; init; } = "The fake provider rejected this request.";
+
+    /// <summary>The prompt tokens reported in the usage (the cached ones included).</summary>
+    public int InputTokens { get; init; } = 21;
+
+    public int CachedInputTokens { get; init; }
+
+    /// <summary>The completion tokens reported; by default one a chunk.</summary>
+    public int? OutputTokens { get; init; }
+
+    public string FinalText => string.Concat(Tokens);
+
+    public int ReportedOutputTokens => OutputTokens ?? Tokens.Count;
+
+    public static FakeBehavior Answer(params string[] tokens) => new() { Tokens = tokens };
+
+    public static FakeBehavior Failing(FakeFailure failure) => new() { Failure = failure };
+}
+
+public enum FakeFailure
+{
+    None,
+
+    /// <summary>500 with the provider's error body.</summary>
+    ServerError,
+
+    /// <summary>429 with Retry-After: <see cref="FakeBehavior.RetryAfterSeconds"/>.</summary>
+    RateLimited,
+
+    /// <summary>400 with the provider's error body carrying <see cref="FakeBehavior.ErrorMessage"/>.</summary>
+    BadRequest,
+
+    /// <summary>A streamed answer whose connection is aborted after <see cref="FakeBehavior.FailAfterChunks"/> text chunks.</summary>
+    ResetMidStream,
+
+    /// <summary>Nothing but (when streaming) the response headers, until the client aborts the request.</summary>
+    HangBeforeFirstToken,
+
+    /// <summary>A streamed answer whose event after <see cref="FakeBehavior.FailAfterChunks"/> text chunks is not JSON.</summary>
+    MalformedChunk,
+}

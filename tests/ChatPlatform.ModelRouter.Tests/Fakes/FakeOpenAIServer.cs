@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatPlatform.ModelRouter.Model;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatPlatform.ModelRouter.Tests.Fakes;
+
+/// <summary>
+/// OpenAI's Chat Completions API: <c>POST /v1/chat/completions</c> (OpenAI, OpenAI-compatible) and
+/// <c>POST /openai/v1/chat/completions</c> (Azure OpenAI v1). Streams <c>chat.completion.chunk</c> events (role, then
+/// one content delta a token, then finish_reason, then usage when <c>stream_options.include_usage</c>) and
+/// <c>data: [DONE]</c>. See <see cref="FakeProviderServer"/> for the API.
+/// </summary>
+public sealed class FakeOpenAIServer : FakeProviderServer
+{
+    private const long Created = 1_767_225_600;
+
+    public override string ApiKeySetting => "FAKE_OPENAI_API_KEY";
+
+    public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var server = new FakeOpenAIServer();
+        await server.StartServerAsync(["/v1/chat/completions", "/openai/v1/chat/completions"], cancellationToken);
+        return server;
+    }
+
+    /// <summary>An OpenAI deployment served by this fake (endpoint <c>{base}/v1/</c>, key from <see cref="FakeProviderServer.ApiKeySetting"/>).</summary>
+    public DeploymentDefinition Deployment(
+        string providerModel = "gpt-fake", ProviderKind provider = ProviderKind.OpenAI, string id = "openai-fake", string modelId = "gpt-fake") =>
+        new(id, modelId, provider, providerModel,
+            provider == ProviderKind.AzureOpenAI ? BaseAddress : new Uri(BaseAddress, "v1/"),
+            ApiKeySetting, Priority: 1, Weight: 1, Pricing.Free);
+
+    protected override async Task WriteResponseAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
+    {
+        var body = new JsonObject
+        {
+            ["id"] = "chatcmpl-fake",
+            ["object"] = "chat.completion",
+            ["created"] = Created,
+            ["model"] = Model(request),
+            ["system_fingerprint"] = "fp_fake",
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = behavior.FinalText, ["refusal"] = null },
+                ["logprobs"] = null,
+                ["finish_reason"] = "stop",
+            }),
+            ["usage"] = Usage(behavior),
+        };
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    protected override async Task WriteStreamStartAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
+    {
+        StartSse(context);
+        await WriteSseAsync(context, eventName: null, Chunk(request, new JsonObject { ["role"] = "assistant", ["content"] = "" }, finishReason: null));
+    }
+
+    protected override Task WriteStreamTokenAsync(HttpContext context, RecordedRequest request, int index, string token) =>
+        WriteSseAsync(context, eventName: null, Chunk(request, new JsonObject { ["content"] = token }, finishReason: null));
+
+    protected override async Task WriteStreamEndAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
+    {
+        await WriteSseAsync(context, eventName: null, Chunk(request, [], "stop"));
+        if (request.Body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            var usageChunk = ChunkObject(request);
+            usageChunk["choices"] = new JsonArray();
+            usageChunk["usage"] = Usage(behavior);
+            await WriteSseAsync(context, eventName: null, usageChunk.ToJsonString());
+        }
+
+        await WriteSseAsync(context, eventName: null, "[DONE]");
+    }
+
+    protected override string ErrorBody(string type, string message) =>
+        JsonSerializer.Serialize(new { error = new { message, type, param = (string?)null, code = (string?)null } });
+
+    private static string Model(RecordedRequest request) => request.Body["model"]?.GetValue<string>() ?? "gpt-fake";
+
+    private static JsonObject ChunkObject(RecordedRequest request)
+    {
+        var chunk = new JsonObject
+        {
+            ["id"] = "chatcmpl-fake",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = Created,
+            ["model"] = Model(request),
+            ["system_fingerprint"] = "fp_fake",
+        };
+        if (request.Body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            chunk["usage"] = null;
+        }
+
+        return chunk;
+    }
+
+    private static string Chunk(RecordedRequest request, JsonObject delta, string? finishReason)
+    {
+        var chunk = ChunkObject(request);
+        chunk["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["delta"] = delta,
+            ["logprobs"] = null,
+            ["finish_reason"] = finishReason,
+        });
+        return chunk.ToJsonString();
+    }
+
+    private static JsonObject Usage(FakeBehavior behavior) => new()
+    {
+        ["prompt_tokens"] = behavior.InputTokens,
+        ["completion_tokens"] = behavior.ReportedOutputTokens,
+        ["total_tokens"] = behavior.InputTokens + behavior.ReportedOutputTokens,
+        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = behavior.CachedInputTokens, ["audio_tokens"] = 0 },
+        ["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0, ["audio_tokens"] = 0 },
+    };
+}
