@@ -1,0 +1,24 @@
+using ChatPlatform.ModelRouter.Catalog;
+
+// In the namespace of the service's wiring (imported project-wide), so Extensions.cs calls it without a using.
+namespace ChatPlatform.ModelRouter.Extensions;
+
+public static class CatalogExtensions
+{
+    /// <summary>
+    /// The model catalog: <see cref="IModelCatalog"/> (and <see cref="ModelCatalog"/>), <see cref="CatalogStore"/>, start-up
+    /// seeding and cross-instance reloads, and the "catalog" ready health check. Needs <c>AddChatDatabase("router", ...)</c>
+    /// and <c>AddRedisClient()</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddModelCatalog(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<CatalogOptions>().Bind(builder.Configuration.GetSection(CatalogOptions.SectionName));
+        builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<IModelCatalog>(services => services.GetRequiredService<ModelCatalog>());
+        builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: ["ready"]);
+        return builder;
+    }
+}

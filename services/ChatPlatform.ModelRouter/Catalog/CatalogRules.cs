@@ -1,0 +1,201 @@
+using System.Text.RegularExpressions;
+using ChatPlatform.ModelRouter.Model;
+
+namespace ChatPlatform.ModelRouter.Catalog;
+
+/// <summary>
+/// What a catalog entry must satisfy, wherever it comes from (admin API or configuration). Field names are the JSON
+/// names of the admin API, so a 400 says exactly which field was wrong.
+/// </summary>
+public static partial class CatalogRules
+{
+    public const int MaxIdLength = 64;
+
+    // Known secret prefixes: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), Google (AIza), GitHub (ghp_, github_pat_), xAI, Groq.
+    private static readonly string[] SecretPrefixes = ["sk-", "sk_", "AIza", "ghp_", "gho_", "github_pat_", "xai-", "gsk_", "hf_"];
+
+    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+
+    public static void ValidateId(string? id, ValidationErrors errors, string field = "id")
+    {
+        if (!IsValidId(id))
+        {
+            errors.Add(field, $"Must be 1 to {MaxIdLength} characters: lower-case letters, digits, '-', '.' or '_'.");
+        }
+    }
+
+    public static void Validate(ModelDefinition model, ValidationErrors errors)
+    {
+        ValidateId(model.Id, errors);
+        if (string.IsNullOrWhiteSpace(model.DisplayName))
+        {
+            errors.Add("displayName", "Is required.");
+        }
+        else if (model.DisplayName.Length > 200)
+        {
+            errors.Add("displayName", "Must be at most 200 characters.");
+        }
+        if (model.ContextWindow <= 0)
+        {
+            errors.Add("contextWindow", "Must be greater than 0.");
+        }
+        if (model.MaxOutputTokens <= 0)
+        {
+            errors.Add("maxOutputTokens", "Must be greater than 0.");
+        }
+        if (!Enum.IsDefined(model.Strategy))
+        {
+            errors.Add("strategy", $"Must be one of: {string.Join(", ", Enum.GetNames<RoutingStrategy>())}.");
+        }
+    }
+
+    public static void Validate(DeploymentDefinition deployment, ValidationErrors errors)
+    {
+        ValidateId(deployment.Id, errors);
+        ValidateId(deployment.ModelId, errors, "modelId");
+        if (!Enum.IsDefined(deployment.Provider))
+        {
+            errors.Add("provider", $"Must be one of: {string.Join(", ", Enum.GetNames<ProviderKind>())}.");
+        }
+        if (string.IsNullOrWhiteSpace(deployment.ProviderModel))
+        {
+            errors.Add("providerModel", "Is required.");
+        }
+        else if (deployment.ProviderModel.Length > 200)
+        {
+            errors.Add("providerModel", "Must be at most 200 characters.");
+        }
+        if (deployment.Endpoint is { } endpoint)
+        {
+            if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add("endpoint", "Must be an absolute http or https URI.");
+            }
+            else if (!string.IsNullOrEmpty(endpoint.UserInfo))
+            {
+                errors.Add("endpoint", "Must not carry credentials; name the key's setting in apiKeySetting.");
+            }
+        }
+        else if (deployment.Provider is ProviderKind.AzureOpenAI or ProviderKind.OpenAICompatible)
+        {
+            errors.Add("endpoint", $"Is required for the {deployment.Provider} provider.");
+        }
+        if (deployment.ApiKeySetting is { } setting && ApiKeySettingProblem(setting) is { } problem)
+        {
+            errors.Add("apiKeySetting", problem);
+        }
+        if (deployment.Priority < 0)
+        {
+            errors.Add("priority", "Must be 0 or more.");
+        }
+        if (deployment.Weight < 0)
+        {
+            errors.Add("weight", "Must be 0 or more.");
+        }
+        ValidatePrice(deployment.Price, errors);
+        if (deployment.Simulator is { } simulator)
+        {
+            ValidateSimulator(simulator, errors);
+        }
+    }
+
+    /// <summary>Why the text is not a configuration entry's name, or null when it is one. Key values are refused outright.</summary>
+    public static string? ApiKeySettingProblem(string setting)
+    {
+        if (LooksLikeSecret(setting))
+        {
+            return "Must be the NAME of the configuration entry that holds the key (e.g. OPENAI_API_KEY), never the key itself.";
+        }
+        return SettingNamePattern().IsMatch(setting)
+            ? null
+            : "Must be a configuration entry's name: letters, digits, '_' or ':', starting with a letter or '_', at most 128 characters.";
+    }
+
+    private static bool LooksLikeSecret(string text)
+    {
+        if (SecretPrefixes.Any(prefix => text.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+        // Setting names are words joined by '_' or ':'; a long run of mixed letters and digits is a token.
+        return text.Length >= 24 && !text.Contains('_', StringComparison.Ordinal) && !text.Contains(':', StringComparison.Ordinal)
+               && text.Any(char.IsDigit) && text.Any(char.IsLetter);
+    }
+
+    private static void ValidatePrice(Pricing price, ValidationErrors errors)
+    {
+        if (price.InputPerMillion < 0)
+        {
+            errors.Add("price.inputPerMillion", "Must be 0 or more.");
+        }
+        if (price.CachedInputPerMillion < 0)
+        {
+            errors.Add("price.cachedInputPerMillion", "Must be 0 or more.");
+        }
+        if (price.OutputPerMillion < 0)
+        {
+            errors.Add("price.outputPerMillion", "Must be 0 or more.");
+        }
+        // numeric(18,6) in the store.
+        if (price.InputPerMillion >= 1_000_000_000_000m || price.CachedInputPerMillion >= 1_000_000_000_000m
+            || price.OutputPerMillion >= 1_000_000_000_000m)
+        {
+            errors.Add("price", "Prices must be below 1,000,000,000,000.");
+        }
+    }
+
+    private static void ValidateSimulator(SimulatorSettings simulator, ValidationErrors errors)
+    {
+        if (simulator.TimeToFirstTokenMs < 0)
+        {
+            errors.Add("simulator.timeToFirstTokenMs", "Must be 0 or more.");
+        }
+        if (!(simulator.TokensPerSecond > 0) || double.IsInfinity(simulator.TokensPerSecond))
+        {
+            errors.Add("simulator.tokensPerSecond", "Must be greater than 0.");
+        }
+        if (simulator.AnswerTokens < 0)
+        {
+            errors.Add("simulator.answerTokens", "Must be 0 or more.");
+        }
+        if (!Enum.IsDefined(simulator.Failure))
+        {
+            errors.Add("simulator.failure", $"Must be one of: {string.Join(", ", Enum.GetNames<SimulatedFailure>())}.");
+        }
+        if (simulator.FailAfterTokens < 0)
+        {
+            errors.Add("simulator.failAfterTokens", "Must be 0 or more.");
+        }
+        if (simulator.RetryAfterSeconds < 0)
+        {
+            errors.Add("simulator.retryAfterSeconds", "Must be 0 or more.");
+        }
+    }
+
+    [GeneratedRegex(@"^[a-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_:]{0,127}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SettingNamePattern();
+}
+
+/// <summary>Field errors in the shape of <c>TypedResults.ValidationProblem</c>.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+        messages.Add(message);
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public override string ToString() => string.Join("; ", _errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+}

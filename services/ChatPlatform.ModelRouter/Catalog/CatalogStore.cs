@@ -1,0 +1,267 @@
+using System.Data.Common;
+using System.Text.Json;
+using ChatPlatform.ModelRouter.Model;
+using ChatPlatform.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ChatPlatform.ModelRouter.Catalog;
+
+/// <summary>
+/// The catalog tables (<c>router.models</c>, <c>router.deployments</c>). Writes bump <c>version</c> only when something
+/// changed, so reseeding the same configuration is a no-op.
+/// </summary>
+public sealed class CatalogStore(NpgsqlDataSource dataSource)
+{
+    public const string Schema = "router";
+
+    private const string ModelColumns =
+        "id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source, version, created_at, updated_at";
+
+    private const string DeploymentColumns =
+        "id, model_id, provider, provider_model, endpoint, api_key_setting, priority, weight, input_per_million, "
+        + "cached_input_per_million, output_per_million, enabled, simulator, source, version, created_at, updated_at";
+
+    private const string UpsertModelSql = $"""
+        INSERT INTO {Schema}.models (id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (id) DO UPDATE SET
+            display_name = excluded.display_name, context_window = excluded.context_window,
+            max_output_tokens = excluded.max_output_tokens, vision = excluded.vision, tools = excluded.tools,
+            strategy = excluded.strategy, enabled = excluded.enabled, source = excluded.source,
+            version = models.version + 1, updated_at = now()
+        WHERE (models.display_name, models.context_window, models.max_output_tokens, models.vision, models.tools,
+               models.strategy, models.enabled, models.source)
+            IS DISTINCT FROM (excluded.display_name, excluded.context_window, excluded.max_output_tokens, excluded.vision,
+               excluded.tools, excluded.strategy, excluded.enabled, excluded.source)
+        RETURNING xmax = 0
+        """;
+
+    private const string UpsertDeploymentSql = $"""
+        INSERT INTO {Schema}.deployments (id, model_id, provider, provider_model, endpoint, api_key_setting, priority, weight,
+            input_per_million, cached_input_per_million, output_per_million, enabled, simulator, source)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        ON CONFLICT (id) DO UPDATE SET
+            model_id = excluded.model_id, provider = excluded.provider, provider_model = excluded.provider_model,
+            endpoint = excluded.endpoint, api_key_setting = excluded.api_key_setting, priority = excluded.priority,
+            weight = excluded.weight, input_per_million = excluded.input_per_million,
+            cached_input_per_million = excluded.cached_input_per_million, output_per_million = excluded.output_per_million,
+            enabled = excluded.enabled, simulator = excluded.simulator, source = excluded.source,
+            version = deployments.version + 1, updated_at = now()
+        WHERE (deployments.model_id, deployments.provider, deployments.provider_model, deployments.endpoint,
+               deployments.api_key_setting, deployments.priority, deployments.weight, deployments.input_per_million,
+               deployments.cached_input_per_million, deployments.output_per_million, deployments.enabled,
+               deployments.simulator, deployments.source)
+            IS DISTINCT FROM (excluded.model_id, excluded.provider, excluded.provider_model, excluded.endpoint,
+               excluded.api_key_setting, excluded.priority, excluded.weight, excluded.input_per_million,
+               excluded.cached_input_per_million, excluded.output_per_million, excluded.enabled, excluded.simulator,
+               excluded.source)
+        RETURNING xmax = 0
+        """;
+
+    public async Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {ModelColumns} FROM {Schema}.models ORDER BY id");
+        return await ReadAllAsync(command, ReadModel, cancellationToken);
+    }
+
+    public async Task<StoredModel?> FindModelAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {ModelColumns} FROM {Schema}.models WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (await ReadAllAsync(command, ReadModel, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<StoredDeployment>> ListDeploymentsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {DeploymentColumns} FROM {Schema}.deployments ORDER BY model_id, priority, id");
+        return await ReadAllAsync(command, ReadDeployment, cancellationToken);
+    }
+
+    public async Task<StoredDeployment?> FindDeploymentAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {DeploymentColumns} FROM {Schema}.deployments WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (await ReadAllAsync(command, ReadDeployment, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<Upserted<StoredModel>> UpsertModelAsync(ModelDefinition model, CatalogEntrySource source, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var created = await UpsertModelAsync(connection, null, model, source, cancellationToken) == true;
+        return new(await FindModelAsync(model.Id, cancellationToken) ?? throw Vanished(model.Id), created);
+    }
+
+    /// <summary>Null when the deployment's model does not exist.</summary>
+    public async Task<Upserted<StoredDeployment>?> UpsertDeploymentAsync(
+        DeploymentDefinition deployment, CatalogEntrySource source, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        bool created;
+        try
+        {
+            created = await UpsertDeploymentAsync(connection, null, deployment, source, cancellationToken) == true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return null;
+        }
+        return new(await FindDeploymentAsync(deployment.Id, cancellationToken) ?? throw Vanished(deployment.Id), created);
+    }
+
+    /// <summary>Deletes the model and, with it, its deployments; false when there was no such model.</summary>
+    public Task<bool> DeleteModelAsync(string id, CancellationToken cancellationToken) => DeleteAsync("models", id, cancellationToken);
+
+    public Task<bool> DeleteDeploymentAsync(string id, CancellationToken cancellationToken) => DeleteAsync("deployments", id, cancellationToken);
+
+    /// <summary>
+    /// Upserts the start-up entries in one transaction and retires earlier start-up entries no longer present (their
+    /// provider key was removed, say). Admin-created rows are left alone. Instances starting together take turns.
+    /// </summary>
+    public async Task<SeedResult> SeedAsync(
+        IReadOnlyList<(ModelDefinition Model, CatalogEntrySource Source)> models,
+        IReadOnlyList<(DeploymentDefinition Deployment, CatalogEntrySource Source)> deployments,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKeys.For("chatplatform:router:catalog-seed") });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var changed = 0;
+        foreach (var (model, source) in models)
+        {
+            changed += await UpsertModelAsync(connection, transaction, model, source, cancellationToken) is null ? 0 : 1;
+        }
+        foreach (var (deployment, source) in deployments)
+        {
+            changed += await UpsertDeploymentAsync(connection, transaction, deployment, source, cancellationToken) is null ? 0 : 1;
+        }
+
+        await using var retire = new NpgsqlCommand($"""
+            WITH retired_deployments AS (
+                DELETE FROM {Schema}.deployments
+                WHERE source <> 'admin' AND NOT (id = ANY($2))
+                RETURNING id
+            ),
+            retired_models AS (
+                DELETE FROM {Schema}.models m
+                WHERE m.source <> 'admin' AND NOT (m.id = ANY($1))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {Schema}.deployments d
+                      WHERE d.model_id = m.id AND d.id NOT IN (SELECT id FROM retired_deployments))
+                RETURNING m.id
+            )
+            SELECT (SELECT count(*) FROM retired_deployments) + (SELECT count(*) FROM retired_models)
+            """, connection, transaction);
+        retire.Parameters.Add(new NpgsqlParameter { Value = models.Select(m => m.Model.Id).ToArray() });
+        retire.Parameters.Add(new NpgsqlParameter { Value = deployments.Select(d => d.Deployment.Id).ToArray() });
+        changed += (int)(long)(await retire.ExecuteScalarAsync(cancellationToken))!;
+        await transaction.CommitAsync(cancellationToken);
+        return new SeedResult(changed);
+    }
+
+    /// <summary>True when inserted, false when updated, null when it existed unchanged.</summary>
+    private static async Task<bool?> UpsertModelAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, ModelDefinition model, CatalogEntrySource source,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(UpsertModelSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.DisplayName });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.ContextWindow });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.MaxOutputTokens });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Capabilities.Vision });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Capabilities.Tools });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Strategy.ToString() });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Enabled });
+        command.Parameters.Add(new NpgsqlParameter { Value = SourceName(source) });
+        // No row back: it existed and nothing changed.
+        return await command.ExecuteScalarAsync(cancellationToken) is bool inserted ? inserted : null;
+    }
+
+    private static async Task<bool?> UpsertDeploymentAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, DeploymentDefinition deployment, CatalogEntrySource source,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(UpsertDeploymentSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.ModelId });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Provider.ToString() });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.ProviderModel });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = deployment.Endpoint?.OriginalString, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = deployment.ApiKeySetting, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Priority });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Weight });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Price.InputPerMillion });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Price.CachedInputPerMillion });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Price.OutputPerMillion });
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment.Enabled });
+        command.Parameters.Add(new NpgsqlParameter<string?>
+        {
+            TypedValue = deployment.Simulator is null ? null : JsonSerializer.Serialize(deployment.Simulator, JsonDefaults.Options),
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+        });
+        command.Parameters.Add(new NpgsqlParameter { Value = SourceName(source) });
+        return await command.ExecuteScalarAsync(cancellationToken) is bool inserted ? inserted : null;
+    }
+
+    private async Task<bool> DeleteAsync(string table, string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"DELETE FROM {Schema}.{table} WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    private static StoredModel ReadModel(DbDataReader reader) => new(
+        new ModelDefinition(
+            reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
+            new ModelCapabilities(reader.GetBoolean(4), reader.GetBoolean(5)),
+            Enum.Parse<RoutingStrategy>(reader.GetString(6)), reader.GetBoolean(7)),
+        ParseSource(reader.GetString(8)), reader.GetInt64(9),
+        reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11));
+
+    private static StoredDeployment ReadDeployment(DbDataReader reader) => new(
+        new DeploymentDefinition(
+            reader.GetString(0), reader.GetString(1), Enum.Parse<ProviderKind>(reader.GetString(2)), reader.GetString(3),
+            reader.IsDBNull(4) ? null : new Uri(reader.GetString(4), UriKind.Absolute),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.GetInt32(6), reader.GetInt32(7),
+            new Pricing(reader.GetDecimal(8), reader.GetDecimal(9), reader.GetDecimal(10)),
+            reader.GetBoolean(11),
+            reader.IsDBNull(12) ? null : JsonSerializer.Deserialize<SimulatorSettings>(reader.GetString(12), JsonDefaults.Options)),
+        ParseSource(reader.GetString(13)), reader.GetInt64(14),
+        reader.GetFieldValue<DateTimeOffset>(15), reader.GetFieldValue<DateTimeOffset>(16));
+
+    private static string SourceName(CatalogEntrySource source) => source switch
+    {
+        CatalogEntrySource.Default => "default",
+        CatalogEntrySource.Configuration => "configuration",
+        _ => "admin",
+    };
+
+    private static CatalogEntrySource ParseSource(string source) => source switch
+    {
+        "default" => CatalogEntrySource.Default,
+        "configuration" => CatalogEntrySource.Configuration,
+        _ => CatalogEntrySource.Admin,
+    };
+
+    private static InvalidOperationException Vanished(string id) => new($"Catalog entry '{id}' was deleted while it was being written.");
+}
+
+public sealed record SeedResult(int Changed);
