@@ -195,6 +195,17 @@ public sealed class ValidationErrors
         messages.Add(message);
     }
 
+    public void AddAll(ValidationErrors other)
+    {
+        foreach (var (field, messages) in other._errors)
+        {
+            foreach (var message in messages)
+            {
+                Add(field, message);
+            }
+        }
+    }
+
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
     public override string ToString() => string.Join("; ", _errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));

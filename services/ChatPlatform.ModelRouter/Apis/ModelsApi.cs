@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+using ChatPlatform.ModelRouter.Catalog;
+using ChatPlatform.ModelRouter.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChatPlatform.ModelRouter.Apis;
+
+public static class ModelsApi
+{
+    /// <summary><c>GET /v1/models</c>: the models users can pick, in OpenAI's list shape plus what a chat UI needs.</summary>
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/models");
+        api.MapGet("/", ListModels);
+        return app;
+    }
+
+    public static Ok<ModelList> ListModels(IModelCatalog catalog)
+    {
+        var snapshot = catalog.Current;
+        var data = snapshot.Models
+            .Where(m => m.Enabled && snapshot.DeploymentsOf(m.Id).Count > 0)
+            .Select(m => ToListedModel(snapshot, m))
+            .ToList();
+        return TypedResults.Ok(new ModelList(data));
+    }
+
+    private static ListedModel ToListedModel(CatalogSnapshot snapshot, ModelDefinition model)
+    {
+        var providers = snapshot.DeploymentsOf(model.Id).Select(d => d.Provider).Distinct().ToList();
+        return new ListedModel(
+            model.Id,
+            snapshot.CreatedAt(model.Id)?.ToUnixTimeSeconds() ?? 0,
+            providers.Count == 1 ? OwnerName(providers[0]) : "chatplatform",
+            model.DisplayName,
+            model.ContextWindow,
+            model.MaxOutputTokens,
+            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools),
+            snapshot.IsSimulated(model.Id));
+    }
+
+    private static string OwnerName(ProviderKind provider) => provider switch
+    {
+        ProviderKind.OpenAI => "openai",
+        ProviderKind.AzureOpenAI => "azure-openai",
+        ProviderKind.OpenAICompatible => "openai-compatible",
+        ProviderKind.Anthropic => "anthropic",
+        ProviderKind.Simulator => "simulator",
+        _ => "chatplatform",
+    };
+}
+
+// snake_case names on purpose: this is OpenAI's shape (/v1/models), which OpenAI clients read.
+public sealed record ModelList([property: JsonPropertyName("data")] IReadOnlyList<ListedModel> Data)
+{
+    [JsonPropertyName("object"), JsonPropertyOrder(-1)]
+    public string Object => "list";
+}
+
+public sealed record ListedModel(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("owned_by")] string OwnedBy,
+    [property: JsonPropertyName("display_name")] string DisplayName,
+    [property: JsonPropertyName("context_window")] int ContextWindow,
+    [property: JsonPropertyName("max_output_tokens")] int MaxOutputTokens,
+    [property: JsonPropertyName("capabilities")] ListedCapabilities Capabilities,
+    [property: JsonPropertyName("simulated")] bool Simulated)
+{
+    [JsonPropertyName("object"), JsonPropertyOrder(-1)]
+    public string Object => "model";
+}
+
+public sealed record ListedCapabilities(
+    [property: JsonPropertyName("vision")] bool Vision,
+    [property: JsonPropertyName("tools")] bool Tools);
