@@ -1,3 +1,5 @@
+using ChatPlatform.ModelRouter.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -8,4 +10,9 @@ var app = builder.Build();
 app.UseProblemDetails();
 app.MapDefaultEndpoints();
 
+app.MapChatCompletionsApi();
+app.MapProvidersHealthApi();
+
 app.Run();
+
+public partial class Program;

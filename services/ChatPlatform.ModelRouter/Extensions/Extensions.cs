@@ -1,13 +1,35 @@
+using ChatPlatform.ModelRouter.Providers;
+using ChatPlatform.ModelRouter.Routing;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatPlatform.ModelRouter.Extensions;
 
-internal static class Extensions
+public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("router", typeof(Program).Assembly);
         builder.AddRedisClient("redis");
+        builder.AddModelCatalog();
+        builder.AddChatProviders();
+        builder.AddChatRouting();
+    }
+
+    /// <summary>
+    /// Routing: <see cref="ChatRouter"/>, <see cref="DeploymentSelector"/> and the per-process
+    /// <see cref="DeploymentHealthRegistry"/>, configured from the <c>Routing</c> section. Needs an
+    /// <see cref="Catalog.IModelCatalog"/> and an <see cref="IChatClientFactory"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatRouting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RoutingOptions>().Bind(builder.Configuration.GetSection(RoutingOptions.SectionName));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(Random.Shared);
+        builder.Services.TryAddSingleton<DeploymentHealthRegistry>();
+        builder.Services.TryAddSingleton<DeploymentSelector>();
+        builder.Services.TryAddSingleton<ChatRouter>();
+        return builder;
     }
 }

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using ChatPlatform.ModelRouter.Routing;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.AI;
+
+namespace ChatPlatform.ModelRouter.OpenAI;
+
+/// <summary>Router results in OpenAI's response shapes.</summary>
+public static class ChatCompletionResults
+{
+    public static IResult Error(RoutingException error) =>
+        Results.Json(ToWire(error), OpenAIJson.Options, statusCode: error.StatusCode);
+
+    public static IResult Error(int statusCode, string message, string type = "invalid_request_error", string? param = null, string? code = null) =>
+        Results.Json(new OpenAIErrorResponse(new OpenAIError(message, type, param, code)), OpenAIJson.Options, statusCode: statusCode);
+
+    public static OpenAIErrorResponse ToWire(RoutingException error) =>
+        new(new OpenAIError(
+            error.Message, error.Type, error.Param, error.Code,
+            error.Failures.Count == 0 ? null : [.. error.Failures.Select(f => new DeploymentFailureWire(f.DeploymentId, f.Reason))]));
+
+    public static CompletionUsage ToWire(RouteUsage usage) =>
+        new(usage.InputTokens, usage.OutputTokens, usage.InputTokens + usage.OutputTokens,
+            new PromptTokensDetails(usage.CachedInputTokens),
+            new RouterUsageDetails(
+                usage.DeploymentId, RouterTelemetry.ProviderName(usage.Provider), usage.Estimated, usage.Cost,
+                (long)usage.TimeToFirstToken.TotalMilliseconds, usage.FinishReason));
+
+    /// <summary>Reads the whole answer, then responds with one <c>chat.completion</c>.</summary>
+    public static async Task<IResult> CompleteAsync(RoutedStream stream, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        string? finishReason = null;
+        try
+        {
+            await foreach (var update in stream.WithCancellation(cancellationToken))
+            {
+                text.Append(update.Text);
+                finishReason = update.FinishReason?.Value ?? finishReason;
+            }
+        }
+        catch (RoutingException error)
+        {
+            return Error(error);
+        }
+        var usage = stream.Usage!;
+        var completion = new ChatCompletion(
+            NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), stream.Model.Id,
+            [new ChatCompletionChoice(0, new ChatCompletionMessage("assistant", text.ToString()), finishReason ?? "stop")],
+            ToWire(usage));
+        return Results.Json(completion, OpenAIJson.Options);
+    }
+
+    public static string NewId() => $"chatcmpl-{Guid.NewGuid():N}";
+}
+
+/// <summary>
+/// The answer as server-sent events, each chunk written and flushed as it comes: a first chunk with the role, one per
+/// delta, one with the finish reason, the usage chunk (<c>choices: []</c>) when asked for, then <c>[DONE]</c>. A failure
+/// after the stream began is sent as a <c>data: {"error": …}</c> event, as OpenAI does, and the stream ends without
+/// <c>[DONE]</c> so that no client takes the partial answer for a whole one.
+/// </summary>
+public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsage) : IResult
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        var cancellationToken = httpContext.RequestAborted;
+        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        var id = ChatCompletionResults.NewId();
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var model = stream.Model.Id;
+        string? finishReason = null;
+        try
+        {
+            await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]), cancellationToken);
+            await foreach (var update in stream.WithCancellation(cancellationToken))
+            {
+                finishReason = update.FinishReason?.Value ?? finishReason;
+                var text = string.Concat(update.Contents.OfType<TextContent>().Select(t => t.Text));
+                if (text.Length > 0)
+                {
+                    await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(Content: text), null)]), cancellationToken);
+                }
+            }
+            await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(), finishReason ?? "stop")]), cancellationToken);
+            if (includeUsage && stream.Usage is { } usage)
+            {
+                await WriteAsync(response, new ChatCompletionChunk(id, created, model, [], ChatCompletionResults.ToWire(usage)), cancellationToken);
+            }
+            await response.Body.WriteAsync(Done, cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+        catch (RoutingException error)
+        {
+            await WriteAsync(response, ChatCompletionResults.ToWire(error), cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
+        {
+            // The caller left; the provider call was cancelled with it.
+        }
+    }
+
+    private static async Task WriteAsync<T>(HttpResponse response, T payload, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(DataPrefix, cancellationToken);
+        await response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(payload, OpenAIJson.Options), cancellationToken);
+        await response.Body.WriteAsync(EventEnd, cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}
