@@ -11,6 +11,8 @@ app.UseProblemDetails();
 app.MapDefaultEndpoints();
 
 app.MapChatCompletionsApi();
+app.MapModelsApi();
+app.MapAdminCatalogApi();
 app.MapProvidersHealthApi();
 
 app.Run();
