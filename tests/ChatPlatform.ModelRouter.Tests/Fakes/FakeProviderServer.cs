@@ -24,6 +24,7 @@ public abstract class FakeProviderServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly Channel<RecordedRequest> _arrivals = Channel.CreateUnbounded<RecordedRequest>();
     private readonly TaskCompletionSource _firstAbort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(300);
     private LoopbackHttpServer? _server;
     private int _aborted;
 
@@ -167,6 +168,8 @@ public abstract class FakeProviderServer : IAsyncDisposable
             {
                 if (i == behavior.FailAfterChunks && behavior.Failure == FakeFailure.ResetMidStream)
                 {
+                    // A reset drops whatever the client has received but not yet read: give it time to read the chunks.
+                    await Task.Delay(ResetGrace, aborted);
                     context.Abort();
                     return;
                 }
