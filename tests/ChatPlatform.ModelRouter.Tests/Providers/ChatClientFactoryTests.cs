@@ -1,0 +1,60 @@
+using ChatPlatform.ModelRouter.Model;
+using ChatPlatform.ModelRouter.Providers;
+using static ChatPlatform.ModelRouter.Tests.Providers.ProviderTestHost;
+
+namespace ChatPlatform.ModelRouter.Tests.Providers;
+
+public sealed class ChatClientFactoryTests
+{
+    private static readonly DeploymentDefinition OpenAI = new(
+        "openai-1", "gpt", ProviderKind.OpenAI, "gpt-4o-mini", new Uri("http://127.0.0.1:9/v1/"), "TEST_OPENAI_KEY", 1, 1, Pricing.Free);
+
+    private static readonly KeyValuePair<string, string?> Key = new("TEST_OPENAI_KEY", "sk-test");
+
+    [Fact]
+    public void The_same_deployment_gets_the_same_client()
+    {
+        var factory = CreateFactory(Key);
+
+        Assert.Same(factory.GetClient(OpenAI), factory.GetClient(OpenAI with { }));
+    }
+
+    [Fact]
+    public void A_changed_definition_gets_a_new_client()
+    {
+        var factory = CreateFactory(Key);
+        var before = factory.GetClient(OpenAI);
+
+        var after = factory.GetClient(OpenAI with { ProviderModel = "gpt-4.1" });
+
+        Assert.NotSame(before, after);
+        Assert.Same(after, factory.GetClient(OpenAI with { ProviderModel = "gpt-4.1" }));
+    }
+
+    [Fact]
+    public void A_missing_key_is_permanent_and_never_shows_a_key()
+    {
+        var error = Assert.Throws<ProviderException>(() => CreateFactory().GetClient(OpenAI with { Provider = ProviderKind.Anthropic }));
+
+        Assert.False(error.IsTransient);
+        Assert.Null(error.StatusCode);
+        Assert.Contains("TEST_OPENAI_KEY", error.Message);
+    }
+
+    [Fact]
+    public void An_OpenAI_compatible_deployment_without_an_endpoint_is_a_permanent_error()
+    {
+        var error = Assert.Throws<ProviderException>(() =>
+            CreateFactory().GetClient(OpenAI with { Provider = ProviderKind.OpenAICompatible, Endpoint = null, ApiKeySetting = null }));
+
+        Assert.False(error.IsTransient);
+    }
+
+    [Theory]
+    [InlineData("https://res.openai.azure.com", "https://res.openai.azure.com/openai/v1/")]
+    [InlineData("https://res.openai.azure.com/", "https://res.openai.azure.com/openai/v1/")]
+    [InlineData("https://res.openai.azure.com/openai/v1", "https://res.openai.azure.com/openai/v1/")]
+    [InlineData("https://res.openai.azure.com/openai/v1/", "https://res.openai.azure.com/openai/v1/")]
+    public void Azure_endpoints_use_the_v1_API(string resource, string expected) =>
+        Assert.Equal(new Uri(expected), ChatClientFactory.AzureV1Endpoint(new Uri(resource)));
+}
