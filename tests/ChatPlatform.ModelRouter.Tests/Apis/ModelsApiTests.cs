@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ChatPlatform.ModelRouter.Tests.Catalog;
+using ChatPlatform.Testing;
+
+namespace ChatPlatform.ModelRouter.Tests.Apis;
+
+public sealed class ModelsApiTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private async Task<RouterTestHost> StartAsync(IDictionary<string, string?>? settings = null) =>
+        await RouterTestHost.StartAsync(await postgres.CreateDatabaseAsync(Cancellation), redis.ConnectionString, settings);
+
+    [Fact]
+    public async Task Without_provider_keys_the_simulated_models_are_listed_and_marked_simulated()
+    {
+        await using var router = await StartAsync();
+
+        var list = await router.Client.GetFromJsonAsync<JsonObject>("/v1/models", Cancellation);
+
+        Assert.Equal("list", (string?)list!["object"]);
+        var models = list["data"]!.AsArray();
+        Assert.Equal(["sim-fast", "sim-smart", "sim-vision"], models.Select(m => (string)m!["id"]!));
+        Assert.All(models, m =>
+        {
+            Assert.Equal("model", (string?)m!["object"]);
+            Assert.True((bool)m["simulated"]!);
+            Assert.Equal("simulator", (string?)m["owned_by"]);
+            Assert.Contains("(simulated)", (string)m["display_name"]!, StringComparison.Ordinal);
+            Assert.True((long)m["created"]! > 1_700_000_000);
+            Assert.True((int)m["context_window"]! > 0);
+            Assert.True((int)m["max_output_tokens"]! > 0);
+        });
+        var vision = models.Single(m => (string)m!["id"]! == "sim-vision")!;
+        Assert.True((bool)vision["capabilities"]!["vision"]!);
+        Assert.False((bool)models.Single(m => (string)m!["id"]! == "sim-fast")!["capabilities"]!["vision"]!);
+    }
+
+    [Fact]
+    public async Task An_OpenAI_key_adds_its_models_and_the_key_appears_in_no_response()
+    {
+        const string key = "sk-test-6b1f0c3a9e7d4f21b8c5a0e9d3f7b2c1";
+        await using var router = await StartAsync(new Dictionary<string, string?> { ["OPENAI_API_KEY"] = key });
+
+        var models = await router.ListModelsAsync();
+
+        Assert.Equal(["gpt-4o", "gpt-4o-mini"], models.Select(m => (string)m!["id"]!));
+        Assert.All(models, m => Assert.False((bool)m!["simulated"]!));
+        Assert.All(models, m => Assert.Equal("openai", (string?)m!["owned_by"]));
+        var deployment = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/deployments/openai-gpt-4o", Cancellation);
+        Assert.Equal("OPENAI_API_KEY", (string?)deployment!["apiKeySetting"]);
+        Assert.True((bool)deployment["apiKeyConfigured"]!);
+        foreach (var path in new[]
+                 {
+                     "/v1/models", "/v1/admin/models", "/v1/admin/models/gpt-4o", "/v1/admin/deployments",
+                     "/v1/admin/deployments/openai-gpt-4o", "/health",
+                 })
+        {
+            var body = await router.Client.GetStringAsync(path, Cancellation);
+            Assert.DoesNotContain(key, body, StringComparison.Ordinal);
+            Assert.DoesNotContain("6b1f0c3a", body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Disabled_models_and_models_without_an_enabled_deployment_are_not_listed()
+    {
+        await using var router = await StartAsync();
+
+        var disableModel = await router.Client.PatchAsJsonAsync("/v1/admin/models/sim-fast", new { enabled = false }, Cancellation);
+        var disableDeployment = await router.Client.PatchAsJsonAsync("/v1/admin/deployments/sim-vision-1", new { enabled = false }, Cancellation);
+        var disableOneOfTwo = await router.Client.PatchAsJsonAsync("/v1/admin/deployments/sim-smart-primary", new { enabled = false }, Cancellation);
+
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK],
+            [disableModel.StatusCode, disableDeployment.StatusCode, disableOneOfTwo.StatusCode]);
+        Assert.Equal(["sim-smart"], await router.ListedModelIdsAsync());
+    }
+}

@@ -1,0 +1,84 @@
+using ChatPlatform.ModelRouter.Catalog;
+using ChatPlatform.ModelRouter.Model;
+using Microsoft.Extensions.Configuration;
+
+namespace ChatPlatform.ModelRouter.Tests.Catalog;
+
+public sealed class DefaultCatalogTests
+{
+    private static IConfiguration Settings(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+
+    [Fact]
+    public void Without_provider_settings_only_simulated_models_are_built_and_say_so()
+    {
+        var configuration = Settings();
+
+        var entries = DefaultCatalog.Build(configuration, includeSimulated: !DefaultCatalog.HasProvider(configuration));
+
+        Assert.Equal(["sim-fast", "sim-smart", "sim-vision"], entries.Models.Select(m => m.Id));
+        Assert.All(entries.Models, m => Assert.Contains("(simulated)", m.DisplayName, StringComparison.Ordinal));
+        Assert.All(entries.Deployments, d => Assert.Equal(ProviderKind.Simulator, d.Provider));
+        Assert.All(entries.Deployments, d => Assert.NotNull(d.Simulator));
+        Assert.True(entries.Models.Single(m => m.Id == "sim-vision").Capabilities.Vision);
+        var smart = entries.Deployments.Where(d => d.ModelId == "sim-smart").ToList();
+        Assert.Equal(2, smart.Count);
+        Assert.Equal(2, smart.Select(d => d.Priority).Distinct().Count());
+        Assert.Equal(2, smart.Select(d => d.Price).Distinct().Count());
+    }
+
+    [Fact]
+    public void Each_provider_setting_adds_its_models_naming_the_key_setting_not_the_key()
+    {
+        var configuration = Settings(
+            ("OPENAI_API_KEY", "sk-openai-secret"),
+            ("ANTHROPIC_API_KEY", "sk-ant-secret"),
+            ("AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"),
+            ("AZURE_OPENAI_API_KEY", "azure-secret"),
+            ("AZURE_OPENAI_DEPLOYMENT", "my-GPT"),
+            ("OPENAI_COMPATIBLE_BASE_URL", "http://127.0.0.1:11434/v1"),
+            ("OPENAI_COMPATIBLE_MODEL", "llama3.2:3b"));
+
+        Assert.True(DefaultCatalog.HasProvider(configuration));
+        var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
+
+        Assert.Equal(
+            ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "claude-haiku-4-5", "my-gpt", "llama3.2-3b"],
+            entries.Models.Select(m => m.Id));
+        Assert.Equal(ProviderKind.OpenAI, entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Provider);
+        Assert.Equal(new Pricing(2.50m, 1.25m, 10.00m), entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Price);
+        Assert.Equal(new Pricing(3.00m, 0.30m, 15.00m), entries.Deployments.Single(d => d.ModelId == "claude-sonnet-4-5").Price);
+        var azure = entries.Deployments.Single(d => d.Provider == ProviderKind.AzureOpenAI);
+        Assert.Equal(("my-gpt", "my-GPT", "AZURE_OPENAI_API_KEY"), (azure.ModelId, azure.ProviderModel, azure.ApiKeySetting));
+        var compatible = entries.Deployments.Single(d => d.Provider == ProviderKind.OpenAICompatible);
+        Assert.Equal(("llama3.2:3b", null), (compatible.ProviderModel, compatible.ApiKeySetting));
+        Assert.DoesNotContain(entries.Deployments, d => d.Provider == ProviderKind.Simulator);
+        Assert.All(entries.Deployments, d => Assert.True(d.ApiKeySetting is null || d.ApiKeySetting.EndsWith("_API_KEY", StringComparison.Ordinal)));
+        Assert.All(entries.Deployments, d => Assert.DoesNotContain("secret", d.ToString(), StringComparison.Ordinal));
+        Assert.All(entries.Models, m => { var errors = new ValidationErrors(); CatalogRules.Validate(m, errors); Assert.True(errors.IsEmpty, errors.ToString()); });
+        Assert.All(entries.Deployments, d => { var errors = new ValidationErrors(); CatalogRules.Validate(d, errors); Assert.True(errors.IsEmpty, errors.ToString()); });
+    }
+
+    [Fact]
+    public void An_Azure_deployment_of_a_known_model_serves_that_model_behind_OpenAI()
+    {
+        var configuration = Settings(
+            ("OPENAI_API_KEY", "k"), ("AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"), ("AZURE_OPENAI_API_KEY", "k"));
+
+        var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
+
+        Assert.Equal(["gpt-4o", "gpt-4o-mini"], entries.Models.Select(m => m.Id));
+        var gpt4o = entries.Deployments.Where(d => d.ModelId == "gpt-4o").OrderBy(d => d.Priority).Select(d => d.Provider);
+        Assert.Equal([ProviderKind.OpenAI, ProviderKind.AzureOpenAI], gpt4o);
+    }
+
+    [Fact]
+    public void A_malformed_provider_endpoint_is_a_configuration_error_naming_the_setting()
+    {
+        var configuration = Settings(("OPENAI_COMPATIBLE_BASE_URL", "localhost:11434"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => DefaultCatalog.Build(configuration, includeSimulated: false));
+
+        Assert.Contains("OPENAI_COMPATIBLE_BASE_URL", error.Message, StringComparison.Ordinal);
+    }
+}
