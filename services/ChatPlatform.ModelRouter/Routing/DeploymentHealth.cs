@@ -234,7 +234,8 @@ public sealed class AttemptLease
 
     internal TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal TaskCompletionSource<Outcome<bool>> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run inline so the breaker has counted the outcome by the time Succeed or Fail returns.
+    internal TaskCompletionSource<Outcome<bool>> Outcome { get; } = new();
 
     internal Task Execution { get; set; } = Task.CompletedTask;
 
