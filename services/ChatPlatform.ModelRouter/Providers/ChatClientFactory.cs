@@ -28,10 +28,13 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
     public const int DefaultMaxOutputTokens = 4096;
 
     /// <summary>
-    /// Bounds a silent connection only; a stream that keeps sending may last longer. The router enforces the
-    /// first-token and inter-token timeouts itself.
+    /// The OpenAI SDK's network timeout bounds each wait for data, so it cuts a silent connection, never a stream
+    /// that keeps sending. The router enforces the first-token and inter-token timeouts itself, much shorter.
     /// </summary>
     public static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The Anthropic SDK's timeout bounds the whole call, body included, so it is as long as an answer may take.</summary>
+    public static readonly TimeSpan WholeCallTimeout = TimeSpan.FromMinutes(30);
 
     private const string OpenAIApiV1 = "openai/v1/";
 
@@ -87,7 +90,7 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
             ApiKey = key,
             HttpClient = httpClientFactory.CreateClient(AnthropicHttpClientName),
             MaxRetries = 0,
-            Timeout = NetworkTimeout,
+            Timeout = WholeCallTimeout,
         };
         if (deployment.Endpoint is not null)
         {

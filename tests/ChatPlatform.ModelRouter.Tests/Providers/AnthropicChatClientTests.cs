@@ -64,6 +64,22 @@ public sealed class AnthropicChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_image_by_url_is_sent_as_a_url_source()
+    {
+        var deployment = _server.Deployment();
+        var client = CreateFactory(_server.KeyConfiguration).GetClient(deployment);
+        ChatMessage[] messages = [new(ChatRole.User, [new TextContent("And this?"), new UriContent("https://example.com/cat.png", "image/png")])];
+
+        var (_, error) = await StreamAsync(client, deployment, messages, options: null, TestContext.Current.CancellationToken);
+
+        Assert.Null(error);
+        var content = Assert.Single(_server.Requests).Body["messages"]![0]!["content"]!.AsArray();
+        var image = Assert.Single(content, block => block?["type"]?.GetValue<string>() == "image");
+        Assert.Equal("url", image!["source"]?["type"]?.GetValue<string>());
+        Assert.Equal("https://example.com/cat.png", image["source"]?["url"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Without_a_requested_limit_max_tokens_is_the_default()
     {
         var deployment = _server.Deployment();

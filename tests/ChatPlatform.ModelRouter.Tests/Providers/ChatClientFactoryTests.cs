@@ -1,5 +1,6 @@
 using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers;
+using Microsoft.Extensions.DependencyInjection;
 using static ChatPlatform.ModelRouter.Tests.Providers.ProviderTestHost;
 
 namespace ChatPlatform.ModelRouter.Tests.Providers;
@@ -57,4 +58,26 @@ public sealed class ChatClientFactoryTests
     [InlineData("https://res.openai.azure.com/openai/v1/", "https://res.openai.azure.com/openai/v1/")]
     public void Azure_endpoints_use_the_v1_API(string resource, string expected) =>
         Assert.Equal(new Uri(expected), ChatClientFactory.AzureV1Endpoint(new Uri(resource)));
+
+    [Theory]
+    [InlineData(ChatClientFactory.OpenAIHttpClientName)]
+    [InlineData(ChatClientFactory.AnthropicHttpClientName)]
+    public void Provider_http_clients_carry_no_resilience_handler_of_their_own(string name)
+    {
+        var handlers = CreateServices().GetRequiredService<IHttpMessageHandlerFactory>();
+
+        Assert.Contains(HandlerChain(handlers.CreateHandler("any-other-client")), type => type.Name.Contains("Resilience", StringComparison.Ordinal));
+        Assert.DoesNotContain(HandlerChain(handlers.CreateHandler(name)), type => type.Name.Contains("Resilience", StringComparison.Ordinal));
+    }
+
+    private static List<Type> HandlerChain(HttpMessageHandler handler)
+    {
+        var chain = new List<Type>();
+        for (HttpMessageHandler? current = handler; current is not null; current = (current as DelegatingHandler)?.InnerHandler)
+        {
+            chain.Add(current.GetType());
+        }
+
+        return chain;
+    }
 }

@@ -10,13 +10,16 @@ namespace ChatPlatform.ModelRouter.Tests.Providers;
 /// <summary>The factory as the service wires it: service defaults (with their resilience handler) plus AddChatProviders.</summary>
 internal static class ProviderTestHost
 {
-    public static IChatClientFactory CreateFactory(params KeyValuePair<string, string?>[] configuration)
+    public static IChatClientFactory CreateFactory(params KeyValuePair<string, string?>[] configuration) =>
+        CreateServices(configuration).GetRequiredService<IChatClientFactory>();
+
+    public static IServiceProvider CreateServices(params KeyValuePair<string, string?>[] configuration)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddServiceDefaults();
         builder.AddChatProviders();
-        return builder.Build().Services.GetRequiredService<IChatClientFactory>();
+        return builder.Build().Services;
     }
 
     /// <summary>Streams until the end or the first error, which comes back classified as routing would see it.</summary>
