@@ -185,4 +185,23 @@ public sealed class SimulatorChatClientTests
         Assert.Null(error);
         Assert.Equal(6, TextUpdateCount(updates));
     }
+
+    [Fact]
+    public async Task A_thousand_concurrent_streams_all_complete()
+    {
+        var client = Client(new SimulatorSettings(TimeToFirstTokenMs: 20, TokensPerSecond: 200, AnswerTokens: 20));
+
+        var counts = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            var tokens = 0;
+            await foreach (var update in client.GetStreamingResponseAsync(Ask($"Question {i}"), cancellationToken: TestContext.Current.CancellationToken))
+            {
+                tokens += update.Text.Length > 0 ? 1 : 0;
+            }
+
+            return tokens;
+        }));
+
+        Assert.All(counts, count => Assert.Equal(20, count));
+    }
 }
