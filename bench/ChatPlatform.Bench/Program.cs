@@ -1,11 +1,12 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
     ["eventlog"] = EventLogBenchmark.RunAsync,
     ["apphost"] = AppHostBenchmark.RunAsync,
+    ["router"] = RouterBenchmark.RunAsync,
 };
 
 var selected = args.FirstOrDefault() ?? "all";

@@ -1,7 +1,7 @@
 namespace ChatPlatform.AppHost.Hosting.Orchestration;
 
 /// <summary>The repository the host was built in: the default home of <c>.data/</c>, whichever folder it is run from.</summary>
-internal static class RepositoryRoot
+public static class RepositoryRoot
 {
     public static string Find()
     {

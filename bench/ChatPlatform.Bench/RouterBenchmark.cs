@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.AppHost.Hosting.Orchestration;
+using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ChatPlatform.Bench;
+
+/// <summary>
+/// Time to first token and request rate against one fake OpenAI-compatible provider with a fixed time to first token,
+/// called (a) directly, (b) through our model router, (c) through Portkey's open-source gateway, in one run.
+/// The added latency of a gateway is its percentile minus the direct call's at the same rate.
+/// </summary>
+public static class RouterBenchmark
+{
+    private const int ProviderTimeToFirstTokenMs = 50;
+    private const int ContentChunks = 8;
+    private const string PortkeyVersion = "1.15.2";
+    private static readonly int[] Rates = [100, 1000];
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(5);
+
+    private sealed record Target(string Name, Uri Url, Func<bool, HttpRequestMessage> NewRequest);
+
+    private sealed record LoadResult(int Sent, int Failed, double AchievedRate, double P50Ms, double P99Ms, string? FirstError);
+
+    public static async Task RunAsync(string[] args)
+    {
+        await using var provider = await StartFakeProviderAsync();
+        await using var postgres = new PostgresFixture();
+        await postgres.InitializeAsync();
+        await using var redis = new RedisFixture();
+        await redis.InitializeAsync();
+        await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString);
+        await using var portkey = await StartPortkeyAsync();
+
+        var providerUrl = new Uri(provider.BaseAddress, "v1/chat/completions");
+        var targets = new List<Target>
+        {
+            new("provider directly", providerUrl, stream => NewRequest(providerUrl, "fake-model", stream)),
+            new("through our router", router.Url, stream => NewRequest(new Uri(router.Url, "v1/chat/completions"), "bench-model", stream)),
+        };
+        if (portkey is not null)
+        {
+            targets.Add(new("through Portkey " + PortkeyVersion, portkey.Url, stream =>
+            {
+                var request = NewRequest(new Uri(portkey.Url, "v1/chat/completions"), "fake-model", stream);
+                request.Headers.Add("x-portkey-provider", "openai");
+                request.Headers.Add("x-portkey-custom-host", new Uri(provider.BaseAddress, "v1").ToString());
+                return request;
+            }));
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2_000, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        Console.WriteLine($"fake provider: time to first token {ProviderTimeToFirstTokenMs} ms, then {ContentChunks} chunks; {Duration.TotalSeconds:0} s per rate, open loop; 2 cores shared by everything");
+        foreach (var stream in new[] { true, false })
+        {
+            Console.WriteLine();
+            Console.WriteLine(stream ? "streaming: time to the first content chunk" : "non-streaming: time to the whole response");
+            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
+            foreach (var rate in Rates)
+            {
+                LoadResult? direct = null;
+                foreach (var target in targets)
+                {
+                    await RunLoadAsync(client, target, stream, rate: 100, TimeSpan.FromSeconds(1)); // warm-up
+                    var result = await RunLoadAsync(client, target, stream, rate, Duration);
+                    direct ??= result;
+                    var added = target == targets[0] || result.Failed == result.Sent
+                        ? ("", "")
+                        : ((result.P50Ms - direct.P50Ms).ToString("0.00", CultureInfo.InvariantCulture), (result.P99Ms - direct.P99Ms).ToString("0.00", CultureInfo.InvariantCulture));
+                    Console.WriteLine($"{target.Name,-26} {rate,6} {result.AchievedRate,9:0} {result.Failed,7} {result.P50Ms,8:0.00} {result.P99Ms,8:0.00} {added.Item1,10} {added.Item2,10}");
+                    if (result.FirstError is not null)
+                    {
+                        Console.WriteLine($"  first error: {result.FirstError}");
+                    }
+                }
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"memory after the run: router {ResidentMiB(router.Process.Id):0} MiB RSS" +
+            (portkey is null ? "" : $", Portkey {ResidentMiB(portkey.Process.Id):0} MiB RSS"));
+    }
+
+    private static HttpRequestMessage NewRequest(Uri url, string model, bool stream)
+    {
+        var body = stream
+            ? $$"""{"model":"{{model}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello"}]}"""
+            : $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello"}]}""";
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new("Bearer", "bench-key");
+        return request;
+    }
+
+    // Open loop: requests start on schedule whether or not earlier ones finished, and each is timed from its
+    // scheduled start, so a gateway that falls behind shows it in its percentiles.
+    private static async Task<LoadResult> RunLoadAsync(HttpClient client, Target target, bool stream, int rate, TimeSpan duration)
+    {
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new ConcurrentBag<double>();
+        var failed = 0;
+        string? firstError = null;
+        var requests = new List<Task>(total);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            var scheduled = Stopwatch.GetTimestamp() - (long)((clock.Elapsed - due).TotalSeconds * Stopwatch.Frequency);
+            requests.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    latencies.Add(await TimeToFirstTokenAsync(client, target.NewRequest(stream), stream, scheduled));
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or InvalidOperationException)
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstError, e.Message, null);
+                }
+            }));
+        }
+        await Task.WhenAll(requests);
+        var achieved = total / clock.Elapsed.TotalSeconds;
+        var sorted = latencies.Order().ToArray();
+        return new LoadResult(total, failed, achieved, Percentile(sorted, 0.50), Percentile(sorted, 0.99), firstError);
+    }
+
+    private static async Task<double> TimeToFirstTokenAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
+    {
+        using var _ = request;
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync())}");
+        }
+        if (!stream)
+        {
+            await response.Content.ReadAsStringAsync();
+            return Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
+        }
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        double? firstToken = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (firstToken is null && line.StartsWith("data:", StringComparison.Ordinal) && line.Contains("\"content\":\"", StringComparison.Ordinal))
+            {
+                firstToken = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
+            }
+            if (line.Contains("\"error\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("error event: " + Truncate(line));
+            }
+        }
+        return firstToken ?? throw new InvalidOperationException("the stream ended without a content chunk");
+    }
+
+    private static string Truncate(string text) => text.Length > 200 ? text[..200] + "…" : text;
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static double ResidentMiB(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    // A provider with a fixed time to first token, speaking OpenAI's chat completions (SSE chunks with usage, [DONE]).
+    private static Task<LoopbackHttpServer> StartFakeProviderAsync() => LoopbackHttpServer.StartAsync(
+        builder => builder.Logging.ClearProviders(),
+        app => app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+        {
+            using var document = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body);
+            var stream = document.RootElement.TryGetProperty("stream", out var s) && s.GetBoolean();
+            await Task.Delay(ProviderTimeToFirstTokenMs);
+            var id = "chatcmpl-bench";
+            if (!stream)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync($$$"""{"id":"{{{id}}}","object":"chat.completion","created":1,"model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a benchmark"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":8,"total_tokens":17}}""");
+                return;
+            }
+            context.Response.ContentType = "text/event-stream";
+            var chunk = $$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{"content":"word "},"finish_reason":null}]}""" + "\n\n";
+            await context.Response.WriteAsync($$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}""" + "\n\n");
+            for (var i = 0; i < ContentChunks; i++)
+            {
+                await context.Response.WriteAsync(chunk);
+                await context.Response.Body.FlushAsync();
+            }
+            await context.Response.WriteAsync($$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""" + "\n\n");
+            await context.Response.WriteAsync($$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":8,"total_tokens":17}}""" + "\n\n" + "data: [DONE]\n\n");
+        }));
+
+    private sealed class ServerProcess(ChildProcess process, Uri url) : IAsyncDisposable
+    {
+        public ChildProcess Process { get; } = process;
+
+        public Uri Url { get; } = url;
+
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    private static async Task<ServerProcess> StartRouterAsync(Uri providerBaseAddress, string chatdb, string redis)
+    {
+        var port = FreePort.Next();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = url.ToString(),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__chatdb"] = chatdb,
+            ["ConnectionStrings__redis"] = redis,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Catalog__SimulatedModels"] = "Never",
+            ["Catalog__Models__0__Id"] = "bench-model",
+            ["Catalog__Models__0__ContextWindow"] = "128000",
+            ["Catalog__Models__0__MaxOutputTokens"] = "4096",
+            ["Catalog__Deployments__0__Id"] = "bench-fake",
+            ["Catalog__Deployments__0__ModelId"] = "bench-model",
+            ["Catalog__Deployments__0__Provider"] = "OpenAICompatible",
+            ["Catalog__Deployments__0__ProviderModel"] = "fake-model",
+            ["Catalog__Deployments__0__Endpoint"] = new Uri(providerBaseAddress, "v1").ToString(),
+        };
+        var targetPath = new Projects.ChatPlatform_ModelRouter().TargetPath;
+        var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => Console.Error.WriteLine("router | " + line),
+            Path.GetDirectoryName(targetPath), environment);
+        await WaitUntilAsync(new Uri(url, "health"), process);
+        return new ServerProcess(process, url);
+    }
+
+    // Portkey comes from npm into bench/.portkey on first use; without npm or the registry, it is left out.
+    private static async Task<ServerProcess?> StartPortkeyAsync()
+    {
+        var folder = Path.Combine(RepositoryRoot.Find(), "bench", ".portkey");
+        var entry = Path.Combine(folder, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+        try
+        {
+            if (!File.Exists(entry))
+            {
+                Directory.CreateDirectory(folder);
+                var install = ChildProcess.Start("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", folder, $"@portkey-ai/gateway@{PortkeyVersion}"],
+                    (line, _) => Console.Error.WriteLine("npm | " + line), folder);
+                if (await install.Exited != 0)
+                {
+                    Console.WriteLine("Portkey could not be installed from npm; it is left out.");
+                    return null;
+                }
+            }
+            var port = FreePort.Next();
+            var url = new Uri($"http://127.0.0.1:{port}/");
+            var process = ChildProcess.Start("node", [entry, $"--port={port}", "--headless"], (_, _) => { }, folder,
+                new Dictionary<string, string?> { ["NODE_ENV"] = "production" });
+            await WaitUntilAsync(url, process);
+            return new ServerProcess(process, url);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine("node or npm is not installed; Portkey is left out.");
+            return null;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Uri url, ChildProcess process)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                using var response = await client.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not up yet
+            }
+            await Task.Delay(200);
+        }
+        throw new InvalidOperationException($"{url} did not come up");
+    }
+}
