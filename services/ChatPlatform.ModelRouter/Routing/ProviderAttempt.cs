@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ChatPlatform.ModelRouter.Model;
+using ChatPlatform.ModelRouter.Providers;
 using Microsoft.Extensions.AI;
 
 namespace ChatPlatform.ModelRouter.Routing;
@@ -96,9 +97,14 @@ internal sealed class ProviderAttempt : IAsyncDisposable
             }
             else
             {
-                Lease.Health.RecordError(error);
-                RouterTelemetry.SetError(Activity, error);
-                Settle(error);
+                var classified = error is ProviderException or TimeoutException ? error : ProviderErrors.Classify(error, Deployment.Provider);
+                Lease.Health.RecordError(classified);
+                RouterTelemetry.SetError(Activity, classified);
+                Settle(classified);
+                if (classified != error)
+                {
+                    throw classified;
+                }
             }
             throw;
         }
@@ -148,6 +154,11 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         {
             throw new TimeoutException(
                 $"Deployment '{Deployment.Id}' sent no {waitingFor} within {timeout.TotalSeconds:0.###} s.", e);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or ProviderException or TimeoutException))
+        {
+            // The SDKs throw their own exceptions; routing decides on the provider-neutral classification.
+            throw ProviderErrors.Classify(e, Deployment.Provider);
         }
     }
 
