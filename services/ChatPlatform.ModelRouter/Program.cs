@@ -16,5 +16,3 @@ app.MapAdminCatalogApi();
 app.MapProvidersHealthApi();
 
 app.Run();
-
-public partial class Program;

@@ -61,14 +61,20 @@ public sealed class ChatRouter(
                 }
                 var waits = running.Select(a => a.FirstToken).ToList();
                 Task? hedgeTimer = null;
+                using var hedgeCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 if (hedging && running.Count == 1 && candidates.Count > 0)
                 {
                     var remaining = HedgeDelay(running[0].Lease.Health, settings.Hedging) - time.GetElapsedTime(running[0].StartedAt);
-                    hedgeTimer = Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, cancellationToken);
+                    hedgeTimer = Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, hedgeCancellation.Token);
                     waits.Add(hedgeTimer);
                 }
                 var done = await Task.WhenAny(waits);
                 cancellationToken.ThrowIfCancellationRequested();
+                if (done != hedgeTimer)
+                {
+                    // The timer is not needed any more; without this it would live out its delay.
+                    await hedgeCancellation.CancelAsync();
+                }
                 if (done == hedgeTimer)
                 {
                     if (await TryStartNextAsync())

@@ -37,9 +37,12 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         _time = time;
         _callerToken = callerToken;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        // The attempt's span is current for the provider call only; the next attempt is its sibling, not its child.
+        var parent = System.Diagnostics.Activity.Current;
         Activity = RouterTelemetry.StartAttempt(deployment);
         StartedAt = time.GetTimestamp();
         FirstToken = ReadToFirstTokenAsync();
+        System.Diagnostics.Activity.Current = parent;
     }
 
     public DeploymentDefinition Deployment { get; }

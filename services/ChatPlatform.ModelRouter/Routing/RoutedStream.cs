@@ -95,12 +95,13 @@ public sealed class RoutedStream : IAsyncEnumerable<ChatResponseUpdate>, IAsyncD
         finally
         {
             Usage = tally.ToUsage(this, _promptEstimate, finishReason ?? (_callerToken.IsCancellationRequested ? "cancelled" : "error"), _time.GetElapsedTime(_startedAt));
-            RouterTelemetry.RecordUsage(_activity, Usage, Deployment.ProviderModel);
+            RouterTelemetry.RecordUsage(Usage, Deployment.ProviderModel);
+            RouterTelemetry.TagUsage(_activity, Usage, Deployment.ProviderModel);
+            RouterTelemetry.TagUsage(_attempt.Activity, Usage, Deployment.ProviderModel);
             if (_recordContent)
             {
                 _activity?.SetTag("gen_ai.output.messages", tally.Text.ToString());
             }
-            RouterTelemetry.RecordUsage(_attempt.Activity, Usage, Deployment.ProviderModel);
         }
     }
 

@@ -67,7 +67,28 @@ public static class RouterTelemetry
         activity?.SetTag("error.type", error is Providers.ProviderException { StatusCode: { } status } ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : error.GetType().Name);
     }
 
-    public static void RecordUsage(Activity? activity, RouteUsage usage, string providerModel)
+    /// <summary>The usage as span attributes (the request's span and the winning attempt's).</summary>
+    public static void TagUsage(Activity? activity, RouteUsage usage, string providerModel)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetTag("gen_ai.response.model", providerModel);
+        activity.SetTag("gen_ai.provider.name", ProviderName(usage.Provider));
+        activity.SetTag("chatplatform.deployment.id", usage.DeploymentId);
+        activity.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
+        activity.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
+        activity.SetTag("chatplatform.usage.estimated", usage.Estimated);
+        activity.SetTag("chatplatform.cost_usd", (double)usage.Cost);
+        if (usage.FinishReason is not null)
+        {
+            activity.SetTag("gen_ai.response.finish_reasons", new[] { usage.FinishReason });
+        }
+    }
+
+    /// <summary>The usage as metrics, once per request.</summary>
+    public static void RecordUsage(RouteUsage usage, string providerModel)
     {
         var tags = new TagList
         {
@@ -76,20 +97,6 @@ public static class RouterTelemetry
             { "gen_ai.request.model", usage.Model },
             { "gen_ai.response.model", providerModel },
         };
-        if (activity is not null)
-        {
-            activity.SetTag("gen_ai.response.model", providerModel);
-            activity.SetTag("gen_ai.provider.name", ProviderName(usage.Provider));
-            activity.SetTag("chatplatform.deployment.id", usage.DeploymentId);
-            activity.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
-            activity.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
-            activity.SetTag("chatplatform.usage.estimated", usage.Estimated);
-            activity.SetTag("chatplatform.cost_usd", (double)usage.Cost);
-            if (usage.FinishReason is not null)
-            {
-                activity.SetTag("gen_ai.response.finish_reasons", new[] { usage.FinishReason });
-            }
-        }
         var input = tags;
         input.Add("gen_ai.token.type", "input");
         TokenUsage.Record(usage.InputTokens, input);

@@ -3,19 +3,59 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Tests.Fakes;
 using ChatPlatform.ModelRouter.Tests.Routing;
+using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
 using static ChatPlatform.ModelRouter.Tests.Routing.RouterHarness;
 
 namespace ChatPlatform.ModelRouter.Tests.Apis;
 
-public sealed class ChatCompletionsApiTests
+public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixture redis)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_service_as_Program_wires_it_answers_from_the_default_simulated_catalog()
+    {
+        var database = await postgres.CreateDatabaseAsync(Token);
+        await using var factory = new WebApplicationFactory<ChatPlatform.ModelRouter.Routing.ChatRouter>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:chatdb", database);
+            web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+            foreach (var setting in new[]
+            {
+                DefaultCatalog.OpenAIKeySetting, DefaultCatalog.AnthropicKeySetting, DefaultCatalog.AzureEndpointSetting,
+                DefaultCatalog.AzureKeySetting, DefaultCatalog.AzureDeploymentSetting, DefaultCatalog.CompatibleBaseUrlSetting,
+                DefaultCatalog.CompatibleModelSetting, DefaultCatalog.CompatibleKeySetting,
+            })
+            {
+                web.UseSetting(setting, "");
+            }
+        });
+        using var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<ModelCatalog>().WhenLoadedAsync(Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
+
+        using var response = await client.PostAsync("/v1/chat/completions", Json("""
+            {"model":"sim-fast","messages":[{"role":"user","content":"Hello"}],"stream":true,"stream_options":{"include_usage":true}}
+            """), Token);
+        var events = Events(await response.Content.ReadAsStringAsync(Token));
+        var health = await client.GetFromJsonAsync<JsonNode>("/v1/admin/providers/health", Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("[DONE]", events[^1]);
+        var usage = JsonNode.Parse(events[^2])!["usage"]!;
+        Assert.True((bool)usage["chatplatform"]!["estimated"]!);
+        Assert.Equal("sim-fast-1", (string?)usage["chatplatform"]!["deployment"]);
+        Assert.Contains(health!["deployments"]!.AsArray(), d => (string?)d!["id"] == "sim-fast-1" && (int)d["requests"]! == 1);
+    }
 
     private static async Task<(RoutingTestHost Host, ScriptedClientFactory Clients)> StartAsync(
         params (DeploymentDefinition Deployment, ScriptedChatClient Client)[] deployments)
