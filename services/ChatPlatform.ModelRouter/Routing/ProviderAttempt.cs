@@ -163,6 +163,23 @@ internal sealed class ProviderAttempt : IAsyncDisposable
             // The SDKs throw their own exceptions; routing decides on the provider-neutral classification.
             throw ProviderErrors.Classify(e, Deployment.Provider);
         }
+        finally
+        {
+            // Disarmed while the caller handles the update: a slow reader is not a silent provider.
+            DisarmTimeout();
+        }
+    }
+
+    private void DisarmTimeout()
+    {
+        try
+        {
+            _cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed by an abandon that raced this read; nothing left to disarm.
+        }
     }
 
     private void Settle(Exception? error, bool abandoned = false)
