@@ -29,7 +29,9 @@ public sealed class ChatRouter(
         var settings = options.Value;
         var snapshot = catalog.Current;
         var model = snapshot.FindModel(request.Model);
-        if (model is not { Enabled: true })
+        var deployments = model is null ? [] : snapshot.DeploymentsOf(model.Id);
+        // A model without an enabled deployment is not listed by /v1/models either.
+        if (model is not { Enabled: true } || deployments.Count == 0)
         {
             throw RoutingException.ModelNotFound(request.Model);
         }
@@ -47,7 +49,7 @@ public sealed class ChatRouter(
         }
         var promptEstimate = TokenEstimator.Estimate(request.Messages);
         var maxOutput = request.Options?.MaxOutputTokens ?? model.MaxOutputTokens;
-        var candidates = new Queue<DeploymentDefinition>(selector.Order(model, snapshot.DeploymentsOf(model.Id), promptEstimate, maxOutput));
+        var candidates = new Queue<DeploymentDefinition>(selector.Order(model, deployments, promptEstimate, maxOutput));
         var failures = new List<DeploymentFailure>();
         var running = new List<ProviderAttempt>();
         var hedging = settings.Hedging.Models.Contains(model.Id, StringComparer.Ordinal);

@@ -291,6 +291,42 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
+    public async Task A_caller_that_disconnects_mid_stream_cancels_the_provider_call()
+    {
+        var provider = new ScriptedChatClient([Step.Text("first"), Step.Hang]);
+        var (host, _) = await StartAsync((Deployment("d1"), provider));
+        await using var _ = host;
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+        };
+
+        var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, caller.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(caller.Token));
+        while ((await reader.ReadLineAsync(caller.Token))?.Contains("\"first\"", StringComparison.Ordinal) != true)
+        {
+        }
+        response.Dispose();
+        await caller.CancelAsync();
+
+        await provider.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+    }
+
+    [Fact]
+    public async Task A_failure_in_a_non_streamed_answer_is_a_502_in_OpenAIs_shape()
+    {
+        var (host, _) = await StartAsync((Deployment("d1"), new ScriptedChatClient([Step.Text("Partial"), Step.Transient(500)])));
+        await using var _ = host;
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}]}"""), Token);
+        var error = await ErrorOf(response);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("stream_interrupted", (string?)error["code"]);
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_is_a_413()
     {
         var (host, clients) = await StartAsync((Deployment("d1"), ScriptedChatClient.Answering("never")));

@@ -85,7 +85,11 @@ public sealed class ChatRouterTests
         var disabled = await Assert.ThrowsAsync<RoutingException>(() => router.Router.StartAsync(Ask(), Token));
 
         Assert.Equal((404, "model_not_found"), (unknown.StatusCode, unknown.Code));
+        router.Catalog.Current = new([router.Model], [Deployment("d1") with { Enabled = false }]);
+        var withoutDeployments = await Assert.ThrowsAsync<RoutingException>(() => router.Router.StartAsync(Ask(), Token));
+
         Assert.Equal((404, "model_not_found"), (disabled.StatusCode, disabled.Code));
+        Assert.Equal((404, "model_not_found"), (withoutDeployments.StatusCode, withoutDeployments.Code));
         Assert.Equal(0, router.Factory.Clients["d1"].CallCount);
     }
 

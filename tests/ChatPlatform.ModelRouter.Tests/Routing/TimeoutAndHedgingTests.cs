@@ -40,6 +40,28 @@ public sealed class TimeoutAndHedgingTests
     }
 
     [Fact]
+    public async Task A_slow_reader_is_not_taken_for_a_silent_provider()
+    {
+        var options = new RoutingOptions { InterTokenTimeout = TimeSpan.FromMilliseconds(150) };
+        var router = new RouterHarness(ChatModel(), [Deployment("d1")], options);
+        router.Script("d1", ScriptedChatClient.Answering("a", "b", "c"));
+
+        var stream = await router.Router.StartAsync(Ask(), Token);
+        var text = "";
+        await using (stream)
+        {
+            await foreach (var update in stream.WithCancellation(Token))
+            {
+                text += update.Text;
+                await Task.Delay(300, Token);
+            }
+        }
+
+        Assert.Equal("abc", text);
+        Assert.Equal("stop", stream.Usage!.FinishReason);
+    }
+
+    [Fact]
     public async Task Hedging_starts_the_next_deployment_when_the_first_is_slow_and_cancels_the_loser()
     {
         var options = new RoutingOptions();
