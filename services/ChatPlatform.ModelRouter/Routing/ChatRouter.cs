@@ -170,11 +170,15 @@ public sealed class ChatRouter(
         return observed > hedging.MinimumDelay ? observed : hedging.MinimumDelay;
     }
 
-    // A provider that refuses our credentials is our fault, not the caller's: that is a bad gateway, not their 401.
-    private static RoutingException Rejected(DeploymentDefinition deployment, ProviderException error) =>
-        error.StatusCode is 401 or 403
-            ? new RoutingException(502, "server_error", "provider_auth_error", $"Deployment '{deployment.Id}' refused the router's credentials.", innerException: error)
-            : new RoutingException(error.StatusCode is >= 400 and < 500 ? error.StatusCode.Value : 400, "invalid_request_error", null, error.Message, innerException: error);
+    // The caller's mistakes (4xx) go back as the provider worded them. A provider refusing our credentials, or failing
+    // in a way that is neither the caller's fault nor worth retrying, is a bad gateway, not the caller's 401 or 400.
+    private static RoutingException Rejected(DeploymentDefinition deployment, ProviderException error) => error.StatusCode switch
+    {
+        401 or 403 => new RoutingException(
+            502, "server_error", "provider_auth_error", $"Deployment '{deployment.Id}' refused the router's credentials.", innerException: error),
+        int status and >= 400 and < 500 => new RoutingException(status, "invalid_request_error", null, error.Message, innerException: error),
+        _ => new RoutingException(502, "server_error", "provider_error", $"Deployment '{deployment.Id}' failed: {error.Message}", innerException: error),
+    };
 
     private static RoutingException AllFailed(ModelDefinition model, List<DeploymentFailure> failures) =>
         new(503, "server_error", "all_deployments_failed",

@@ -57,6 +57,21 @@ public sealed class ChatRouterTests
         Assert.Equal(0, second.CallCount);
     }
 
+    [Theory]
+    [InlineData(401, 502, "provider_auth_error")]
+    [InlineData(403, 502, "provider_auth_error")]
+    [InlineData(422, 422, null)]
+    [InlineData(null, 502, "provider_error")]
+    public async Task A_non_transient_failure_that_is_not_the_callers_fault_is_a_bad_gateway(int? providerStatus, int status, string? code)
+    {
+        var router = WithDeployments(Deployment("d1"));
+        router.Script("d1", new ScriptedChatClient([Step.Fail(new ProviderException("refused", providerStatus, isTransient: false))]));
+
+        var error = await Assert.ThrowsAsync<RoutingException>(() => router.RunAsync(cancellationToken: Token));
+
+        Assert.Equal((status, code), (error.StatusCode, error.Code));
+    }
+
     [Fact]
     public async Task Every_deployment_failing_is_a_503_with_each_ones_reason()
     {
