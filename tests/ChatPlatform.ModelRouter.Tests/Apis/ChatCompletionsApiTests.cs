@@ -389,6 +389,60 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.True(provider.CallCount >= 1);
     }
 
+    [Fact]
+    public async Task A_fake_providers_429_fails_over_and_skips_it_until_its_Retry_After()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = FakeBehavior.Failing(FakeFailure.RateLimited) with { RetryAfterSeconds = 60 };
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model") with { Priority = 1 }, SimulatorDeployment()]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        var (first, _, _) = await StreamWithOpenAIClientAsync(host, "chat-model");
+        var (second, _, _) = await StreamWithOpenAIClientAsync(host, "chat-model");
+
+        Assert.StartsWith("[simulated]", first, StringComparison.Ordinal);
+        Assert.StartsWith("[simulated]", second, StringComparison.Ordinal);
+        Assert.Equal(1, provider.CallCount);
+    }
+
+    [Fact]
+    public async Task A_fake_providers_400_reaches_the_caller_with_its_message()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = FakeBehavior.Failing(FakeFailure.BadRequest) with { ErrorMessage = "Invalid 'messages': too long." };
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model") with { Priority = 1 }, SimulatorDeployment()]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":true}"""), Token);
+        var error = await ErrorOf(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Invalid 'messages': too long.", (string?)error["message"], StringComparison.Ordinal);
+        Assert.Equal(1, provider.CallCount);
+    }
+
+    [Fact]
+    public async Task A_fake_provider_that_drops_the_connection_mid_stream_ends_the_answer_with_an_error_event()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = FakeBehavior.Failing(FakeFailure.ResetMidStream) with { Tokens = ["one", " two", " three", " four"], FailAfterChunks = 2 };
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model") with { Priority = 1 }, SimulatorDeployment()]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":true}"""), Token);
+        var events = Events(await response.Content.ReadAsStringAsync(Token));
+
+        var text = string.Concat(events.Where(e => e.Contains("\"delta\"", StringComparison.Ordinal))
+            .Select(e => (string?)JsonNode.Parse(e)!["choices"]![0]!["delta"]!["content"]));
+        Assert.Equal("one two", text);
+        Assert.Equal("stream_interrupted", (string?)JsonNode.Parse(events[^1])!["error"]!["code"]);
+        Assert.DoesNotContain("[DONE]", events);
+    }
+
+    private static DeploymentDefinition SimulatorDeployment() => new(
+        "sim", "chat-model", ProviderKind.Simulator, "simulator", null, null, Priority: 2, Weight: 1, Pricing.Free,
+        Simulator: new SimulatorSettings(TimeToFirstTokenMs: 5, TokensPerSecond: 2_000, AnswerTokens: 8));
+
     private static async Task<(string Text, global::OpenAI.Chat.ChatFinishReason? Finish, ChatTokenUsage? Usage)> StreamWithOpenAIClientAsync(RoutingTestHost host, string model)
     {
         var client = new ChatClient(model, new ApiKeyCredential("sk-caller"), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress, "v1/") });
