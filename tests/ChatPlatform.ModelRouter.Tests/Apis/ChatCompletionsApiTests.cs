@@ -390,6 +390,21 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
+    public async Task The_official_OpenAI_client_streams_an_answer_from_a_fake_Anthropic_provider_through_the_router()
+    {
+        await using var provider = await FakeAnthropicServer.StartAsync(Token);
+        provider.Behavior = FakeBehavior.Answer("Bonjour", " from", " Claude") with { InputTokens = 13, OutputTokens = 3 };
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model")]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        var (text, finish, usage) = await StreamWithOpenAIClientAsync(host, "chat-model");
+
+        Assert.Equal("Bonjour from Claude", text);
+        Assert.Equal(global::OpenAI.Chat.ChatFinishReason.Stop, finish);
+        Assert.Equal((13, 3), (usage?.InputTokenCount, usage?.OutputTokenCount));
+    }
+
+    [Fact]
     public async Task A_fake_providers_429_fails_over_and_skips_it_until_its_Retry_After()
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);
