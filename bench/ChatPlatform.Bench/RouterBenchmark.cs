@@ -21,15 +21,17 @@ public static class RouterBenchmark
     private const int ProviderTimeToFirstTokenMs = 50;
     private const int ContentChunks = 8;
     private const string PortkeyVersion = "1.15.2";
-    private static readonly int[] Rates = [100, 1000];
+    private static readonly int[] DefaultRates = [100, 1000];
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(5);
 
     private sealed record Target(string Name, Uri Url, Func<bool, HttpRequestMessage> NewRequest);
 
     private sealed record LoadResult(int Sent, int Failed, double AchievedRate, double P50Ms, double P99Ms, string? FirstError);
 
+    /// <param name="args">Optional request rates to run instead of the default 100 and 1,000 per second.</param>
     public static async Task RunAsync(string[] args)
     {
+        var rates = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : DefaultRates;
         await using var provider = await StartFakeProviderAsync();
         await using var postgres = new PostgresFixture();
         await postgres.InitializeAsync();
@@ -65,7 +67,7 @@ public static class RouterBenchmark
             Console.WriteLine();
             Console.WriteLine(stream ? "streaming: time to the first content chunk" : "non-streaming: time to the whole response");
             Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
-            foreach (var rate in Rates)
+            foreach (var rate in rates)
             {
                 LoadResult? direct = null;
                 foreach (var target in targets)
