@@ -72,7 +72,7 @@ public static class RouterBenchmark
                 LoadResult? direct = null;
                 foreach (var target in targets)
                 {
-                    await RunLoadAsync(client, target, stream, rate: 100, TimeSpan.FromSeconds(1)); // warm-up
+                    await RunLoadAsync(client, target, stream, rate: 200, TimeSpan.FromSeconds(2)); // warm-up: past tier-0 JIT code
                     var result = await RunLoadAsync(client, target, stream, rate, Duration);
                     direct ??= result;
                     var added = target == targets[0] || result.Failed == result.Sent
