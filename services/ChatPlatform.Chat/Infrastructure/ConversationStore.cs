@@ -1,0 +1,358 @@
+using ChatPlatform.Chat.Model;
+using ChatPlatform.Chat.Services;
+using ChatPlatform.EventLog;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ChatPlatform.Chat.Infrastructure;
+
+/// <summary>
+/// Conversations and message trees in schema <c>chat</c>. Every statement is scoped by the user id, so another user's
+/// ids read as missing. Writes that change a tree lock the conversation row first, which serialises appends to it.
+/// </summary>
+public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eventLog, TimeProvider timeProvider)
+{
+    public const string MessageCreatedEvent = "chat.message.created";
+    public const string ConversationDeletedEvent = "chat.conversation.deleted";
+
+    private const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
+    private const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
+
+    public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var conversation = new Conversation(Guid.CreateVersion7(), request.Title, request.Model!, request.SystemPrompt, null, now, now);
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO chat.conversations (user_id, id, title, model, system_prompt, current_leaf_id, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, NULL, $6, $6)
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversation.Id });
+        command.Parameters.Add(new() { Value = (object?)conversation.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = conversation.Model });
+        command.Parameters.Add(new() { Value = (object?)conversation.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return conversation;
+    }
+
+    /// <summary>Newest first by (updated_at, id), after <paramref name="after"/> when given.</summary>
+    public async Task<ConversationPage> ListAsync(Guid userId, int limit, ConversationCursor? after, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {ConversationColumns} FROM chat.conversations
+            WHERE user_id = $1 AND deleted_at IS NULL AND ($2::timestamptz IS NULL OR (updated_at, id) < ($2, $3))
+            ORDER BY updated_at DESC, id DESC
+            LIMIT $4
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = (object?)after?.UpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = after?.Id ?? Guid.Empty });
+        command.Parameters.Add(new() { Value = limit + 1 });
+        var items = new List<Conversation>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(ReadConversation(reader));
+            }
+        }
+        if (items.Count <= limit)
+        {
+            return new ConversationPage(items, null);
+        }
+        items.RemoveAt(limit);
+        var last = items[^1];
+        return new ConversationPage(items, new ConversationCursor(last.UpdatedAt, last.Id).Encode());
+    }
+
+    public async Task<Conversation?> FindAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, null, userId, conversationId, forUpdate: false, cancellationToken);
+    }
+
+    /// <summary>The conversation and the path root → current leaf, read in one snapshot.</summary>
+    public async Task<ConversationDetail?> FindWithCurrentPathAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        if (await FindAsync(connection, transaction, userId, conversationId, forUpdate: false, cancellationToken) is not { } conversation)
+        {
+            return null;
+        }
+        var path = conversation.CurrentLeafId is { } leaf
+            ? await ReadPathAsync(connection, transaction, userId, conversationId, leaf, cancellationToken)
+            : [];
+        await transaction.CommitAsync(cancellationToken);
+        return ConversationDetail.From(conversation, path);
+    }
+
+    /// <summary>The path root → <paramref name="messageId"/>; null when either id is not the user's.</summary>
+    public async Task<IReadOnlyList<PathMessage>?> FindPathAsync(Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (await FindAsync(connection, null, userId, conversationId, forUpdate: false, cancellationToken) is null)
+        {
+            return null;
+        }
+        var path = await ReadPathAsync(connection, null, userId, conversationId, messageId, cancellationToken);
+        return path.Count == 0 ? null : path;
+    }
+
+    public async Task<Conversation?> UpdateAsync(Guid userId, Guid conversationId, UpdateConversationRequest request, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE chat.conversations
+            SET title = COALESCE($3, title), system_prompt = COALESCE($4, system_prompt), model = COALESCE($5, model), updated_at = $6
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+            RETURNING {ConversationColumns}
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(new() { Value = (object?)request.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)request.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)request.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = Now() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
+    }
+
+    /// <summary>
+    /// Deletes the messages and marks the conversation deleted (the row stays as a tombstone for consumers), with an
+    /// event, in one transaction. False when it is not the user's.
+    /// </summary>
+    public async Task<bool> DeleteAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2)
+            UPDATE chat.conversations SET deleted_at = $3, current_leaf_id = NULL
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(new() { Value = Now() });
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            // Rolled back on dispose: the CTE's delete touched nothing of the user's anyway.
+            return false;
+        }
+        await eventLog.AppendAsync(connection, transaction,
+            EventToAppend.Create(ConversationDeletedEvent, conversationId.ToString(), new { userId, conversationId }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Appends a user message under <paramref name="parentId"/> (or the current leaf when <paramref name="parentIdGiven"/> is
+    /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction.
+    /// </summary>
+    public async Task<AppendResult> AppendUserMessageAsync(
+        Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is not { } conversation)
+        {
+            return new AppendResult.ConversationNotFound();
+        }
+        var parent = parentIdGiven ? parentId : conversation.CurrentLeafId;
+        if (parentIdGiven && parentId is { } given && !await MessageExistsAsync(connection, transaction, userId, conversationId, given, cancellationToken))
+        {
+            return new AppendResult.ParentNotFound();
+        }
+
+        var now = Now();
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
+            VALUES ($1, $2, $3, $4, 'user', $5, 'complete', $6, $7,
+                (SELECT count(*) FROM chat.messages
+                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}))
+            RETURNING {MessageColumns}
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = userId });
+        insert.Parameters.Add(new() { Value = conversationId });
+        insert.Parameters.Add(new() { Value = Guid.CreateVersion7() });
+        insert.Parameters.Add(new() { Value = (object?)parent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        insert.Parameters.Add(new() { Value = content });
+        insert.Parameters.Add(new() { Value = conversation.Model });
+        insert.Parameters.Add(new() { Value = now });
+        Message message;
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            message = ReadMessage(reader);
+        }
+
+        await SetLeafAsync(connection, transaction, userId, conversationId, message.Id, now, cancellationToken);
+        await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
+        {
+            userId,
+            conversationId,
+            messageId = message.Id,
+            parentId = message.ParentId,
+            role = "user",
+        }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new AppendResult.Appended(message);
+    }
+
+    /// <summary>
+    /// Makes the deepest descendant of <paramref name="messageId"/>, following the most recent child at each level, the
+    /// current leaf. Null when the conversation is not the user's; a result without a leaf when the message is not in it.
+    /// </summary>
+    public async Task<SelectLeafResult> SelectBranchAsync(Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is not { } conversation)
+        {
+            return new SelectLeafResult.ConversationNotFound();
+        }
+        await using var command = new NpgsqlCommand("""
+            WITH RECURSIVE down AS (
+                SELECT id, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
+                UNION ALL
+                SELECT child.id, down.depth + 1
+                FROM down
+                CROSS JOIN LATERAL (
+                    SELECT m.id FROM chat.messages m
+                    WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.parent_id = down.id
+                    ORDER BY m.sibling_index DESC
+                    LIMIT 1) child
+            )
+            SELECT id FROM down ORDER BY depth DESC LIMIT 1
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(new() { Value = messageId });
+        if (await command.ExecuteScalarAsync(cancellationToken) is not Guid leaf)
+        {
+            return new SelectLeafResult.MessageNotFound();
+        }
+        // Choosing a branch is navigation, not activity: the conversation keeps its place in the list.
+        await SetLeafAsync(connection, transaction, userId, conversationId, leaf, conversation.UpdatedAt, cancellationToken);
+        var path = await ReadPathAsync(connection, transaction, userId, conversationId, leaf, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new SelectLeafResult.Selected(ConversationDetail.From(conversation with { CurrentLeafId = leaf }, path));
+    }
+
+    private static async Task<Conversation?> FindAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            SELECT {ConversationColumns} FROM chat.conversations
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+            {(forUpdate ? "FOR UPDATE" : "")}
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
+    }
+
+    private static async Task<bool> MessageExistsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM chat.messages WHERE user_id = $1 AND id = $2 AND conversation_id = $3)", connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = conversationId });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private static async Task SetLeafAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid leaf, DateTimeOffset updatedAt,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "UPDATE chat.conversations SET current_leaf_id = $3, updated_at = $4 WHERE user_id = $1 AND id = $2", connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(new() { Value = leaf });
+        command.Parameters.Add(new() { Value = updatedAt });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Root → <paramref name="messageId"/>, each with its siblings' count; empty when the message is not in the conversation.</summary>
+    private static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            WITH RECURSIVE up AS (
+                SELECT {MessageColumns}, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
+                UNION ALL
+                SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, up.depth + 1
+                FROM chat.messages p JOIN up ON p.user_id = $1 AND p.conversation_id = $2 AND p.id = up.parent_id
+            )
+            SELECT {MessageColumns},
+                (SELECT count(*)::int FROM chat.messages s
+                 WHERE s.user_id = $1 AND s.conversation_id = $2
+                   AND (s.parent_id = up.parent_id OR (s.parent_id IS NULL AND up.parent_id IS NULL)))
+            FROM up ORDER BY depth DESC
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(new() { Value = messageId });
+        var path = new List<PathMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var m = ReadMessage(reader);
+            path.Add(new PathMessage(
+                m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, reader.GetInt32(9)));
+        }
+        return path;
+    }
+
+    // Two forms so that both use the (user_id, conversation_id, parent_id) index; IS NOT DISTINCT FROM would not.
+    private static string ParentIs(string parameter, Guid? parent) => parent is null ? "parent_id IS NULL" : $"parent_id = {parameter}";
+
+    private static Conversation ReadConversation(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.IsDBNull(1) ? null : reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetGuid(4),
+        reader.GetFieldValue<DateTimeOffset>(5),
+        reader.GetFieldValue<DateTimeOffset>(6));
+
+    private static Message ReadMessage(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetGuid(1),
+        reader.IsDBNull(2) ? null : reader.GetGuid(2),
+        Enum.Parse<MessageRole>(reader.GetString(3), ignoreCase: true),
+        reader.GetString(4),
+        Enum.Parse<MessageStatus>(reader.GetString(5), ignoreCase: true),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetFieldValue<DateTimeOffset>(7),
+        reader.GetInt32(8));
+
+    // PostgreSQL keeps microseconds; truncating here makes what is returned equal what is stored (and cursors exact).
+    private DateTimeOffset Now()
+    {
+        var now = timeProvider.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+    }
+}
+
+public abstract record AppendResult
+{
+    public sealed record Appended(Message Message) : AppendResult;
+
+    public sealed record ConversationNotFound : AppendResult;
+
+    public sealed record ParentNotFound : AppendResult;
+}
+
+public abstract record SelectLeafResult
+{
+    public sealed record Selected(ConversationDetail Conversation) : SelectLeafResult;
+
+    public sealed record ConversationNotFound : SelectLeafResult;
+
+    public sealed record MessageNotFound : SelectLeafResult;
+}

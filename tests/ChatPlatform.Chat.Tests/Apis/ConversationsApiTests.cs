@@ -1,0 +1,375 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ChatPlatform.Testing;
+using static ChatPlatform.Chat.Tests.ChatServiceHost;
+
+namespace ChatPlatform.Chat.Tests.Apis;
+
+public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Creating_a_conversation_answers_201_with_its_location_and_it_reads_back()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+
+        using var created = await client.PostAsync("/v1/conversations", Json("""{"model":"gpt-4o","systemPrompt":"Be brief.","title":"Plans"}"""), Token);
+        var body = await ReadJsonAsync(created, Token);
+        var read = await client.GetFromJsonAsync<JsonNode>(created.Headers.Location, Token);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(7, Guid.Parse((string)body["id"]!).Version);
+        Assert.Equal("gpt-4o", (string?)read!["model"]);
+        Assert.Equal("Be brief.", (string?)read["systemPrompt"]);
+        Assert.Equal("Plans", (string?)read["title"]);
+        Assert.Empty(read["messages"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Listing_pages_through_the_users_conversations_newest_first()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        using var other = host.ClientFor(Guid.NewGuid());
+        var created = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            created.Add(await CreateConversationAsync(client, $"Chat {i}"));
+        }
+        await CreateConversationAsync(other, "Not yours");
+
+        var seen = new List<Guid>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetFromJsonAsync<JsonNode>(
+                "/v1/conversations?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), Token);
+            seen.AddRange(page!["items"]!.AsArray().Select(c => Guid.Parse((string)c!["id"]!)));
+            cursor = (string?)page["nextCursor"];
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Reverse(created), seen);
+    }
+
+    [Fact]
+    public async Task A_new_message_moves_its_conversation_to_the_top_of_the_list()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var older = await CreateConversationAsync(client);
+        await CreateConversationAsync(client);
+
+        await AppendAsync(client, older, "Back to this one");
+        var page = await client.GetFromJsonAsync<JsonNode>("/v1/conversations", Token);
+
+        Assert.Equal(older, Guid.Parse((string)page!["items"]![0]!["id"]!));
+        Assert.Null(page["nextCursor"]);
+    }
+
+    [Fact]
+    public async Task Renaming_changes_only_the_fields_sent()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client, "Old title");
+
+        using var renamed = await client.PatchAsync($"/v1/conversations/{id}", Json("""{"title":"New title"}"""), Token);
+        using var remodelled = await client.PatchAsync($"/v1/conversations/{id}", Json("""{"model":"claude-sonnet","systemPrompt":"Terse."}"""), Token);
+        var read = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token);
+
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, remodelled.StatusCode);
+        Assert.Equal("New title", (string?)read!["title"]);
+        Assert.Equal("claude-sonnet", (string?)read["model"]);
+        Assert.Equal("Terse.", (string?)read["systemPrompt"]);
+    }
+
+    [Fact]
+    public async Task Deleting_a_conversation_removes_it_and_its_messages()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        await AppendAsync(client, id, "One");
+        await AppendAsync(client, id, "Two");
+
+        using var deleted = await client.DeleteAsync($"/v1/conversations/{id}", Token);
+        using var read = await client.GetAsync($"/v1/conversations/{id}", Token);
+        using var again = await client.DeleteAsync($"/v1/conversations/{id}", Token);
+        var page = await client.GetFromJsonAsync<JsonNode>("/v1/conversations", Token);
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Empty(page!["items"]!.AsArray());
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE conversation_id = $1", Token, id));
+    }
+
+    [Fact]
+    public async Task A_message_without_a_parent_continues_the_current_leaf()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+
+        using var response = await client.PostAsync($"/v1/conversations/{id}/messages", Json("""{"content":"Hello"}"""), Token);
+        var first = await ReadJsonAsync(response, Token);
+        var second = await AppendAsync(client, id, "And then");
+        var read = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("user", (string?)first["role"]);
+        Assert.Equal("complete", (string?)first["status"]);
+        Assert.Equal(Id(first), Guid.Parse((string)second["parentId"]!));
+        Assert.Equal(Id(second), Guid.Parse((string)read!["currentLeafId"]!));
+        Assert.Equal(["Hello", "And then"], Contents(read["messages"]!));
+    }
+
+    [Fact]
+    public async Task Editing_a_message_starts_a_sibling_branch_numbered_among_its_siblings()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var first = await AppendAsync(client, id, "First");
+        await AppendAsync(client, id, "Second");
+
+        await AppendAsync(client, id, "Second, edited", Id(first));
+        await AppendAsync(client, id, "Second, edited again", Id(first));
+        var read = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token);
+        var path = read!["messages"]!.AsArray();
+
+        Assert.Equal(["First", "Second, edited again"], Contents(path));
+        Assert.Equal((0, 1), Siblings(path[0]!));
+        Assert.Equal((2, 3), Siblings(path[1]!));
+    }
+
+    [Fact]
+    public async Task Editing_the_first_message_starts_a_second_root()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        await AppendAsync(client, id, "First");
+        await AppendAsync(client, id, "Second");
+
+        using var response = await client.PostAsync($"/v1/conversations/{id}/messages", Json("""{"content":"First, edited","parentId":null}"""), Token);
+        var read = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(["First, edited"], Contents(read!["messages"]!));
+        Assert.Equal((1, 2), Siblings(read["messages"]![0]!));
+    }
+
+    [Fact]
+    public async Task Selecting_a_branch_moves_the_leaf_to_its_latest_descendant()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var root = await AppendAsync(client, id, "Root");
+        var a = await AppendAsync(client, id, "A");
+        await AppendAsync(client, id, "A.1");
+        await AppendAsync(client, id, "A.2", Id(a));
+        await AppendAsync(client, id, "A.2.x");
+        await AppendAsync(client, id, "B", Id(root));
+
+        using var toA = await client.PutAsync($"/v1/conversations/{id}/leaf", Json($$"""{"messageId":"{{Id(a)}}"}"""), Token);
+        var selected = await ReadJsonAsync(toA, Token);
+        var read = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token);
+        var continued = await AppendAsync(client, id, "After A.2.x");
+
+        Assert.Equal(HttpStatusCode.OK, toA.StatusCode);
+        Assert.Equal(["Root", "A", "A.2", "A.2.x"], Contents(selected["messages"]!));
+        Assert.Equal(["Root", "A", "A.2", "A.2.x"], Contents(read!["messages"]!));
+        Assert.Equal((1, 2), Siblings(read["messages"]![2]!));
+        Assert.Equal("A.2.x", Contents(read["messages"]!)[^1]);
+        Assert.Equal(Guid.Parse((string)read["messages"]![3]!["id"]!), Guid.Parse((string)continued["parentId"]!));
+    }
+
+    [Fact]
+    public async Task Reading_a_path_gives_the_messages_from_the_root_to_the_message()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        await AppendAsync(client, id, "One");
+        var two = await AppendAsync(client, id, "Two");
+        await AppendAsync(client, id, "Three");
+
+        var path = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}/messages/{Id(two)}/path", Token);
+
+        Assert.Equal(["One", "Two"], Contents(path!));
+        Assert.Null(path![0]!["parentId"]);
+    }
+
+    [Fact]
+    public async Task Appending_a_message_writes_its_event_in_the_same_transaction()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var otherConversation = await CreateConversationAsync(client);
+        var foreign = await AppendAsync(client, otherConversation, "Elsewhere");
+
+        var first = await AppendAsync(client, id, "One");
+        await AppendAsync(client, id, "Two");
+        using var refused = await client.PostAsync(
+            $"/v1/conversations/{id}/messages", Json($$"""{"content":"Three","parentId":"{{Id(foreign)}}"}"""), Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(2, await host.CountAsync(
+            "SELECT count(*) FROM events.events WHERE key = $1 AND type = 'chat.message.created'", Token, id.ToString()));
+        Assert.Equal(2, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE conversation_id = $1", Token, id));
+        Assert.Equal(1, await host.CountAsync(
+            "SELECT count(*) FROM events.events WHERE key = $1 AND payload->>'messageId' = $2", Token, id.ToString(), Id(first).ToString()));
+    }
+
+    [Fact]
+    public async Task Another_users_conversation_and_message_ids_answer_404_on_every_endpoint()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var owner = host.ClientFor(Guid.NewGuid());
+        using var stranger = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(owner);
+        var message = await AppendAsync(owner, id, "Private");
+        var writesBefore = await host.CountWritesAsync(Token);
+
+        HttpRequestMessage[] requests =
+        [
+            new(HttpMethod.Get, $"/v1/conversations/{id}"),
+            new(HttpMethod.Patch, $"/v1/conversations/{id}") { Content = Json("""{"title":"Mine now"}""") },
+            new(HttpMethod.Delete, $"/v1/conversations/{id}"),
+            new(HttpMethod.Post, $"/v1/conversations/{id}/messages") { Content = Json("""{"content":"Hi"}""") },
+            new(HttpMethod.Put, $"/v1/conversations/{id}/leaf") { Content = Json($$"""{"messageId":"{{Id(message)}}"}""") },
+            new(HttpMethod.Get, $"/v1/conversations/{id}/messages/{Id(message)}/path"),
+        ];
+        foreach (var request in requests)
+        {
+            using (request)
+            using (var response = await stranger.SendAsync(request, Token))
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{request.Method} {request.RequestUri}: {response.StatusCode}");
+            }
+        }
+        var page = await stranger.GetFromJsonAsync<JsonNode>("/v1/conversations", Token);
+
+        Assert.Empty(page!["items"]!.AsArray());
+        Assert.Equal(writesBefore, await host.CountWritesAsync(Token));
+        Assert.Equal("Private", Contents((await owner.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token))!["messages"]!)[0]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-a-uuid")]
+    [InlineData("00000000-0000-0000-0000-000000000000")]
+    public async Task Requests_without_a_valid_user_header_answer_401_problem_details(string? header)
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(null);
+        if (header is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-User-Id", header);
+        }
+
+        using var list = await client.GetAsync("/v1/conversations", Token);
+        using var create = await client.PostAsync("/v1/conversations", Json("""{"model":"gpt-4o"}"""), Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, create.StatusCode);
+        Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await host.CountWritesAsync(Token));
+    }
+
+    [Theory]
+    [InlineData("POST", "", """{"model":""")]
+    [InlineData("POST", "", """{"model":42}""")]
+    [InlineData("POST", "", """{}""")]
+    [InlineData("POST", "", """{"model":"has spaces"}""")]
+    [InlineData("POST", "", "MODEL_TOO_LONG")]
+    [InlineData("POST", "", "TITLE_TOO_LONG")]
+    [InlineData("PATCH", "/{id}", """{}""")]
+    [InlineData("PATCH", "/{id}", """{"title":["x"]}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":""}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":"   "}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":7}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":"Hi","parentId":"nope"}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":"Hi","parentId":"{unknown}"}""")]
+    [InlineData("POST", "/{id}/messages", """{"content":"Hi","parentId":"{foreign}"}""")]
+    [InlineData("POST", "/{id}/messages", "CONTENT_TOO_LONG")]
+    [InlineData("POST", "/{id}/messages", """not json""")]
+    [InlineData("PUT", "/{id}/leaf", """{}""")]
+    [InlineData("PUT", "/{id}/leaf", """{"messageId":"{unknown}"}""")]
+    [InlineData("PUT", "/{id}/leaf", """{"messageId":"{foreign}"}""")]
+    [InlineData("GET", "?limit=0", null)]
+    [InlineData("GET", "?limit=abc", null)]
+    [InlineData("GET", "?cursor=not-a-cursor", null)]
+    public async Task Invalid_input_answers_400_problem_details_and_writes_nothing(string method, string path, string? body)
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var otherConversation = await CreateConversationAsync(client);
+        var foreign = await AppendAsync(client, otherConversation, "Elsewhere");
+        var writesBefore = await host.CountWritesAsync(Token);
+        body = body switch
+        {
+            "MODEL_TOO_LONG" => $$"""{"model":"{{new string('m', 101)}}"}""",
+            "TITLE_TOO_LONG" => $$"""{"model":"gpt-4o","title":"{{new string('t', 201)}}"}""",
+            "CONTENT_TOO_LONG" => $$"""{"content":"{{new string('c', 100_001)}}"}""",
+            _ => body?.Replace("{unknown}", Guid.CreateVersion7().ToString(), StringComparison.Ordinal)
+                .Replace("{foreign}", Id(foreign).ToString(), StringComparison.Ordinal),
+        };
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/v1/conversations" + path.Replace("{id}", id.ToString(), StringComparison.Ordinal))
+        {
+            Content = body is null ? null : Json(body),
+        };
+        using var response = await client.SendAsync(request, Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(writesBefore, await host.CountWritesAsync(Token));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM chat.messages", Token));
+    }
+
+    [Fact]
+    public async Task Content_of_exactly_the_limit_is_accepted()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+
+        var message = await AppendAsync(client, id, new string('c', 100_000));
+
+        Assert.Equal(100_000, ((string)message["content"]!).Length);
+    }
+
+    private static async Task<Guid> CreateConversationAsync(HttpClient client, string? title = null)
+    {
+        using var response = await client.PostAsJsonAsync("/v1/conversations", new { model = "gpt-4o", title }, Token);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return Id(await ReadJsonAsync(response, Token));
+    }
+
+    private static async Task<JsonNode> AppendAsync(HttpClient client, Guid conversationId, string content, Guid? parentId = null)
+    {
+        using var response = await client.PostAsync($"/v1/conversations/{conversationId}/messages",
+            JsonContent.Create(parentId is null ? (object)new { content } : new { content, parentId }), Token);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await ReadJsonAsync(response, Token);
+    }
+
+    private static Guid Id(JsonNode node) => Guid.Parse((string)node["id"]!);
+
+    private static string[] Contents(JsonNode path) => [.. path.AsArray().Select(m => (string)m!["content"]!)];
+
+    private static (int Index, int Count) Siblings(JsonNode message) => ((int)message["siblingIndex"]!, (int)message["siblingCount"]!);
+}

@@ -1,0 +1,70 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatPlatform.Chat.Infrastructure;
+using ChatPlatform.Chat.Services;
+using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace ChatPlatform.Chat.Tests;
+
+/// <summary>The chat service as Program wires it, on a fresh database; clients act as users through X-User-Id.</summary>
+public sealed class ChatServiceHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<ConversationStore> _factory;
+
+    private ChatServiceHost(WebApplicationFactory<ConversationStore> factory, string database)
+    {
+        _factory = factory;
+        Database = database;
+    }
+
+    public string Database { get; }
+
+    public static async Task<ChatServiceHost> StartAsync(PostgresFixture postgres, RedisFixture redis, CancellationToken cancellationToken)
+    {
+        var database = await postgres.CreateDatabaseAsync(cancellationToken);
+        var factory = new WebApplicationFactory<ConversationStore>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:chatdb", database);
+            web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+        });
+        return new ChatServiceHost(factory, database);
+    }
+
+    /// <summary>A client acting as <paramref name="userId"/>; null sends no X-User-Id header.</summary>
+    public HttpClient ClientFor(Guid? userId)
+    {
+        var client = _factory.CreateClient();
+        if (userId is { } id)
+        {
+            client.DefaultRequestHeaders.Add(CurrentUser.HeaderName, id.ToString());
+        }
+        return client;
+    }
+
+    public async Task<long> CountAsync(string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(Database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task<long> CountWritesAsync(CancellationToken cancellationToken) => CountAsync(
+        "SELECT (SELECT count(*) FROM chat.conversations) + (SELECT count(*) FROM chat.messages) + (SELECT count(*) FROM events.events)",
+        cancellationToken);
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    public static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        (await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken))!;
+}
