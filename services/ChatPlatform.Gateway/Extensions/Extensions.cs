@@ -1,13 +1,108 @@
+using ChatPlatform.Gateway.Infrastructure;
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Gateway.Services;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Tokens;
 
 namespace ChatPlatform.Gateway.Extensions;
 
-internal static class Extensions
+internal static partial class Extensions
 {
+    private const string JwtOrApiKey = "JwtOrApiKey";
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("identity", typeof(Program).Assembly);
         builder.AddRedisClient("redis");
+        builder.AddAccounts();
+    }
+
+    private static void AddAccounts(this IHostApplicationBuilder builder)
+    {
+        // Resolved here so a missing or weak signing key stops start-up outside Development.
+        var settings = AuthSettings.Load(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<RefreshTokenStore>();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddHostedService<SigningKeyWarning>();
+
+        builder.Services.AddAuthentication(JwtOrApiKey)
+            // Picks the scheme by what the request carries: API keys start with "cp_", anything else is a JWT.
+            .AddPolicyScheme(JwtOrApiKey, "JWT or API key", options => options.ForwardDefaultSelector = context =>
+                ApiKeyAuthenticationHandler.HasKey(context.Request) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddJwtBearer(options =>
+            {
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = settings.Issuer,
+                    ValidAudience = settings.Audience,
+                    IssuerSigningKey = settings.SigningKey,
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    ValidateIssuer = true,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    ValidateIssuerSigningKey = true,
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = GatewayClaims.Subject,
+                    RoleClaimType = GatewayClaims.Role,
+                };
+            });
+        builder.Services.AddAuthorization();
+    }
+
+    /// <summary>Rejects bodies over the endpoint's <see cref="RequestSizeLimitMetadata"/> before they are read.</summary>
+    public static WebApplication UseRequestBodyLimits(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is { MaxRequestBodySize: { } limit })
+            {
+                if (context.Request.ContentLength > limit)
+                {
+                    throw new BadHttpRequestException($"The request body is larger than the limit of {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+                }
+                if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+                {
+                    feature.MaxRequestBodySize = limit;
+                }
+            }
+            return next(context);
+        });
+        return app;
+    }
+
+    private sealed partial class SigningKeyWarning(AuthSettings settings, ILogger<SigningKeyWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (settings.GeneratedSigningKey)
+            {
+                LogGeneratedKey(logger);
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:SigningKey is not configured; generated a key for this Development run. Tokens stop working when the process restarts.")]
+        private static partial void LogGeneratedKey(ILogger logger);
     }
 }
+
+/// <summary>A request-size limit as endpoint metadata, read by <see cref="Extensions.UseRequestBodyLimits"/>.</summary>
+internal sealed record RequestSizeLimitMetadata(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;

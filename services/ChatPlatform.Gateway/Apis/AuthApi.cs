@@ -1,0 +1,107 @@
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Gateway.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChatPlatform.Gateway.Apis;
+
+/// <summary>
+/// <c>/v1/auth</c>: register, sign in, refresh and sign out. Sign-in answers a wrong email and a wrong password the
+/// same way, in about the same time, so it does not reveal which emails have accounts.
+/// </summary>
+public static class AuthApi
+{
+    public const long MaxBodyBytes = 64 * 1024;
+    private const string InvalidCredentials = "Invalid email or password";
+
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/auth").WithMetadata(new RequestSizeLimitMetadata(MaxBodyBytes));
+        group.MapPost("/register", RegisterAsync);
+        group.MapPost("/signin", SignInAsync);
+        group.MapPost("/refresh", RefreshAsync);
+        group.MapPost("/signout", SignOutAsync);
+        return app;
+    }
+
+    public static async Task<Results<Created<AuthTokens>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var email = AccountRules.NormalizeEmail(request.Email, errors);
+        AccountRules.CheckPassword(request.Password, email ?? request.Email?.Trim(), errors);
+        if (errors.Count > 0 || email is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        if (await accounts.RegisterAsync(email, request.Password!, cancellationToken) is not { } tokens)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The account could not be created with this email.");
+        }
+        return TypedResults.Created("/v1/me", tokens);
+    }
+
+    public static async Task<Results<Ok<AuthTokens>, ValidationProblem, ProblemHttpResult>> SignInAsync(
+        SignInRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            errors["email"] = ["An email is required."];
+        }
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            errors["password"] = ["A password is required."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        if (request.Password!.Length > AccountRules.MaximumPasswordLength || request.Email!.Length > AccountRules.MaximumEmailLength)
+        {
+            return Unauthorized(InvalidCredentials);
+        }
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var result = await accounts.SignInAsync(request.Email.Trim().ToLowerInvariant(), request.Password, address, cancellationToken);
+        switch (result.Status)
+        {
+            case SignInStatus.Succeeded:
+                return TypedResults.Ok(result.Tokens!);
+            case SignInStatus.Throttled:
+                var seconds = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds));
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
+                    detail: $"Too many failed sign-ins. Try again in {seconds} seconds.");
+            default:
+                return Unauthorized(InvalidCredentials);
+        }
+    }
+
+    public static async Task<Results<Ok<AuthTokens>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken) || request.RefreshToken.Length > 512)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refreshToken"] = ["A refresh token is required."] });
+        }
+        return await accounts.RefreshAsync(request.RefreshToken, cancellationToken) is { } tokens
+            ? TypedResults.Ok(tokens)
+            : Unauthorized("The refresh token is not valid.");
+    }
+
+    /// <summary>Revokes the token's whole family (every token from that sign-in). Unknown tokens answer the same.</summary>
+    public static async Task<Results<NoContent, ValidationProblem>> SignOutAsync(
+        RefreshRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken) || request.RefreshToken.Length > 512)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refreshToken"] = ["A refresh token is required."] });
+        }
+        await accounts.SignOutAsync(request.RefreshToken, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult Unauthorized(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);
+}

@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChatPlatform.Gateway.Services;
+using StackExchange.Redis;
+
+namespace ChatPlatform.Gateway.Infrastructure;
+
+/// <summary>
+/// Failed sign-ins counted per account and per client address in Redis, in fixed windows. Keys hold a hash of the
+/// email, never the email itself.
+/// </summary>
+public sealed class SignInThrottle(IConnectionMultiplexer redis, AuthSettings settings)
+{
+    // INCR and set the window on the first failure only, atomically.
+    private const string CountFailureScript = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        return n
+        """;
+
+    /// <summary>How long until the caller may try again; null when it may try now.</summary>
+    public async Task<TimeSpan?> RetryAfterAsync(string email, string address)
+    {
+        var database = redis.GetDatabase();
+        var accountKey = AccountKey(email);
+        var addressKey = AddressKey(address);
+        var counts = await database.StringGetAsync([accountKey, addressKey]);
+        TimeSpan? wait = null;
+        if ((int?)counts[0] >= settings.SignInFailuresPerAccount)
+        {
+            wait = await database.KeyTimeToLiveAsync(accountKey) ?? settings.SignInThrottleWindow;
+        }
+        if ((int?)counts[1] >= settings.SignInFailuresPerAddress)
+        {
+            var addressWait = await database.KeyTimeToLiveAsync(addressKey) ?? settings.SignInThrottleWindow;
+            wait = wait is { } w && w > addressWait ? w : addressWait;
+        }
+        return wait;
+    }
+
+    public async Task RecordFailureAsync(string email, string address)
+    {
+        var database = redis.GetDatabase();
+        var window = (long)settings.SignInThrottleWindow.TotalMilliseconds;
+        await Task.WhenAll(
+            database.ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
+            database.ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window]));
+    }
+
+    /// <summary>A success clears the account's count; the address count stays, so one valid account cannot launder guesses at others.</summary>
+    public Task ResetAsync(string email) => redis.GetDatabase().KeyDeleteAsync(AccountKey(email));
+
+    private static RedisKey AccountKey(string email) =>
+        $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email)))}";
+
+    private static RedisKey AddressKey(string address) => $"gateway:signin-failures:address:{address}";
+}

@@ -1,0 +1,68 @@
+using System.Data.Common;
+using ChatPlatform.Gateway.Model;
+using Npgsql;
+
+namespace ChatPlatform.Gateway.Infrastructure;
+
+/// <summary><c>identity.users</c>.</summary>
+public sealed class UserStore(NpgsqlDataSource dataSource)
+{
+    public const string Schema = "identity";
+    private const string Columns = "id, email, password_hash, role, tier, created_at";
+
+    /// <summary>
+    /// Inserts the user; returns null when the email is taken. The table lock makes "the first account is admin"
+    /// hold under concurrent registrations; registrations are rare enough for it not to matter.
+    /// </summary>
+    public async Task<User?> CreateAsync(Guid id, string email, string passwordHash, string? adminEmail, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand($"LOCK TABLE {Schema}.users IN SHARE ROW EXCLUSIVE MODE", connection, transaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO {Schema}.users (id, email, password_hash, role)
+            SELECT $1, $2, $3, CASE WHEN $2 = $4 OR NOT EXISTS (SELECT 1 FROM {Schema}.users) THEN 'admin' ELSE 'user' END
+            ON CONFLICT (email) DO NOTHING
+            RETURNING {Columns}
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = email });
+        command.Parameters.Add(new() { Value = passwordHash });
+        command.Parameters.Add(new() { Value = (object?)adminEmail ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        User? user = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                user = Read(reader);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return user;
+    }
+
+    public Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken) =>
+        FindAsync("email = $1", email, cancellationToken);
+
+    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
+        FindAsync("id = $1", id, cancellationToken);
+
+    private async Task<User?> FindAsync(string where, object value, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM {Schema}.users WHERE {where}");
+        command.Parameters.Add(new() { Value = value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    internal static User Read(DbDataReader reader, int offset = 0) => new(
+        reader.GetGuid(offset),
+        reader.GetString(offset + 1),
+        reader.GetString(offset + 2),
+        reader.GetString(offset + 3),
+        reader.GetString(offset + 4),
+        reader.GetFieldValue<DateTimeOffset>(offset + 5));
+}

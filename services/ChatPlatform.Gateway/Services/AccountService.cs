@@ -1,0 +1,78 @@
+using ChatPlatform.Gateway.Infrastructure;
+using ChatPlatform.Gateway.Model;
+using Microsoft.AspNetCore.Identity;
+
+namespace ChatPlatform.Gateway.Services;
+
+public enum SignInStatus
+{
+    Succeeded,
+    Failed,
+    Throttled,
+}
+
+public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null, TimeSpan RetryAfter = default);
+
+/// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
+public sealed class AccountService(
+    UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, AuthSettings settings,
+    IPasswordHasher<User> passwordHasher)
+{
+    // Verified against when the email is unknown, so both failures cost the same hashing time.
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<User>().HashPassword(null!, "dummy-password-for-timing"));
+
+    /// <summary>The new account's tokens, or null when the email is taken.</summary>
+    public async Task<AuthTokens?> RegisterAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var hash = passwordHasher.HashPassword(new User(id, email, "", Roles.User, Tiers.Free, default), password);
+        var user = await users.CreateAsync(id, email, hash, settings.AdminEmail, cancellationToken);
+        return user is null ? null : await IssueAsync(user, cancellationToken);
+    }
+
+    public async Task<SignInResult> SignInAsync(string email, string password, string clientAddress, CancellationToken cancellationToken)
+    {
+        if (await throttle.RetryAfterAsync(email, clientAddress) is { } wait)
+        {
+            return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
+        }
+        var user = await users.FindByEmailAsync(email, cancellationToken);
+        if (user is null)
+        {
+            passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, password);
+        }
+        if (user is null || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed)
+        {
+            await throttle.RecordFailureAsync(email, clientAddress);
+            return new SignInResult(SignInStatus.Failed);
+        }
+        await throttle.ResetAsync(email);
+        return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
+    }
+
+    /// <summary>New tokens for a valid, unspent refresh token; null otherwise (a spent one also revokes its family).</summary>
+    public async Task<AuthTokens?> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        var next = TokenService.NewRefreshToken();
+        var (outcome, userId) = await refreshTokens.RotateAsync(
+            TokenService.Hash(refreshToken), TokenService.Hash(next), settings.RefreshTokenLifetime, cancellationToken);
+        if (outcome != RefreshOutcome.Rotated || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
+        {
+            return null;
+        }
+        var (access, expiresIn) = tokens.CreateAccessToken(user);
+        return new AuthTokens(access, next, expiresIn, user.ToInfo());
+    }
+
+    public Task<bool> SignOutAsync(string refreshToken, CancellationToken cancellationToken) =>
+        refreshTokens.RevokeFamilyOfAsync(TokenService.Hash(refreshToken), cancellationToken);
+
+    private async Task<AuthTokens> IssueAsync(User user, CancellationToken cancellationToken)
+    {
+        var refresh = TokenService.NewRefreshToken();
+        await refreshTokens.IssueAsync(user.Id, Guid.CreateVersion7(), TokenService.Hash(refresh), settings.RefreshTokenLifetime, cancellationToken);
+        var (access, expiresIn) = tokens.CreateAccessToken(user);
+        return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
+    }
+}

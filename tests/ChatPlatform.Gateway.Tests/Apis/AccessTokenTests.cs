@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text;
+using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatPlatform.Gateway.Tests.Apis;
+
+public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Me_without_a_token_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+
+        var response = await host.CreateClient().GetAsync("/v1/me", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_expired_token_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var user = (await host.RegisterAsync()).User;
+        var now = DateTime.UtcNow;
+
+        var token = Mint(user.Id, issuedAt: now.AddMinutes(-20), expires: now.AddMinutes(-5));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, token));
+        // The same claims, still valid, pass: the failure above is the expiry alone.
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(host, Mint(user.Id)));
+    }
+
+    [Fact]
+    public async Task A_token_with_a_tampered_signature_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var token = (await host.RegisterAsync()).AccessToken;
+        var parts = token.Split('.');
+        var signature = parts[2].ToCharArray();
+        signature[0] = signature[0] == 'A' ? 'B' : 'A';
+
+        var tampered = $"{parts[0]}.{parts[1]}.{new string(signature)}";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, tampered));
+    }
+
+    [Fact]
+    public async Task A_token_with_a_changed_payload_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var tokens = await host.RegisterAsync();
+        var parts = tokens.AccessToken.Split('.');
+        var payload = Base64UrlEncoder.Decode(parts[1]).Replace("\"role\":\"admin\"", "\"role\":\"user\"").Replace("\"tier\":\"free\"", "\"tier\":\"pro\"");
+
+        var forged = $"{parts[0]}.{Base64UrlEncoder.Encode(payload)}.{parts[2]}";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, forged));
+    }
+
+    [Fact]
+    public async Task An_unsigned_alg_none_token_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var user = (await host.RegisterAsync()).User;
+        var exp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds();
+        var header = Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""");
+        var payload = Base64UrlEncoder.Encode(
+            $$"""{"sub":"{{user.Id}}","email":"{{user.Email}}","role":"admin","tier":"pro","iss":"chatplatform","aud":"chatplatform","exp":{{exp}}}""");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, $"{header}.{payload}."));
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_another_algorithm_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var user = (await host.RegisterAsync()).User;
+
+        var token = Mint(user.Id, algorithm: SecurityAlgorithms.HmacSha512, key: [.. GatewayHost.SigningKey, .. GatewayHost.SigningKey]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, token));
+    }
+
+    [Fact]
+    public async Task A_token_for_another_audience_or_issuer_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var user = (await host.RegisterAsync()).User;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, Mint(user.Id, audience: "someone-else")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, Mint(user.Id, issuer: "someone-else")));
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_another_key_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var user = (await host.RegisterAsync()).User;
+
+        var token = Mint(user.Id, key: [.. Enumerable.Repeat((byte)7, 32)]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, token));
+    }
+
+    [Fact]
+    public async Task Outside_development_a_missing_signing_key_stops_start_up()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = "" });
+        using var production = host.WithWebHostBuilder(builder => builder.UseEnvironment("Production"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => production.CreateClient());
+
+        Assert.Contains("Auth:SigningKey", error.Message);
+    }
+
+    [Fact]
+    public async Task A_signing_key_shorter_than_32_bytes_stops_start_up()
+    {
+        await using var host = await GatewayHost.StartAsync(
+            postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = Convert.ToBase64String(new byte[16]) });
+
+        var error = Assert.Throws<InvalidOperationException>(() => host.CreateClient());
+
+        Assert.Contains("at least 32 bytes", error.Message);
+    }
+
+    private static async Task<HttpStatusCode> MeStatusAsync(GatewayHost host, string token) =>
+        (await host.CreateClient(token).GetAsync("/v1/me", Cancellation)).StatusCode;
+
+    private static string Mint(
+        Guid userId, DateTime? issuedAt = null, DateTime? expires = null, string audience = "chatplatform", string issuer = "chatplatform",
+        string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null)
+    {
+        var now = issuedAt ?? DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = expires ?? now.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? GatewayHost.SigningKey), algorithm),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = userId.ToString(),
+                ["email"] = "someone@example.com",
+                ["role"] = "user",
+                ["tier"] = "free",
+            },
+        });
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Testing;
+
+namespace ChatPlatform.Gateway.Tests.Apis;
+
+public sealed class ApiKeysApiTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_created_key_is_shown_once_listed_by_prefix_works_and_stops_working_when_revoked()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var tokens = await host.RegisterAsync();
+        var client = host.CreateClient(tokens.AccessToken);
+
+        var response = await client.PostAsJsonAsync("/v1/api-keys", new { name = "laptop" }, Cancellation);
+        var created = await response.Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation);
+        var listBody = await client.GetStringAsync("/v1/api-keys", Cancellation);
+        var listed = JsonSerializer.Deserialize<ApiKeySummary[]>(listBody, JsonSerializerOptions.Web);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.StartsWith("cp_", created!.Key);
+        Assert.Equal(46, created.Key.Length);
+        Assert.StartsWith(created.Prefix, created.Key);
+        Assert.DoesNotContain(created.Key, listBody);
+        var summary = Assert.Single(listed!);
+        Assert.Equal((created.Id, "laptop", created.Prefix), (summary.Id, summary.Name, summary.Prefix));
+        Assert.Null(summary.LastUsedAt);
+
+        var me = await host.CreateClient(created.Key).GetFromJsonAsync<UserInfo>("/v1/me", Cancellation);
+        Assert.Equal(tokens.User, me);
+        var viaHeader = host.CreateClient();
+        viaHeader.DefaultRequestHeaders.Add("x-api-key", created.Key);
+        Assert.Equal(HttpStatusCode.OK, (await viaHeader.GetAsync("/v1/me", Cancellation)).StatusCode);
+        var used = Assert.Single((await client.GetFromJsonAsync<ApiKeySummary[]>("/v1/api-keys", Cancellation))!);
+        Assert.NotNull(used.LastUsedAt);
+
+        var revoke = await client.DeleteAsync($"/v1/api-keys/{created.Id}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.CreateClient(created.Key).GetAsync("/v1/me", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viaHeader.GetAsync("/v1/me", Cancellation)).StatusCode);
+        Assert.Empty((await client.GetFromJsonAsync<ApiKeySummary[]>("/v1/api-keys", Cancellation))!);
+    }
+
+    [Fact]
+    public async Task Revoking_another_users_key_answers_404_and_leaves_it_working()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var owner = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        var intruder = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        var created = await (await owner.PostAsJsonAsync("/v1/api-keys", new { name = "ci" }, Cancellation))
+            .Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation);
+
+        var response = await intruder.DeleteAsync($"/v1/api-keys/{created!.Id}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty((await intruder.GetFromJsonAsync<ApiKeySummary[]>("/v1/api-keys", Cancellation))!);
+        Assert.Equal(HttpStatusCode.OK, (await host.CreateClient(created.Key).GetAsync("/v1/me", Cancellation)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_api_key_answers_401()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+
+        var response = await host.CreateClient("cp_" + new string('A', 43)).GetAsync("/v1/me", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_keys_need_a_signed_in_user()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+
+        var response = await host.CreateClient().PostAsJsonAsync("/v1/api-keys", new { name = "anonymous" }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"name\": \"\"}")]
+    [InlineData("{\"name\": 12}")]
+    [InlineData("{\"name\": ")]
+    public async Task Invalid_key_requests_answer_400_and_write_nothing(string body)
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var client = host.CreateClient((await host.RegisterAsync()).AccessToken);
+
+        var response = await client.PostAsync(
+            "/v1/api-keys", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, await host.CountAsync("api_keys"));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Gateway.Services;
+using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace ChatPlatform.Gateway.Tests;
+
+/// <summary>
+/// The gateway's real Program on a fresh database, with a known signing key so tests can mint tokens of their own.
+/// <see cref="AccountService"/> names the gateway assembly: the AppHost's Program is visible here too.
+/// </summary>
+internal sealed class GatewayHost : WebApplicationFactory<AccountService>
+{
+    public static readonly byte[] SigningKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+
+    private readonly Dictionary<string, string?> _settings;
+
+    private GatewayHost(Dictionary<string, string?> settings, string databaseConnectionString)
+    {
+        _settings = settings;
+        DatabaseConnectionString = databaseConnectionString;
+    }
+
+    public string DatabaseConnectionString { get; }
+
+    public static async Task<GatewayHost> StartAsync(
+        PostgresFixture postgres, RedisFixture redis, IDictionary<string, string?>? settings = null, string? redisConnectionString = null)
+    {
+        var database = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        var all = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:chatdb"] = database,
+            ["ConnectionStrings:redis"] = redisConnectionString ?? redis.ConnectionString,
+            ["Auth:SigningKey"] = Convert.ToBase64String(SigningKey),
+            // Every test shares one client address; the per-address limit gets its own test.
+            ["Auth:SignInFailuresPerAddress"] = "100000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return new GatewayHost(all, database);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
+
+    public const string Password = "correct-Horse-battery";
+
+    public async Task<AuthTokens> RegisterAsync(string? email = null, string password = Password)
+    {
+        var response = await CreateClient().PostAsJsonAsync(
+            "/v1/auth/register", new { email = email ?? NewEmail(), password }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<AuthTokens>(TestContext.Current.CancellationToken))!;
+    }
+
+    public HttpClient CreateClient(string bearer)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        return client;
+    }
+
+    public async Task<long> CountAsync(string table)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(DatabaseConnectionString);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM identity.{table}");
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+}
