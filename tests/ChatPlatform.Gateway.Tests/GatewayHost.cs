@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ChatPlatform.Gateway.Model;
@@ -5,6 +6,7 @@ using ChatPlatform.Gateway.Services;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ChatPlatform.Gateway.Tests;
@@ -26,6 +28,9 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
     }
 
     public string DatabaseConnectionString { get; }
+
+    /// <summary>Every log line the gateway wrote, formatted, with exceptions.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
 
     public static async Task<GatewayHost> StartAsync(
         PostgresFixture postgres, RedisFixture redis, IDictionary<string, string?>? settings = null, string? redisConnectionString = null)
@@ -52,6 +57,7 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
     }
 
     public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
@@ -78,5 +84,24 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
         await using var dataSource = NpgsqlDataSource.Create(DatabaseConnectionString);
         await using var command = dataSource.CreateCommand($"SELECT count(*) FROM identity.{table}");
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+}
+
+internal sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} {state}");
     }
 }
