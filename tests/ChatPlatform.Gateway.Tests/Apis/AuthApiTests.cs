@@ -34,6 +34,34 @@ public sealed class AuthApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task Concurrent_first_registrations_make_exactly_one_admin()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+
+        var registered = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => host.RegisterAsync()));
+
+        Assert.Single(registered, r => r.User.Role == "admin");
+    }
+
+    [Fact]
+    public async Task The_access_token_carries_the_users_claims_and_expires_in_15_minutes()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var tokens = await host.RegisterAsync();
+
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken);
+
+        Assert.Equal("HS256", jwt.Alg);
+        Assert.Equal(tokens.User.Id.ToString(), jwt.Subject);
+        Assert.Equal(tokens.User.Email, jwt.GetClaim("email").Value);
+        Assert.Equal(tokens.User.Role, jwt.GetClaim("role").Value);
+        Assert.Equal(tokens.User.Tier, jwt.GetClaim("tier").Value);
+        Assert.Equal("chatplatform", jwt.Issuer);
+        Assert.Equal(["chatplatform"], jwt.Audiences);
+        Assert.InRange(jwt.ValidTo - jwt.IssuedAt, TimeSpan.FromMinutes(14.9), TimeSpan.FromMinutes(15.1));
+    }
+
+    [Fact]
     public async Task Registering_the_configured_admin_email_makes_an_admin()
     {
         var adminEmail = GatewayHost.NewEmail();
