@@ -266,6 +266,37 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
         Assert.Equal("Private", Contents((await owner.GetFromJsonAsync<JsonNode>($"/v1/conversations/{id}", Token))!["messages"]!)[0]);
     }
 
+    [Fact]
+    public async Task A_message_of_another_users_conversation_is_not_found_through_ones_own_conversation()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var owner = host.ClientFor(Guid.NewGuid());
+        using var stranger = host.ClientFor(Guid.NewGuid());
+        var message = await AppendAsync(owner, await CreateConversationAsync(owner), "Private");
+        var own = await CreateConversationAsync(stranger);
+
+        using var path = await stranger.GetAsync($"/v1/conversations/{own}/messages/{Id(message)}/path", Token);
+        using var unknown = await stranger.GetAsync($"/v1/conversations/{Guid.CreateVersion7()}", Token);
+
+        Assert.Equal(HttpStatusCode.NotFound, path.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_edits_of_one_message_get_distinct_sibling_numbers()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var root = await AppendAsync(client, id, "Root");
+
+        var edits = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => AppendAsync(client, id, $"Edit {i}", Id(root))));
+
+        Assert.Equal(Enumerable.Range(0, 10), edits.Select(e => (int)e["siblingIndex"]!).Order());
+        Assert.Equal(11, await host.CountAsync(
+            "SELECT count(*) FROM events.events WHERE key = $1 AND type = 'chat.message.created'", Token, id.ToString()));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not-a-uuid")]
