@@ -80,6 +80,11 @@ internal static partial class Extensions
                 {
                     feature.MaxRequestBodySize = limit;
                 }
+                else
+                {
+                    // Servers without the feature (the in-memory test server, some proxies' hosts) still get the limit.
+                    context.Request.Body = new BodyLimitStream(context.Request.Body, limit);
+                }
             }
             return next(context);
         });
@@ -101,6 +106,42 @@ internal static partial class Extensions
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:SigningKey is not configured; generated a key for this Development run. Tokens stop working when the process restarts.")]
         private static partial void LogGeneratedKey(ILogger logger);
+    }
+}
+
+/// <summary>Reads through to the request body and fails with 413 once more than the limit has been read.</summary>
+internal sealed class BodyLimitStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Count(int read)
+    {
+        _read += read;
+        return _read > limit
+            ? throw new BadHttpRequestException($"The request body is larger than the limit of {limit} bytes.", StatusCodes.Status413PayloadTooLarge)
+            : read;
     }
 }
 

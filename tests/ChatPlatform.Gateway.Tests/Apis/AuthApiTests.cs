@@ -154,6 +154,22 @@ public sealed class AuthApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_chunked_body_over_64_KB_answers_413_and_writes_nothing()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { email = GatewayHost.NewEmail(), password = GatewayHost.Password, padding = new string('x', 70_000) });
+        var content = new StreamContent(new MemoryStream(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/register") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await host.CreateClient().SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, await host.CountAsync("users"));
+    }
+
+    [Fact]
     public async Task Signing_in_returns_tokens_that_identify_the_user()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis);
