@@ -108,6 +108,18 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
     }
 
     [Fact]
+    public async Task In_development_a_missing_signing_key_is_generated_with_a_warning()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = "" });
+
+        var tokens = await host.RegisterAsync();
+
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(host, tokens.AccessToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, Mint(tokens.User.Id)));
+        Assert.Contains(host.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("Auth:SigningKey", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Outside_development_a_missing_signing_key_stops_start_up()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = "" });
