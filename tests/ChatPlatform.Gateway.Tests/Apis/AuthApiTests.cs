@@ -210,6 +210,35 @@ public sealed class AuthApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task An_unknown_email_costs_a_password_hash_like_a_wrong_password()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var email = GatewayHost.NewEmail();
+        await host.RegisterAsync(email);
+        var client = host.CreateClient();
+        await client.PostAsJsonAsync("/v1/auth/signin", new { email = GatewayHost.NewEmail(), password = "Warm-up-password-1" }, Cancellation);
+
+        async Task<TimeSpan> FastestAsync(Func<string> emailFor)
+        {
+            var fastest = TimeSpan.MaxValue;
+            for (var i = 0; i < 3; i++)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await client.PostAsJsonAsync("/v1/auth/signin", new { email = emailFor(), password = "Wrong-password-1" }, Cancellation);
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                fastest = elapsed < fastest ? elapsed : fastest;
+            }
+            return fastest;
+        }
+
+        var wrongPassword = await FastestAsync(() => email);
+        var unknownEmail = await FastestAsync(GatewayHost.NewEmail);
+
+        // Loose on purpose (machines are noisy); without the dummy hash the unknown email is over ten times faster.
+        Assert.True(unknownEmail > wrongPassword / 3, $"unknown email {unknownEmail.TotalMilliseconds} ms, wrong password {wrongPassword.TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task Five_failures_for_an_account_throttle_it_with_retry_after_even_for_the_right_password()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis);
