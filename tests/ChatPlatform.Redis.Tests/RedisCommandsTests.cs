@@ -81,30 +81,25 @@ public sealed class RedisCommandsTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
-    public async Task Published_messages_reach_subscribers_on_their_own_connection()
+    public async Task Published_messages_reach_subscribers_on_their_own_connection_in_order()
     {
         var channel = RedisChannel.Literal(RedisFixture.UniqueKey("channel"));
         using var publisher = RedisConnection.Connect(redis.ConnectionString);
-        var received = new List<string>();
-        var allReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _connection.GetSubscriber().SubscribeAsync(channel, (_, message) =>
-        {
-            lock (received)
-            {
-                received.Add(message!);
-                if (received.Count == 3)
-                {
-                    allReceived.TrySetResult();
-                }
-            }
-        });
+        // The queue form delivers in publish order; handler callbacks may run concurrently.
+        var queue = await _connection.GetSubscriber().SubscribeAsync(channel);
 
         var listeners = 0L;
         foreach (var message in new[] { "one", "two", "three" })
         {
             listeners += await publisher.GetSubscriber().PublishAsync(channel, message);
         }
-        await allReceived.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var received = new List<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 3; i++)
+        {
+            received.Add((await queue.ReadAsync(timeout.Token)).Message!);
+        }
 
         Assert.Equal(3, listeners);
         Assert.Equal(["one", "two", "three"], received);
