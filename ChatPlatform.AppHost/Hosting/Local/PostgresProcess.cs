@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using ChatPlatform.AppHost.Hosting.Orchestration;
+using ChatPlatform.AppHost.Hosting.Resources;
 using Npgsql;
 
 namespace ChatPlatform.AppHost.Hosting.Local;
@@ -87,19 +89,8 @@ public sealed class PostgresProcess : IAsyncDisposable
         }
     }
 
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var connection = new NpgsqlConnection(GetConnectionString() + ";Pooling=false;Timeout=3");
-            await connection.OpenAsync(cancellationToken);
-            return true;
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) =>
+        (await HealthProbes.PostgresAsync(GetConnectionString(), cancellationToken)).Health == ResourceHealth.Healthy;
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
+using ChatPlatform.AppHost.Hosting.Orchestration;
+using ChatPlatform.AppHost.Hosting.Resources;
 
 namespace ChatPlatform.AppHost.Hosting.Local;
 
@@ -70,25 +70,8 @@ public sealed class RedisProcess : IAsyncDisposable
         await WaitUntilReadyAsync(cancellationToken);
     }
 
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            await client.ConnectAsync("127.0.0.1", Port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) =>
+        (await HealthProbes.RedisAsync(ConnectionString, cancellationToken)).Health == ResourceHealth.Healthy;
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
