@@ -237,6 +237,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
 
     public const string InterruptedDetail = "The service generating the answer stopped before it was complete.";
 
+    // numeric(18, 8) reads back with its scale (0.00042000); without the trailing zeros it is the value the router sent.
+    private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
+
     private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     private static MessageState ReadState(NpgsqlDataReader reader)
@@ -246,7 +249,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
         var usage = reader.IsDBNull(c + 1)
             ? null
             : new TurnUsage(
-                reader.GetInt64(c + 3), reader.GetInt64(c + 4), reader.GetInt64(c + 5), reader.GetBoolean(c + 6), reader.GetDecimal(c + 7),
+                reader.GetInt64(c + 3), reader.GetInt64(c + 4), reader.GetInt64(c + 5), reader.GetBoolean(c + 6), Normalize(reader.GetDecimal(c + 7)),
                 message.Model ?? "", reader.GetString(c + 1), reader.GetString(c + 2), reader.GetInt64(c + 8));
         return new MessageState(
             message,
