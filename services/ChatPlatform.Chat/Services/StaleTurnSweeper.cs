@@ -32,7 +32,7 @@ public sealed partial class StaleTurnSweeper(
             return;
         }
         using var timer = new PeriodicTimer(options.Value.SweepInterval, timeProvider);
-        do
+        while (await WaitAsync(timer, stoppingToken))
         {
             try
             {
@@ -43,7 +43,6 @@ public sealed partial class StaleTurnSweeper(
                 LogSweepFailed(logger, e);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
