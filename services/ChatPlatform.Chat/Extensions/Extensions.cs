@@ -29,6 +29,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TurnStore>();
         builder.Services.AddSingleton<TurnEventStream>();
         builder.Services.AddSingleton<StopSignals>();
+        builder.Services.AddSingleton<TurnTelemetry>();
         builder.Services.AddSingleton<TurnRegistry>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
         builder.Services.AddSingleton<TurnRunner>();

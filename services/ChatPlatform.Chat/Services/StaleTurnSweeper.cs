@@ -15,6 +15,7 @@ public sealed partial class StaleTurnSweeper(
     TurnStore turns,
     TurnEventStream eventStream,
     MigrationStatus migrations,
+    TurnTelemetry telemetry,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
     ILogger<StaleTurnSweeper> logger) : BackgroundService
@@ -79,6 +80,7 @@ public sealed partial class StaleTurnSweeper(
                 continue;
             }
             marked++;
+            telemetry.Swept();
             LogInterrupted(logger, stale.MessageId, content.Length);
             if (!events.Any(e => e.IsTerminal))
             {

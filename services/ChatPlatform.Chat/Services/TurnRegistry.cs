@@ -7,9 +7,10 @@ namespace ChatPlatform.Chat.Services;
 /// The turns this instance is generating. A stop signal from any instance (Redis pub/sub) cancels the one it names; on
 /// shutdown every turn is cancelled as interrupted and awaited, so each is committed before the process exits.
 /// </summary>
-public sealed partial class TurnRegistry(StopSignals stopSignals, ILogger<TurnRegistry> logger) : IHostedService
+public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicationLifetime lifetime, ILogger<TurnRegistry> logger) : IHostedService
 {
     private readonly ConcurrentDictionary<Guid, RunningTurn> _turns = new();
+    private CancellationTokenRegistration _onStopping;
 
     public int Count => _turns.Count;
 
@@ -22,17 +23,31 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, ILogger<TurnRe
 
     public void Remove(RunningTurn turn) => _turns.TryRemove(new KeyValuePair<Guid, RunningTurn>(turn.MessageId, turn));
 
-    public async Task StartAsync(CancellationToken cancellationToken) => await stopSignals.SubscribeAsync(messageId =>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_turns.TryGetValue(messageId, out var turn))
+        await stopSignals.SubscribeAsync(messageId =>
         {
-            turn.Cancel(TurnEnd.Stopped);
-        }
-    });
+            if (_turns.TryGetValue(messageId, out var turn))
+            {
+                turn.Cancel(TurnEnd.Stopped);
+            }
+        });
+        // On SIGTERM, before the server drains its requests (which would wait for the answers to end on their own).
+        _onStopping = lifetime.ApplicationStopping.Register(InterruptAll);
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var running = _turns.Values.ToList();
+        InterruptAll();
+        // Each turn commits its message and terminal event once cancelled; the host's shutdown timeout bounds the wait.
+        await Task.WhenAll(_turns.Values.Select(t => t.Completion)).WaitAsync(cancellationToken);
+        await _onStopping.DisposeAsync();
+        await stopSignals.UnsubscribeAsync();
+    }
+
+    private void InterruptAll()
+    {
+        var running = _turns.Values.Where(t => t.End == TurnEnd.None).ToList();
         if (running.Count > 0)
         {
             LogInterrupting(logger, running.Count);
@@ -41,9 +56,6 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, ILogger<TurnRe
         {
             turn.Cancel(TurnEnd.Interrupted);
         }
-        // Each turn commits its message and terminal event once cancelled; the host's shutdown timeout bounds the wait.
-        await Task.WhenAll(running.Select(t => t.Completion)).WaitAsync(cancellationToken);
-        await stopSignals.UnsubscribeAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: interrupting {Count} streaming turns")]

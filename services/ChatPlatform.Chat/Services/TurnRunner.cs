@@ -17,6 +17,7 @@ public sealed partial class TurnRunner(
     TurnStore turns,
     TurnEventStream eventStream,
     TurnRegistry registry,
+    TurnTelemetry telemetry,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
     ILogger<TurnRunner> logger)
@@ -51,6 +52,23 @@ public sealed partial class TurnRunner(
         var answer = started.Answer;
         var progress = new Progress();
         var clock = Stopwatch.StartNew();
+        telemetry.Started();
+        var status = MessageStatus.Interrupted;
+        try
+        {
+            status = await GenerateAsync(userId, started, model, turn, reader, progress, clock);
+        }
+        finally
+        {
+            telemetry.Finished(status);
+        }
+    }
+
+    private async Task<MessageStatus> GenerateAsync(
+        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader, Progress progress,
+        Stopwatch clock)
+    {
+        var answer = started.Answer;
 
         async Task PublishAsync(TurnEvent e)
         {
@@ -84,7 +102,10 @@ public sealed partial class TurnRunner(
             {
                 if (chunk.Text is { Length: > 0 } text)
                 {
-                    progress.Append(text);
+                    if (progress.Append(text))
+                    {
+                        telemetry.FirstToken(clock.Elapsed);
+                    }
                     await PublishAsync(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text)));
                 }
                 finishReason = chunk.FinishReason ?? finishReason;
@@ -134,10 +155,11 @@ public sealed partial class TurnRunner(
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
             LogAlreadyFinished(logger, answer.Id);
-            return;
+            return MessageStatus.Interrupted;
         }
         await PublishAsync(TurnEvent.Terminal(terminalId, saved, finishReason, turnUsage, errorCode, errorDetail));
         LogTurnFinished(logger, answer.Id, status, content.Length, clock.ElapsedMilliseconds);
+        return status;
     }
 
     private async Task HeartbeatAsync(Guid userId, Guid messageId, Progress progress, CancellationToken cancellationToken)
@@ -186,12 +208,15 @@ public sealed partial class TurnRunner(
 
         public long NextId() => Interlocked.Increment(ref _lastEventId);
 
-        public void Append(string text)
+        /// <summary>True for the first text.</summary>
+        public bool Append(string text)
         {
             lock (_text)
             {
+                var first = TimeToFirstTokenMs is null;
                 TimeToFirstTokenMs ??= (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds;
                 _text.Append(text);
+                return first;
             }
         }
 
