@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using ChatPlatform.AppHost.Hosting.Local;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Services;
@@ -29,7 +28,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         var database = await postgres.CreateDatabaseAsync(Token);
         router.HoldAfter(3);
         var output = new ConcurrentQueue<string>();
-        await using var doomed = await StartChildAsync(database, redis.ConnectionString, router.BaseAddress, output);
+        await using var doomed = await ChatChildProcess.StartAsync(database, redis.ConnectionString, router.BaseAddress, output, Token);
         var userId = Guid.NewGuid();
         using var doomedClient = new HttpClient { BaseAddress = doomed.Url };
         doomedClient.DefaultRequestHeaders.Add(CurrentUser.HeaderName, userId.ToString());
@@ -113,45 +112,5 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
             .StreamRangeAsync(TurnEventStream.KeyFor(messageId));
         Assert.Single(stream, e => e["type"] == "error" || e["type"] == "done");
         Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
-    }
-
-    private static async Task<ChatChild> StartChildAsync(string database, string redisConnection, Uri router, ConcurrentQueue<string> output)
-    {
-        var targetPath = new Projects.ChatPlatform_Chat().TargetPath;
-        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-        var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => output.Enqueue(line), Path.GetDirectoryName(targetPath),
-            new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_URLS"] = url.ToString(),
-                ["ConnectionStrings__chatdb"] = database,
-                ["ConnectionStrings__redis"] = redisConnection,
-                ["services__model-router__http__0"] = router.ToString().TrimEnd('/'),
-                ["Turns__HeartbeatInterval"] = "00:00:00.200",
-                ["Logging__LogLevel__Default"] = "Warning",
-            });
-        var child = new ChatChild(process, url);
-        using var probe = new HttpClient { BaseAddress = url };
-        await Eventually.GetAsync(async () =>
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException("The chat service exited: " + string.Join('\n', output));
-            }
-            try
-            {
-                using var health = await probe.GetAsync("/health", Token);
-                return health.IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, ready => ready, Token, timeoutSeconds: 60);
-        return child;
-    }
-
-    private sealed record ChatChild(ChildProcess Process, Uri Url) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 }
