@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ChatPlatform.Chat.Model;
 
@@ -30,10 +31,13 @@ public sealed record DoneData(Message Message, string FinishReason, TurnUsage? U
 
 public sealed record ErrorData(Message Message, string Code, string Detail);
 
-/// <summary>What an answer cost, as the <c>done</c> event and the <c>usage.recorded</c> event report it.</summary>
+/// <summary>
+/// What an answer cost, as the <c>done</c> event (docs/turns.md's <c>Usage</c>) and the <c>usage.recorded</c> event report
+/// it; the cached input tokens go to billing only.
+/// </summary>
 public sealed record TurnUsage(
     long InputTokens,
-    long CachedInputTokens,
+    [property: JsonIgnore] long CachedInputTokens,
     long OutputTokens,
     bool Estimated,
     decimal CostUsd,

@@ -42,6 +42,10 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal("stop", (string?)done["finishReason"]);
         Assert.Equal(router.Tokens.Count, (int)done["usage"]!["outputTokens"]!);
         Assert.Equal("fake-1", (string?)done["usage"]!["deployment"]);
+        // docs/turns.md's Usage, exactly.
+        Assert.Equal(
+            ["costUsd", "deployment", "estimated", "inputTokens", "model", "outputTokens", "provider", "timeToFirstTokenMs"],
+            done["usage"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
 
         // The system prompt leads what the model was sent, then the question.
         var sent = Assert.Single(router.StreamRequests)["messages"]!.AsArray();
