@@ -32,7 +32,8 @@ public sealed class ChatServiceHost : IAsyncDisposable
     }
 
     /// <summary>Another instance of the service on the same database and Redis, as a second replica would be.</summary>
-    public static ChatServiceHost Start(string database, string redis, Uri? modelRouter, IReadOnlyDictionary<string, string>? settings = null)
+    public static ChatServiceHost Start(
+        string database, string redis, Uri? modelRouter, IReadOnlyDictionary<string, string>? settings = null, Action<IWebHostBuilder>? configure = null)
     {
         var factory = new WebApplicationFactory<ConversationStore>().WithWebHostBuilder(web =>
         {
@@ -46,6 +47,7 @@ public sealed class ChatServiceHost : IAsyncDisposable
             {
                 web.UseSetting(key, value);
             }
+            configure?.Invoke(web);
         });
         return new ChatServiceHost(factory, database);
     }
