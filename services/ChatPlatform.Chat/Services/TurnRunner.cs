@@ -49,14 +49,12 @@ public sealed partial class TurnRunner(
 
     private async Task RunAsync(Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader)
     {
-        var answer = started.Answer;
-        var progress = new Progress();
-        var clock = Stopwatch.StartNew();
         telemetry.Started();
+        // Should the commit itself fail, the message stays streaming without heartbeats: a sweeper ends it as interrupted.
         var status = MessageStatus.Interrupted;
         try
         {
-            status = await GenerateAsync(userId, started, model, turn, reader, progress, clock);
+            status = await GenerateAsync(userId, started, model, turn, reader);
         }
         finally
         {
@@ -65,10 +63,11 @@ public sealed partial class TurnRunner(
     }
 
     private async Task<MessageStatus> GenerateAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader, Progress progress,
-        Stopwatch clock)
+        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader)
     {
         var answer = started.Answer;
+        var progress = new Progress();
+        var clock = Stopwatch.StartNew();
 
         async Task PublishAsync(TurnEvent e)
         {
