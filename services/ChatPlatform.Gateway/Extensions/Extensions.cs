@@ -33,6 +33,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton(RateLimitSettings.Load(builder.Configuration));
         builder.Services.AddSingleton<SlidingWindowStore>();
         builder.Services.AddSingleton<UserRateLimiter>();
+        builder.Services.AddHostedService<RedisWarmUp>();
     }
 
     /// <summary>Counts each authenticated call against its user's limits; after authorization.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 
 namespace ChatPlatform.Gateway.Services;
 
@@ -16,7 +17,9 @@ public sealed class UserRateLimitMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context, UserRateLimiter limiter, IProblemDetailsService problems)
     {
-        if (context.GetEndpoint() is not { } endpoint || context.User.UserId() is not { } userId)
+        // Only calls to endpoints that require a user count: health probes and sign-in are not API calls of a user.
+        if (context.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<IAuthorizeData>() is null
+            || context.User.UserId() is not { } userId)
         {
             await next(context);
             return;

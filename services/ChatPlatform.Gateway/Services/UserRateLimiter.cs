@@ -17,7 +17,13 @@ public sealed partial class UserRateLimiter(
     public const string Requests = "requests";
     public const string Turns = "turns";
 
+    // How long one check may wait on Redis (a connection still being made queues the command), and how long after a
+    // failure calls skip Redis altogether while it is disconnected, so an outage costs no latency per call.
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan SkipAfterFailure = TimeSpan.FromSeconds(5);
+
     private long _lastWarningTimestamp = long.MinValue;
+    private long _skipUntilTimestamp = long.MinValue;
 
     /// <summary>Counts one call of <paramref name="userId"/>; null when Redis could not be asked (the call is let through).</summary>
     public async Task<RateLimitDecision?> AcquireAsync(Guid userId, string? tier, bool startsTurn)
@@ -28,7 +34,7 @@ public sealed partial class UserRateLimiter(
         {
             policies.Add((Turns, limits.TurnsPerMinute));
         }
-        if (!store.IsConnected)
+        if (!store.IsConnected && time.GetTimestamp() < Interlocked.Read(ref _skipUntilTimestamp))
         {
             WarnFailOpen(null);
             return null;
@@ -37,7 +43,8 @@ public sealed partial class UserRateLimiter(
         {
             // The hash tag keeps a user's windows in one slot, so the script may touch both on a Redis cluster.
             var (admitted, windows) = await store.AcquireAsync(
-                policies.Select(p => ($"gateway:ratelimit:{{{userId:N}}}:{p.Policy}", p.Limit)).ToList(), settings.Window);
+                policies.Select(p => ($"gateway:ratelimit:{{{userId:N}}}:{p.Policy}", p.Limit)).ToList(), settings.Window)
+                .WaitAsync(CheckTimeout, time);
             RateLimitDecision? deciding = null;
             for (var i = 0; i < policies.Count; i++)
             {
@@ -53,6 +60,7 @@ public sealed partial class UserRateLimiter(
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
+            Interlocked.Exchange(ref _skipUntilTimestamp, time.GetTimestamp() + (long)(SkipAfterFailure.TotalSeconds * time.TimestampFrequency));
             WarnFailOpen(e);
             return null;
         }
