@@ -71,6 +71,11 @@ public sealed partial class ChatCompletionsRelay(
             RouterUsage? usage;
             if (!response.IsSuccessStatusCode)
             {
+                // A provider's "try again later" reaches the client as OpenAI's clients expect it.
+                if (response.Headers.RetryAfter is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = retryAfter.ToString();
+                }
                 await answer.CopyToAsync(context.Response.Body, cancellationToken);
                 return;
             }
