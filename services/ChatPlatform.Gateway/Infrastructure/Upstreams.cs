@@ -46,16 +46,11 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers)
 {
     public const string UserIdHeader = "X-User-Id";
 
-    /// <summary>A cheap wrapper over the factory's pooled handler; dispose it after the answer has been read.</summary>
+    /// <summary>
+    /// A cheap wrapper over the factory's pooled handler. Unlike HttpClient it never buffers an answer: its body streams
+    /// from the connection. Keep it (and so the handler it holds) alive until the answer has been read.
+    /// </summary>
     public HttpMessageInvoker CreateInvoker(string upstream) => new(handlers.CreateHandler(upstream), disposeHandler: false);
-
-    /// <summary>Sends with the answer's headers read and its body left to stream.</summary>
-    public async Task<HttpResponseMessage> SendAsync(string upstream, HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var invoker = CreateInvoker(upstream);
-        // HttpMessageInvoker never buffers the body: the response stream reads from the connection.
-        return await invoker.SendAsync(request, cancellationToken);
-    }
 
     public static Uri Address(string upstream, string pathAndQuery) => new($"http://{upstream}{pathAndQuery}");
 }

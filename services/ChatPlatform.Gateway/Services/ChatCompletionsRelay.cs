@@ -49,10 +49,11 @@ public sealed partial class ChatCompletionsRelay(
             },
         };
         request.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, context.User.UserId().ToString());
+        using var invoker = upstream.CreateInvoker(Upstreams.ModelRouter);
         HttpResponseMessage response;
         try
         {
-            response = await upstream.SendAsync(Upstreams.ModelRouter, request, cancellationToken);
+            response = await invoker.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException e)
         {

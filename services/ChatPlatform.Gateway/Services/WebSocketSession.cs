@@ -116,7 +116,8 @@ public sealed partial class WebSocketSession(
                 return;
             }
             using var message = ToChatRequest(request);
-            using var response = await upstream.SendAsync(Upstreams.Chat, message, cancellationToken);
+            using var invoker = upstream.CreateInvoker(Upstreams.Chat);
+            using var response = await invoker.SendAsync(message, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 await SendFrameAsync(new JsonObject

@@ -110,6 +110,26 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.Empty(await UsageEventsAsync(host));
     }
 
+    [Fact]
+    public async Task Chat_completions_count_against_the_turn_limit()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address, more: new Dictionary<string, string?>
+        {
+            ["RateLimits:Tiers:free:TurnsPerMinute"] = "1",
+        }));
+        var client = host.CreateClient(TestTokens.Mint(Guid.NewGuid()));
+        var request = new { model = FakeModelRouter.Model, messages = new[] { new { role = "user", content = "hi" } } };
+
+        var first = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
+        var second = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Single(router.Completions);
+    }
+
     [Theory]
     [InlineData("{not json")]
     [InlineData("[1, 2]")]
