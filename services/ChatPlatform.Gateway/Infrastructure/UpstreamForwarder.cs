@@ -40,9 +40,9 @@ public sealed partial class UpstreamForwarder(
             context.Abort();
             return;
         }
-        var (status, detail) = exception switch
+        var (status, detail) = FindBadRequest(exception) switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            { } bad => (bad.StatusCode, bad.Message),
             _ when error is ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "The request body could not be read."),
             _ when error is ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, $"The {upstream} service did not answer in time."),
             _ => (StatusCodes.Status502BadGateway, $"The {upstream} service is unavailable."),
@@ -54,6 +54,15 @@ public sealed partial class UpstreamForwarder(
             ProblemDetails = { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), Detail = detail },
         });
     }
+
+    // Reading the client's body failed because of the client (a body over the limit): YARP wraps the reason.
+    private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch
+    {
+        null => null,
+        BadHttpRequestException bad => bad,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBadRequest).FirstOrDefault(found => found is not null),
+        _ => FindBadRequest(exception.InnerException),
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Upstream} failed: {Error}")]
     private static partial void LogForwardFailed(ILogger logger, Exception? exception, string upstream, string method, string path, ForwarderError error);

@@ -150,6 +150,23 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
     }
 
     [Fact]
+    public async Task An_oversized_chunked_body_answers_413_and_chat_never_gets_a_whole_request()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+        // No Content-Length: the limit can only be found while the body streams through.
+        var content = new ChunkedContent(2 * 1024 * 1024);
+
+        var response = await client.PostAsync($"/v1/conversations/{Guid.NewGuid()}/turns", content, Cancellation);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(chat.Requests);
+    }
+
+    [Fact]
     public async Task Admin_routes_reach_the_model_router_for_admins_only_and_models_for_everyone()
     {
         await using var router = await FakeModelRouter.StartAsync();
@@ -186,5 +203,18 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A body of zeros sent chunked: its length is not known up front.</summary>
+    private sealed class ChunkedContent(int size) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(new byte[size]).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -85,6 +85,9 @@ public sealed class WebSocketApiTests(PostgresFixture postgres, RedisFixture red
         Assert.Contains("conversationId", (string?)badId["problem"]!["detail"]);
         Assert.Equal(("error", "r2", 404), ((string?)refused["type"], (string?)refused["requestId"], (int?)refused["status"]));
         Assert.Equal("No such conversation.", (string?)refused["problem"]!["detail"]);
+        await socket.SendAsync(new byte[100 * 1024], WebSocketMessageType.Text, true, Cancellation);
+        var tooLarge = await ReceiveAsync(socket);
+        Assert.Equal(("error", 413), ((string?)tooLarge["type"], (int?)tooLarge["status"]));
         Assert.Equal(WebSocketState.Open, socket.State);
         // Only the well-formed frame reached chat.
         Assert.Single(chat.Requests);
