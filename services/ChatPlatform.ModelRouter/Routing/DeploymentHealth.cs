@@ -29,6 +29,7 @@ public sealed class DeploymentHealth
     private DateTimeOffset? _lastErrorAt;
     private DateTimeOffset? _retryAfterUntil;
     private DateTimeOffset? _openedAt;
+    private DateTimeOffset? _lastFailureFedAt;
 
     public DeploymentHealth(string deploymentId, CircuitBreakerSettings settings, TimeProvider time)
     {
@@ -44,11 +45,13 @@ public sealed class DeploymentHealth
                 BreakDuration = settings.BreakDuration,
                 StateProvider = _state,
                 ShouldHandle = args => ValueTask.FromResult(IsDeploymentFault(args.Outcome.Exception)),
+                // Polly runs this on its own background loop, a moment after the failure that opened the circuit; the
+                // cooldown is counted from that failure, as Polly counts its own, not from whenever this runs.
                 OnOpened = _ =>
                 {
                     lock (_lock)
                     {
-                        _openedAt = _time.GetUtcNow();
+                        _openedAt = _lastFailureFedAt ?? _time.GetUtcNow();
                     }
                     return ValueTask.CompletedTask;
                 },
@@ -190,6 +193,7 @@ public sealed class DeploymentHealth
     internal async Task RecordLateFailureAsync(Exception error)
     {
         RecordError(error);
+        NoteFailureFed();
         var context = ResilienceContextPool.Shared.Get();
         try
         {
@@ -199,6 +203,15 @@ public sealed class DeploymentHealth
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Called just before a failure goes to the breaker: the time it may open at.</summary>
+    internal void NoteFailureFed()
+    {
+        lock (_lock)
+        {
+            _lastFailureFedAt = _time.GetUtcNow();
         }
     }
 
@@ -241,7 +254,11 @@ public sealed class AttemptLease
 
     public void Succeed() => Outcome.TrySetResult(Polly.Outcome.FromResult(true));
 
-    public void Fail(Exception error) => Outcome.TrySetResult(Polly.Outcome.FromException<bool>(error));
+    public void Fail(Exception error)
+    {
+        Health.NoteFailureFed();
+        Outcome.TrySetResult(Polly.Outcome.FromException<bool>(error));
+    }
 
     /// <summary>Ended by us (the caller left, or a hedge lost): the deployment did not fail, so the breaker counts a success.</summary>
     public void Abandon() => Outcome.TrySetResult(Polly.Outcome.FromException<bool>(new OperationCanceledException()));
