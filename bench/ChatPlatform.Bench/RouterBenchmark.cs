@@ -23,11 +23,13 @@ public static class RouterBenchmark
     private const int ProviderTimeToFirstTokenMs = 50;
     private const int ContentChunks = 8;
     private const string PortkeyVersion = "1.15.2";
-    private const int Rounds = 5;
+    private const int Rounds = 10;
+    private const double BusyMachine = 0.25;
     private const double TargetAddedP50Ms = 0.5;
     private const double TargetAddedP99Ms = 2;
     private static readonly int[] DefaultRates = [100, 1000];
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(60);
 
     private sealed record Target(string Name, Func<bool, HttpRequestMessage> NewRequest, ServerProcess? Server);
 
@@ -40,7 +42,9 @@ public static class RouterBenchmark
 
     /// <param name="args">
     /// Request rates (default 100 and 1,000 per second); <c>--seconds=N</c> per rate and target (default 10);
-    /// <c>--router-env=NAME=VALUE</c> (repeatable) to try a runtime setting on the router, such as <c>DOTNET_gcServer=0</c>.
+    /// <c>--router-env=NAME=VALUE</c> (repeatable) to try a runtime setting on the router, such as <c>DOTNET_gcServer=0</c>;
+    /// <c>--streaming-only</c> or <c>--non-streaming-only</c>; <c>--baseline-router=PATH</c> to the ChatPlatform.ModelRouter.dll of another build, measured in the same rounds
+    /// as a fourth target, so that a change is compared with what it replaced under the same load.
     /// </param>
     public static async Task RunAsync(string[] args)
     {
@@ -54,7 +58,11 @@ public static class RouterBenchmark
         await redis.InitializeAsync();
         var routerEnvironment = args.Where(a => a.StartsWith("--router-env=", StringComparison.Ordinal)).Select(a => a["--router-env=".Length..].Split('=', 2));
         await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString,
-            routerEnvironment.ToDictionary(kv => kv[0], kv => kv[1]));
+            routerEnvironment.ToDictionary(kv => kv[0], kv => kv[1]), new Projects.ChatPlatform_ModelRouter().TargetPath);
+        var baselinePath = args.Where(a => a.StartsWith("--baseline-router=", StringComparison.Ordinal)).Select(a => a["--baseline-router=".Length..]).LastOrDefault();
+        await using var baseline = baselinePath is null
+            ? null
+            : await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString, [], Path.GetFullPath(baselinePath));
         await using var portkey = await StartPortkeyAsync();
 
         var providerUrl = new Uri(provider.BaseAddress, "v1/chat/completions");
@@ -63,6 +71,10 @@ public static class RouterBenchmark
             new("provider directly", stream => NewRequest(providerUrl, "fake-model", stream), null),
             new("through our router", stream => NewRequest(new Uri(router.Url, "v1/chat/completions"), "bench-model", stream), router),
         };
+        if (baseline is not null)
+        {
+            targets.Add(new("router, baseline build", stream => NewRequest(new Uri(baseline.Url, "v1/chat/completions"), "bench-model", stream), baseline));
+        }
         if (portkey is not null)
         {
             targets.Add(new("through Portkey " + PortkeyVersion, stream =>
@@ -82,17 +94,23 @@ public static class RouterBenchmark
             $"in {Rounds} interleaved rounds after a {WarmUp.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores shared by client, provider and gateways");
         Console.WriteLine("added = the target's percentile minus the direct call's; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
         var verdicts = new List<string>();
-        foreach (var stream in new[] { true, false })
+        var modes = args.Contains("--streaming-only") ? [true] : args.Contains("--non-streaming-only") ? new[] { false } : [true, false];
+        foreach (var stream in modes)
         {
             Console.WriteLine();
             Console.WriteLine(stream ? "streaming: time to the first content chunk" : "non-streaming: time to the whole response");
-            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"CPU µs/req",11} {"RSS MiB",14}");
+            var warmUps = new List<string>();
             foreach (var target in targets)
             {
-                await RunLoadAsync(client, target, stream, rate: 200, WarmUp); // past tier-0 JIT code and cold connections
+                warmUps.Add($"{target.Name} {await WarmUpAsync(client, target, stream):0} s");
             }
+            Console.WriteLine("warm-up at 200/s: " + string.Join(", ", warmUps));
+            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"CPU µs/req",11} {"RSS MiB",14}");
             foreach (var rate in rates)
             {
+                var machineBefore = MachineCpuTime();
+                var oursBefore = OwnCpuTime(targets);
+                var elapsed = Stopwatch.StartNew();
                 var results = targets.ToDictionary(t => t, _ => new List<LoadResult>());
                 var cpu = targets.ToDictionary(t => t, _ => TimeSpan.Zero);
                 for (var round = 0; round < Rounds; round++)
@@ -104,6 +122,8 @@ public static class RouterBenchmark
                         cpu[target] += (target.Server?.CpuTime() ?? TimeSpan.Zero) - cpuBefore;
                     }
                 }
+                // CPU that neither the bench (client and provider) nor the gateways used: other work on the machine.
+                var others = ((MachineCpuTime() - machineBefore) - (OwnCpuTime(targets) - oursBefore)) / elapsed.Elapsed;
                 var direct = Merge(results[targets[0]]);
                 foreach (var target in targets)
                 {
@@ -120,10 +140,13 @@ public static class RouterBenchmark
                         Console.WriteLine($"  first error: {result.FirstError}");
                     }
                 }
+                Console.WriteLine($"  other processes used {others:0.00} of the {Environment.ProcessorCount} cores meanwhile (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
                 var ours = Merge(results[targets[1]]);
-                var portkeyResult = targets.Count > 2 ? Merge(results[targets[2]]) : null;
+                var portkeyTarget = targets.FirstOrDefault(t => t.Name.StartsWith("through Portkey", StringComparison.Ordinal));
+                var portkeyResult = portkeyTarget is null ? null : Merge(results[portkeyTarget]);
                 verdicts.Add(Verdict(stream, rate, ours.P50 - direct.P50, ours.P99 - direct.P99,
-                    portkeyResult is { } p && p.Failed == 0 ? (p.P50 - direct.P50, p.P99 - direct.P99) : null));
+                    portkeyResult is { } p && p.Failed == 0 ? (p.P50 - direct.P50, p.P99 - direct.P99) : null)
+                    + (others > BusyMachine ? $" [other processes took {others:0.00} cores: not representative]" : ""));
             }
         }
         Console.WriteLine();
@@ -131,15 +154,49 @@ public static class RouterBenchmark
         verdicts.ForEach(Console.WriteLine);
     }
 
+    // Past cold connections and, for .NET, until tiered compilation has settled: its background compiler works for
+    // tens of seconds after start on 2 busy cores, and measuring meanwhile charges the server's start-up to every request.
+    private static async Task<double> WarmUpAsync(HttpClient client, Target target, bool stream)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var compilerBefore = target.Server?.CompilerCpuTime();
+            await RunLoadAsync(client, target, stream, rate: 200, WarmUp);
+            var compiling = compilerBefore is null ? TimeSpan.Zero : target.Server!.CompilerCpuTime(compilerBefore);
+            if (compiling < TimeSpan.FromMilliseconds(50) || clock.Elapsed > MaxWarmUp)
+            {
+                return clock.Elapsed.TotalSeconds;
+            }
+        }
+    }
+
+    /// <summary>CPU time of the whole machine (all cores, user, nice and system; from /proc/stat).</summary>
+    private static TimeSpan MachineCpuTime()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var ticks = new[] { 1, 2, 3, 6, 7 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    private static TimeSpan OwnCpuTime(List<Target> targets) =>
+        ServerProcess.CpuTime(Environment.ProcessId) + targets.Where(t => t.Server is not null).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Server!.CpuTime());
+
     private static string Verdict(bool stream, int rate, double p50, double p99, (double P50, double P99)? portkey)
     {
         var mode = stream ? "streaming" : "non-streaming";
-        var absolute = $"p50 {Ms(p50)} {(p50 <= TargetAddedP50Ms ? "met" : "missed")}, p99 {Ms(p99)} {(p99 <= TargetAddedP99Ms ? "met" : "missed")}";
+        var absolute = $"p50 {Ms(p50)} {Met(p50, TargetAddedP50Ms)}, p99 {Ms(p99)} {Met(p99, TargetAddedP99Ms)}";
         var relative = portkey is { } p
-            ? $"; vs Portkey (+{Ms(p.P50)} / +{Ms(p.P99)}): p50 {(p50 <= p.P50 / 4 ? "met" : "missed")}, p99 {(p99 <= p.P99 / 4 ? "met" : "missed")}"
+            ? $"; vs Portkey (+{Ms(p.P50)} / +{Ms(p.P99)}): p50 {Quarter(p50, p.P50)}, p99 {Quarter(p99, p.P99)}"
             : "; Portkey: no successful run to compare with";
         return $"  {mode,-13} {rate,5}/s: {absolute}{relative}";
     }
+
+    private static string Met(double added, double target) => added < 0 ? "within noise" : added <= target ? "met" : "missed";
+
+    // A gateway cannot take less than no time: a negative added figure is the direct run's noise, not a result.
+    private static string Quarter(double ours, double portkey) =>
+        portkey <= 0 ? "not comparable (Portkey's figure is within noise)" : ours <= portkey / 4 ? "met" : "missed";
 
     private static string Ms(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 
@@ -265,13 +322,44 @@ public static class RouterBenchmark
         public Uri Url { get; } = url;
 
         /// <summary>User and system CPU time so far, from /proc (clock ticks of 10 ms).</summary>
-        public TimeSpan CpuTime()
+        public TimeSpan CpuTime() => CpuTime(Process.Id);
+
+        public static TimeSpan CpuTime(int pid) => ParseCpuTime(File.ReadAllText($"/proc/{pid}/stat"));
+
+        private static TimeSpan ParseCpuTime(string stat)
         {
-            var stat = File.ReadAllText($"/proc/{Process.Id}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             return TimeSpan.FromSeconds(ticks / 100.0);
         }
+
+        /// <summary>CPU time of the runtime's tiered-compilation threads (none for Node), by thread.</summary>
+        public Dictionary<int, TimeSpan> CompilerCpuTime()
+        {
+            var threads = new Dictionary<int, TimeSpan>();
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{Process.Id}/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    {
+                        var id = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+                        threads[id] = ThreadCpuTime(Process.Id, id);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we looked.
+                }
+            }
+            return threads;
+        }
+
+        /// <summary>Compilation since <paramref name="before"/>: threads that ended since are not counted, new ones are.</summary>
+        public TimeSpan CompilerCpuTime(Dictionary<int, TimeSpan> before) =>
+            CompilerCpuTime().Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Value - before.GetValueOrDefault(t.Key));
+
+        private static TimeSpan ThreadCpuTime(int pid, int tid) => ParseCpuTime(File.ReadAllText($"/proc/{pid}/task/{tid}/stat"));
 
         public (double ResidentMiB, double PeakMiB) Memory() => (StatusKiB("VmRSS:") / 1024, StatusKiB("VmHWM:") / 1024);
 
@@ -284,7 +372,8 @@ public static class RouterBenchmark
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
-    private static async Task<ServerProcess> StartRouterAsync(Uri providerBaseAddress, string chatdb, string redis, Dictionary<string, string> settings)
+    private static async Task<ServerProcess> StartRouterAsync(
+        Uri providerBaseAddress, string chatdb, string redis, Dictionary<string, string> settings, string targetPath)
     {
         var port = FreePort.Next();
         var url = new Uri($"http://127.0.0.1:{port}/");
@@ -310,7 +399,6 @@ public static class RouterBenchmark
             environment[name] = value;
             Console.WriteLine($"router setting: {name}={value}");
         }
-        var targetPath = new Projects.ChatPlatform_ModelRouter().TargetPath;
         var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => Console.Error.WriteLine("router | " + line),
             Path.GetDirectoryName(targetPath), environment);
         await WaitUntilAsync(new Uri(url, "health"), process);

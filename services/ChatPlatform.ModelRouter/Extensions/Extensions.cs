@@ -2,7 +2,6 @@ using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Routing;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatPlatform.ModelRouter.Extensions;
@@ -16,20 +15,6 @@ public static class Extensions
         builder.AddModelCatalog();
         builder.AddChatProviders();
         builder.AddChatRouting();
-        builder.AddInlineSocketScheduling();
-    }
-
-    /// <summary>
-    /// Kestrel runs request code on the thread that completed the socket read, and sends on the thread that flushed,
-    /// instead of queueing each to the thread pool again: one thread-pool hop less in and out of every request and
-    /// every streamed event, which is most of a proxy's added latency. Safe here because nothing on those paths
-    /// blocks a thread. <c>Kestrel:PreferInlineScheduling=false</c> turns it off.
-    /// </summary>
-    public static IHostApplicationBuilder AddInlineSocketScheduling(this IHostApplicationBuilder builder)
-    {
-        var inline = builder.Configuration.GetValue("Kestrel:PreferInlineScheduling", defaultValue: true);
-        builder.Services.Configure<SocketTransportOptions>(options => options.UnsafePreferInlineScheduling = inline);
-        return builder;
     }
 
     /// <summary>

@@ -29,7 +29,6 @@ public sealed class DeploymentHealth
     private DateTimeOffset? _lastErrorAt;
     private DateTimeOffset? _retryAfterUntil;
     private DateTimeOffset? _openedAt;
-    private DateTimeOffset? _lastFailureFedAt;
 
     public DeploymentHealth(string deploymentId, CircuitBreakerSettings settings, TimeProvider time)
     {
@@ -45,16 +44,6 @@ public sealed class DeploymentHealth
                 BreakDuration = settings.BreakDuration,
                 StateProvider = _state,
                 ShouldHandle = args => ValueTask.FromResult(IsDeploymentFault(args.Outcome.Exception)),
-                // Polly runs this on its own background loop, a moment after the failure that opened the circuit; the
-                // cooldown is counted from that failure, as Polly counts its own, not from whenever this runs.
-                OnOpened = _ =>
-                {
-                    lock (_lock)
-                    {
-                        _openedAt = _lastFailureFedAt ?? _time.GetUtcNow();
-                    }
-                    return ValueTask.CompletedTask;
-                },
             })
             .Build();
     }
@@ -193,12 +182,14 @@ public sealed class DeploymentHealth
     internal async Task RecordLateFailureAsync(Exception error)
     {
         RecordError(error);
-        NoteFailureFed();
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            await _breaker.ExecuteOutcomeAsync(
+            var before = _state.CircuitState;
+            var execution = _breaker.ExecuteOutcomeAsync(
                 static (_, error) => ValueTask.FromResult(Outcome.FromException<bool>(error)), context, error);
+            NoteIfOpened(before);
+            await execution;
         }
         finally
         {
@@ -206,14 +197,23 @@ public sealed class DeploymentHealth
         }
     }
 
-    /// <summary>Called just before a failure goes to the breaker: the time it may open at.</summary>
-    internal void NoteFailureFed()
+    /// <summary>
+    /// Called right after a failure was fed to the breaker, which counts it (and opens) before the feeding call
+    /// returns. Polly's own OnOpened callback would be too late: it runs afterwards on Polly's background loop, so a
+    /// reader right after the failure, or a clock that moved meanwhile, would see no cooldown start or a late one.
+    /// </summary>
+    internal void NoteIfOpened(CircuitState before)
     {
-        lock (_lock)
+        if (before != CircuitState.Open && _state.CircuitState == CircuitState.Open)
         {
-            _lastFailureFedAt = _time.GetUtcNow();
+            lock (_lock)
+            {
+                _openedAt = _time.GetUtcNow();
+            }
         }
     }
+
+    internal CircuitState BreakerState => _state.CircuitState;
 
     public DeploymentHealthReport Report()
     {
@@ -256,8 +256,9 @@ public sealed class AttemptLease
 
     public void Fail(Exception error)
     {
-        Health.NoteFailureFed();
+        var before = Health.BreakerState;
         Outcome.TrySetResult(Polly.Outcome.FromException<bool>(error));
+        Health.NoteIfOpened(before);
     }
 
     /// <summary>Ended by us (the caller left, or a hedge lost): the deployment did not fail, so the breaker counts a success.</summary>
