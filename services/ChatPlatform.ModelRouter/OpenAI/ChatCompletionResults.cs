@@ -56,8 +56,8 @@ public static class ChatCompletionResults
 }
 
 /// <summary>
-/// The answer as server-sent events, each chunk written and flushed as it comes: a first chunk with the role, one per
-/// delta, one with the finish reason, the usage chunk (<c>choices: []</c>) when asked for, then <c>[DONE]</c>. A failure
+/// The answer as server-sent events, each chunk written and flushed as it comes: a first chunk with the role (flushed
+/// together with the first delta, which is in hand when the stream starts), one per delta, one with the finish reason, the usage chunk (<c>choices: []</c>) when asked for, then <c>[DONE]</c>. A failure
 /// after the stream began is sent as a <c>data: {"error": …}</c> event, as OpenAI does, and the stream ends without
 /// <c>[DONE]</c> so that no client takes the partial answer for a whole one.
 /// </summary>
