@@ -37,7 +37,8 @@ public static class PlatformBenchmark
     private static readonly TimeSpan ThinkTime = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LevelDuration = TimeSpan.FromSeconds(20);
 
-    private sealed record Sample(double TimeToFirstTokenMs, bool Failed, string? Error);
+    /// <param name="HeadersMs">When the response headers arrived: for a turn, once both messages are committed.</param>
+    private sealed record Sample(double TimeToFirstTokenMs, bool Failed, string? Error, double HeadersMs = double.NaN);
 
     public static async Task RunAsync(string[] args)
     {
@@ -61,7 +62,10 @@ public static class PlatformBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"time to first token, {ThinkTime.TotalSeconds:0} s pause between a conversation's turns, {LevelDuration.TotalSeconds:0} s per level");
-        Console.WriteLine($"{"path",-34} {"conversations",13} {"turns",7} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
+        Console.WriteLine($"{"path",-34} {"conversations",13} {"turns",7} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"headers p50",12}");
+        var warmUp = await CreateConversationsAsync(http, gateway, users, 20, FastModel);
+        await RunConversationsAsync(20, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), _ => ct => RouterTurnAsync(http, router, ct));
+        await RunConversationsAsync(20, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), i => ct => PlatformTurnAsync(http, gateway, warmUp[i], ct));
         foreach (var level in levels)
         {
             var simulator = await RunConversationsAsync(level, LevelDuration, ThinkTime, _ => SimulatorTurnAsync);
@@ -184,6 +188,7 @@ public static class PlatformBenchmark
             {
                 return new Sample(double.NaN, true, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
+            var headers = clock.Elapsed.TotalMilliseconds;
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
             double? first = null;
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -195,7 +200,7 @@ public static class PlatformBenchmark
                 if (isEnd(line))
                 {
                     var failed = line == "event: error";
-                    return new Sample(first ?? double.NaN, first is null || failed, failed ? await reader.ReadLineAsync(cancellationToken) : null);
+                    return new Sample(first ?? double.NaN, first is null || failed, failed ? await reader.ReadLineAsync(cancellationToken) : null, headers);
                 }
             }
             return new Sample(double.NaN, true, "the stream ended without its last event");
@@ -338,7 +343,9 @@ public static class PlatformBenchmark
     {
         var (p50, p99) = Percentiles(samples);
         var added = baseline is null ? ("", "") : Added((p50, p99), Percentiles(baseline));
-        Console.WriteLine($"{path,-34} {conversations,13} {samples.Count,7} {samples.Count(s => s.Failed),7} {p50,8:0.00} {p99,8:0.00} {added.Item1,10} {added.Item2,10}{FirstError(samples)}");
+        var headers = samples.Where(s => !s.Failed && !double.IsNaN(s.HeadersMs)).Select(s => s.HeadersMs).Order().ToArray();
+        var headersP50 = headers.Length == 0 ? "" : headers[headers.Length / 2].ToString("0.00", CultureInfo.InvariantCulture);
+        Console.WriteLine($"{path,-34} {conversations,13} {samples.Count,7} {samples.Count(s => s.Failed),7} {p50,8:0.00} {p99,8:0.00} {added.Item1,10} {added.Item2,10} {headersP50,12}{FirstError(samples)}");
     }
 
     private static (string, string) Added((double P50, double P99) result, (double P50, double P99) baseline) =>

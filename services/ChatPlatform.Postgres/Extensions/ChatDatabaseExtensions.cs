@@ -63,6 +63,15 @@ public static class ChatDatabaseExtensions
         }
         // Names the service in pg_stat_activity unless the connection string already does.
         builder.ConnectionStringBuilder.ApplicationName ??= environment.ApplicationName;
+        // The hot paths run the same few statements over and over: prepare them once per connection instead of parsing
+        // each time, and keep them (a reset on every return to the pool, DISCARD ALL, would drop them). No code here
+        // leaves session state on a pooled connection; the event log's listener gives up its LISTEN and lock itself.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
         builder.UseLoggerFactory(services.GetService<ILoggerFactory>());
         return builder.Build();
     }
