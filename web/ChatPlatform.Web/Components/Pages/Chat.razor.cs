@@ -74,6 +74,7 @@ public sealed partial class Chat
             return;
         }
         CancelStreamReading();
+        _streaming = null;
         _messages.Clear();
         _turnError = null;
         _loadError = null;
@@ -443,7 +444,6 @@ public sealed partial class Chat
         _streamCancellation?.Cancel();
         _streamCancellation?.Dispose();
         _streamCancellation = null;
-        _streaming = null;
     }
 
     private void EndStreaming(MessageState answer)
