@@ -77,6 +77,40 @@ public sealed class BrowserPlatform : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accessToken").GetString()!;
     }
 
+    /// <summary>
+    /// Adds a simulated model with its own pace or failure through the model router's catalog API (internal, so the
+    /// test calls the router itself), and waits until the gateway lists it.
+    /// </summary>
+    public async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
+    {
+        using var router = _app!.CreateHttpClient("model-router");
+        using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
+            new { displayName = $"{id} (simulated)", contextWindow = 32_768, maxOutputTokens = 4_096 }, cancellationToken);
+        model.EnsureSuccessStatusCode();
+        using var deployment = await router.PutAsJsonAsync($"/v1/admin/deployments/{id}-1", new
+        {
+            modelId = id,
+            provider = "Simulator",
+            providerModel = id,
+            price = new { inputPerMillion = 0.1m, outputPerMillion = 0.4m },
+            simulator,
+        }, cancellationToken);
+        deployment.EnsureSuccessStatusCode();
+        using var probe = CreateGatewayClient(await RegisterThroughApiAsync(TestAccount.New(), cancellationToken));
+        while (!(await probe.GetStringAsync("/v1/models", cancellationToken)).Contains($"\"{id}\"", StringComparison.Ordinal))
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    public async Task<string> RegisterThroughApiAsync(TestAccount account, CancellationToken cancellationToken)
+    {
+        using var gateway = CreateGatewayClient();
+        using var response = await gateway.PostAsJsonAsync("/v1/auth/register", new { email = account.Email, password = account.Password }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accessToken").GetString()!;
+    }
+
     // Streaming turns come from the chat and gateway work; until both are in, the scenarios that need answers skip.
     private async Task<string?> ProbeTurnsAsync(CancellationToken cancellationToken)
     {

@@ -209,4 +209,60 @@ public sealed class ChatTests(BrowserPlatform platform)
             await page.ScreenshotAsync($"phone-{scheme.ToString().ToLowerInvariant()}-conversation");
         }
     }
+
+    [Fact]
+    public async Task Reloading_in_the_middle_of_an_answer_resumes_it_without_losing_text()
+    {
+        var page = await SignedUpPageAsync();
+        await page.ChooseModelAsync(SlowModel);
+        await page.SendAsync("Tell me a long story about resuming");
+        var answer = page.Answers().First;
+        await Expect(answer.Locator(".markdown")).ToContainTextAsync("[simulated]");
+        var before = await answer.Locator(".markdown").InnerTextAsync();
+
+        await page.ReloadAsync();
+        await page.WaitForChatReadyAsync();
+        var resumed = await page.WaitForAnswerAsync();
+        var after = await resumed.Locator(".markdown").InnerTextAsync();
+
+        Assert.StartsWith(before.TrimEnd('.', ' '), after);
+        Assert.True(after.Length > before.Length, "the answer went on after the reload");
+    }
+
+    [Fact]
+    public async Task A_provider_failure_is_shown_in_place_with_a_retry()
+    {
+        var page = await SignedUpPageAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await platform.AddSimulatedModelAsync("sim-failing", new { timeToFirstTokenMs = 10, tokensPerSecond = 100, answerTokens = 50, failure = "ErrorMidStream", failAfterTokens = 5 }, ct);
+        await page.ReloadAsync();
+        await page.WaitForChatReadyAsync();
+        await page.ChooseModelAsync("sim-failing");
+
+        await page.SendAsync("This will fail");
+        var answer = page.Answers().First;
+        await Expect(answer.GetByRole(AriaRole.Alert)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        Assert.Contains(await answer.GetAttributeAsync("data-status"), new[] { "failed", "interrupted" });
+        await Expect(answer.Locator(".markdown")).ToContainTextAsync("[simulated]");
+
+        await page.ChooseModelAsync(FastModel);
+        await answer.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
+        await page.WaitForAnswerAsync();
+        await Expect(page.Answers().First.SiblingPosition()).ToHaveTextAsync("2/2");
+        await Expect(page.Answers().First.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_message_is_copied_to_the_clipboard()
+    {
+        var page = await SignedUpPageAsync();
+        await page.ChooseModelAsync(FastModel);
+        await page.SendAsync("Copy me, please");
+        await page.WaitForAnswerAsync();
+
+        await page.UserMessages().First.GetByRole(AriaRole.Button, new() { Name = "Copy message" }).ClickAsync();
+
+        await page.WaitForFunctionAsync("async () => (await navigator.clipboard.readText()) === 'Copy me, please'");
+        Assert.Equal("Copy me, please", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+    }
 }
