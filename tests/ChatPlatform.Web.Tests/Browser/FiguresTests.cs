@@ -49,7 +49,7 @@ public sealed partial class FiguresTests(BrowserPlatform platform)
         await page.EvaluateAsync("""
             window.renders = [];
             new MutationObserver(() => {
-                const text = document.querySelector('article.message.assistant .markdown')?.textContent ?? '';
+                const text = (document.querySelector('article.message.assistant .markdown')?.textContent ?? '').trim();
                 if (text.length > 0 && window.renders.at(-1)?.length !== text.length) window.renders.push({ at: Date.now(), length: text.length });
             }).observe(document.getElementById('messages'), { childList: true, subtree: true, characterData: true });
             """);

@@ -40,6 +40,11 @@ export async function copyText(text) {
 
 function onKeyDown(event) {
     const target = event.target;
+    // Escape closes the conversations drawer at phone width.
+    if (event.key === "Escape" && document.querySelector(".app.sidebar-open") && window.matchMedia("(max-width: 768px)").matches) {
+        document.querySelector(".close-sidebar")?.click();
+        return;
+    }
     if (event.key !== "Enter" || event.shiftKey || event.isComposing || !(target instanceof HTMLTextAreaElement)) {
         return;
     }
