@@ -265,4 +265,25 @@ public sealed class ChatTests(BrowserPlatform platform)
         await page.WaitForFunctionAsync("async () => (await navigator.clipboard.readText()) === 'Copy me, please'");
         Assert.Equal("Copy me, please", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
     }
+
+    [Fact]
+    public async Task Scrolling_up_stops_following_the_answer_and_jump_to_latest_returns_to_it()
+    {
+        var page = await SignedUpPageAsync(width: 390, height: 600);
+        await page.ChooseModelAsync(SlowModel);
+        await page.SendAsync("Tell me a story long enough to scroll");
+        await page.WaitForFunctionAsync("(() => { const m = document.getElementById('messages'); return m.scrollHeight > m.clientHeight + 100; })()",
+            null, new() { Timeout = 30_000 });
+
+        await page.EvaluateAsync("document.getElementById('messages').scrollTop = 0");
+        var jump = page.GetByRole(AriaRole.Button, new() { Name = "Jump to latest" });
+        await Expect(jump).ToBeVisibleAsync();
+        var length = await page.Answers().First.Locator(".markdown").EvaluateAsync<int>("e => e.textContent.length");
+        await page.WaitForFunctionAsync($"document.querySelector('article.message.assistant .markdown').textContent.length > {length + 20}");
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.getElementById('messages').scrollTop"));
+
+        await jump.ClickAsync();
+        await page.WaitForFunctionAsync("(() => { const m = document.getElementById('messages'); return m.scrollTop + m.clientHeight >= m.scrollHeight - 100; })()");
+        await Expect(jump).ToBeHiddenAsync();
+    }
 }

@@ -392,7 +392,7 @@ public sealed partial class Chat
                     var started = turnEvent.Data.Deserialize<TurnStartedData>(JsonDefaults.Options)!;
                     if (user is not null && started.UserMessage is { } userMessage)
                     {
-                        user.Apply(userMessage with { SiblingCount = user.SiblingCount });
+                        user.Apply(userMessage);
                         RememberSibling(userMessage);
                     }
                     answer.Apply(started.AssistantMessage with { Content = answer.Content });
@@ -409,13 +409,13 @@ public sealed partial class Chat
                     break;
                 case TurnEvent.Done:
                     var done = turnEvent.Data.Deserialize<DoneData>(JsonDefaults.Options)!;
-                    answer.Apply(done.Message with { SiblingCount = answer.SiblingCount });
+                    answer.Apply(done.Message);
                     answer.Error = null;
                     throttle.Flush();
                     return true;
                 case TurnEvent.Error:
                     var error = turnEvent.Data.Deserialize<ErrorData>(JsonDefaults.Options)!;
-                    answer.Apply(error.Message with { SiblingCount = answer.SiblingCount });
+                    answer.Apply(error.Message);
                     answer.Error = ErrorText(error);
                     throttle.Flush();
                     return true;
@@ -448,6 +448,10 @@ public sealed partial class Chat
 
     private void EndStreaming(MessageState answer)
     {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
         if (ReferenceEquals(_streaming, answer))
         {
             _streaming = null;
@@ -680,9 +684,8 @@ public sealed partial class Chat
 
     public async ValueTask DisposeAsync()
     {
+        // Cancelled, not disposed: a turn still unwinding reads its token.
         _disposed.Cancel();
-        _streamCancellation?.Dispose();
-        _disposed.Dispose();
         if (_module is not null)
         {
             try
