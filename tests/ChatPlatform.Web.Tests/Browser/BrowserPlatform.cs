@@ -40,6 +40,8 @@ public sealed class BrowserPlatform : IAsyncLifetime
         GatewayUrl = _app.GetEndpoint("gateway");
         TurnsUnavailable = await ProbeTurnsAsync(ct);
 
+        // Two cores shared with the rest of the platform: give the page time before an expectation fails.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
     }
