@@ -80,4 +80,4 @@ public sealed record ModelCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
     [property: JsonPropertyName("tools")] bool Tools);
 
-public sealed record TurnUsage(int InputTokens, int OutputTokens, bool Estimated, decimal? CostUsd, string? Model, int? TimeToFirstTokenMs);
+public sealed record TurnUsage(long InputTokens, long OutputTokens, bool Estimated, decimal? CostUsd, string? Model, long? TimeToFirstTokenMs);
