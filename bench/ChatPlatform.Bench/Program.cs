@@ -1,12 +1,13 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
     ["eventlog"] = EventLogBenchmark.RunAsync,
     ["apphost"] = AppHostBenchmark.RunAsync,
     ["router"] = RouterBenchmark.RunAsync,
+    ["platform"] = PlatformBenchmark.RunAsync,
 };
 
 var selected = args.FirstOrDefault() ?? "all";

@@ -10,5 +10,6 @@ var app = builder.Build();
 app.UseProblemDetails();
 app.MapDefaultEndpoints();
 app.MapConversationsApi();
+app.MapTurnsApi();
 
 app.Run();

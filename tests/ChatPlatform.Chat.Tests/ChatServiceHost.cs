@@ -23,16 +23,36 @@ public sealed class ChatServiceHost : IAsyncDisposable
 
     public string Database { get; }
 
-    public static async Task<ChatServiceHost> StartAsync(PostgresFixture postgres, RedisFixture redis, CancellationToken cancellationToken)
+    public static async Task<ChatServiceHost> StartAsync(
+        PostgresFixture postgres, RedisFixture redis, CancellationToken cancellationToken, Uri? modelRouter = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var database = await postgres.CreateDatabaseAsync(cancellationToken);
+        return Start(database, redis.ConnectionString, modelRouter, settings);
+    }
+
+    /// <summary>Another instance of the service on the same database and Redis, as a second replica would be.</summary>
+    public static ChatServiceHost Start(
+        string database, string redis, Uri? modelRouter, IReadOnlyDictionary<string, string>? settings = null, Action<IWebHostBuilder>? configure = null)
+    {
         var factory = new WebApplicationFactory<ConversationStore>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:chatdb", database);
-            web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+            web.UseSetting("ConnectionStrings:redis", redis);
+            if (modelRouter is not null)
+            {
+                web.UseSetting("services:model-router:http:0", modelRouter.ToString().TrimEnd('/'));
+            }
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                web.UseSetting(key, value);
+            }
+            configure?.Invoke(web);
         });
         return new ChatServiceHost(factory, database);
     }
+
+    public IServiceProvider Services => _factory.Services;
 
     /// <summary>A client acting as <paramref name="userId"/>; null sends no X-User-Id header.</summary>
     public HttpClient ClientFor(Guid? userId)
@@ -60,6 +80,18 @@ public sealed class ChatServiceHost : IAsyncDisposable
     public Task<long> CountWritesAsync(CancellationToken cancellationToken) => CountAsync(
         "SELECT (SELECT count(*) FROM chat.conversations) + (SELECT count(*) FROM chat.messages) + (SELECT count(*) FROM events.events)",
         cancellationToken);
+
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(Database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 

@@ -54,7 +54,8 @@ public class ExecutableResource(string name, string command, string workingDirec
         return endpoint;
     }
 
-    internal void SetEnvironmentVariable(string key, string value) => _environment[key] = value;
+    /// <summary>Sets a variable for the process; from a test's or benchmark's configure callback, overrides what the AppHost set.</summary>
+    public void SetEnvironmentVariable(string key, string value) => _environment[key] = value;
 
     internal override void Prepare(HostContext context)
     {

@@ -70,8 +70,8 @@ public static class ConversationsApi
 
     /// <summary>
     /// Appends the user's message and makes it the current leaf. Editing a message is posting with the edited message's
-    /// parent (<c>parentId: null</c> for the first message), which starts a sibling branch. No answer is generated here
-    /// yet: the streaming turn (context, model call, assistant message) comes in the next slice.
+    /// parent (<c>parentId: null</c> for the first message), which starts a sibling branch. No answer is generated here:
+    /// <c>POST /v1/conversations/{id}/turns</c> (<see cref="TurnsApi"/>) appends the message and streams the answer.
     /// </summary>
     public static async Task<Results<Created<Message>, NotFound, ValidationProblem>> AppendMessageAsync(
         Guid id, AppendMessageRequest request, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)

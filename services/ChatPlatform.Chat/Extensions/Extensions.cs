@@ -9,6 +9,9 @@ namespace ChatPlatform.Chat.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>Only the wait for the router's response headers is bounded; the streamed answer may take as long as it takes.</summary>
+    private static readonly TimeSpan RouterTimeToHeaders = TimeSpan.FromSeconds(60);
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("chat", typeof(Program).Assembly);
@@ -18,5 +21,22 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<ConversationStore>();
+
+        builder.Services.Configure<TurnOptions>(builder.Configuration.GetSection(TurnOptions.Section));
+        builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))
+            .AddStreamingResilienceHandler(RouterTimeToHeaders);
+        builder.Services.AddSingleton<ModelRouterClient>();
+        builder.Services.AddSingleton<TurnStore>();
+        builder.Services.AddSingleton<TurnEventStream>();
+        builder.Services.AddSingleton<StopSignals>();
+        builder.Services.AddSingleton<TurnTelemetry>();
+        builder.Services.AddSingleton<TurnRegistry>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
+        builder.Services.AddSingleton<TurnRunner>();
+        builder.Services.AddSingleton<StaleTurnSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StaleTurnSweeper>());
+
+        builder.Services.AddSingleton<TitleStore>();
+        builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName);
     }
 }

@@ -16,7 +16,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     public const string ConversationDeletedEvent = "chat.conversation.deleted";
 
     private const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
-    private const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
+    internal const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
 
     public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
     {
@@ -158,6 +158,20 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         {
             return new AppendResult.ConversationNotFound();
         }
+        var result = await AppendUserMessageAsync(connection, transaction, userId, conversation, content, parentId, parentIdGiven, cancellationToken);
+        if (result is AppendResult.Appended)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return result;
+    }
+
+    /// <summary>The append above inside the caller's transaction, the conversation row already locked.</summary>
+    internal async Task<AppendResult> AppendUserMessageAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Conversation conversation, string content, Guid? parentId,
+        bool parentIdGiven, CancellationToken cancellationToken)
+    {
+        var conversationId = conversation.Id;
         var parent = parentIdGiven ? parentId : conversation.CurrentLeafId;
         if (parentIdGiven && parentId is { } given && !await MessageExistsAsync(connection, transaction, userId, conversationId, given, cancellationToken))
         {
@@ -165,27 +179,9 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         }
 
         var now = Now();
-        await using var insert = new NpgsqlCommand($"""
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
-            VALUES ($1, $2, $3, $4, 'user', $5, 'complete', $6, $7,
-                (SELECT count(*) FROM chat.messages
-                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}))
-            RETURNING {MessageColumns}
-            """, connection, transaction);
-        insert.Parameters.Add(new() { Value = userId });
-        insert.Parameters.Add(new() { Value = conversationId });
-        insert.Parameters.Add(new() { Value = Guid.CreateVersion7() });
-        insert.Parameters.Add(new() { Value = (object?)parent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new() { Value = content });
-        insert.Parameters.Add(new() { Value = conversation.Model });
-        insert.Parameters.Add(new() { Value = now });
-        Message message;
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            message = ReadMessage(reader);
-        }
-
+        var message = await InsertMessageAsync(
+            connection, transaction, userId, conversationId, parent, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now,
+            cancellationToken);
         await SetLeafAsync(connection, transaction, userId, conversationId, message.Id, now, cancellationToken);
         await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
         {
@@ -195,9 +191,39 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             parentId = message.ParentId,
             role = "user",
         }), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return new AppendResult.Appended(message);
     }
+
+    /// <summary>Inserts a message as the last child of <paramref name="parent"/> (its sibling index the count before it).</summary>
+    internal static async Task<Message> InsertMessageAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid? parent, MessageRole role,
+        string content, MessageStatus status, string? model, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, heartbeat_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                (SELECT count(*) FROM chat.messages
+                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}),
+                CASE WHEN $7 = 'streaming' THEN $9 END)
+            RETURNING {MessageColumns}
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = userId });
+        insert.Parameters.Add(new() { Value = conversationId });
+        insert.Parameters.Add(new() { Value = Guid.CreateVersion7() });
+        insert.Parameters.Add(new() { Value = (object?)parent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        insert.Parameters.Add(new() { Value = ToSql(role) });
+        insert.Parameters.Add(new() { Value = content });
+        insert.Parameters.Add(new() { Value = ToSql(status) });
+        insert.Parameters.Add(new() { Value = (object?)model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new() { Value = now });
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ReadMessage(reader);
+    }
+
+    internal static string ToSql(MessageRole role) => role.ToString().ToLowerInvariant();
+
+    internal static string ToSql(MessageStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>
     /// Makes the deepest descendant of <paramref name="messageId"/>, following the most recent child at each level, the
@@ -239,7 +265,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         return new SelectLeafResult.Selected(ConversationDetail.From(conversation with { CurrentLeafId = leaf }, path));
     }
 
-    private static async Task<Conversation?> FindAsync(
+    internal static async Task<Conversation?> FindAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, bool forUpdate, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
@@ -264,7 +290,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    private static async Task SetLeafAsync(
+    internal static async Task SetLeafAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid leaf, DateTimeOffset updatedAt,
         CancellationToken cancellationToken)
     {
@@ -278,7 +304,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     }
 
     /// <summary>Root → <paramref name="messageId"/>, each with its siblings' count; empty when the message is not in the conversation.</summary>
-    private static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
+    internal static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
@@ -320,7 +346,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         reader.GetFieldValue<DateTimeOffset>(5),
         reader.GetFieldValue<DateTimeOffset>(6));
 
-    private static Message ReadMessage(NpgsqlDataReader reader) => new(
+    internal static Message ReadMessage(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetGuid(1),
         reader.IsDBNull(2) ? null : reader.GetGuid(2),
@@ -332,11 +358,9 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         reader.GetInt32(8));
 
     // PostgreSQL keeps microseconds; truncating here makes what is returned equal what is stored (and cursors exact).
-    private DateTimeOffset Now()
-    {
-        var now = timeProvider.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => Truncate(timeProvider.GetUtcNow());
+
+    internal static DateTimeOffset Truncate(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
 }
 
 public abstract record AppendResult

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using ChatPlatform.Chat.Infrastructure;
+using ChatPlatform.Chat.Model;
+using ChatPlatform.Chat.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatPlatform.Chat.Apis;
+
+/// <summary>
+/// Streaming turns (docs/turns.md): ask, regenerate, resume and stop. Everything is checked, and answers 4xx problem
+/// details, before anything is written; once the stream begins, failures arrive as its <c>error</c> event.
+/// </summary>
+public static class TurnsApi
+{
+    /// <summary>A turn's body is one message: the content limit plus room for JSON.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapTurnsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/conversations/{id:guid}").RequireCurrentUser();
+        api.MapPost("/turns", StartTurnAsync).WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
+        api.MapPost("/messages/{messageId:guid}/regenerate", RegenerateAsync);
+        api.MapGet("/messages/{messageId:guid}/events", GetEventsAsync);
+        api.MapPost("/messages/{messageId:guid}/stop", StopAsync);
+        return app;
+    }
+
+    public static async Task<Results<TurnEventStreamResult, NotFound, ValidationProblem, ProblemHttpResult>> StartTurnAsync(
+        Guid id, AppendMessageRequest request, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
+        TurnRunner runner, CancellationToken cancellationToken)
+    {
+        if (ConversationRules.Validate(request) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        if (await conversations.FindAsync(user.Id, id, cancellationToken) is not { } conversation)
+        {
+            return TypedResults.NotFound();
+        }
+        var (model, problem) = await FindModelAsync(router, conversation.Model, cancellationToken);
+        if (problem is not null)
+        {
+            return ModelProblem(conversation.Model, problem);
+        }
+        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, cancellationToken) switch
+        {
+            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, model!).ReadAllAsync()),
+            TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["parentId"] = ["The parent is not a message of this conversation."],
+            }),
+            _ => TypedResults.NotFound(),
+        };
+    }
+
+    public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> RegenerateAsync(
+        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router, TurnRunner runner,
+        CancellationToken cancellationToken)
+    {
+        if (await conversations.FindAsync(user.Id, id, cancellationToken) is not { } conversation)
+        {
+            return TypedResults.NotFound();
+        }
+        var (model, problem) = await FindModelAsync(router, conversation.Model, cancellationToken);
+        if (problem is not null)
+        {
+            return ModelProblem(conversation.Model, problem);
+        }
+        return await turns.StartRegenerateAsync(user.Id, id, messageId, cancellationToken) switch
+        {
+            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, model!).ReadAllAsync()),
+            _ => TypedResults.NotFound(),
+        };
+    }
+
+    /// <summary>The events after <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>), then the live tail.</summary>
+    public static async Task<Results<TurnEventStreamResult, NotFound, ValidationProblem>> GetEventsAsync(
+        Guid id, Guid messageId, [FromQuery] string? lastEventId, HttpRequest request, CurrentUser user, TurnStore turns,
+        TurnEventStream eventStream, CancellationToken cancellationToken)
+    {
+        var given = request.Headers["Last-Event-ID"] is [{ } header] ? header : lastEventId;
+        var after = 0L;
+        if (given is not null && (!long.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["lastEventId"] = ["The last event id is the number of an event this stream sent (0 or more)."],
+            });
+        }
+        if (await turns.FindAsync(user.Id, id, messageId, cancellationToken) is not { Message.Role: MessageRole.Assistant } state)
+        {
+            return TypedResults.NotFound();
+        }
+        return new TurnEventStreamResult(ResumeAsync(eventStream, state, after, default));
+    }
+
+    public static async Task<Results<Accepted, NotFound, ProblemHttpResult>> StopAsync(
+        Guid id, Guid messageId, CurrentUser user, TurnStore turns, StopSignals stopSignals, CancellationToken cancellationToken)
+    {
+        if (await turns.FindAsync(user.Id, id, messageId, cancellationToken) is not { Message.Role: MessageRole.Assistant } state)
+        {
+            return TypedResults.NotFound();
+        }
+        if (state.Message.Status != MessageStatus.Streaming)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: $"The message is not streaming; it is {state.Message.Status.ToString().ToLowerInvariant()}.");
+        }
+        await stopSignals.PublishAsync(messageId);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    // From Redis while the stream lives; once it has expired (or Redis lost it), the end as PostgreSQL committed it.
+    private static async IAsyncEnumerable<TurnEvent> ResumeAsync(
+        TurnEventStream eventStream, MessageState state, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (state.Message.Status != MessageStatus.Streaming && !await eventStream.ExistsAsync(state.Message.Id))
+        {
+            var terminal = TurnEvent.Terminal(
+                state.LastEventId ?? 1, state.Message, state.FinishReason, state.Usage, state.ErrorCode, state.ErrorDetail);
+            if (terminal.Id > after)
+            {
+                yield return terminal;
+            }
+            yield break;
+        }
+        await foreach (var e in eventStream.TailAsync(state.Message.Id, after, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    private static async Task<(RouterModel? Model, string? Problem)> FindModelAsync(
+        ModelRouterClient router, string modelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await router.FindModelAsync(modelId, cancellationToken) is { } model ? (model, null) : (null, "unknown");
+        }
+        catch (Exception e) when (e is RouterException or HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
+            or System.Text.Json.JsonException)
+        {
+            return (null, "unavailable");
+        }
+    }
+
+    private static ProblemHttpResult ModelProblem(string modelId, string problem) => problem == "unknown"
+        ? TypedResults.Problem(
+            statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",
+            detail: $"The conversation's model '{modelId}' is not offered; choose another with PATCH /v1/conversations/{{id}}.")
+        : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+            detail: "The model router could not be reached; nothing was written.");
+}

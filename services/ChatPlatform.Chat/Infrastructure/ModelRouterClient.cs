@@ -1,0 +1,212 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ChatPlatform.Chat.Infrastructure;
+
+/// <summary>
+/// The model router's OpenAI-compatible API (<c>http://model-router</c>, snake_case JSON): the model list, cached, and
+/// chat completions, streamed as server-sent events or whole.
+/// </summary>
+public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, TimeProvider timeProvider)
+{
+    public const string HttpClientName = "model-router";
+
+    private static readonly TimeSpan ModelsTimeToLive = TimeSpan.FromMinutes(1);
+
+    private readonly SemaphoreSlim _modelsLock = new(1, 1);
+    private (IReadOnlyDictionary<string, RouterModel> Models, DateTimeOffset FetchedAt)? _models;
+
+    /// <summary>The model as the router lists it, or null when it does not; the list is cached for a minute.</summary>
+    public async Task<RouterModel?> FindModelAsync(string id, CancellationToken cancellationToken)
+    {
+        var models = await GetModelsAsync(cancellationToken);
+        return models.GetValueOrDefault(id);
+    }
+
+    private async Task<IReadOnlyDictionary<string, RouterModel>> GetModelsAsync(CancellationToken cancellationToken)
+    {
+        if (_models is { } cached && timeProvider.GetUtcNow() - cached.FetchedAt < ModelsTimeToLive)
+        {
+            return cached.Models;
+        }
+        await _modelsLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_models is { } fresh && timeProvider.GetUtcNow() - fresh.FetchedAt < ModelsTimeToLive)
+            {
+                return fresh.Models;
+            }
+            using var client = httpClientFactory.CreateClient(HttpClientName);
+            using var response = await client.GetAsync("/v1/models", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new RouterException((int)response.StatusCode, "router_unavailable", "The model router did not list its models.");
+            }
+            var list = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+            var models = new Dictionary<string, RouterModel>(StringComparer.Ordinal);
+            foreach (var item in list?["data"]?.AsArray() ?? [])
+            {
+                if (item?["id"]?.GetValue<string>() is { } id)
+                {
+                    models[id] = new RouterModel(
+                        id,
+                        item["context_window"]?.GetValue<int>() ?? 8_192,
+                        item["max_output_tokens"]?.GetValue<int>() ?? 1_024);
+                }
+            }
+            _models = (models, timeProvider.GetUtcNow());
+            return models;
+        }
+        finally
+        {
+            _modelsLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Streams a completion: text deltas, then the usage chunk. Errors the router answers before the stream (a status and
+    /// OpenAI's error JSON) and errors sent inside it (<c>data: {"error": ...}</c>) throw <see cref="RouterException"/>.
+    /// </summary>
+    public async IAsyncEnumerable<RouterChunk> StreamAsync(
+        string model, IReadOnlyList<RouterMessage> messages, int maxTokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var client = httpClientFactory.CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Body(model, messages, maxTokens, stream: true),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ReadErrorAsync(response, cancellationToken);
+        }
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        var sawDone = false;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var data = line.AsSpan(5).Trim();
+            if (data.SequenceEqual("[DONE]"))
+            {
+                sawDone = true;
+                break;
+            }
+            if (ParseChunk(data.ToString()) is { } chunk)
+            {
+                yield return chunk;
+            }
+        }
+        if (!sawDone)
+        {
+            throw new RouterException(502, "stream_incomplete", "The model router's stream ended before the answer was complete.");
+        }
+    }
+
+    /// <summary>A short, whole completion (no stream): the answer's text.</summary>
+    public async Task<string> CompleteAsync(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
+    {
+        using var client = httpClientFactory.CreateClient(HttpClientName);
+        using var response = await client.PostAsync("/v1/chat/completions", Body(model, messages, maxTokens, stream: false), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ReadErrorAsync(response, cancellationToken);
+        }
+        var completion = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+        return completion?["choices"]?[0]?["message"]?["content"]?.GetValue<string>() ?? "";
+    }
+
+    private static StringContent Body(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, bool stream)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["messages"] = new JsonArray([.. messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content })]),
+            ["max_tokens"] = maxTokens,
+            ["stream"] = stream,
+        };
+        if (stream)
+        {
+            body["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
+        return new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+    }
+
+    private static RouterChunk? ParseChunk(string json)
+    {
+        var node = JsonNode.Parse(json);
+        if (node?["error"] is { } error)
+        {
+            throw new RouterException(502, error["code"]?.GetValue<string>() ?? error["type"]?.GetValue<string>() ?? "provider_error",
+                error["message"]?.GetValue<string>() ?? "The model failed while answering.");
+        }
+        var choice = node?["choices"]?.AsArray().FirstOrDefault();
+        var text = choice?["delta"]?["content"]?.GetValue<string>();
+        var finishReason = choice?["finish_reason"]?.GetValue<string>();
+        var usage = node?["usage"] is JsonObject u ? ParseUsage(u) : null;
+        return text is { Length: > 0 } || finishReason is not null || usage is not null ? new RouterChunk(text, finishReason, usage) : null;
+    }
+
+    private static RouterUsage ParseUsage(JsonObject usage)
+    {
+        var details = usage["chatplatform"];
+        return new RouterUsage(
+            usage["prompt_tokens"]?.GetValue<long>() ?? 0,
+            usage["prompt_tokens_details"]?["cached_tokens"]?.GetValue<long>() ?? 0,
+            usage["completion_tokens"]?.GetValue<long>() ?? 0,
+            details?["deployment"]?.GetValue<string>() ?? "",
+            details?["provider"]?.GetValue<string>() ?? "",
+            details?["estimated"]?.GetValue<bool>() ?? details is null,
+            details?["cost_usd"]?.GetValue<decimal>() ?? 0m,
+            details?["time_to_first_token_ms"]?.GetValue<long>() ?? 0,
+            details?["finish_reason"]?.GetValue<string>());
+    }
+
+    private static async Task<RouterException> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        try
+        {
+            var body = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+            var error = body?["error"];
+            return new RouterException(status, error?["code"]?.GetValue<string>() ?? error?["type"]?.GetValue<string>() ?? "router_error",
+                error?["message"]?.GetValue<string>() ?? $"The model router answered {status}.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return new RouterException(status, "router_error", $"The model router answered {status}.");
+        }
+    }
+}
+
+public sealed record RouterModel(string Id, int ContextWindow, int MaxOutputTokens);
+
+public sealed record RouterMessage(string Role, string Content);
+
+public sealed record RouterChunk(string? Text, string? FinishReason, RouterUsage? Usage);
+
+public sealed record RouterUsage(
+    long InputTokens,
+    long CachedInputTokens,
+    long OutputTokens,
+    string Deployment,
+    string Provider,
+    bool Estimated,
+    decimal CostUsd,
+    long TimeToFirstTokenMs,
+    string? FinishReason);
+
+/// <summary>An error the router answered (its status and OpenAI's error code and message) or a broken stream.</summary>
+public sealed class RouterException(int statusCode, string code, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string Code { get; } = code;
+}

@@ -1,0 +1,22 @@
+namespace ChatPlatform.Chat.Services;
+
+/// <summary>Section <c>Turns</c>: the pace of heartbeats and sweeps, and how long a turn's events stay in Redis.</summary>
+public sealed class TurnOptions
+{
+    public const string Section = "Turns";
+
+    /// <summary>How often the owner of a streaming answer saves its text and a heartbeat.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A streaming answer without a heartbeat for this long has lost its owner.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often each instance looks for answers that lost their owner.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a turn's events can be resumed from Redis after its last one.</summary>
+    public TimeSpan EventsTimeToLive { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The model that names conversations; empty: the conversation's own.</summary>
+    public string? TitleModel { get; set; }
+}

@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using ChatPlatform.Chat.Infrastructure;
+
+namespace ChatPlatform.Chat.Services;
+
+/// <summary>
+/// The turns this instance is generating. A stop signal from any instance (Redis pub/sub) cancels the one it names; on
+/// shutdown every turn is cancelled as interrupted and awaited, so each is committed before the process exits.
+/// </summary>
+public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicationLifetime lifetime, ILogger<TurnRegistry> logger) : IHostedService
+{
+    private readonly ConcurrentDictionary<Guid, RunningTurn> _turns = new();
+    private CancellationTokenRegistration _onStopping;
+
+    public int Count => _turns.Count;
+
+    public RunningTurn Add(Guid messageId)
+    {
+        var turn = new RunningTurn(messageId);
+        _turns[messageId] = turn;
+        return turn;
+    }
+
+    public void Remove(RunningTurn turn) => _turns.TryRemove(new KeyValuePair<Guid, RunningTurn>(turn.MessageId, turn));
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await stopSignals.SubscribeAsync(messageId =>
+        {
+            if (_turns.TryGetValue(messageId, out var turn))
+            {
+                turn.Cancel(TurnEnd.Stopped);
+            }
+        });
+        // On SIGTERM, before the server drains its requests (which would wait for the answers to end on their own).
+        _onStopping = lifetime.ApplicationStopping.Register(InterruptAll);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        InterruptAll();
+        // Each turn commits its message and terminal event once cancelled; the host's shutdown timeout bounds the wait.
+        await Task.WhenAll(_turns.Values.Select(t => t.Completion)).WaitAsync(cancellationToken);
+        await _onStopping.DisposeAsync();
+        await stopSignals.UnsubscribeAsync();
+    }
+
+    private void InterruptAll()
+    {
+        var running = _turns.Values.Where(t => t.End == TurnEnd.None).ToList();
+        if (running.Count > 0)
+        {
+            LogInterrupting(logger, running.Count);
+        }
+        foreach (var turn in running)
+        {
+            turn.Cancel(TurnEnd.Interrupted);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: interrupting {Count} streaming turns")]
+    private static partial void LogInterrupting(ILogger logger, int count);
+}
+
+/// <summary>Why a turn's generation was cancelled.</summary>
+public enum TurnEnd
+{
+    None,
+    Stopped,
+    Interrupted,
+}
+
+/// <summary>One generating turn: its cancellation (with the reason) and a task that ends when it is committed.</summary>
+public sealed class RunningTurn(Guid messageId)
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _end;
+
+    public Guid MessageId { get; } = messageId;
+
+    public CancellationToken Token => _cancellation.Token;
+
+    public TurnEnd End => (TurnEnd)Volatile.Read(ref _end);
+
+    public Task Completion => _completion.Task;
+
+    /// <summary>The first reason wins: a stop that arrives during shutdown still counts as a stop.</summary>
+    public void Cancel(TurnEnd end)
+    {
+        if (Interlocked.CompareExchange(ref _end, (int)end, (int)TurnEnd.None) == (int)TurnEnd.None)
+        {
+            _cancellation.Cancel();
+        }
+    }
+
+    public void Complete() => _completion.TrySetResult();
+}

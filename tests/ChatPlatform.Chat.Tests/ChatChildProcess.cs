@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using ChatPlatform.AppHost.Hosting.Local;
+
+namespace ChatPlatform.Chat.Tests;
+
+/// <summary>The chat service as a real process (its built ChatPlatform.Chat.dll), for tests that kill or signal it.</summary>
+public sealed record ChatChildProcess(ChildProcess Process, Uri Url) : IAsyncDisposable
+{
+    /// <summary>Starts the service on a free port and returns once its /health answers.</summary>
+    public static async Task<ChatChildProcess> StartAsync(
+        string database, string redis, Uri router, ConcurrentQueue<string> output, CancellationToken cancellationToken)
+    {
+        var targetPath = new Projects.ChatPlatform_Chat().TargetPath;
+        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => output.Enqueue(line), Path.GetDirectoryName(targetPath),
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_URLS"] = url.ToString(),
+                ["ConnectionStrings__chatdb"] = database,
+                ["ConnectionStrings__redis"] = redis,
+                ["services__model-router__http__0"] = router.ToString().TrimEnd('/'),
+                ["Turns__HeartbeatInterval"] = "00:00:00.200",
+                ["Logging__LogLevel__Default"] = "Warning",
+            });
+        var child = new ChatChildProcess(process, url);
+        using var probe = new HttpClient { BaseAddress = url };
+        await Eventually.GetAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException("The chat service exited: " + string.Join('\n', output));
+            }
+            try
+            {
+                using var health = await probe.GetAsync("/health", cancellationToken);
+                return health.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, ready => ready, cancellationToken, timeoutSeconds: 60);
+        return child;
+    }
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}

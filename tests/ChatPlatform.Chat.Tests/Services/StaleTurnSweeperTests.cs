@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Chat.Infrastructure;
+using ChatPlatform.Chat.Services;
+using ChatPlatform.Chat.Tests.Fakes;
+using ChatPlatform.Testing;
+using StackExchange.Redis;
+using static ChatPlatform.Chat.Tests.TurnStreams;
+
+namespace ChatPlatform.Chat.Tests.Services;
+
+public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    // Quick pulses so that a dead owner is noticed within a second or two.
+    private static readonly Dictionary<string, string> FastSweeps = new()
+    {
+        ["Turns:HeartbeatInterval"] = "00:00:00.200",
+        ["Turns:StaleAfter"] = "00:00:01",
+        ["Turns:SweepInterval"] = "00:00:00.200",
+    };
+
+    [Fact]
+    public async Task A_chat_process_killed_mid_stream_leaves_an_answer_another_instance_marks_interrupted_with_its_partial_text()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        var database = await postgres.CreateDatabaseAsync(Token);
+        router.HoldAfter(3);
+        var output = new ConcurrentQueue<string>();
+        await using var doomed = await ChatChildProcess.StartAsync(database, redis.ConnectionString, router.BaseAddress, output, Token);
+        var userId = Guid.NewGuid();
+        using var doomedClient = new HttpClient { BaseAddress = doomed.Url };
+        doomedClient.DefaultRequestHeaders.Add(CurrentUser.HeaderName, userId.ToString());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(doomedClient, FakeModelRouter.FastModel);
+        using var turn = await PostTurnAsync(doomedClient, conversationId, """{"content":"Write a long essay"}""", Token);
+        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
+        var seen = await ReadFirstAsync(events, 4);
+        var messageId = Guid.Parse((string)seen[0].Data["assistantMessage"]!["id"]!);
+        var partial = string.Concat(router.Tokens.Take(3));
+        // The owner's heartbeat saves the text so far to the row.
+        await using (var probe = ChatServiceHost.Start(database, redis.ConnectionString, router.BaseAddress))
+        {
+            await Eventually.GetAsync(
+                () => probe.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, messageId), c => (string?)c == partial, Token);
+        }
+
+        await doomed.Process.StopAsync(TimeSpan.FromSeconds(10), UnixSignals.SigKill);
+        await using var survivor = ChatServiceHost.Start(database, redis.ConnectionString, router.BaseAddress, FastSweeps);
+        await using var otherSurvivor = ChatServiceHost.Start(database, redis.ConnectionString, router.BaseAddress, FastSweeps);
+        using var client = survivor.ClientFor(userId);
+        var resume = new HttpRequestMessage(HttpMethod.Get, $"/v1/conversations/{conversationId}/messages/{messageId}/events");
+        resume.Headers.Add("Last-Event-ID", "4");
+        // The factory starts a host on first use: both survivors now sweep; the resume on one tails until the end is written.
+        Assert.NotNull(otherSurvivor.Services);
+        using var resumed = await OpenAsync(client, resume, Token);
+        var rest = await ReadAllAsync(resumed, Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
+
+        Assert.True(doomed.Process.HasExited);
+        var end = Assert.Single(rest);
+        Assert.Equal(5, end.Id);
+        Assert.Equal("error", end.Type);
+        Assert.Equal("interrupted", (string?)end.Data["code"]);
+        Assert.Equal("interrupted", (string?)end.Data["message"]!["status"]);
+        Assert.Equal(partial, (string?)end.Data["message"]!["content"]);
+        Assert.Equal("interrupted", await survivor.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+        Assert.Equal(partial, await survivor.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, messageId));
+        // Two sweepers ran; the answer was ended once.
+        var stream = await (await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString)).GetDatabase()
+            .StreamRangeAsync(TurnEventStream.KeyFor(messageId));
+        Assert.Equal(["1", "2", "3", "4", "5"], stream.Select(e => e["id"].ToString()));
+        Assert.Single(stream, e => e["type"] == "error");
+    }
+
+    [Fact]
+    public async Task The_sweeper_takes_the_streamed_text_when_it_is_longer_than_the_last_save()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // Heartbeats so rare that the row never gets the text: only the Redis stream has it.
+        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
+        {
+            ["Turns:HeartbeatInterval"] = "01:00:00",
+            ["Turns:SweepInterval"] = "01:00:00",
+        });
+        using var client = owner.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        router.HoldAfter(4);
+        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
+        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
+        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 5))[0].Data["assistantMessage"]!["id"]!);
+        // The owner's heartbeat is made stale by hand: as if it had stopped long ago.
+        await owner.ScalarAsync("UPDATE chat.messages SET heartbeat_at = now() - interval '1 hour' WHERE id = $1", Token, messageId);
+        await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
+        {
+            ["Turns:SweepInterval"] = "01:00:00",
+        });
+        var sweeper = (StaleTurnSweeper)sweeperHost.Services.GetService(typeof(StaleTurnSweeper))!;
+
+        var marked = await Task.WhenAll(sweeper.SweepAsync(Token), sweeper.SweepAsync(Token));
+
+        Assert.Equal(1, marked.Sum());
+        Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+        Assert.Equal(string.Concat(router.Tokens.Take(4)), await owner.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, messageId));
+        // The owner, released, finds the answer already ended and sends no second end.
+        router.Release();
+        var rest = new List<SseEvent>();
+        while (await events.MoveNextAsync())
+        {
+            rest.Add(events.Current);
+        }
+        var stream = await (await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString)).GetDatabase()
+            .StreamRangeAsync(TurnEventStream.KeyFor(messageId));
+        Assert.Single(stream, e => e["type"] == "error" || e["type"] == "done");
+        Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+    }
+}
