@@ -13,6 +13,12 @@ namespace ChatPlatform.Web.Tests.Browser;
 public sealed class BrowserPlatform : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>600 tokens at 200 per second: a 3 s answer, long enough to follow beside the page.</summary>
+    public const string StreamModel = "sim-stream-200";
+
+    /// <summary>Fails after five tokens, as a provider that drops mid-answer.</summary>
+    public const string FailingModel = "sim-failing";
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
     private DistributedApplication? _app;
@@ -38,6 +44,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
         await _app.WaitForAllHealthyAsync(StartTimeout, ct);
         WebUrl = _app.GetEndpoint("web");
         GatewayUrl = _app.GetEndpoint("gateway");
+        // Before any turn: chat keeps the model list it read for a minute.
+        await AddSimulatedModelAsync(StreamModel, new { timeToFirstTokenMs = 50, tokensPerSecond = 200, answerTokens = 600 }, ct);
+        await AddSimulatedModelAsync(FailingModel, new { timeToFirstTokenMs = 10, tokensPerSecond = 100, answerTokens = 50, failure = "ErrorMidStream", failAfterTokens = 5 }, ct);
         TurnsUnavailable = await ProbeTurnsAsync(ct);
 
         // Two cores shared with the rest of the platform: give the page time before an expectation fails.
@@ -81,9 +90,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
 
     /// <summary>
     /// Adds a simulated model with its own pace or failure through the model router's catalog API (internal, so the
-    /// test calls the router itself), and waits until the gateway lists it.
+    /// test calls the router itself), and waits until the router lists it.
     /// </summary>
-    public async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
+    private async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
     {
         using var router = _app!.CreateHttpClient("model-router");
         using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
@@ -98,8 +107,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
             simulator,
         }, cancellationToken);
         deployment.EnsureSuccessStatusCode();
-        using var probe = CreateGatewayClient(await RegisterThroughApiAsync(TestAccount.New(), cancellationToken));
-        while (!(await probe.GetStringAsync("/v1/models", cancellationToken)).Contains($"\"{id}\"", StringComparison.Ordinal))
+        while (!(await router.GetStringAsync("/v1/models", cancellationToken)).Contains($"\"{id}\"", StringComparison.Ordinal))
         {
             await Task.Delay(100, cancellationToken);
         }

@@ -10,7 +10,6 @@ namespace ChatPlatform.Web.Tests.Browser;
 /// <summary>The issue's figures, measured in the browser against the whole platform and written to test-artifacts/figures.json.</summary>
 public sealed partial class FiguresTests(BrowserPlatform platform)
 {
-    private const string StreamModel = "sim-stream-200";
     private const int SignIns = 3;
 
     [Fact]
@@ -18,8 +17,6 @@ public sealed partial class FiguresTests(BrowserPlatform platform)
     {
         Assert.SkipWhen(platform.TurnsUnavailable is not null, platform.TurnsUnavailable ?? "");
         var ct = TestContext.Current.CancellationToken;
-        // 600 tokens at 200 per second: a 3 s stream, long enough to follow it beside the page.
-        await platform.AddSimulatedModelAsync(StreamModel, new { timeToFirstTokenMs = 50, tokensPerSecond = 200, answerTokens = 600 }, ct);
         var account = TestAccount.New();
         await platform.RegisterThroughApiAsync(account, ct);
 
@@ -45,7 +42,7 @@ public sealed partial class FiguresTests(BrowserPlatform platform)
             }
         }
 
-        await page.ChooseModelAsync(StreamModel);
+        await page.ChooseModelAsync(BrowserPlatform.StreamModel);
         await page.EvaluateAsync("""
             window.renders = [];
             new MutationObserver(() => {
