@@ -1,9 +1,9 @@
 // The chat page's browser side: Enter to send, the composer's height, scroll-follow with a jump-to-latest button,
 // code highlighting, copy buttons and the theme toggle. Listeners are delegated from the document, so they survive
 // Blazor's re-renders.
-import hljs from "../lib/highlight.js";
-
 const followThreshold = 80;
+// highlight.js (about 380 KB with its common languages) is loaded with the first code block, not with the page.
+let highlighter = null;
 let initialized = false;
 let follow = true;
 
@@ -151,8 +151,10 @@ function onMessagesChanged() {
         if (!root) {
             return;
         }
-        for (const code of root.querySelectorAll("pre code:not([data-highlighted])")) {
-            highlight(code);
+        const blocks = root.querySelectorAll("pre code:not([data-highlighted])");
+        if (blocks.length > 0) {
+            highlighter ??= import("../lib/highlight.js").then(module => module.default);
+            highlighter.then(hljs => blocks.forEach(code => code.isConnected && !code.dataset.highlighted && highlight(hljs, code)));
         }
         if (follow) {
             scrollToEnd(false);
@@ -161,7 +163,7 @@ function onMessagesChanged() {
     });
 }
 
-function highlight(code) {
+function highlight(hljs, code) {
     const language = [...code.classList].find(c => c.startsWith("language-"))?.slice("language-".length);
     if (language && !hljs.getLanguage(language)) {
         code.dataset.highlighted = "none";
