@@ -11,10 +11,15 @@ app.UseProblemDetails();
 app.UseRequestBodyLimits();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseUserRateLimits();
+app.UseWebSockets();
 app.MapDefaultEndpoints();
 
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
+app.MapForwardingApi();
+app.MapChatCompletionsApi();
+app.MapWebSocketApi();
 
 app.Run();

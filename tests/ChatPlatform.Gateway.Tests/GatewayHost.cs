@@ -5,6 +5,10 @@ using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -29,6 +33,9 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
 
     public string DatabaseConnectionString { get; }
 
+    /// <summary>The real Kestrel address, for hosts started by <see cref="StartKestrelAsync"/>.</summary>
+    public Uri? BaseAddress { get; private set; }
+
     /// <summary>Every log line the gateway wrote, formatted, with exceptions.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -49,6 +56,20 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
             all[key] = value;
         }
         return new GatewayHost(all, database);
+    }
+
+    /// <summary>
+    /// The gateway on real Kestrel (a free loopback port), for what the in-memory server cannot show: streamed answers
+    /// flushing over a socket, client disconnects, WebSockets.
+    /// </summary>
+    public static async Task<GatewayHost> StartKestrelAsync(
+        PostgresFixture postgres, RedisFixture redis, IDictionary<string, string?>? settings = null, string? redisConnectionString = null)
+    {
+        var host = await StartAsync(postgres, redis, settings, redisConnectionString);
+        host.UseKestrel(0);
+        host.StartServer();
+        host.BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

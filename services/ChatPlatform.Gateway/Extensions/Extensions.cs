@@ -1,6 +1,7 @@
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.EventLog;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
 using Microsoft.AspNetCore.Authentication;
@@ -13,12 +14,33 @@ namespace ChatPlatform.Gateway.Extensions;
 internal static partial class Extensions
 {
     private const string JwtOrApiKey = "JwtOrApiKey";
+    private const string WebSocketPath = "/v1/ws";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("identity", typeof(Program).Assembly);
         builder.AddRedisClient("redis");
         builder.AddAccounts();
+        builder.AddRateLimits();
+        builder.AddUpstreams();
+        builder.AddEventLog();
+        builder.Services.AddSingleton<UsageEventWriter>();
+        builder.Services.AddSingleton<ChatCompletionsRelay>();
+    }
+
+    private static void AddRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(RateLimitSettings.Load(builder.Configuration));
+        builder.Services.AddSingleton<SlidingWindowStore>();
+        builder.Services.AddSingleton<UserRateLimiter>();
+        builder.Services.AddHostedService<RedisWarmUp>();
+    }
+
+    /// <summary>Counts each authenticated call against its user's limits; after authorization.</summary>
+    public static WebApplication UseUserRateLimits(this WebApplication app)
+    {
+        app.UseMiddleware<UserRateLimitMiddleware>();
+        return app;
     }
 
     private static void AddAccounts(this IHostApplicationBuilder builder)
@@ -60,6 +82,19 @@ internal static partial class Extensions
                     ClockSkew = TimeSpan.FromSeconds(30),
                     NameClaimType = GatewayClaims.Subject,
                     RoleClaimType = GatewayClaims.Role,
+                };
+                // Browsers cannot set headers on a WebSocket: /v1/ws also takes the access token in the query.
+                options.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        if (context.Request.Path == WebSocketPath && string.IsNullOrEmpty(context.Request.Headers.Authorization)
+                            && context.Request.Query["access_token"].ToString() is { Length: > 0 } token)
+                        {
+                            context.Token = token;
+                        }
+                        return Task.CompletedTask;
+                    },
                 };
             });
         builder.Services.AddAuthorization();

@@ -16,6 +16,7 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "x-api-key";
+    public const string KeyIdClaim = "api_key_id";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,7 +34,7 @@ public sealed class ApiKeyAuthenticationHandler(
                 new Claim(GatewayClaims.Email, owner.User.Email),
                 new Claim(GatewayClaims.Role, owner.User.Role),
                 new Claim(GatewayClaims.Tier, owner.User.Tier),
-                new Claim("api_key_id", owner.KeyId.ToString()),
+                new Claim(KeyIdClaim, owner.KeyId.ToString()),
             ],
             SchemeName, GatewayClaims.Subject, GatewayClaims.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

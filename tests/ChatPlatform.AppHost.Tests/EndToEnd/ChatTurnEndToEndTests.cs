@@ -154,7 +154,8 @@ public sealed class ChatTurnEndToEndTests(PlatformFixture platform) : IClassFixt
         using var client = await SignedInClientAsync(ct);
         using var created = await client.PostAsJsonAsync("/v1/api-keys", new { name = "end-to-end" }, ct);
         created.EnsureSuccessStatusCode();
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!;
+        var apiKey = await created.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var key = apiKey.GetProperty("key").GetString()!;
         var openAI = new ChatClient(FastModel, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(App.GetEndpoint("gateway"), "v1") });
 
         var text = new StringBuilder();
@@ -169,8 +170,7 @@ public sealed class ChatTurnEndToEndTests(PlatformFixture platform) : IClassFixt
         }
 
         Assert.StartsWith("[simulated]", text.ToString(), StringComparison.Ordinal);
-        var apiKeyId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
-        var usage = await UsageEventAsync("apiKeyId", apiKeyId.ToString(), ct);
+        var usage = await UsageEventAsync("apiKeyId", apiKey.GetProperty("id").GetGuid().ToString(), ct);
         Assert.Equal("api", usage.GetProperty("source").GetString());
         Assert.True(usage.GetProperty("outputTokens").GetInt64() > 0);
     }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatPlatform.Gateway.Tests.Apis;
@@ -146,24 +145,6 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
 
     private static string Mint(
         Guid userId, DateTime? issuedAt = null, DateTime? expires = null, string audience = "chatplatform", string issuer = "chatplatform",
-        string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null)
-    {
-        var now = issuedAt ?? DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = expires ?? now.AddMinutes(10),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? GatewayHost.SigningKey), algorithm),
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = userId.ToString(),
-                ["email"] = "someone@example.com",
-                ["role"] = "user",
-                ["tier"] = "free",
-            },
-        });
-    }
+        string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null) =>
+        TestTokens.Mint(userId, issuedAt, expires, audience, issuer, algorithm, key);
 }

@@ -1,0 +1,35 @@
+using ChatPlatform.Gateway.Infrastructure;
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Gateway.Services;
+
+namespace ChatPlatform.Gateway.Apis;
+
+/// <summary>
+/// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
+/// <c>/v1/conversations/**</c> to chat, <c>GET /v1/models</c> and, for admins, <c>/v1/admin/**</c> to the model router.
+/// </summary>
+public static class ForwardingApi
+{
+    public const long ConversationBodyLimit = 1024 * 1024;
+    public const long AdminBodyLimit = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapForwardingApi(this IEndpointRouteBuilder app)
+    {
+        var conversations = app.MapGroup("/v1/conversations")
+            .RequireAuthorization()
+            .WithMetadata(new RequestSizeLimitMetadata(ConversationBodyLimit));
+        conversations.Map("/{**path}", ToChat);
+        conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
+        conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
+
+        app.MapGet("/v1/models", ToModelRouter).RequireAuthorization();
+        app.Map("/v1/admin/{**path}", ToModelRouter)
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
+            .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
+        return app;
+    }
+
+    private static Task ToChat(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Chat);
+
+    private static Task ToModelRouter(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.ModelRouter);
+}

@@ -1,0 +1,85 @@
+using ChatPlatform.Gateway.Services;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace ChatPlatform.Gateway.Infrastructure;
+
+/// <summary>
+/// Forwards the request as it is (method, path, query, headers, streamed body) to an upstream and streams the answer
+/// back as it arrives (YARP's <see cref="IHttpForwarder"/>: hop-by-hop headers dropped, each SSE write flushed, the
+/// client's disconnect cancelling the upstream call). The upstream learns the caller only from <c>X-User-Id</c>.
+/// </summary>
+public sealed partial class UpstreamForwarder(
+    IHttpForwarder forwarder, UpstreamClient client, IProblemDetailsService problems, ILogger<UpstreamForwarder> logger)
+{
+    // Streams may be quiet for a while (a resumed stream waiting on a slow model); the client's disconnect ends them.
+    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(10) };
+
+    public async Task ForwardAsync(HttpContext context, string upstream)
+    {
+        if (context.User.UserId() is not { } userId)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        using var invoker = client.CreateInvoker(upstream);
+        var error = await forwarder.SendAsync(context, $"http://{upstream}", invoker, RequestConfig, new CallerTransformer(userId));
+        if (error == ForwarderError.None)
+        {
+            return;
+        }
+        var exception = context.GetForwarderErrorFeature()?.Exception;
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            || context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        LogForwardFailed(logger, exception, upstream, context.Request.Method, context.Request.Path, error);
+        if (context.Response.HasStarted)
+        {
+            // Mid-stream: the status is gone; ending the body early is all that is left to tell the client.
+            context.Abort();
+            return;
+        }
+        var (status, detail) = FindBadRequest(exception) switch
+        {
+            { } bad => (bad.StatusCode, bad.Message),
+            _ when error is ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "The request body could not be read."),
+            _ when error is ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, $"The {upstream} service did not answer in time."),
+            _ => (StatusCodes.Status502BadGateway, $"The {upstream} service is unavailable."),
+        };
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), Detail = detail },
+        });
+    }
+
+    // Reading the client's body failed because of the client (a body over the limit): YARP wraps the reason.
+    private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch
+    {
+        null => null,
+        BadHttpRequestException bad => bad,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBadRequest).FirstOrDefault(found => found is not null),
+        _ => FindBadRequest(exception.InnerException),
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Upstream} failed: {Error}")]
+    private static partial void LogForwardFailed(ILogger logger, Exception? exception, string upstream, string method, string path, ForwarderError error);
+
+    /// <summary>Copies the request YARP's way, then replaces the caller's credentials with the authenticated user id.</summary>
+    private sealed class CallerTransformer(Guid userId) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(
+            HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            // A client-sent X-User-Id is never trusted; credentials stay at the edge.
+            proxyRequest.Headers.Remove(UpstreamClient.UserIdHeader);
+            proxyRequest.Headers.Remove("Authorization");
+            proxyRequest.Headers.Remove(ApiKeyAuthenticationHandler.HeaderName);
+            proxyRequest.Headers.Remove("Cookie");
+            proxyRequest.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, userId.ToString());
+        }
+    }
+}

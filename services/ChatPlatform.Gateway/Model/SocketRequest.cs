@@ -1,0 +1,94 @@
+using System.Text.Json;
+
+namespace ChatPlatform.Gateway.Model;
+
+/// <summary>
+/// A client frame of <c>/v1/ws</c> (docs/turns.md), validated: each type names the chat request it opens.
+/// <see cref="ParentId"/> is kept as the client wrote it, because absent and null mean different things to chat.
+/// </summary>
+public sealed record SocketRequest(
+    string Type, string RequestId, Guid ConversationId, Guid? MessageId, string? Content, JsonElement? ParentId, long? LastEventId)
+{
+    public const string Turn = "turn";
+    public const string Regenerate = "regenerate";
+    public const string Resume = "resume";
+    public const string Stop = "stop";
+
+    public bool StartsTurn => Type is Turn or Regenerate;
+
+    /// <summary>The frame as a request, or the reason it is not one (and its requestId, when it had a usable one).</summary>
+    public static (SocketRequest? Request, string? RequestId, string? Error) Parse(ReadOnlySpan<byte> utf8)
+    {
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8);
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException)
+        {
+            return (null, null, "The frame is not valid JSON.");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null, "The frame must be a JSON object.");
+            }
+            var requestId = String(root, "requestId");
+            if (requestId is null or { Length: 0 or > 128 })
+            {
+                return (null, null, "'requestId' must be a string of 1 to 128 characters.");
+            }
+            var type = String(root, "type");
+            if (type is not (Turn or Regenerate or Resume or Stop))
+            {
+                return (null, requestId, "'type' must be one of turn, regenerate, resume, stop.");
+            }
+            if (Id(root, "conversationId") is not { } conversationId)
+            {
+                return (null, requestId, "'conversationId' must be a uuid.");
+            }
+            Guid? messageId = null;
+            if (type != Turn && (messageId = Id(root, "messageId")) is null)
+            {
+                return (null, requestId, "'messageId' must be a uuid.");
+            }
+            string? content = null;
+            JsonElement? parentId = null;
+            if (type == Turn)
+            {
+                content = String(root, "content");
+                if (content is null)
+                {
+                    return (null, requestId, "'content' must be a string.");
+                }
+                if (root.TryGetProperty("parentId", out var parent))
+                {
+                    if (parent.ValueKind != JsonValueKind.Null && !(parent.ValueKind == JsonValueKind.String && parent.TryGetGuid(out _)))
+                    {
+                        return (null, requestId, "'parentId' must be a uuid or null.");
+                    }
+                    parentId = parent.Clone();
+                }
+            }
+            long? lastEventId = null;
+            if (type == Resume && root.TryGetProperty("lastEventId", out var last) && last.ValueKind != JsonValueKind.Null)
+            {
+                if (last.ValueKind != JsonValueKind.Number || !last.TryGetInt64(out var value) || value < 0)
+                {
+                    return (null, requestId, "'lastEventId' must be a whole number, 0 or more.");
+                }
+                lastEventId = value;
+            }
+            return (new SocketRequest(type, requestId, conversationId, messageId, content, parentId, lastEventId), requestId, null);
+        }
+    }
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static Guid? Id(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var id) ? id : null;
+}

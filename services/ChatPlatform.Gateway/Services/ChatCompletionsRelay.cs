@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatPlatform.Gateway.Infrastructure;
+using ChatPlatform.Gateway.Model;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ChatPlatform.Gateway.Services;
+
+/// <summary>
+/// The OpenAI-compatible <c>POST /v1/chat/completions</c>: the body goes to the model router as the client wrote it,
+/// except that a streamed request always asks for the usage chunk (<c>stream_options.include_usage</c>), which the
+/// client sees only when it asked for it too. The answer streams back event by event; its usage becomes a
+/// <c>usage.recorded</c> event. The router's errors are already OpenAI-shaped and pass through untouched.
+/// </summary>
+public sealed partial class ChatCompletionsRelay(
+    UpstreamClient upstream, UsageEventWriter usageEvents, TimeProvider time, IProblemDetailsService problems,
+    ILogger<ChatCompletionsRelay> logger)
+{
+    public async Task RelayAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var cancellationToken = context.RequestAborted;
+        if (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: cancellationToken) is not JsonObject body)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request body must be a JSON object.");
+            return;
+        }
+        var streamed = body["stream"] is JsonValue stream && stream.GetValueKind() == JsonValueKind.True;
+        var clientWantsUsage = false;
+        if (streamed && body["stream_options"] is var options && options is null or JsonObject)
+        {
+            // A malformed stream_options is left for the router to reject in OpenAI's words.
+            var streamOptions = options as JsonObject ?? [];
+            clientWantsUsage = streamOptions["include_usage"] is JsonValue include && include.GetValueKind() == JsonValueKind.True;
+            streamOptions["include_usage"] = true;
+            body["stream_options"] = streamOptions;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, UpstreamClient.Address(Upstreams.ModelRouter, "/v1/chat/completions"))
+        {
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
+            },
+        };
+        request.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, context.User.UserId().ToString());
+        using var invoker = upstream.CreateInvoker(Upstreams.ModelRouter);
+        HttpResponseMessage response;
+        try
+        {
+            response = await invoker.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            LogRouterUnavailable(logger, e);
+            await WriteProblemAsync(context, StatusCodes.Status502BadGateway, "The model router is unavailable.");
+            return;
+        }
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            if (response.Content.Headers.ContentType is { } contentType)
+            {
+                context.Response.ContentType = contentType.ToString();
+            }
+            await using var answer = await response.Content.ReadAsStreamAsync(cancellationToken);
+            RouterUsage? usage;
+            if (!response.IsSuccessStatusCode)
+            {
+                // A provider's "try again later" reaches the client as OpenAI's clients expect it.
+                if (response.Headers.RetryAfter is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = retryAfter.ToString();
+                }
+                await answer.CopyToAsync(context.Response.Body, cancellationToken);
+                return;
+            }
+            if (streamed && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            {
+                context.Response.Headers.CacheControl = "no-cache";
+                context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+                usage = await RelayEventsAsync(answer, context.Response, clientWantsUsage, cancellationToken);
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                await answer.CopyToAsync(buffer, cancellationToken);
+                usage = ReadUsage(JsonNode.Parse(buffer.ToArray()) as JsonObject);
+                buffer.Position = 0;
+                await buffer.CopyToAsync(context.Response.Body, cancellationToken);
+            }
+            if (usage is null)
+            {
+                LogNoUsage(logger);
+                return;
+            }
+            await RecordAsync(context.User, usage, time.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>Relays each SSE event as it arrives and returns the usage the stream reported, if any.</summary>
+    private static async Task<RouterUsage?> RelayEventsAsync(
+        Stream answer, HttpResponse response, bool clientWantsUsage, CancellationToken cancellationToken)
+    {
+        RouterUsage? usage = null;
+        await foreach (var item in SseParser.Create(answer).EnumerateAsync(cancellationToken))
+        {
+            var chunk = item.Data.StartsWith('{') ? JsonNode.Parse(item.Data) as JsonObject : null;
+            var chunkUsage = ReadUsage(chunk);
+            usage = chunkUsage ?? usage;
+            // The usage-only chunk (no choices) was asked for by the gateway, not the client: it stays here.
+            if (chunkUsage is not null && chunk!["choices"] is JsonArray { Count: 0 } && !clientWantsUsage)
+            {
+                continue;
+            }
+            var frame = new StringBuilder();
+            if (item.EventType != SseParser.EventTypeDefault)
+            {
+                frame.Append("event: ").Append(item.EventType).Append('\n');
+            }
+            foreach (var line in item.Data.Split('\n'))
+            {
+                frame.Append("data: ").Append(line).Append('\n');
+            }
+            frame.Append('\n');
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame.ToString()), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+        return usage;
+    }
+
+    private static RouterUsage? ReadUsage(JsonObject? completion)
+    {
+        if (completion?["usage"] is not JsonObject usage || usage["chatplatform"] is not JsonObject details)
+        {
+            return null;
+        }
+        return new RouterUsage(
+            Model: (string?)completion["model"] ?? "",
+            PromptTokens: (long?)usage["prompt_tokens"] ?? 0,
+            CompletionTokens: (long?)usage["completion_tokens"] ?? 0,
+            CachedTokens: (long?)usage["prompt_tokens_details"]?["cached_tokens"] ?? 0,
+            Deployment: (string?)details["deployment"] ?? "",
+            Provider: (string?)details["provider"] ?? "",
+            Estimated: (bool?)details["estimated"] ?? false,
+            CostUsd: (decimal?)details["cost_usd"] ?? 0m,
+            TimeToFirstTokenMs: (long?)details["time_to_first_token_ms"] ?? 0);
+    }
+
+    private async Task RecordAsync(ClaimsPrincipal user, RouterUsage usage, TimeSpan duration)
+    {
+        var recorded = new UsageRecorded(
+            user.UserId()!.Value,
+            UsageRecorded.ApiSource,
+            Guid.TryParse(user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim), out var keyId) ? keyId : null,
+            usage.Model, usage.Deployment, usage.Provider,
+            usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens,
+            usage.Estimated, usage.CostUsd, usage.TimeToFirstTokenMs,
+            (long)duration.TotalMilliseconds,
+            time.GetUtcNow());
+        try
+        {
+            // The answer has been delivered (and paid for upstream): record it even if the client has gone.
+            await usageEvents.AppendAsync(recorded, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogUsageNotRecorded(logger, e, recorded.UserId, recorded.Model, recorded.InputTokens, recorded.OutputTokens);
+        }
+    }
+
+    private Task WriteProblemAsync(HttpContext context, int status, string detail)
+    {
+        context.Response.StatusCode = status;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), Detail = detail },
+        }).AsTask();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model router could not be reached")]
+    private static partial void LogRouterUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A chat completion answered without usage; nothing was recorded")]
+    private static partial void LogNoUsage(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Usage of user {UserId} was not recorded (model {Model}, {InputTokens} in, {OutputTokens} out)")]
+    private static partial void LogUsageNotRecorded(ILogger logger, Exception exception, Guid userId, string model, long inputTokens, long outputTokens);
+}

@@ -1,0 +1,226 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ChatPlatform.Gateway.Model;
+using ChatPlatform.Gateway.Tests.Fakes;
+using ChatPlatform.Testing;
+using Npgsql;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace ChatPlatform.Gateway.Tests.Apis;
+
+public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_OpenAI_client_completes_through_the_gateway_and_the_real_router_with_an_api_key_and_the_usage_is_recorded()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var (userId, key) = await CreateApiKeyAsync(host);
+
+        ChatCompletion completion = await OpenAIChat(host, key, "sim-fast").CompleteChatAsync([new UserChatMessage("Say hello")], cancellationToken: Cancellation);
+
+        Assert.False(string.IsNullOrWhiteSpace(completion.Content.Single().Text));
+        Assert.True(completion.Usage.InputTokenCount > 0 && completion.Usage.OutputTokenCount > 0);
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        AssertRecordedFromRouter(recorded, userId, key.Id, completion.Usage);
+    }
+
+    [Fact]
+    public async Task The_OpenAI_client_streams_through_the_gateway_and_the_real_router_and_the_usage_is_recorded()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var (userId, key) = await CreateApiKeyAsync(host);
+
+        var text = new StringBuilder();
+        var updates = 0;
+        ChatTokenUsage? usage = null;
+        await foreach (var update in OpenAIChat(host, key, "sim-fast").CompleteChatStreamingAsync([new UserChatMessage("Say hello")], cancellationToken: Cancellation))
+        {
+            updates++;
+            usage ??= update.Usage;
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+        }
+
+        Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+        Assert.True(updates > 2);
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        // The OpenAI client asks for the usage chunk itself, so it sees the numbers the gateway recorded.
+        Assert.NotNull(usage);
+        AssertRecordedFromRouter(recorded, userId, key.Id, usage);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stream_always_asks_the_router_for_usage_but_shows_the_usage_chunk_only_to_clients_that_asked(bool clientAsks)
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+        object request = clientAsks
+            ? new { model = FakeModelRouter.Model, stream = true, stream_options = new { include_usage = true }, messages = new[] { new { role = "user", content = "hi" } } }
+            : new { model = FakeModelRouter.Model, stream = true, messages = new[] { new { role = "user", content = "hi" } } };
+
+        var response = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
+        var events = new List<string>();
+        using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation)))
+        {
+            while (await Upstream.ReadEventAsync(reader, Cancellation) is { } e)
+            {
+                events.Add(e["data"]);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True((bool)Assert.Single(router.Completions).Body["stream_options"]!["include_usage"]!);
+        var usageChunks = events.Where(data => data.Contains("\"usage\"", StringComparison.Ordinal)).ToList();
+        Assert.Equal(clientAsks ? 1 : 0, usageChunks.Count);
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Equal(clientAsks ? 6 : 5, events.Count);
+        // Either way the gateway read the usage and recorded it (a JWT caller: no API key id).
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        AssertRecorded(recorded, userId, apiKeyId: null);
+    }
+
+    [Fact]
+    public async Task Router_errors_reach_the_OpenAI_client_in_OpenAI_shape_and_record_nothing()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var (_, key) = await CreateApiKeyAsync(host);
+        var chat = OpenAIChat(host, key, "no-such-model");
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Cancellation));
+
+        Assert.Equal(404, error.Status);
+        Assert.Contains("no-such-model", error.Message);
+        Assert.Empty(await UsageEventsAsync(host));
+    }
+
+    [Fact]
+    public async Task Chat_completions_count_against_the_turn_limit()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address, more: new Dictionary<string, string?>
+        {
+            ["RateLimits:Tiers:free:TurnsPerMinute"] = "1",
+        }));
+        var client = host.CreateClient(TestTokens.Mint(Guid.NewGuid()));
+        var request = new { model = FakeModelRouter.Model, messages = new[] { new { role = "user", content = "hi" } } };
+
+        var first = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
+        var second = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Single(router.Completions);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1, 2]")]
+    public async Task A_malformed_body_answers_400_problem_details_and_reaches_no_router(string body)
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+
+        var response = await host.CreateClient(TestTokens.Mint(Guid.NewGuid()))
+            .PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(router.Completions);
+    }
+
+    [Fact]
+    public async Task An_unreachable_router_answers_502_problem_details()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: $"http://127.0.0.1:{ForwardingApiTests.ClosedPort()}"));
+
+        var response = await host.CreateClient(TestTokens.Mint(Guid.NewGuid()))
+            .PostAsJsonAsync("/v1/chat/completions", new { model = FakeModelRouter.Model, messages = new[] { new { role = "user", content = "hi" } } }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static ChatClient OpenAIChat(GatewayHost host, CreatedApiKey key, string model) =>
+        new(model, new ApiKeyCredential(key.Key), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress!, "v1") });
+
+    private static void AssertRecordedFromRouter(JsonElement payload, Guid userId, Guid apiKeyId, ChatTokenUsage usage)
+    {
+        Assert.Equal(userId, payload.GetProperty("userId").GetGuid());
+        Assert.Equal("api", payload.GetProperty("source").GetString());
+        Assert.Equal(apiKeyId, payload.GetProperty("apiKeyId").GetGuid());
+        Assert.Equal("sim-fast", payload.GetProperty("model").GetString());
+        Assert.Equal("sim-fast-1", payload.GetProperty("deployment").GetString());
+        Assert.False(string.IsNullOrEmpty(payload.GetProperty("provider").GetString()));
+        Assert.Equal(usage.InputTokenCount, payload.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(usage.OutputTokenCount, payload.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(usage.InputTokenDetails?.CachedTokenCount ?? 0, payload.GetProperty("cachedInputTokens").GetInt64());
+        Assert.True(payload.GetProperty("durationMs").GetInt64() >= payload.GetProperty("timeToFirstTokenMs").GetInt64());
+    }
+
+    private static async Task<(Guid UserId, CreatedApiKey Key)> CreateApiKeyAsync(GatewayHost host)
+    {
+        var tokens = await host.RegisterAsync();
+        var response = await host.CreateClient(tokens.AccessToken).PostAsJsonAsync("/v1/api-keys", new { name = "sdk" }, Cancellation);
+        response.EnsureSuccessStatusCode();
+        return (tokens.User.Id, (await response.Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation))!);
+    }
+
+    private static void AssertRecorded(JsonElement payload, Guid userId, Guid? apiKeyId)
+    {
+        Assert.Equal(userId, payload.GetProperty("userId").GetGuid());
+        Assert.Equal("api", payload.GetProperty("source").GetString());
+        if (apiKeyId is { } id)
+        {
+            Assert.Equal(id, payload.GetProperty("apiKeyId").GetGuid());
+        }
+        else
+        {
+            Assert.False(payload.TryGetProperty("apiKeyId", out _));
+        }
+        Assert.Equal(FakeModelRouter.Model, payload.GetProperty("model").GetString());
+        Assert.Equal(FakeModelRouter.Deployment, payload.GetProperty("deployment").GetString());
+        Assert.Equal(FakeModelRouter.Provider, payload.GetProperty("provider").GetString());
+        Assert.Equal(FakeModelRouter.PromptTokens, payload.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(FakeModelRouter.CachedTokens, payload.GetProperty("cachedInputTokens").GetInt64());
+        Assert.Equal(FakeModelRouter.CompletionTokens, payload.GetProperty("outputTokens").GetInt64());
+        Assert.False(payload.GetProperty("estimated").GetBoolean());
+        Assert.Equal(FakeModelRouter.CostUsd, payload.GetProperty("costUsd").GetDecimal());
+        Assert.Equal(FakeModelRouter.TimeToFirstTokenMs, payload.GetProperty("timeToFirstTokenMs").GetInt64());
+        Assert.True(payload.GetProperty("durationMs").GetInt64() >= 0);
+        Assert.True(DateTimeOffset.UtcNow - payload.GetProperty("occurredAt").GetDateTimeOffset() < TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>The committed usage events, keyed by their user.</summary>
+    private static async Task<List<JsonElement>> UsageEventsAsync(GatewayHost host)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(host.DatabaseConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT key, payload::text FROM events.events WHERE type = 'usage.recorded' ORDER BY position");
+        await using var reader = await command.ExecuteReaderAsync(Cancellation);
+        var payloads = new List<JsonElement>();
+        while (await reader.ReadAsync(Cancellation))
+        {
+            var payload = JsonDocument.Parse(reader.GetString(1)).RootElement;
+            Assert.Equal(payload.GetProperty("userId").GetString(), reader.GetString(0));
+            payloads.Add(payload);
+        }
+        return payloads;
+    }
+}

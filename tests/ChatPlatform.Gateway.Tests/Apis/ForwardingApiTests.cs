@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using ChatPlatform.Gateway.Tests.Fakes;
+using ChatPlatform.Testing;
+
+namespace ChatPlatform.Gateway.Tests.Apis;
+
+public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture redis)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Forwarding_sets_the_user_id_from_the_token_and_ignores_a_forged_one()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var userId = Guid.NewGuid();
+        var client = host.CreateClient(TestTokens.Mint(userId));
+        using var request = new HttpRequestMessage(HttpMethod.Patch, "/v1/conversations/abc/messages?limit=5&before=x")
+        {
+            Content = new StringContent("""{"title":"renamed"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-User-Id", Guid.NewGuid().ToString());
+
+        var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("chat", response.Headers.GetValues("X-Echo").Single());
+        var received = Assert.Single(chat.Requests);
+        Assert.Equal("PATCH", received.Method);
+        Assert.Equal("/v1/conversations/abc/messages?limit=5&before=x", received.PathAndQuery);
+        Assert.Equal([userId.ToString()], received.UserIds);
+        Assert.False(received.HadCredentials);
+        Assert.Equal("""{"title":"renamed"}""", received.Body);
+    }
+
+    [Fact]
+    public async Task A_turn_stream_reaches_the_client_event_by_event_while_chat_holds_the_rest()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+
+        using var response = await client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{Guid.NewGuid()}/turns") { Content = JsonContent.Create(new { content = "hi" }) },
+            HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
+
+        // The fake has not been released: this event can only arrive if nothing on the way buffers.
+        var first = await Upstream.ReadEventAsync(reader, Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        Assert.False(chat.ReleaseTurns.Task.IsCompleted);
+        Assert.Equal("1", first!["id"]);
+        Assert.Equal("turn.started", first["event"]);
+
+        chat.ReleaseTurns.SetResult();
+        var delta = await Upstream.ReadEventAsync(reader, Cancellation);
+        var done = await Upstream.ReadEventAsync(reader, Cancellation);
+        Assert.Equal("delta", delta!["event"]);
+        Assert.Equal("done", done!["event"]);
+        Assert.Contains("echo: hi", done["data"]);
+        Assert.Null(await Upstream.ReadEventAsync(reader, Cancellation));
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_cancels_the_upstream_request()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+        var response = await client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{Guid.NewGuid()}/turns") { Content = JsonContent.Create(new { content = "hi" }) },
+            HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
+        Assert.NotNull(await Upstream.ReadEventAsync(reader, Cancellation));
+
+        reader.Dispose();
+        response.Dispose();
+        client.Dispose();
+
+        await chat.TurnAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        Assert.False(chat.ReleaseTurns.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task An_unreachable_chat_service_answers_502_problem_details()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat: $"http://127.0.0.1:{ClosedPort()}"));
+        var client = host.CreateClient(TestTokens.Mint(Guid.NewGuid()));
+
+        var response = await client.GetAsync("/v1/conversations", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>(Cancellation);
+        Assert.Equal(502, problem!.Status);
+        Assert.Contains("chat", problem.Detail);
+    }
+
+    public static TheoryData<string> BadTokens => ["expired", "tampered", "alg-none", "wrong-audience", "revoked-api-key", "unknown-api-key"];
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task A_bad_credential_on_a_forwarded_route_answers_401_and_forwards_nothing(string kind)
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var userId = Guid.NewGuid();
+        var valid = TestTokens.Mint(userId);
+        var parts = valid.Split('.');
+        var credential = kind switch
+        {
+            "expired" => TestTokens.Mint(userId, issuedAt: DateTime.UtcNow.AddMinutes(-20), expires: DateTime.UtcNow.AddMinutes(-5)),
+            "tampered" => $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}",
+            "alg-none" => TestTokens.Unsigned(userId),
+            "wrong-audience" => TestTokens.Mint(userId, audience: "someone-else"),
+            "revoked-api-key" => await RevokedApiKeyAsync(host),
+            _ => "cp_" + new string('x', 40),
+        };
+
+        var response = await host.CreateClient(credential).GetAsync("/v1/conversations", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(chat.Requests);
+        // The same route with a good token is forwarded: the refusal above is the credential's.
+        Assert.Equal(HttpStatusCode.OK, (await host.CreateClient(valid).GetAsync("/v1/conversations", Cancellation)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_answers_413_and_forwards_nothing()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+        var body = $$"""{"content":"{{new string('a', 1024 * 1024)}}"}""";
+
+        var response = await client.PostAsync(
+            $"/v1/conversations/{Guid.NewGuid()}/turns", new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(chat.Requests);
+    }
+
+    [Fact]
+    public async Task An_oversized_chunked_body_answers_413_and_chat_never_gets_a_whole_request()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+        // No Content-Length: the limit can only be found while the body streams through.
+        var content = new ChunkedContent(2 * 1024 * 1024);
+
+        var response = await client.PostAsync($"/v1/conversations/{Guid.NewGuid()}/turns", content, Cancellation);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(chat.Requests);
+    }
+
+    [Fact]
+    public async Task Admin_routes_reach_the_model_router_for_admins_only_and_models_for_everyone()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var user = host.CreateClient(TestTokens.Mint(Guid.NewGuid()));
+        var adminId = Guid.NewGuid();
+        var admin = host.CreateClient(TestTokens.Mint(adminId, role: "admin"));
+
+        var refused = await user.GetAsync("/v1/admin/models", Cancellation);
+        var models = await user.GetAsync("/v1/models", Cancellation);
+        var allowed = await admin.GetAsync("/v1/admin/deployments/d1", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(
+            [("GET", "/v1/models"), ("GET", "/v1/admin/deployments/d1")],
+            router.Calls.Select(c => (c.Method, c.Path)).ToArray());
+        Assert.Equal(adminId.ToString(), router.Calls.Last().UserId);
+    }
+
+    private static async Task<string> RevokedApiKeyAsync(GatewayHost host)
+    {
+        var tokens = await host.RegisterAsync();
+        var client = host.CreateClient(tokens.AccessToken);
+        var created = await (await client.PostAsJsonAsync("/v1/api-keys", new { name = "k" }, Cancellation))
+            .Content.ReadFromJsonAsync<ChatPlatform.Gateway.Model.CreatedApiKey>(Cancellation);
+        (await client.DeleteAsync($"/v1/api-keys/{created!.Id}", Cancellation)).EnsureSuccessStatusCode();
+        return created.Key;
+    }
+
+    internal static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A body of zeros sent chunked: its length is not known up front.</summary>
+    private sealed class ChunkedContent(int size) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(new byte[size]).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
