@@ -401,6 +401,8 @@ public sealed partial class Chat
                     {
                         await SignalStopAsync(_conversation.Id, started.AssistantMessage.Id);
                     }
+                    user?.NotifyChanged();
+                    answer.NotifyChanged();
                     StateHasChanged();
                     break;
                 case TurnEvent.Delta:
@@ -411,13 +413,13 @@ public sealed partial class Chat
                     var done = turnEvent.Data.Deserialize<DoneData>(JsonDefaults.Options)!;
                     answer.Apply(done.Message);
                     answer.Error = null;
-                    throttle.Flush();
+                    answer.NotifyChanged();
                     return true;
                 case TurnEvent.Error:
                     var error = turnEvent.Data.Deserialize<ErrorData>(JsonDefaults.Options)!;
                     answer.Apply(error.Message);
                     answer.Error = ErrorText(error);
-                    throttle.Flush();
+                    answer.NotifyChanged();
                     return true;
             }
         }
@@ -498,6 +500,14 @@ public sealed partial class Chat
             }
         }
     }
+
+    /// <summary>
+    /// The conversations API gives each message's sibling count but not its siblings' ids, so a branch can be opened once
+    /// the page has seen it (on its path, or made here); a <c>siblingIds</c> list from the API would open every one.
+    /// </summary>
+    private bool CanOpenSibling(MessageState message, int step) =>
+        message.SiblingIndex + step is var target && target >= 0 && target < message.SiblingCount
+        && _siblings.TryGetValue(message.ParentId ?? Guid.Empty, out var byIndex) && byIndex.ContainsKey(target);
 
     private async Task SwitchBranchAsync((MessageState Message, int Step) change)
     {
