@@ -19,8 +19,7 @@ public sealed partial class Chat
     private const int MaxTitleLength = 60;
 
     private readonly List<MessageState> _messages = [];
-    // Sibling ids seen so far, by parent (Guid.Empty for the roots) and sibling index, for the < 2/3 > navigator.
-    private readonly Dictionary<Guid, SortedDictionary<int, Guid>> _siblings = [];
+    private readonly BranchDirectory _branches = new();
     private readonly CancellationTokenSource _disposed = new();
 
     private List<Conversation> _conversations = [];
@@ -484,30 +483,9 @@ public sealed partial class Chat
         }
     }
 
-    private void RememberSibling(Message message)
-    {
-        var key = message.ParentId ?? Guid.Empty;
-        if (!_siblings.TryGetValue(key, out var byIndex))
-        {
-            _siblings[key] = byIndex = [];
-        }
-        byIndex[message.SiblingIndex] = message.Id;
-        if (message.SiblingIds is { } ids)
-        {
-            for (var i = 0; i < ids.Count; i++)
-            {
-                byIndex[i] = ids[i];
-            }
-        }
-    }
+    private void RememberSibling(Message message) => _branches.Remember(message);
 
-    /// <summary>
-    /// The conversations API gives each message's sibling count but not its siblings' ids, so a branch can be opened once
-    /// the page has seen it (on its path, or made here); a <c>siblingIds</c> list from the API would open every one.
-    /// </summary>
-    private bool CanOpenSibling(MessageState message, int step) =>
-        message.SiblingIndex + step is var target && target >= 0 && target < message.SiblingCount
-        && _siblings.TryGetValue(message.ParentId ?? Guid.Empty, out var byIndex) && byIndex.ContainsKey(target);
+    private bool CanOpenSibling(MessageState message, int step) => _branches.SiblingOf(message, step) is not null;
 
     private async Task SwitchBranchAsync((MessageState Message, int Step) change)
     {
@@ -516,8 +494,7 @@ public sealed partial class Chat
             return;
         }
         var (message, step) = change;
-        var target = message.SiblingIndex + step;
-        if (!_siblings.TryGetValue(message.ParentId ?? Guid.Empty, out var byIndex) || !byIndex.TryGetValue(target, out var targetId))
+        if (_branches.SiblingOf(message, step) is not { } targetId)
         {
             _turnError = new TurnError("That version is not available on this page yet.", ReloadAndRetryAsync);
             return;
