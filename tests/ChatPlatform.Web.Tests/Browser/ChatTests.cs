@@ -286,4 +286,26 @@ public sealed class ChatTests(BrowserPlatform platform)
         await page.WaitForFunctionAsync("(() => { const m = document.getElementById('messages'); return m.scrollTop + m.clientHeight >= m.scrollHeight - 100; })()");
         await Expect(jump).ToBeHiddenAsync();
     }
+
+    [Fact]
+    public async Task The_system_prompt_and_the_model_are_kept_per_conversation()
+    {
+        var page = await SignedUpPageAsync();
+        await page.ChooseModelAsync(FastModel);
+        await page.GetByRole(AriaRole.Button, new() { Name = "System prompt" }).ClickAsync();
+        await page.GetByLabel("System prompt for this conversation").FillAsync("Answer like a pirate.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.SendAsync("Hello");
+        await page.WaitForAnswerAsync();
+
+        await page.ChooseModelAsync(SlowModel);
+        await Expect(page.Locator(".model-capabilities")).ToContainTextAsync("128K context");
+        await page.ReloadAsync();
+        await page.WaitForChatReadyAsync();
+
+        await Expect(page.GetByLabel("Model", new() { Exact = true })).ToHaveValueAsync(SlowModel);
+        await page.GetByRole(AriaRole.Button, new() { Name = "System prompt •" }).ClickAsync();
+        await Expect(page.GetByLabel("System prompt for this conversation")).ToHaveValueAsync("Answer like a pirate.");
+        await Expect(page.Locator(".badge.simulated")).ToHaveTextAsync("Simulated");
+    }
 }
