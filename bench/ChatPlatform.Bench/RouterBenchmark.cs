@@ -13,82 +13,198 @@ namespace ChatPlatform.Bench;
 
 /// <summary>
 /// Time to first token and request rate against one fake OpenAI-compatible provider with a fixed time to first token,
-/// called (a) directly, (b) through our model router, (c) through Portkey's open-source gateway, in one run.
-/// The added latency of a gateway is its percentile minus the direct call's at the same rate.
+/// called (a) directly, (b) through our model router, (c) through Portkey's open-source gateway, in one run and with
+/// one client. The added latency of a gateway is its percentile minus the direct call's at the same rate.
+/// Each rate is measured in interleaved rounds (direct, router, Portkey, direct, ...) so that a burst of load from
+/// elsewhere on the machine falls on every target alike rather than on whichever one was running at that moment.
 /// </summary>
 public static class RouterBenchmark
 {
     private const int ProviderTimeToFirstTokenMs = 50;
     private const int ContentChunks = 8;
     private const string PortkeyVersion = "1.15.2";
+    private const int Rounds = 10;
+    private const double BusyMachine = 0.25;
+    private const double TargetAddedP50Ms = 0.5;
+    private const double TargetAddedP99Ms = 2;
     private static readonly int[] DefaultRates = [100, 1000];
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(60);
 
-    private sealed record Target(string Name, Uri Url, Func<bool, HttpRequestMessage> NewRequest);
+    private sealed record Target(string Name, Func<bool, HttpRequestMessage> NewRequest, ServerProcess? Server);
 
-    private sealed record LoadResult(int Sent, int Failed, double AchievedRate, double P50Ms, double P99Ms, string? FirstError);
+    private sealed record LoadResult(int Sent, int Failed, double AchievedRate, double[] Sorted, string? FirstError)
+    {
+        public double P50 => Percentile(Sorted, 0.50);
 
-    /// <param name="args">Optional request rates to run instead of the default 100 and 1,000 per second.</param>
+        public double P99 => Percentile(Sorted, 0.99);
+    }
+
+    /// <param name="args">
+    /// Request rates (default 100 and 1,000 per second); <c>--seconds=N</c> per rate and target (default 10);
+    /// <c>--router-env=NAME=VALUE</c> (repeatable) to try a runtime setting on the router, such as <c>DOTNET_gcServer=0</c>;
+    /// <c>--streaming-only</c> or <c>--non-streaming-only</c>; <c>--baseline-router=PATH</c> to the ChatPlatform.ModelRouter.dll of another build, measured in the same rounds
+    /// as a fourth target, so that a change is compared with what it replaced under the same load.
+    /// </param>
     public static async Task RunAsync(string[] args)
     {
-        var rates = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : DefaultRates;
+        var seconds = args.Where(a => a.StartsWith("--seconds=", StringComparison.Ordinal)).Select(a => double.Parse(a["--seconds=".Length..], CultureInfo.InvariantCulture)).DefaultIfEmpty(10).Last();
+        var rateArgs = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var rates = rateArgs.Length > 0 ? rateArgs.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : DefaultRates;
         await using var provider = await StartFakeProviderAsync();
         await using var postgres = new PostgresFixture();
         await postgres.InitializeAsync();
         await using var redis = new RedisFixture();
         await redis.InitializeAsync();
-        await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString);
+        var routerEnvironment = args.Where(a => a.StartsWith("--router-env=", StringComparison.Ordinal)).Select(a => a["--router-env=".Length..].Split('=', 2));
+        await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString,
+            routerEnvironment.ToDictionary(kv => kv[0], kv => kv[1]), new Projects.ChatPlatform_ModelRouter().TargetPath);
+        var baselinePath = args.Where(a => a.StartsWith("--baseline-router=", StringComparison.Ordinal)).Select(a => a["--baseline-router=".Length..]).LastOrDefault();
+        await using var baseline = baselinePath is null
+            ? null
+            : await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString, [], Path.GetFullPath(baselinePath));
         await using var portkey = await StartPortkeyAsync();
 
         var providerUrl = new Uri(provider.BaseAddress, "v1/chat/completions");
         var targets = new List<Target>
         {
-            new("provider directly", providerUrl, stream => NewRequest(providerUrl, "fake-model", stream)),
-            new("through our router", router.Url, stream => NewRequest(new Uri(router.Url, "v1/chat/completions"), "bench-model", stream)),
+            new("provider directly", stream => NewRequest(providerUrl, "fake-model", stream), null),
+            new("through our router", stream => NewRequest(new Uri(router.Url, "v1/chat/completions"), "bench-model", stream), router),
         };
+        if (baseline is not null)
+        {
+            targets.Add(new("router, baseline build", stream => NewRequest(new Uri(baseline.Url, "v1/chat/completions"), "bench-model", stream), baseline));
+        }
         if (portkey is not null)
         {
-            targets.Add(new("through Portkey " + PortkeyVersion, portkey.Url, stream =>
+            targets.Add(new("through Portkey " + PortkeyVersion, stream =>
             {
                 var request = NewRequest(new Uri(portkey.Url, "v1/chat/completions"), "fake-model", stream);
                 request.Headers.Add("x-portkey-provider", "openai");
                 request.Headers.Add("x-portkey-custom-host", new Uri(provider.BaseAddress, "v1").ToString());
                 return request;
-            }));
+            }, portkey));
         }
 
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2_000, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
-        Console.WriteLine($"fake provider: time to first token {ProviderTimeToFirstTokenMs} ms, then {ContentChunks} chunks; {Duration.TotalSeconds:0} s per rate, open loop; 2 cores shared by everything");
-        foreach (var stream in new[] { true, false })
+        Console.WriteLine($"fake provider: time to first token {ProviderTimeToFirstTokenMs} ms, then {ContentChunks} chunks; open loop, {seconds:0.#} s per rate and target " +
+            $"in {Rounds} interleaved rounds after a {WarmUp.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores shared by client, provider and gateways");
+        Console.WriteLine("added = the target's percentile minus the direct call's; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
+        var verdicts = new List<string>();
+        var modes = args.Contains("--streaming-only") ? [true] : args.Contains("--non-streaming-only") ? new[] { false } : [true, false];
+        foreach (var stream in modes)
         {
             Console.WriteLine();
             Console.WriteLine(stream ? "streaming: time to the first content chunk" : "non-streaming: time to the whole response");
-            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
+            var warmUps = new List<string>();
+            foreach (var target in targets)
+            {
+                warmUps.Add($"{target.Name} {await WarmUpAsync(client, target, stream):0} s");
+            }
+            Console.WriteLine("warm-up at 200/s: " + string.Join(", ", warmUps));
+            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"CPU µs/req",11} {"RSS MiB",14}");
             foreach (var rate in rates)
             {
-                LoadResult? direct = null;
+                var machineBefore = MachineCpuTime();
+                var oursBefore = OwnCpuTime(targets);
+                var elapsed = Stopwatch.StartNew();
+                var results = targets.ToDictionary(t => t, _ => new List<LoadResult>());
+                var cpu = targets.ToDictionary(t => t, _ => TimeSpan.Zero);
+                for (var round = 0; round < Rounds; round++)
+                {
+                    foreach (var target in targets)
+                    {
+                        var cpuBefore = target.Server?.CpuTime() ?? TimeSpan.Zero;
+                        results[target].Add(await RunLoadAsync(client, target, stream, rate, TimeSpan.FromSeconds(seconds / Rounds)));
+                        cpu[target] += (target.Server?.CpuTime() ?? TimeSpan.Zero) - cpuBefore;
+                    }
+                }
+                // CPU that neither the bench (client and provider) nor the gateways used: other work on the machine.
+                var others = ((MachineCpuTime() - machineBefore) - (OwnCpuTime(targets) - oursBefore)) / elapsed.Elapsed;
+                var direct = Merge(results[targets[0]]);
                 foreach (var target in targets)
                 {
-                    await RunLoadAsync(client, target, stream, rate: 200, TimeSpan.FromSeconds(2)); // warm-up: past tier-0 JIT code
-                    var result = await RunLoadAsync(client, target, stream, rate, Duration);
-                    direct ??= result;
-                    var added = target == targets[0] || result.Failed == result.Sent
-                        ? ("", "")
-                        : ((result.P50Ms - direct.P50Ms).ToString("0.00", CultureInfo.InvariantCulture), (result.P99Ms - direct.P99Ms).ToString("0.00", CultureInfo.InvariantCulture));
-                    Console.WriteLine($"{target.Name,-26} {rate,6} {result.AchievedRate,9:0} {result.Failed,7} {result.P50Ms,8:0.00} {result.P99Ms,8:0.00} {added.Item1,10} {added.Item2,10}");
+                    var result = Merge(results[target]);
+                    var ok = target != targets[0] && result.Failed < result.Sent;
+                    var addedP50 = result.P50 - direct.P50;
+                    var addedP99 = result.P99 - direct.P99;
+                    var cpuPerRequest = target.Server is null ? "" : (cpu[target].TotalMicroseconds / result.Sent).ToString("0", CultureInfo.InvariantCulture);
+                    var memory = target.Server?.Memory() is { } m ? $"{m.ResidentMiB:0} ({m.PeakMiB:0})" : "";
+                    Console.WriteLine($"{target.Name,-26} {rate,6} {result.AchievedRate,9:0} {result.Failed,7} {result.P50,8:0.00} {result.P99,8:0.00} " +
+                        $"{(ok ? Ms(addedP50) : ""),10} {(ok ? Ms(addedP99) : ""),10} {cpuPerRequest,11} {memory,14}");
                     if (result.FirstError is not null)
                     {
                         Console.WriteLine($"  first error: {result.FirstError}");
                     }
                 }
+                Console.WriteLine($"  other processes used {others:0.00} of the {Environment.ProcessorCount} cores meanwhile (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+                var ours = Merge(results[targets[1]]);
+                var portkeyTarget = targets.FirstOrDefault(t => t.Name.StartsWith("through Portkey", StringComparison.Ordinal));
+                var portkeyResult = portkeyTarget is null ? null : Merge(results[portkeyTarget]);
+                verdicts.Add(Verdict(stream, rate, ours.P50 - direct.P50, ours.P99 - direct.P99,
+                    portkeyResult is { } p && p.Failed == 0 ? (p.P50 - direct.P50, p.P99 - direct.P99) : null)
+                    + (others > BusyMachine ? $" [other processes took {others:0.00} cores: not representative]" : ""));
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"memory after the run: router {ResidentMiB(router.Process.Id):0} MiB RSS" +
-            (portkey is null ? "" : $", Portkey {ResidentMiB(portkey.Process.Id):0} MiB RSS"));
+        Console.WriteLine($"targets: added p50 <= {TargetAddedP50Ms} ms, added p99 <= {TargetAddedP99Ms} ms, and <= 1/4 of Portkey's added latency");
+        verdicts.ForEach(Console.WriteLine);
+    }
+
+    // Past cold connections and, for .NET, until tiered compilation has settled: its background compiler works for
+    // tens of seconds after start on 2 busy cores, and measuring meanwhile charges the server's start-up to every request.
+    private static async Task<double> WarmUpAsync(HttpClient client, Target target, bool stream)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var compilerBefore = target.Server?.CompilerCpuTime();
+            await RunLoadAsync(client, target, stream, rate: 200, WarmUp);
+            var compiling = compilerBefore is null ? TimeSpan.Zero : target.Server!.CompilerCpuTime(compilerBefore);
+            if (compiling < TimeSpan.FromMilliseconds(50) || clock.Elapsed > MaxWarmUp)
+            {
+                return clock.Elapsed.TotalSeconds;
+            }
+        }
+    }
+
+    /// <summary>CPU time of the whole machine (all cores, user, nice and system; from /proc/stat).</summary>
+    private static TimeSpan MachineCpuTime()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var ticks = new[] { 1, 2, 3, 6, 7 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    private static TimeSpan OwnCpuTime(List<Target> targets) =>
+        ServerProcess.CpuTime(Environment.ProcessId) + targets.Where(t => t.Server is not null).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Server!.CpuTime());
+
+    private static string Verdict(bool stream, int rate, double p50, double p99, (double P50, double P99)? portkey)
+    {
+        var mode = stream ? "streaming" : "non-streaming";
+        var absolute = $"p50 {Ms(p50)} {Met(p50, TargetAddedP50Ms)}, p99 {Ms(p99)} {Met(p99, TargetAddedP99Ms)}";
+        var relative = portkey is { } p
+            ? $"; vs Portkey (+{Ms(p.P50)} / +{Ms(p.P99)}): p50 {Quarter(p50, p.P50)}, p99 {Quarter(p99, p.P99)}"
+            : "; Portkey: no successful run to compare with";
+        return $"  {mode,-13} {rate,5}/s: {absolute}{relative}";
+    }
+
+    private static string Met(double added, double target) => added < 0 ? "within noise" : added <= target ? "met" : "missed";
+
+    // A gateway cannot take less than no time: a negative added figure is the direct run's noise, not a result.
+    private static string Quarter(double ours, double portkey) =>
+        portkey <= 0 ? "not comparable (Portkey's figure is within noise)" : ours <= portkey / 4 ? "met" : "missed";
+
+    private static string Ms(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static LoadResult Merge(List<LoadResult> rounds)
+    {
+        var sorted = rounds.SelectMany(r => r.Sorted).Order().ToArray();
+        return new LoadResult(rounds.Sum(r => r.Sent), rounds.Sum(r => r.Failed), rounds.Average(r => r.AchievedRate), sorted,
+            rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
 
     private static HttpRequestMessage NewRequest(Uri url, string model, bool stream)
@@ -102,7 +218,7 @@ public static class RouterBenchmark
     }
 
     // Open loop: requests start on schedule whether or not earlier ones finished, and each is timed from its
-    // scheduled start, so a gateway that falls behind shows it in its percentiles.
+    // scheduled start, so a gateway that falls behind shows it in its percentiles (no coordinated omission).
     private static async Task<LoadResult> RunLoadAsync(HttpClient client, Target target, bool stream, int rate, TimeSpan duration)
     {
         var total = (int)(rate * duration.TotalSeconds);
@@ -133,12 +249,11 @@ public static class RouterBenchmark
                 }
             }));
         }
+        var sendingTime = clock.Elapsed;
         await Task.WhenAll(requests);
-        var achieved = total / clock.Elapsed.TotalSeconds;
         var sorted = latencies.Order().ToArray();
-        return new LoadResult(total, failed, achieved, Percentile(sorted, 0.50), Percentile(sorted, 0.99), firstError);
+        return new LoadResult(total, failed, total / Math.Max(sendingTime.TotalSeconds, duration.TotalSeconds), sorted, firstError);
     }
-
     private static async Task<double> TimeToFirstTokenAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
     {
         using var _ = request;
@@ -173,12 +288,6 @@ public static class RouterBenchmark
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static double ResidentMiB(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-    }
-
     // A provider with a fixed time to first token, speaking OpenAI's chat completions (SSE chunks with usage, [DONE]).
     private static Task<LoopbackHttpServer> StartFakeProviderAsync() => LoopbackHttpServer.StartAsync(
         builder => builder.Logging.ClearProviders(),
@@ -212,10 +321,59 @@ public static class RouterBenchmark
 
         public Uri Url { get; } = url;
 
+        /// <summary>User and system CPU time so far, from /proc (clock ticks of 10 ms).</summary>
+        public TimeSpan CpuTime() => CpuTime(Process.Id);
+
+        public static TimeSpan CpuTime(int pid) => ParseCpuTime(File.ReadAllText($"/proc/{pid}/stat"));
+
+        private static TimeSpan ParseCpuTime(string stat)
+        {
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+
+        /// <summary>CPU time of the runtime's tiered-compilation threads (none for Node), by thread.</summary>
+        public Dictionary<int, TimeSpan> CompilerCpuTime()
+        {
+            var threads = new Dictionary<int, TimeSpan>();
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{Process.Id}/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    {
+                        var id = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+                        threads[id] = ThreadCpuTime(Process.Id, id);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we looked.
+                }
+            }
+            return threads;
+        }
+
+        /// <summary>Compilation since <paramref name="before"/>: threads that ended since are not counted, new ones are.</summary>
+        public TimeSpan CompilerCpuTime(Dictionary<int, TimeSpan> before) =>
+            CompilerCpuTime().Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Value - before.GetValueOrDefault(t.Key));
+
+        private static TimeSpan ThreadCpuTime(int pid, int tid) => ParseCpuTime(File.ReadAllText($"/proc/{pid}/task/{tid}/stat"));
+
+        public (double ResidentMiB, double PeakMiB) Memory() => (StatusKiB("VmRSS:") / 1024, StatusKiB("VmHWM:") / 1024);
+
+        private double StatusKiB(string field)
+        {
+            var line = File.ReadLines($"/proc/{Process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
-    private static async Task<ServerProcess> StartRouterAsync(Uri providerBaseAddress, string chatdb, string redis)
+    private static async Task<ServerProcess> StartRouterAsync(
+        Uri providerBaseAddress, string chatdb, string redis, Dictionary<string, string> settings, string targetPath)
     {
         var port = FreePort.Next();
         var url = new Uri($"http://127.0.0.1:{port}/");
@@ -236,7 +394,11 @@ public static class RouterBenchmark
             ["Catalog__Deployments__0__ProviderModel"] = "fake-model",
             ["Catalog__Deployments__0__Endpoint"] = new Uri(providerBaseAddress, "v1").ToString(),
         };
-        var targetPath = new Projects.ChatPlatform_ModelRouter().TargetPath;
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+            Console.WriteLine($"router setting: {name}={value}");
+        }
         var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => Console.Error.WriteLine("router | " + line),
             Path.GetDirectoryName(targetPath), environment);
         await WaitUntilAsync(new Uri(url, "health"), process);

@@ -69,21 +69,16 @@ public sealed partial class TurnRunner(
         var progress = new Progress();
         var clock = Stopwatch.StartNew();
 
-        async Task PublishAsync(TurnEvent e)
+        // The reader gets each event at once; the Redis appends are pipelined behind it (one connection keeps them in
+        // order) and awaited only before the turn ends, so the relay never waits on a Redis round trip.
+        var appended = Task.CompletedTask;
+        void Publish(TurnEvent e)
         {
             reader.TryWrite(e);
-            try
-            {
-                await eventStream.AppendAsync(answer.Id, e);
-            }
-            catch (Exception error) when (error is StackExchange.Redis.RedisException or TimeoutException)
-            {
-                // Redis holds only what resumes need; the answer goes on and is saved either way.
-                LogRedisAppendFailed(logger, error, answer.Id, e.Id);
-            }
+            appended = AppendInOrderAsync(appended, answer.Id, e);
         }
 
-        await PublishAsync(TurnEvent.Create(progress.NextId(), TurnEvent.Started,
+        Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Started,
             new TurnStartedData(started.Conversation.Id, started.UserMessage, answer)));
 
         var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
@@ -105,7 +100,7 @@ public sealed partial class TurnRunner(
                     {
                         telemetry.FirstToken(clock.Elapsed);
                     }
-                    await PublishAsync(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text)));
+                    Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text)));
                 }
                 finishReason = chunk.FinishReason ?? finishReason;
                 usage = chunk.Usage ?? usage;
@@ -154,11 +149,29 @@ public sealed partial class TurnRunner(
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
             LogAlreadyFinished(logger, answer.Id);
+            await appended;
             return MessageStatus.Interrupted;
         }
-        await PublishAsync(TurnEvent.Terminal(terminalId, saved, finishReason, turnUsage, errorCode, errorDetail));
+        Publish(TurnEvent.Terminal(terminalId, saved, finishReason, turnUsage, errorCode, errorDetail));
+        await appended;
         LogTurnFinished(logger, answer.Id, status, content.Length, clock.ElapsedMilliseconds);
         return status;
+    }
+
+    /// <summary>Sends the append now, then waits for the earlier ones before its own; never throws.</summary>
+    private async Task AppendInOrderAsync(Task earlier, Guid messageId, TurnEvent e)
+    {
+        var append = eventStream.AppendAsync(messageId, e);
+        await earlier;
+        try
+        {
+            await append;
+        }
+        catch (Exception error) when (error is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Redis holds only what resumes need; the answer goes on and is saved either way.
+            LogRedisAppendFailed(logger, error, messageId, e.Id);
+        }
     }
 
     private async Task HeartbeatAsync(Guid userId, Guid messageId, Progress progress, CancellationToken cancellationToken)

@@ -56,8 +56,8 @@ public static class ChatCompletionResults
 }
 
 /// <summary>
-/// The answer as server-sent events, each chunk written and flushed as it comes: a first chunk with the role, one per
-/// delta, one with the finish reason, the usage chunk (<c>choices: []</c>) when asked for, then <c>[DONE]</c>. A failure
+/// The answer as server-sent events, each chunk written and flushed as it comes: a first chunk with the role (flushed
+/// together with the first delta, which is in hand when the stream starts), one per delta, one with the finish reason, the usage chunk (<c>choices: []</c>) when asked for, then <c>[DONE]</c>. A failure
 /// after the stream began is sent as a <c>data: {"error": …}</c> event, as OpenAI does, and the stream ends without
 /// <c>[DONE]</c> so that no client takes the partial answer for a whole one.
 /// </summary>
@@ -83,7 +83,8 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         string? finishReason = null;
         try
         {
-            await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]), cancellationToken);
+            // The role chunk goes out with the first token (in hand already), in one flush rather than two.
+            Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]));
             await foreach (var update in stream.WithCancellation(cancellationToken))
             {
                 finishReason = update.FinishReason?.Value ?? finishReason;
@@ -114,6 +115,12 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
     // One event, one write and one flush: "data: ", the JSON straight into the response pipe, the blank line.
     private static async Task WriteAsync<T>(HttpResponse response, T payload, CancellationToken cancellationToken)
     {
+        Write(response, payload);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private static void Write<T>(HttpResponse response, T payload)
+    {
         var pipe = response.BodyWriter;
         pipe.Write(DataPrefix);
         using (var json = new Utf8JsonWriter(pipe))
@@ -121,6 +128,5 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             JsonSerializer.Serialize(json, payload, OpenAIJson.Options);
         }
         pipe.Write(EventEnd);
-        await pipe.FlushAsync(cancellationToken);
     }
 }

@@ -30,6 +30,9 @@ public static class ProvidersExtensions
         // The clients are kept for the deployment's lifetime, so connections are recycled to follow DNS changes.
         http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         http.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // The factory's request logging opens a logging scope per call even when its Information lines are filtered
+        // out (as they are here); provider failures are logged and traced by routing instead.
+        http.RemoveAllLoggers();
         return http;
     }
 }

@@ -44,14 +44,6 @@ public sealed class DeploymentHealth
                 BreakDuration = settings.BreakDuration,
                 StateProvider = _state,
                 ShouldHandle = args => ValueTask.FromResult(IsDeploymentFault(args.Outcome.Exception)),
-                OnOpened = _ =>
-                {
-                    lock (_lock)
-                    {
-                        _openedAt = _time.GetUtcNow();
-                    }
-                    return ValueTask.CompletedTask;
-                },
             })
             .Build();
     }
@@ -193,14 +185,35 @@ public sealed class DeploymentHealth
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            await _breaker.ExecuteOutcomeAsync(
+            var before = _state.CircuitState;
+            var execution = _breaker.ExecuteOutcomeAsync(
                 static (_, error) => ValueTask.FromResult(Outcome.FromException<bool>(error)), context, error);
+            NoteIfOpened(before);
+            await execution;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>
+    /// Called right after a failure was fed to the breaker, which counts it (and opens) before the feeding call
+    /// returns. Polly's own OnOpened callback would be too late: it runs afterwards on Polly's background loop, so a
+    /// reader right after the failure, or a clock that moved meanwhile, would see no cooldown start or a late one.
+    /// </summary>
+    internal void NoteIfOpened(CircuitState before)
+    {
+        if (before != CircuitState.Open && _state.CircuitState == CircuitState.Open)
+        {
+            lock (_lock)
+            {
+                _openedAt = _time.GetUtcNow();
+            }
+        }
+    }
+
+    internal CircuitState BreakerState => _state.CircuitState;
 
     public DeploymentHealthReport Report()
     {
@@ -241,7 +254,12 @@ public sealed class AttemptLease
 
     public void Succeed() => Outcome.TrySetResult(Polly.Outcome.FromResult(true));
 
-    public void Fail(Exception error) => Outcome.TrySetResult(Polly.Outcome.FromException<bool>(error));
+    public void Fail(Exception error)
+    {
+        var before = Health.BreakerState;
+        Outcome.TrySetResult(Polly.Outcome.FromException<bool>(error));
+        Health.NoteIfOpened(before);
+    }
 
     /// <summary>Ended by us (the caller left, or a hedge lost): the deployment did not fail, so the breaker counts a success.</summary>
     public void Abandon() => Outcome.TrySetResult(Polly.Outcome.FromException<bool>(new OperationCanceledException()));

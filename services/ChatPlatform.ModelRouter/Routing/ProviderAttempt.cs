@@ -68,9 +68,10 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         update.FinishReason is not null
         || update.Contents.Any(c => c is not UsageContent && !(c is TextContent text && text.Text.Length == 0));
 
+    // Runs inline up to the provider call's first wait (building and sending the request), with no hop to another
+    // thread first: that hop was a thread-pool wake-up on every request's critical path.
     private async Task ReadToFirstTokenAsync()
     {
-        await Task.Yield();
         try
         {
             _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
