@@ -13,11 +13,13 @@ namespace ChatPlatform.Web.Tests.Services;
 public sealed class SessionRefresherTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
-    private readonly SessionTokenStore _store = new();
+    private readonly SessionTokenStore _store;
     private readonly List<string> _refreshTokensSeen = [];
     private LoopbackHttpServer _gateway = default!;
     private HttpClient _http = default!;
     private bool _refuse;
+
+    public SessionRefresherTests() => _store = new SessionTokenStore(_time);
 
     public async ValueTask InitializeAsync()
     {
@@ -103,5 +105,18 @@ public sealed class SessionRefresherTests : IAsyncLifetime
     {
         _http.Dispose();
         await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public void Sessions_unused_past_their_lifetime_are_forgotten()
+    {
+        _store.Save("old", CookieTokens(TimeSpan.FromMinutes(15)));
+        _time.Advance(SessionTokenStore.SessionLifetime + TimeSpan.FromHours(1));
+
+        _store.Save("new", CookieTokens(TimeSpan.FromMinutes(15)));
+
+        Assert.Null(_store.Find("old"));
+        Assert.NotNull(_store.Find("new"));
+        Assert.Equal(1, _store.Count);
     }
 }

@@ -56,18 +56,40 @@ public sealed record SessionTokens(string AccessToken, string RefreshToken, Date
 /// the cookie, and refresh tokens rotate (reusing a spent one revokes the family), so the next request of the same
 /// session takes the newest tokens from here and the cookie is renewed with them.
 /// </summary>
-public sealed class SessionTokenStore
+public sealed class SessionTokenStore(TimeProvider time)
 {
+    /// <summary>A session unused this long is gone: its cookie (sliding, 30 days) and refresh token have expired.</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(30);
+
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
 
     public SessionTokens? Find(string sessionId) => _sessions.TryGetValue(sessionId, out var entry) ? entry.Tokens : null;
 
-    public void Save(string sessionId, SessionTokens tokens) => _sessions.GetOrAdd(sessionId, _ => new Entry()).Tokens = tokens;
+    public void Save(string sessionId, SessionTokens tokens)
+    {
+        _sessions.GetOrAdd(sessionId, _ => new Entry()).Tokens = tokens;
+        ForgetExpired();
+    }
 
     public void Remove(string sessionId) => _sessions.TryRemove(sessionId, out _);
 
     /// <summary>One refresh at a time per session: two concurrent refreshes with one token would revoke the session.</summary>
     public SemaphoreSlim LockFor(string sessionId) => _sessions.GetOrAdd(sessionId, _ => new Entry()).Lock;
+
+    public int Count => _sessions.Count;
+
+    // Refreshes happen about once per session every quarter of an hour, so sweeping on each is cheap and keeps the store small.
+    private void ForgetExpired()
+    {
+        var cutoff = time.GetUtcNow() - SessionLifetime;
+        foreach (var (id, entry) in _sessions)
+        {
+            if (entry.Tokens is { } tokens && tokens.ExpiresAt < cutoff)
+            {
+                _sessions.TryRemove(id, out _);
+            }
+        }
+    }
 
     private sealed class Entry
     {
