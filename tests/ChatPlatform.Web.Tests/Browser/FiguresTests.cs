@@ -101,7 +101,8 @@ public sealed partial class FiguresTests(BrowserPlatform platform)
 
         Assert.Equal(finalText?.Trim(), (await answer.Locator(".markdown").InnerTextAsync()).Trim());
         Assert.True(renders.GetArrayLength() >= 20, $"the 3 s answer rendered {renders.GetArrayLength()} times");
-        Assert.InRange(delayMs, -100, 1_000);
+        // Negative when the page showed the last token before this test's own client read it (both share two cores).
+        Assert.True(delayMs < 1_000, $"the last token reached the page {delayMs} ms after it left the server");
         Assert.InRange(usable.Min(), 1, 10_000);
     }
 
