@@ -1,10 +1,11 @@
+using ChatPlatform.Web.Apis;
 using ChatPlatform.Web.Components;
+using ChatPlatform.Web.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddHttpClient("gateway", client => client.BaseAddress = new Uri("http://gateway"));
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
@@ -13,10 +14,13 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
+app.MapAccountApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -1,0 +1,80 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatPlatform.Web.Tests.Browser;
+
+public sealed class LayoutTests(BrowserPlatform platform)
+{
+    [Fact]
+    public async Task At_phone_width_the_sidebar_is_a_drawer_over_the_chat()
+    {
+        var page = await platform.NewPageAsync(width: 390, height: 844);
+        await page.SignUpAsync(TestAccount.New());
+        var sidebar = page.GetByRole(AriaRole.Navigation, new() { Name = "Conversations" });
+
+        await Expect(sidebar).ToBeHiddenAsync();
+        var composer = await page.Locator("form.composer").BoundingBoxAsync();
+        Assert.NotNull(composer);
+        Assert.InRange(composer.X + composer.Width, 300, 390);
+        await page.ScreenshotAsync("phone-light-chat");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show conversations" }).ClickAsync();
+        await Expect(sidebar).ToBeVisibleAsync();
+        var drawer = await sidebar.BoundingBoxAsync();
+        Assert.NotNull(drawer);
+        Assert.True(drawer.Width <= 390 * 0.86, $"the drawer is {drawer.Width}px wide");
+        await page.ScreenshotAsync("phone-light-drawer");
+
+        await page.Locator(".drawer-backdrop").ClickAsync(new() { Position = new() { X = 370, Y = 400 } });
+        await Expect(sidebar).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task The_theme_follows_the_system_and_the_toggle_choice_is_kept()
+    {
+        var page = await platform.NewPageAsync(colorScheme: ColorScheme.Dark);
+        await page.SignUpAsync(TestAccount.New());
+        var background = () => page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+
+        Assert.Equal("rgb(33, 33, 33)", await background());
+        await page.ScreenshotAsync("desktop-dark-empty-chat");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
+        Assert.Equal("rgb(255, 255, 255)", await background());
+        await page.ReloadAsync();
+        await page.WaitForChatReadyAsync();
+
+        Assert.Equal("rgb(255, 255, 255)", await background());
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" })).ToBeVisibleAsync();
+        await page.ScreenshotAsync("desktop-light-empty-chat");
+    }
+
+    [Fact]
+    public async Task On_the_desktop_the_sidebar_collapses_and_comes_back()
+    {
+        var page = await platform.NewPageAsync();
+        await page.SignUpAsync(TestAccount.New());
+        var sidebar = page.GetByRole(AriaRole.Navigation, new() { Name = "Conversations" });
+        await Expect(sidebar).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hide conversations" }).ClickAsync();
+        await Expect(sidebar).ToBeHiddenAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show conversations" }).ClickAsync();
+
+        await Expect(sidebar).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_in_light_and_dark()
+    {
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var page = await platform.NewPageAsync(colorScheme: scheme);
+            await page.GotoAsync("signin");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+            // Every asset is the app's own: nothing is loaded from another origin (no CDN).
+            var origins = await page.EvaluateAsync<string[]>("performance.getEntriesByType('resource').map(e => new URL(e.name).origin)");
+            Assert.All(origins, origin => Assert.Equal(platform.WebUrl.GetLeftPart(UriPartial.Authority), origin));
+            await page.ScreenshotAsync($"desktop-{scheme.ToString().ToLowerInvariant()}-signin");
+        }
+    }
+}

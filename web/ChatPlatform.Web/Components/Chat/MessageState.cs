@@ -1,0 +1,98 @@
+using System.Text;
+using ChatPlatform.Web.Model;
+
+namespace ChatPlatform.Web.Components.Chat;
+
+/// <summary>
+/// One message on the page. While an answer streams, its text grows here and <see cref="Changed"/> tells only that
+/// message's view to render again, never the whole page.
+/// </summary>
+public sealed class MessageState
+{
+    private readonly StringBuilder _streamed = new();
+    private string? _content;
+
+    private MessageState(MessageRole role, Guid? parentId)
+    {
+        Role = role;
+        ParentId = parentId;
+    }
+
+    /// <summary>Stable across the moment the server gives the message its id, so the view is kept.</summary>
+    public Guid Key { get; } = Guid.NewGuid();
+
+    public Guid? Id { get; private set; }
+
+    public Guid? ParentId { get; private set; }
+
+    public MessageRole Role { get; }
+
+    public MessageStatus Status { get; set; } = MessageStatus.Streaming;
+
+    public int SiblingIndex { get; private set; }
+
+    public int SiblingCount { get; private set; } = 1;
+
+    public IReadOnlyList<Guid>? SiblingIds { get; private set; }
+
+    /// <summary>The last turn event applied; a resume asks for the events after it.</summary>
+    public long LastEventId { get; set; }
+
+    /// <summary>Shown in place, with a retry, when the answer failed or the connection was lost.</summary>
+    public string? Error { get; set; }
+
+    public int Version { get; private set; }
+
+    public string Content => _content ??= _streamed.ToString();
+
+    public bool IsStreaming => Status == MessageStatus.Streaming;
+
+    public event Action? Changed;
+
+    public static MessageState From(Message message)
+    {
+        var state = new MessageState(message.Role, message.ParentId);
+        state.Apply(message);
+        return state;
+    }
+
+    public static MessageState PendingUser(string content, Guid? parentId, int siblingIndex, int siblingCount)
+    {
+        var state = new MessageState(MessageRole.User, parentId) { Status = MessageStatus.Complete, SiblingIndex = siblingIndex, SiblingCount = siblingCount };
+        state.Replace(content);
+        return state;
+    }
+
+    public static MessageState PendingAnswer(Guid? parentId, int siblingIndex, int siblingCount) =>
+        new(MessageRole.Assistant, parentId) { SiblingIndex = siblingIndex, SiblingCount = siblingCount };
+
+    /// <summary>Takes the server's view of the message; a sibling count the server did not send is kept or grown.</summary>
+    public void Apply(Message message)
+    {
+        Id = message.Id;
+        ParentId = message.ParentId;
+        Status = message.Status;
+        SiblingIndex = message.SiblingIndex;
+        SiblingCount = message.SiblingCount ?? Math.Max(SiblingCount, message.SiblingIndex + 1);
+        SiblingIds = message.SiblingIds ?? SiblingIds;
+        Replace(message.Content);
+    }
+
+    public void Append(string text)
+    {
+        _streamed.Append(text);
+        _content = null;
+    }
+
+    public void Replace(string content)
+    {
+        _streamed.Clear().Append(content);
+        _content = content;
+    }
+
+    public void NotifyChanged()
+    {
+        Version++;
+        Changed?.Invoke();
+    }
+}

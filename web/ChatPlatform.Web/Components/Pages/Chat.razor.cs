@@ -1,0 +1,690 @@
+using ChatPlatform.Web.Components.Chat;
+using ChatPlatform.Web.Infrastructure;
+using ChatPlatform.Web.Model;
+using System.Text.Json;
+using ChatPlatform.Web.Services;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace ChatPlatform.Web.Components.Pages;
+
+/// <summary>
+/// The chat: sidebar, conversation and composer. Turns stream from the gateway into this circuit; each delta re-renders
+/// only the streaming message, at most every <see cref="RenderInterval"/>.
+/// </summary>
+public sealed partial class Chat
+{
+    private static readonly TimeSpan RenderInterval = TimeSpan.FromMilliseconds(33);
+    private static readonly TimeSpan[] ResumeDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
+    private const int MaxTitleLength = 60;
+
+    private readonly List<MessageState> _messages = [];
+    private readonly BranchDirectory _branches = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    private List<Conversation> _conversations = [];
+    private string? _nextCursor;
+    private string? _conversationsError;
+    private IReadOnlyList<ModelInfo> _models = [];
+    private string? _modelsError;
+    private Conversation? _conversation;
+    private string? _draftModel;
+    private string? _draftSystemPrompt;
+    private string? _systemPromptDraft;
+    private bool _showSystemPrompt;
+    private bool _loading;
+    private string? _loadError;
+    private TurnError? _turnError;
+    private MessageState? _streaming;
+    private CancellationTokenSource? _streamCancellation;
+    private bool _stopRequested;
+    private bool _sidebarOpen = true;
+    private bool _narrow;
+    private bool _ready;
+    private TimeSpan _utcOffset;
+    private string? _email;
+    private IJSObjectReference? _module;
+
+    [Parameter] public Guid? ConversationId { get; set; }
+
+    [Inject] private GatewayClient Gateway { get; set; } = default!;
+    [Inject] private UserSession Session { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private ILogger<Chat> Logger { get; set; } = default!;
+
+    private string? SelectedModel => _conversation?.Model ?? _draftModel ?? _models.FirstOrDefault()?.Id;
+
+    private string? SystemPrompt => _conversation is null ? _draftSystemPrompt : _conversation.SystemPrompt;
+
+    private CancellationToken Disposed => _disposed.Token;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _email = (await Session.UserAsync()).Identity?.Name;
+        await Task.WhenAll(LoadConversationsAsync(), LoadModelsAsync());
+    }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (ConversationId == _conversation?.Id && (ConversationId is not null || _messages.Count == 0 || _streaming is not null))
+        {
+            return;
+        }
+        CancelStreamReading();
+        _streaming = null;
+        _messages.Clear();
+        _turnError = null;
+        _loadError = null;
+        _showSystemPrompt = false;
+        if (ConversationId is not { } id)
+        {
+            _conversation = null;
+            return;
+        }
+        await LoadConversationAsync(id);
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/chat.js");
+        var environment = await _module.InvokeAsync<BrowserEnvironment>("init");
+        _utcOffset = TimeSpan.FromMinutes(-environment.TimezoneOffsetMinutes);
+        _narrow = environment.Narrow;
+        _sidebarOpen = !_narrow;
+        _ready = true;
+        StateHasChanged();
+    }
+
+    private sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
+
+    private sealed record TurnError(string Message, Func<Task> Retry);
+
+    // ---- Loading ----
+
+    private async Task LoadConversationsAsync()
+    {
+        try
+        {
+            var page = await Gateway.ListConversationsAsync(null, Disposed);
+            _conversations = [.. page.Items];
+            _nextCursor = page.NextCursor;
+            _conversationsError = null;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversationsError = e.Message;
+        }
+    }
+
+    private async Task LoadMoreConversationsAsync()
+    {
+        try
+        {
+            var page = await Gateway.ListConversationsAsync(_nextCursor, Disposed);
+            _conversations.AddRange(page.Items.Where(c => _conversations.All(known => known.Id != c.Id)));
+            _nextCursor = page.NextCursor;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversationsError = e.Message;
+        }
+    }
+
+    private async Task LoadModelsAsync()
+    {
+        try
+        {
+            _models = await Gateway.ListModelsAsync(Disposed);
+            _modelsError = _models.Count == 0 ? "No models are available." : null;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _modelsError = "Models could not be loaded.";
+        }
+    }
+
+    private Task ReloadConversationAsync() => ConversationId is { } id ? LoadConversationAsync(id) : Task.CompletedTask;
+
+    private async Task LoadConversationAsync(Guid id)
+    {
+        _loading = true;
+        _loadError = null;
+        try
+        {
+            var detail = await Gateway.GetConversationAsync(id, Disposed);
+            _conversation = detail.ToConversation();
+            ShowPath(detail.Messages);
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversation = null;
+            _loadError = e.Status == 404 ? "This conversation does not exist or was deleted." : e.Message;
+        }
+        finally
+        {
+            _loading = false;
+        }
+        // An answer still streaming (the page was reloaded or the connection dropped): pick it up where it is.
+        if (_messages.LastOrDefault() is { Role: MessageRole.Assistant, IsStreaming: true } streaming)
+        {
+            streaming.Replace("");
+            _ = ResumeAsync(streaming);
+        }
+    }
+
+    private void ShowPath(IReadOnlyList<Message> path)
+    {
+        _messages.Clear();
+        foreach (var message in path)
+        {
+            RememberSibling(message);
+            _messages.Add(MessageState.From(message));
+        }
+    }
+
+    // ---- Turns ----
+
+    private async Task SendAsync(string text)
+    {
+        if (_streaming is not null)
+        {
+            return;
+        }
+        _turnError = null;
+        if (_conversation is null && !await CreateConversationAsync(text))
+        {
+            return;
+        }
+        var parent = _messages.LastOrDefault();
+        var user = MessageState.PendingUser(text, parent?.Id, 0, 1);
+        var answer = MessageState.PendingAnswer(null, 0, 1);
+        _messages.Add(user);
+        _messages.Add(answer);
+        var conversationId = _conversation!.Id;
+        await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, text, null, parentIdGiven: false, ct), () => SendAsync(text));
+    }
+
+    private async Task EditAsync((MessageState Message, string Content) edit)
+    {
+        if (_streaming is not null || _conversation is null)
+        {
+            return;
+        }
+        var (original, content) = edit;
+        TruncateFrom(original);
+        var siblings = original.SiblingCount + 1;
+        var user = MessageState.PendingUser(content, original.ParentId, siblings - 1, siblings);
+        var answer = MessageState.PendingAnswer(null, 0, 1);
+        _messages.Add(user);
+        _messages.Add(answer);
+        var conversationId = _conversation.Id;
+        await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, content, original.ParentId, parentIdGiven: true, ct),
+            () => ReloadAndRetryAsync());
+    }
+
+    private async Task RegenerateAsync(MessageState previous)
+    {
+        if (_streaming is not null || _conversation is null || previous.Id is not { } previousId)
+        {
+            return;
+        }
+        TruncateFrom(previous);
+        var siblings = previous.SiblingCount + 1;
+        var answer = MessageState.PendingAnswer(previous.ParentId, siblings - 1, siblings);
+        _messages.Add(answer);
+        var conversationId = _conversation.Id;
+        await RunTurnAsync(answer, null, ct => Gateway.RegenerateAsync(conversationId, previousId, ct), () => ReloadAndRetryAsync());
+    }
+
+    /// <summary>A failed answer is regenerated; one whose connection was lost is resumed.</summary>
+    private Task RetryAsync(MessageState message)
+    {
+        message.Error = null;
+        if (message.IsStreaming)
+        {
+            message.NotifyChanged();
+            return ResumeAsync(message);
+        }
+        return RegenerateAsync(message);
+    }
+
+    private Task RetryTurnAsync() => _turnError?.Retry() ?? Task.CompletedTask;
+
+    private async Task ReloadAndRetryAsync()
+    {
+        _turnError = null;
+        await ReloadConversationAsync();
+    }
+
+    private async Task StopAsync()
+    {
+        if (_streaming is not { } streaming || _conversation is null)
+        {
+            return;
+        }
+        _stopRequested = true;
+        if (streaming.Id is { } id)
+        {
+            await SignalStopAsync(_conversation.Id, id);
+        }
+    }
+
+    private async Task SignalStopAsync(Guid conversationId, Guid messageId)
+    {
+        try
+        {
+            await Gateway.StopAsync(conversationId, messageId, Disposed);
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _turnError = new TurnError($"Stopping failed: {e.Message}", StopAsync);
+        }
+    }
+
+    /// <summary>Streams one turn into <paramref name="answer"/>; a refusal before the stream began is shown with a retry.</summary>
+    private async Task RunTurnAsync(
+        MessageState answer, MessageState? user, Func<CancellationToken, IAsyncEnumerable<TurnEvent>> open, Func<Task> retry)
+    {
+        _streaming = answer;
+        _stopRequested = false;
+        var cancellation = StartStreamReading();
+        StateHasChanged();
+        try
+        {
+            if (!await ConsumeAsync(answer, user, open(cancellation.Token), cancellation.Token))
+            {
+                await ResumeAsync(answer, alreadyStreaming: true);
+            }
+        }
+        catch (GatewayException e) when (answer.Id is null)
+        {
+            HandleSignedOut(e);
+            _messages.Remove(answer);
+            if (user is not null)
+            {
+                _messages.Remove(user);
+            }
+            _turnError = new TurnError(e.Message, retry);
+        }
+        catch (Exception e) when (answer.Id is not null && IsConnectionLoss(e, cancellation.Token))
+        {
+            await ResumeAsync(answer, alreadyStreaming: true);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Another conversation was opened; the answer goes on at the server and is resumed when this one is opened again.
+        }
+        finally
+        {
+            EndStreaming(answer);
+        }
+    }
+
+    /// <summary>Follows an answer that is streaming from its last event, retrying a lost connection a few times.</summary>
+    private async Task ResumeAsync(MessageState answer, bool alreadyStreaming = false)
+    {
+        if (_conversation is null || answer.Id is not { } messageId || (_streaming is not null && !alreadyStreaming))
+        {
+            return;
+        }
+        var conversationId = _conversation.Id;
+        _streaming = answer;
+        var cancellation = alreadyStreaming && _streamCancellation is not null ? _streamCancellation : StartStreamReading();
+        StateHasChanged();
+        try
+        {
+            foreach (var delay in ResumeDelays.Prepend(TimeSpan.Zero))
+            {
+                await Task.Delay(delay, Time, cancellation.Token);
+                try
+                {
+                    if (await ConsumeAsync(answer, null, Gateway.ResumeAsync(conversationId, messageId, answer.LastEventId, cancellation.Token), cancellation.Token))
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (IsConnectionLoss(e, cancellation.Token))
+                {
+                    LogResumeFailed(Logger, messageId, e.Message);
+                }
+            }
+            answer.Error = "The connection was lost while the answer was streaming.";
+            answer.NotifyChanged();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (!alreadyStreaming)
+            {
+                EndStreaming(answer);
+            }
+        }
+    }
+
+    /// <summary>Applies a turn's events; true once a terminal event (done or error) arrived.</summary>
+    private async Task<bool> ConsumeAsync(MessageState answer, MessageState? user, IAsyncEnumerable<TurnEvent> events, CancellationToken cancellationToken)
+    {
+        var throttle = new RenderThrottle(answer, RenderInterval, Time);
+        await foreach (var turnEvent in events.WithCancellation(cancellationToken))
+        {
+            if (turnEvent.Id != 0 && turnEvent.Id <= answer.LastEventId)
+            {
+                continue;
+            }
+            answer.LastEventId = turnEvent.Id;
+            switch (turnEvent.Type)
+            {
+                case TurnEvent.Started:
+                    var started = turnEvent.Data.Deserialize<TurnStartedData>(JsonDefaults.Options)!;
+                    if (user is not null && started.UserMessage is { } userMessage)
+                    {
+                        user.Apply(userMessage);
+                        RememberSibling(userMessage);
+                    }
+                    answer.Apply(started.AssistantMessage with { Content = answer.Content });
+                    RememberSibling(started.AssistantMessage);
+                    if (_stopRequested && _conversation is not null)
+                    {
+                        await SignalStopAsync(_conversation.Id, started.AssistantMessage.Id);
+                    }
+                    user?.NotifyChanged();
+                    answer.NotifyChanged();
+                    StateHasChanged();
+                    break;
+                case TurnEvent.Delta:
+                    answer.Append(turnEvent.Data.Deserialize<DeltaData>(JsonDefaults.Options)!.Text);
+                    throttle.Changed();
+                    break;
+                case TurnEvent.Done:
+                    var done = turnEvent.Data.Deserialize<DoneData>(JsonDefaults.Options)!;
+                    answer.Apply(done.Message);
+                    answer.Error = null;
+                    answer.NotifyChanged();
+                    return true;
+                case TurnEvent.Error:
+                    var error = turnEvent.Data.Deserialize<ErrorData>(JsonDefaults.Options)!;
+                    answer.Apply(error.Message);
+                    answer.Error = ErrorText(error);
+                    answer.NotifyChanged();
+                    return true;
+            }
+        }
+        throttle.Flush();
+        return false;
+    }
+
+    private static string ErrorText(ErrorData error) => error.Code switch
+    {
+        "rate_limited" => "Rate limited: " + (error.Detail ?? "wait a moment and retry."),
+        _ when error.Message.Status == MessageStatus.Interrupted => "The answer was interrupted. " + error.Detail,
+        _ => "The model failed to answer. " + error.Detail,
+    };
+
+    private CancellationTokenSource StartStreamReading()
+    {
+        CancelStreamReading();
+        _streamCancellation = CancellationTokenSource.CreateLinkedTokenSource(Disposed);
+        return _streamCancellation;
+    }
+
+    private void CancelStreamReading()
+    {
+        _streamCancellation?.Cancel();
+        _streamCancellation?.Dispose();
+        _streamCancellation = null;
+    }
+
+    private void EndStreaming(MessageState answer)
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+        if (ReferenceEquals(_streaming, answer))
+        {
+            _streaming = null;
+            _stopRequested = false;
+        }
+        answer.NotifyChanged();
+        StateHasChanged();
+        _ = RefreshConversationsAfterTurnAsync();
+    }
+
+    private async Task RefreshConversationsAfterTurnAsync()
+    {
+        await LoadConversationsAsync();
+        StateHasChanged();
+    }
+
+    private static bool IsConnectionLoss(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or GatewayException { Status: 0 or >= 500 };
+
+    // ---- Branches ----
+
+    private void TruncateFrom(MessageState message)
+    {
+        var index = _messages.IndexOf(message);
+        if (index >= 0)
+        {
+            _messages.RemoveRange(index, _messages.Count - index);
+        }
+    }
+
+    private void RememberSibling(Message message) => _branches.Remember(message);
+
+    private bool CanOpenSibling(MessageState message, int step) => _branches.SiblingOf(message, step) is not null;
+
+    private async Task SwitchBranchAsync((MessageState Message, int Step) change)
+    {
+        if (_streaming is not null || _conversation is null)
+        {
+            return;
+        }
+        var (message, step) = change;
+        if (_branches.SiblingOf(message, step) is not { } targetId)
+        {
+            _turnError = new TurnError("That version is not available on this page yet.", ReloadAndRetryAsync);
+            return;
+        }
+        try
+        {
+            var detail = await Gateway.SelectBranchAsync(_conversation.Id, targetId, Disposed);
+            _conversation = detail.ToConversation();
+            ShowPath(detail.Messages);
+            _turnError = null;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _turnError = new TurnError(e.Message, () => SwitchBranchAsync(change));
+        }
+    }
+
+    // ---- Conversation settings and the sidebar ----
+
+    private async Task<bool> CreateConversationAsync(string firstMessage)
+    {
+        if (SelectedModel is not { } model)
+        {
+            _turnError = new TurnError("Pick a model first.", () => Task.CompletedTask);
+            return false;
+        }
+        try
+        {
+            var title = TitleFrom(firstMessage);
+            _conversation = await Gateway.CreateConversationAsync(new CreateConversationRequest(model, NullIfBlank(_draftSystemPrompt), title), Disposed);
+            _conversations.Insert(0, _conversation);
+            _draftModel = null;
+            _draftSystemPrompt = null;
+            Navigation.NavigateTo($"c/{_conversation.Id}");
+            return true;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _turnError = new TurnError(e.Message, () => SendAsync(firstMessage));
+            return false;
+        }
+    }
+
+    internal static string TitleFrom(string message)
+    {
+        var line = message.Trim().Split('\n', 2)[0].Trim();
+        return line.Length <= MaxTitleLength ? line : line[..(MaxTitleLength - 1)].TrimEnd() + "…";
+    }
+
+    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private async Task ChangeModelAsync(string model)
+    {
+        if (_conversation is null)
+        {
+            _draftModel = model;
+            return;
+        }
+        await UpdateConversationAsync(new UpdateConversationRequest(Model: model));
+    }
+
+    private void ToggleSystemPrompt()
+    {
+        _showSystemPrompt = !_showSystemPrompt;
+        _systemPromptDraft = SystemPrompt;
+    }
+
+    private async Task SaveSystemPromptAsync()
+    {
+        _showSystemPrompt = false;
+        if (_conversation is null)
+        {
+            _draftSystemPrompt = _systemPromptDraft;
+            return;
+        }
+        // An empty string clears it (absent would leave it unchanged).
+        await UpdateConversationAsync(new UpdateConversationRequest(SystemPrompt: _systemPromptDraft?.Trim() ?? ""));
+    }
+
+    private async Task UpdateConversationAsync(UpdateConversationRequest request)
+    {
+        try
+        {
+            _conversation = await Gateway.UpdateConversationAsync(_conversation!.Id, request, Disposed);
+            ReplaceInList(_conversation);
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _turnError = new TurnError(e.Message, () => UpdateConversationAsync(request));
+        }
+    }
+
+    private async Task RenameAsync((Conversation Conversation, string Title) rename)
+    {
+        try
+        {
+            var updated = await Gateway.UpdateConversationAsync(rename.Conversation.Id, new UpdateConversationRequest(Title: rename.Title), Disposed);
+            ReplaceInList(updated);
+            if (_conversation?.Id == updated.Id)
+            {
+                _conversation = updated;
+            }
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversationsError = e.Message;
+        }
+    }
+
+    private async Task DeleteAsync(Conversation conversation)
+    {
+        try
+        {
+            await Gateway.DeleteConversationAsync(conversation.Id, Disposed);
+            _conversations.RemoveAll(c => c.Id == conversation.Id);
+            if (_conversation?.Id == conversation.Id)
+            {
+                NewChat();
+            }
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversationsError = e.Message;
+        }
+    }
+
+    private void ReplaceInList(Conversation conversation)
+    {
+        var index = _conversations.FindIndex(c => c.Id == conversation.Id);
+        if (index >= 0)
+        {
+            _conversations[index] = conversation;
+        }
+    }
+
+    private void NewChat()
+    {
+        CloseSidebarWhenNarrow();
+        Navigation.NavigateTo("");
+    }
+
+    private void ToggleSidebar() => _sidebarOpen = !_sidebarOpen;
+
+    private void CloseSidebar() => _sidebarOpen = false;
+
+    private void CloseSidebarWhenNarrow()
+    {
+        if (_narrow)
+        {
+            _sidebarOpen = false;
+        }
+    }
+
+    private async Task CopyAsync(string text)
+    {
+        if (_module is not null)
+        {
+            await _module.InvokeVoidAsync("copyText", text);
+        }
+    }
+
+    private void HandleSignedOut(GatewayException e)
+    {
+        if (e.IsUnauthorized)
+        {
+            Navigation.NavigateTo("signin", forceLoad: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Cancelled, not disposed: a turn still unwinding reads its token.
+        _disposed.Cancel();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the answer {MessageId} failed: {Reason}")]
+    private static partial void LogResumeFailed(ILogger logger, Guid messageId, string reason);
+}

@@ -1,0 +1,45 @@
+using ChatPlatform.Web.Infrastructure;
+using ChatPlatform.Web.Services;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace ChatPlatform.Web.Extensions;
+
+public static class Extensions
+{
+    /// <summary>How long the gateway may take to start answering a turn (its stream then runs as long as it needs).</summary>
+    private static readonly TimeSpan TimeToStreamHeaders = TimeSpan.FromSeconds(30);
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddAuthorization();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "chat.session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.LoginPath = "/signin";
+                options.LogoutPath = "/account/signout";
+                options.ExpireTimeSpan = TimeSpan.FromDays(30);
+                options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = SessionCookie.ValidateAsync;
+            });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionTokenStore>();
+        services.AddSingleton<SessionRefresher>();
+        services.AddSingleton<MarkdownRenderer>();
+        services.AddScoped<UserSession>();
+        services.AddScoped<GatewayClient>();
+
+        // Service discovery resolves http://gateway (services__gateway__http__0, injected by the AppHost).
+        services.AddHttpClient<GatewayAuthClient>(client => client.BaseAddress = new Uri("http://gateway"));
+        services.AddHttpClient(GatewayClient.HttpClientName, client => client.BaseAddress = new Uri("http://gateway"));
+        services.AddHttpClient(GatewayClient.StreamingHttpClientName, client => client.BaseAddress = new Uri("http://gateway"))
+            .AddStreamingResilienceHandler(TimeToStreamHeaders);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatPlatform.Web.Model;
+using ChatPlatform.Web.Services;
+
+namespace ChatPlatform.Web.Infrastructure;
+
+/// <summary>The gateway's public API with the signed-in person's access token: conversations, models and turns.</summary>
+public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession session)
+{
+    public const string HttpClientName = "gateway";
+    public const string StreamingHttpClientName = "gateway-streaming";
+
+    public Task<ConversationPage> ListConversationsAsync(string? cursor, CancellationToken cancellationToken) =>
+        SendAsync<ConversationPage>(HttpMethod.Get, cursor is null ? "/v1/conversations?limit=100" : $"/v1/conversations?limit=100&cursor={Uri.EscapeDataString(cursor)}",
+            null, cancellationToken);
+
+    public Task<ConversationDetail> GetConversationAsync(Guid id, CancellationToken cancellationToken) =>
+        SendAsync<ConversationDetail>(HttpMethod.Get, $"/v1/conversations/{id}", null, cancellationToken);
+
+    public Task<Conversation> CreateConversationAsync(CreateConversationRequest request, CancellationToken cancellationToken) =>
+        SendAsync<Conversation>(HttpMethod.Post, "/v1/conversations", request, cancellationToken);
+
+    public Task<Conversation> UpdateConversationAsync(Guid id, UpdateConversationRequest request, CancellationToken cancellationToken) =>
+        SendAsync<Conversation>(HttpMethod.Patch, $"/v1/conversations/{id}", request, cancellationToken);
+
+    public async Task DeleteConversationAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(HttpClientName, HttpMethod.Delete, $"/v1/conversations/{id}", null, null, cancellationToken);
+    }
+
+    public Task<ConversationDetail> SelectBranchAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
+        SendAsync<ConversationDetail>(HttpMethod.Put, $"/v1/conversations/{conversationId}/leaf", new { messageId }, cancellationToken);
+
+    public async Task<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<ModelList>(HttpMethod.Get, "/v1/models", null, cancellationToken)).Data;
+
+    /// <summary>Sends a message (<paramref name="parentId"/> given: an edit, a sibling branch) and streams the turn.</summary>
+    public IAsyncEnumerable<TurnEvent> SendTurnAsync(Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
+    {
+        // parentId absent continues the current leaf; parentId null starts a new root (editing the first message).
+        // A JsonObject keeps "parentId": null, which the serializer options would drop from an object.
+        var body = new JsonObject { ["content"] = content };
+        if (parentIdGiven)
+        {
+            body["parentId"] = parentId is { } id ? JsonValue.Create(id) : null;
+        }
+        return StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns", body, lastEventId: null, cancellationToken);
+    }
+
+    public IAsyncEnumerable<TurnEvent> RegenerateAsync(Guid conversationId, Guid assistantMessageId, CancellationToken cancellationToken) =>
+        StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{assistantMessageId}/regenerate", null, lastEventId: null, cancellationToken);
+
+    /// <summary>The events after <paramref name="lastEventId"/>, then the live tail (or the final event rebuilt when the stream is gone).</summary>
+    public IAsyncEnumerable<TurnEvent> ResumeAsync(Guid conversationId, Guid messageId, long lastEventId, CancellationToken cancellationToken) =>
+        StreamAsync(HttpMethod.Get, $"/v1/conversations/{conversationId}/messages/{messageId}/events", null, lastEventId, cancellationToken);
+
+    /// <summary>True when the stop was signalled; false when the message was no longer streaming (409).</summary>
+    public async Task<bool> StopAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await SendRawAsync(HttpClientName, HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{messageId}/stop", null, null,
+                cancellationToken);
+            return true;
+        }
+        catch (GatewayException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private async IAsyncEnumerable<TurnEvent> StreamAsync(
+        HttpMethod method, string path, object? body, long? lastEventId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(StreamingHttpClientName, method, path, body, lastEventId, cancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await foreach (var turnEvent in ServerSentEvents.ReadAsync(stream, cancellationToken))
+        {
+            yield return turnEvent;
+        }
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(HttpClientName, method, path, body, null, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(JsonDefaults.Options, cancellationToken)
+            ?? throw new GatewayException(502, "The service gave an empty answer.");
+    }
+
+    /// <summary>Sends with the access token; any answer but 2xx becomes a <see cref="GatewayException"/>.</summary>
+    private async Task<HttpResponseMessage> SendRawAsync(
+        string clientName, HttpMethod method, string path, object? body, long? lastEventId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await session.AccessTokenAsync(cancellationToken));
+        if (body is not null)
+        {
+            request.Content = new StringContent(JsonSerializer.Serialize(body, JsonDefaults.Options), Encoding.UTF8, "application/json");
+        }
+        if (lastEventId is { } last)
+        {
+            request.Headers.Add("Last-Event-ID", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        }
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(clientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception e) when (GatewayException.IsTransportFailure(e))
+        {
+            throw GatewayException.Unreachable();
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw await GatewayException.FromResponseAsync(response, cancellationToken);
+            }
+        }
+        return response;
+    }
+}

@@ -1,0 +1,188 @@
+// The chat page's browser side: Enter to send, the composer's height, scroll-follow with a jump-to-latest button,
+// code highlighting, copy buttons and the theme toggle. Listeners are delegated from the document, so they survive
+// Blazor's re-renders.
+const followThreshold = 80;
+// highlight.js (about 380 KB with its common languages) is loaded with the first code block, not with the page.
+let highlighter = null;
+let initialized = false;
+let follow = true;
+
+export function init() {
+    if (!initialized) {
+        initialized = true;
+        document.addEventListener("keydown", onKeyDown);
+        document.addEventListener("input", onInput);
+        document.addEventListener("click", onClick);
+    }
+    watchMessages();
+    updateThemeButton();
+    return {
+        timezoneOffsetMinutes: new Date().getTimezoneOffset(),
+        narrow: window.matchMedia("(max-width: 768px)").matches,
+    };
+}
+
+export async function copyText(text) {
+    try {
+        await navigator.clipboard.writeText(text);
+    } catch {
+        const area = document.createElement("textarea");
+        area.value = text;
+        area.setAttribute("readonly", "");
+        area.style.position = "fixed";
+        area.style.opacity = "0";
+        document.body.appendChild(area);
+        area.select();
+        document.execCommand("copy");
+        area.remove();
+    }
+}
+
+function onKeyDown(event) {
+    const target = event.target;
+    // Escape closes the conversations drawer at phone width.
+    if (event.key === "Escape" && document.querySelector(".app.sidebar-open") && window.matchMedia("(max-width: 768px)").matches) {
+        document.querySelector(".close-sidebar")?.click();
+        return;
+    }
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !(target instanceof HTMLTextAreaElement)) {
+        return;
+    }
+    if (target.id === "composer-input") {
+        event.preventDefault();
+        target.form?.requestSubmit();
+    }
+}
+
+function onInput(event) {
+    if (event.target instanceof HTMLTextAreaElement && event.target.id === "composer-input") {
+        autosize(event.target);
+    }
+}
+
+function autosize(area) {
+    area.style.height = "auto";
+    area.style.height = Math.min(area.scrollHeight, 240) + "px";
+}
+
+function onClick(event) {
+    const copyCode = event.target.closest?.("[data-copy-code]");
+    if (copyCode) {
+        const code = copyCode.closest(".code-block")?.querySelector("code");
+        if (code) {
+            copyText(code.innerText).then(() => flash(copyCode, "Copied"));
+        }
+        return;
+    }
+    if (event.target.closest?.("[data-theme-toggle]")) {
+        toggleTheme();
+        return;
+    }
+    if (event.target.closest?.(".jump-latest")) {
+        follow = true;
+        scrollToEnd(true);
+    }
+}
+
+function flash(button, text) {
+    const original = button.textContent;
+    button.textContent = text;
+    setTimeout(() => (button.textContent = original), 1500);
+}
+
+// ---- Theme ----
+
+function effectiveTheme() {
+    return document.documentElement.dataset.theme
+        ?? (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+}
+
+function toggleTheme() {
+    const next = effectiveTheme() === "dark" ? "light" : "dark";
+    document.documentElement.dataset.theme = next;
+    try {
+        localStorage.setItem("theme", next);
+    } catch {
+        // Not kept across reloads when storage is blocked.
+    }
+    updateThemeButton();
+}
+
+function updateThemeButton() {
+    const button = document.querySelector("[data-theme-toggle]");
+    if (button) {
+        const dark = effectiveTheme() === "dark";
+        button.setAttribute("aria-label", dark ? "Switch to light theme" : "Switch to dark theme");
+        button.setAttribute("aria-pressed", dark ? "true" : "false");
+    }
+}
+
+// ---- Messages: scroll-follow and highlighting ----
+
+let observed = null;
+let scheduled = false;
+
+function messages() {
+    return document.getElementById("messages");
+}
+
+function watchMessages() {
+    const root = messages();
+    if (!root || root === observed) {
+        return;
+    }
+    observed = root;
+    root.addEventListener("scroll", () => {
+        follow = root.scrollHeight - root.scrollTop - root.clientHeight < followThreshold;
+        updateJumpButton();
+    }, { passive: true });
+    new MutationObserver(onMessagesChanged).observe(root, { childList: true, subtree: true, characterData: true });
+    onMessagesChanged();
+}
+
+function onMessagesChanged() {
+    if (scheduled) {
+        return;
+    }
+    scheduled = true;
+    requestAnimationFrame(() => {
+        scheduled = false;
+        const root = messages();
+        if (!root) {
+            return;
+        }
+        const blocks = root.querySelectorAll("pre code:not([data-highlighted])");
+        if (blocks.length > 0) {
+            highlighter ??= import("../lib/highlight.js").then(module => module.default);
+            highlighter.then(hljs => blocks.forEach(code => code.isConnected && !code.dataset.highlighted && highlight(hljs, code)));
+        }
+        if (follow) {
+            scrollToEnd(false);
+        }
+        updateJumpButton();
+    });
+}
+
+function highlight(hljs, code) {
+    const language = [...code.classList].find(c => c.startsWith("language-"))?.slice("language-".length);
+    if (language && !hljs.getLanguage(language)) {
+        code.dataset.highlighted = "none";
+        return;
+    }
+    hljs.highlightElement(code);
+}
+
+function scrollToEnd(smooth) {
+    const root = messages();
+    if (root) {
+        root.scrollTo({ top: root.scrollHeight, behavior: smooth ? "smooth" : "instant" });
+    }
+}
+
+function updateJumpButton() {
+    const root = messages();
+    const button = document.querySelector(".jump-latest");
+    if (root && button) {
+        button.hidden = follow || root.scrollHeight <= root.clientHeight;
+    }
+}
