@@ -219,14 +219,18 @@ public static class PlatformBenchmark
         var conversations = await CreateConversationsAsync(http, gateway, users, Concurrency, FastModel);
         await using var database = NpgsqlDataSource.Create(ConnectionString(app, "chatdb"));
         var before = await CountAnswersAsync(database);
+        var cpuBefore = CpuSeconds(app);
         var clock = Stopwatch.StartNew();
         var samples = await RunConversationsAsync(Concurrency, duration, TimeSpan.Zero, i => ct => PlatformTurnAsync(http, gateway, conversations[i], ct));
         var elapsed = clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(1)); // the last commits
         var persisted = await CountAnswersAsync(database) - before;
+        var cpuAfter = CpuSeconds(app);
         Console.WriteLine();
         Console.WriteLine($"turns persisted: {persisted} answers committed in {elapsed.TotalSeconds:0.0} s = {persisted / elapsed.TotalSeconds:0} turns/s " +
             $"({Concurrency} conversations back to back; {samples.Count(s => s.Failed)} of {samples.Count} turns failed{FirstError(samples)})");
+        Console.WriteLine("  CPU per turn: " + string.Join(", ", cpuAfter.Keys.Order(StringComparer.Ordinal)
+            .Select(name => $"{name} {(cpuAfter[name] - cpuBefore.GetValueOrDefault(name)) * 1000 / Math.Max(1, persisted):0.00} ms")));
     }
 
     private static async Task<long> CountAnswersAsync(NpgsqlDataSource database)
@@ -366,6 +370,27 @@ public static class PlatformBenchmark
     private static string ConnectionString(DistributedApplication app, string resource) =>
         app.Resources.OfType<IResourceWithConnectionString>().Single(r => ((Resource)r).Name == resource).ConnectionString
         ?? throw new InvalidOperationException($"{resource} has no connection string yet.");
+
+    /// <summary>User and system CPU each resource's process tree has used (PostgreSQL's backends included).</summary>
+    private static Dictionary<string, double> CpuSeconds(DistributedApplication app) =>
+        ProcessRegistry.Read(app.DataDirectory).ToDictionary(p => p.Resource, p => Tree(p.Pid).Sum(CpuTicks) / 100.0);
+
+    private static IEnumerable<int> Tree(int pid) => ProcFs.ReadChildren(pid).SelectMany(Tree).Prepend(pid);
+
+    // Fields 14 and 15 of /proc/PID/stat, after the command name in parentheses, in clock ticks (USER_HZ, 100 on Linux).
+    private static long CpuTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 
     private static Dictionary<string, long> Memory(DistributedApplication app) =>
         ProcessRegistry.Read(app.DataDirectory).ToDictionary(p => p.Resource, p => ProcFs.ReadResidentKilobytes(p.Pid) ?? 0);

@@ -303,7 +303,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Root → <paramref name="messageId"/>, each with its siblings' count; empty when the message is not in the conversation.</summary>
+    /// <summary>Root → <paramref name="messageId"/>, each with its siblings (itself included, in order); empty when the message is not in the conversation.</summary>
     internal static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
     {
@@ -315,9 +315,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 FROM chat.messages p JOIN up ON p.user_id = $1 AND p.conversation_id = $2 AND p.id = up.parent_id
             )
             SELECT {MessageColumns},
-                (SELECT count(*)::int FROM chat.messages s
-                 WHERE s.user_id = $1 AND s.conversation_id = $2
-                   AND (s.parent_id = up.parent_id OR (s.parent_id IS NULL AND up.parent_id IS NULL)))
+                ARRAY(SELECT s.id FROM chat.messages s
+                      WHERE s.user_id = $1 AND s.conversation_id = $2
+                        AND (s.parent_id = up.parent_id OR (s.parent_id IS NULL AND up.parent_id IS NULL))
+                      ORDER BY s.sibling_index)
             FROM up ORDER BY depth DESC
             """, connection, transaction);
         command.Parameters.Add(new() { Value = userId });
@@ -328,8 +329,9 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         while (await reader.ReadAsync(cancellationToken))
         {
             var m = ReadMessage(reader);
+            var siblings = reader.GetFieldValue<Guid[]>(9);
             path.Add(new PathMessage(
-                m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, reader.GetInt32(9)));
+                m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, siblings.Length, siblings));
         }
         return path;
     }

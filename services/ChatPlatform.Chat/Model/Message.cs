@@ -28,7 +28,10 @@ public sealed record Message(
     DateTimeOffset CreatedAt,
     int SiblingIndex);
 
-/// <summary>A message on a path, with what a <c>&lt; 2/3 &gt;</c> navigator needs: its siblings' count (itself included).</summary>
+/// <summary>
+/// A message on a path, with what a <c>&lt; 2/3 &gt;</c> navigator needs: its siblings' count and ids in order (itself
+/// included), so any sibling can be selected without reading the tree.
+/// </summary>
 public sealed record PathMessage(
     Guid Id,
     Guid ConversationId,
@@ -39,4 +42,5 @@ public sealed record PathMessage(
     string? Model,
     DateTimeOffset CreatedAt,
     int SiblingIndex,
-    int SiblingCount);
+    int SiblingCount,
+    IReadOnlyList<Guid> SiblingIds);

@@ -59,10 +59,15 @@ internal static partial class Extensions
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddHostedService<SigningKeyWarning>();
 
-        builder.Services.AddAuthentication(JwtOrApiKey)
-            // Picks the scheme by what the request carries: API keys start with "cp_", anything else is a JWT.
+        builder.Services.AddSingleton<ExternalLoginStore>();
+
+        var authentication = builder.Services.AddAuthentication(JwtOrApiKey)
+            // Picks the scheme by what the request carries: API keys start with "cp_"; a JWT is ours unless the
+            // external issuer (when configured) issued it.
             .AddPolicyScheme(JwtOrApiKey, "JWT or API key", options => options.ForwardDefaultSelector = context =>
-                ApiKeyAuthenticationHandler.HasKey(context.Request) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+                ApiKeyAuthenticationHandler.HasKey(context.Request) ? ApiKeyAuthenticationHandler.SchemeName
+                : settings.ExternalIssuer is { } external && external.Issued(BearerTokenIssuer(context.Request)) ? ExternalIssuerSettings.SchemeName
+                : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(options =>
             {
@@ -83,21 +88,52 @@ internal static partial class Extensions
                     NameClaimType = GatewayClaims.Subject,
                     RoleClaimType = GatewayClaims.Role,
                 };
-                // Browsers cannot set headers on a WebSocket: /v1/ws also takes the access token in the query.
+                options.Events = new JwtBearerEvents { OnMessageReceived = ReadWebSocketToken };
+            });
+        if (settings.ExternalIssuer is { } issuer)
+        {
+            authentication.AddJwtBearer(ExternalIssuerSettings.SchemeName, options =>
+            {
+                options.MapInboundClaims = false;
+                options.Authority = issuer.Authority.ToString();
+                options.Audience = issuer.Audience;
+                options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;
+                options.TokenValidationParameters.ValidateIssuer = true;
+                options.TokenValidationParameters.ValidateAudience = true;
+                options.TokenValidationParameters.RequireExpirationTime = true;
+                options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
                 options.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = context =>
-                    {
-                        if (context.Request.Path == WebSocketPath && string.IsNullOrEmpty(context.Request.Headers.Authorization)
-                            && context.Request.Query["access_token"].ToString() is { Length: > 0 } token)
-                        {
-                            context.Token = token;
-                        }
-                        return Task.CompletedTask;
-                    },
+                    OnMessageReceived = ReadWebSocketToken,
+                    OnTokenValidated = ExternalSignIn.OnTokenValidatedAsync,
                 };
             });
+        }
         builder.Services.AddAuthorization();
+    }
+
+    // Browsers cannot set headers on a WebSocket: /v1/ws also takes the access token in the query.
+    private static Task ReadWebSocketToken(MessageReceivedContext context)
+    {
+        if (WebSocketQueryToken(context.Request) is { } token)
+        {
+            context.Token = token;
+        }
+        return Task.CompletedTask;
+    }
+
+    private static string? WebSocketQueryToken(HttpRequest request) =>
+        request.Path == WebSocketPath && string.IsNullOrEmpty(request.Headers.Authorization)
+            && request.Query["access_token"].ToString() is { Length: > 0 } token ? token : null;
+
+    /// <summary>The unverified <c>iss</c> of the request's bearer token, only to choose who verifies it.</summary>
+    private static string? BearerTokenIssuer(HttpRequest request)
+    {
+        var token = request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim()
+            : WebSocketQueryToken(request);
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler();
+        return token is not null && handler.CanReadToken(token) ? handler.ReadJsonWebToken(token).Issuer : null;
     }
 
     /// <summary>Rejects bodies over the endpoint's <see cref="RequestSizeLimitMetadata"/> before they are read.</summary>

@@ -24,6 +24,9 @@ public sealed class AuthSettings
     public int SignInFailuresPerAddress { get; init; } = 20;
     public TimeSpan SignInThrottleWindow { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>An external OpenID Connect issuer whose access tokens are accepted too (single sign-on); null when not configured.</summary>
+    public ExternalIssuerSettings? ExternalIssuer { get; init; }
+
     public static AuthSettings Load(IConfiguration configuration, IHostEnvironment environment)
     {
         var section = configuration.GetSection(Section);
@@ -40,6 +43,7 @@ public sealed class AuthSettings
             SignInFailuresPerAccount = Positive(section, "SignInFailuresPerAccount", 5),
             SignInFailuresPerAddress = Positive(section, "SignInFailuresPerAddress", 20),
             SignInThrottleWindow = TimeSpan.FromMinutes(Positive(section, "SignInThrottleMinutes", 15)),
+            ExternalIssuer = ExternalIssuerSettings.Load(section.GetSection("Oidc")),
         };
     }
 

@@ -93,6 +93,9 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
         var path = (await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{conversationId}", Token))!["messages"]!.AsArray();
         Assert.Equal(["Edited question", router.Answer], path.Select(m => (string)m!["content"]!));
         Assert.All(path, m => Assert.Equal(2, (int)m!["siblingCount"]!));
+        // Each navigator lists its siblings in order: the first answer, then the regenerated one.
+        Assert.Equal([editedAnswer, (string)newAnswer["id"]!], path[1]!["siblingIds"]!.AsArray().Select(id => (string)id!));
+        Assert.Equal((string?)editedEvents[0].Data["userMessage"]!["id"], (string?)path[0]!["siblingIds"]![1]);
         // The regenerated answer was asked the edited question only, not the first branch.
         Assert.Equal(["user:Edited question"], router.StreamRequests.Last()["messages"]!.AsArray().Select(m => $"{m!["role"]}:{m["content"]}"));
     }
