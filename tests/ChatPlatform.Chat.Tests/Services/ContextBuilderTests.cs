@@ -44,6 +44,9 @@ public sealed class ContextBuilderTests
         Assert.Equal(150, ContextBuilder.MaxOutputTokens(new RouterModel("m", 300, 1_000)));
     }
 
-    private static PathMessage Message(MessageRole role, string content) =>
-        new(Guid.NewGuid(), Guid.Empty, null, role, content, MessageStatus.Complete, "m", DateTimeOffset.UnixEpoch, 0, 1);
+    private static PathMessage Message(MessageRole role, string content)
+    {
+        var id = Guid.NewGuid();
+        return new(id, Guid.Empty, null, role, content, MessageStatus.Complete, "m", DateTimeOffset.UnixEpoch, 0, 1, [id]);
+    }
 }
