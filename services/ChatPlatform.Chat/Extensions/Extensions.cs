@@ -37,6 +37,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<StaleTurnSweeper>());
 
         builder.Services.AddSingleton<TitleStore>();
-        builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName);
+        // Titles are not in a hurry: a tenth of a second lets one pass name every conversation that many turns finished.
+        builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName, options => options.WakeDelay = TimeSpan.FromMilliseconds(100));
     }
 }

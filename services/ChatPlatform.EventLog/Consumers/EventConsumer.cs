@@ -100,6 +100,10 @@ internal sealed partial class EventConsumer(
                 offset = events.Count < options.BatchSize ? final : handled;
                 await _store.SaveOffsetAsync(offset, cancellationToken);
                 blockedDelay = TimeSpan.Zero;
+                if (events.Count < options.BatchSize)
+                {
+                    await WakeDelayAsync(cancellationToken);
+                }
                 continue;
             }
             if (positions.HasPending)
@@ -111,8 +115,13 @@ internal sealed partial class EventConsumer(
                 continue;
             }
             await listener.WaitForNotificationAsync(options.PollInterval, cancellationToken);
+            await WakeDelayAsync(cancellationToken);
         }
     }
+
+    /// <summary>Between passes that are not catching up, at most one pass per <see cref="EventConsumerOptions.WakeDelay"/>.</summary>
+    private Task WakeDelayAsync(CancellationToken cancellationToken) =>
+        options.WakeDelay > TimeSpan.Zero ? Task.Delay(options.WakeDelay, timeProvider, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Hands each event to the handler in order; returns the position of the last one handled.</summary>
     private async Task<long> HandleBatchAsync(List<EventRecord> events, long offset, CancellationToken cancellationToken)

@@ -16,12 +16,20 @@ public sealed class EventConsumerOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a woken consumer waits before it reads, so that one pass takes what several commits appended: each pass
+    /// costs a few queries and an offset write, which at hundreds of commits a second is most of the database's work
+    /// for a consumer that is not in a hurry. Zero (the default) reads at once.
+    /// </summary>
+    public TimeSpan WakeDelay { get; set; } = TimeSpan.Zero;
+
     internal void Validate(string consumer)
     {
-        if (PollInterval <= TimeSpan.Zero || RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || BatchSize is < 1 or > 10_000)
+        if (PollInterval <= TimeSpan.Zero || RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || BatchSize is < 1 or > 10_000
+            || WakeDelay < TimeSpan.Zero || WakeDelay >= PollInterval)
         {
             throw new ArgumentException(
-                $"Event consumer {consumer}: PollInterval and RetryDelay must be positive, MaxRetryDelay at least RetryDelay, BatchSize 1 to 10000.");
+                $"Event consumer {consumer}: PollInterval and RetryDelay must be positive, MaxRetryDelay at least RetryDelay, BatchSize 1 to 10000, WakeDelay 0 or more and less than PollInterval.");
         }
     }
 }
