@@ -9,7 +9,11 @@ namespace ChatPlatform.Chat.Services;
 /// </summary>
 public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicationLifetime lifetime, ILogger<TurnRegistry> logger) : IHostedService
 {
+    /// <summary>How long a stop for a turn not (yet) running here is remembered.</summary>
+    private static readonly long EarlyStopLifetimeMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
+
     private readonly ConcurrentDictionary<Guid, RunningTurn> _turns = new();
+    private readonly ConcurrentDictionary<Guid, long> _earlyStops = new();
     private CancellationTokenRegistration _onStopping;
 
     public int Count => _turns.Count;
@@ -18,20 +22,45 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicati
     {
         var turn = new RunningTurn(messageId);
         _turns[messageId] = turn;
+        // A stop can be answered 202 once the answer's row is committed, a moment before its turn is added here.
+        if (_earlyStops.TryRemove(messageId, out _))
+        {
+            turn.Cancel(TurnEnd.Stopped);
+        }
         return turn;
+    }
+
+    /// <summary>
+    /// A stop signal (from any instance): cancels the turn if it runs here, or remembers it for a minute in case the
+    /// turn is about to be added. Both sides check after writing, so no interleaving loses the stop.
+    /// </summary>
+    public void Stop(Guid messageId)
+    {
+        if (_turns.TryGetValue(messageId, out var turn))
+        {
+            turn.Cancel(TurnEnd.Stopped);
+            return;
+        }
+        var now = Environment.TickCount64;
+        foreach (var (id, at) in _earlyStops)
+        {
+            if (now - at > EarlyStopLifetimeMs)
+            {
+                _earlyStops.TryRemove(id, out _);
+            }
+        }
+        _earlyStops[messageId] = now;
+        if (_turns.TryGetValue(messageId, out turn) && _earlyStops.TryRemove(messageId, out _))
+        {
+            turn.Cancel(TurnEnd.Stopped);
+        }
     }
 
     public void Remove(RunningTurn turn) => _turns.TryRemove(new KeyValuePair<Guid, RunningTurn>(turn.MessageId, turn));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await stopSignals.SubscribeAsync(messageId =>
-        {
-            if (_turns.TryGetValue(messageId, out var turn))
-            {
-                turn.Cancel(TurnEnd.Stopped);
-            }
-        });
+        await stopSignals.SubscribeAsync(Stop);
         // On SIGTERM, before the server drains its requests (which would wait for the answers to end on their own).
         _onStopping = lifetime.ApplicationStopping.Register(InterruptAll);
     }
