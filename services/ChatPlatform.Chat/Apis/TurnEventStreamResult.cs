@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using ChatPlatform.Chat.Model;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace ChatPlatform.Chat.Apis;
 
@@ -15,11 +14,7 @@ public sealed class TurnEventStreamResult(IAsyncEnumerable<TurnEvent> events) : 
     {
         var response = httpContext.Response;
         var cancellationToken = httpContext.RequestAborted;
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
+        httpContext.StartServerSentEvents();
         try
         {
             // The headers go at once, so the client knows the turn began before the model's first token.

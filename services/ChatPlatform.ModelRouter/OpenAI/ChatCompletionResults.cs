@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using ChatPlatform.ModelRouter.Routing;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
 
 namespace ChatPlatform.ModelRouter.OpenAI;
@@ -71,11 +70,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
     {
         var response = httpContext.Response;
         var cancellationToken = httpContext.RequestAborted;
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
+        httpContext.StartServerSentEvents();
 
         var id = ChatCompletionResults.NewId();
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
