@@ -10,6 +10,12 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["platform"] = PlatformBenchmark.RunAsync,
 };
 
+if (args.FirstOrDefault() == BareForwarder.Command)
+{
+    await BareForwarder.RunAsync();
+    return 0;
+}
+
 var selected = args.FirstOrDefault() ?? "all";
 if (selected != "all" && !benchmarks.ContainsKey(selected))
 {

@@ -14,7 +14,8 @@ namespace ChatPlatform.Bench;
 /// <summary>
 /// Time to first token and request rate against one fake OpenAI-compatible provider with a fixed time to first token,
 /// called (a) directly, (b) through our model router, (c) through Portkey's open-source gateway, in one run and with
-/// one client. The added latency of a gateway is its percentile minus the direct call's at the same rate.
+/// one client. The added latency of a gateway is its percentile minus the direct call's at the same rate. A bare .NET
+/// forwarder (<see cref="BareForwarder"/>) is measured beside them as the floor of one HTTP hop on the machine.
 /// Each rate is measured in interleaved rounds (direct, router, Portkey, direct, ...) so that a burst of load from
 /// elsewhere on the machine falls on every target alike rather than on whichever one was running at that moment.
 /// </summary>
@@ -63,6 +64,7 @@ public static class RouterBenchmark
         await using var baseline = baselinePath is null
             ? null
             : await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString, [], Path.GetFullPath(baselinePath));
+        await using var forwarder = await StartBareForwarderAsync(new Uri(provider.BaseAddress, "v1/chat/completions"));
         await using var portkey = await StartPortkeyAsync();
 
         var providerUrl = new Uri(provider.BaseAddress, "v1/chat/completions");
@@ -75,6 +77,7 @@ public static class RouterBenchmark
         {
             targets.Add(new("router, baseline build", stream => NewRequest(new Uri(baseline.Url, "v1/chat/completions"), "bench-model", stream), baseline));
         }
+        targets.Add(new("bare .NET forwarder", stream => NewRequest(new Uri(forwarder.Url, "v1/chat/completions"), "fake-model", stream), forwarder));
         if (portkey is not null)
         {
             targets.Add(new("through Portkey " + PortkeyVersion, stream =>
@@ -144,8 +147,10 @@ public static class RouterBenchmark
                 var ours = Merge(results[targets[1]]);
                 var portkeyTarget = targets.FirstOrDefault(t => t.Name.StartsWith("through Portkey", StringComparison.Ordinal));
                 var portkeyResult = portkeyTarget is null ? null : Merge(results[portkeyTarget]);
+                var floor = Merge(results[targets.Single(t => t.Server == forwarder)]);
                 verdicts.Add(Verdict(stream, rate, ours.P50 - direct.P50, ours.P99 - direct.P99,
                     portkeyResult is { } p && p.Failed == 0 ? (p.P50 - direct.P50, p.P99 - direct.P99) : null)
+                    + $"; bare forwarder +{Ms(floor.P50 - direct.P50)} / +{Ms(floor.P99 - direct.P99)}"
                     + (others > BusyMachine ? $" [other processes took {others:0.00} cores: not representative]" : ""));
             }
         }
@@ -401,6 +406,23 @@ public static class RouterBenchmark
         }
         var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => Console.Error.WriteLine("router | " + line),
             Path.GetDirectoryName(targetPath), environment);
+        await WaitUntilAsync(new Uri(url, "health"), process);
+        return new ServerProcess(process, url);
+    }
+
+    // The bench's own program in its forwarder mode, with the runtime settings our services run with.
+    private static async Task<ServerProcess> StartBareForwarderAsync(Uri providerUrl)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = url.ToString(),
+            [BareForwarder.ProviderUrlVariable] = providerUrl.ToString(),
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        };
+        var self = typeof(BareForwarder).Assembly.Location;
+        var process = ChildProcess.Start("dotnet", [self, BareForwarder.Command], (line, _) => Console.Error.WriteLine("forwarder | " + line),
+            Path.GetDirectoryName(self), environment);
         await WaitUntilAsync(new Uri(url, "health"), process);
         return new ServerProcess(process, url);
     }

@@ -51,7 +51,8 @@ public static class ChatCompletionResults
         return Results.Json(completion, OpenAIJson.Options);
     }
 
-    public static string NewId() => $"chatcmpl-{Guid.NewGuid():N}";
+    /// <summary>A unique completion id. Not a secret, so it comes from a fast generator rather than the system's secure one.</summary>
+    public static string NewId() => $"chatcmpl-{Random.Shared.NextInt64():x16}{Random.Shared.NextInt64():x16}";
 }
 
 /// <summary>
@@ -80,19 +81,23 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         {
             // The role chunk goes out with the first token (in hand already), in one flush rather than two.
             Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]));
-            await foreach (var update in stream.WithCancellation(cancellationToken))
+            await using (var updates = stream.GetAsyncEnumerator(cancellationToken))
             {
-                finishReason = update.FinishReason?.Value ?? finishReason;
-                var text = string.Concat(update.Contents.OfType<TextContent>().Select(t => t.Text));
-                if (text.Length > 0)
+                while (await NextAsync(response, updates, cancellationToken))
                 {
-                    await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(Content: text), null)]), cancellationToken);
+                    var update = updates.Current;
+                    finishReason = update.FinishReason?.Value ?? finishReason;
+                    var text = update.Text;
+                    if (text.Length > 0)
+                    {
+                        Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(Content: text), null)]));
+                    }
                 }
             }
-            await WriteAsync(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(), finishReason ?? "stop")]), cancellationToken);
+            Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(), finishReason ?? "stop")]));
             if (includeUsage && stream.Usage is { } usage)
             {
-                await WriteAsync(response, new ChatCompletionChunk(id, created, model, [], ChatCompletionResults.ToWire(usage)), cancellationToken);
+                Write(response, new ChatCompletionChunk(id, created, model, [], ChatCompletionResults.ToWire(usage)));
             }
             response.BodyWriter.Write(Done);
             await response.BodyWriter.FlushAsync(cancellationToken);
@@ -107,13 +112,25 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         }
     }
 
-    // One event, one write and one flush: "data: ", the JSON straight into the response pipe, the blank line.
+    // Events written since the last flush go out when the next update is not in hand yet: an event is never held back
+    // while the provider is silent, and a burst of updates that arrived together leaves in one send instead of many.
+    private static async ValueTask<bool> NextAsync(HttpResponse response, IAsyncEnumerator<ChatResponseUpdate> updates, CancellationToken cancellationToken)
+    {
+        var next = updates.MoveNextAsync();
+        if (!next.IsCompleted)
+        {
+            await response.BodyWriter.FlushAsync(cancellationToken);
+        }
+        return await next;
+    }
+
     private static async Task WriteAsync<T>(HttpResponse response, T payload, CancellationToken cancellationToken)
     {
         Write(response, payload);
         await response.BodyWriter.FlushAsync(cancellationToken);
     }
 
+    // One event: "data: ", the JSON straight into the response pipe, the blank line.
     private static void Write<T>(HttpResponse response, T payload)
     {
         var pipe = response.BodyWriter;

@@ -71,6 +71,8 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
         var options = new OpenAIClientOptions
         {
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // Failures are logged and traced by routing; the SDK's own request logging would only repeat them.
+            ClientLoggingOptions = new ClientLoggingOptions { EnableLogging = false, EnableMessageLogging = false },
             NetworkTimeout = NetworkTimeout,
             Transport = new HttpClientPipelineTransport(httpClientFactory.CreateClient(OpenAIHttpClientName)),
         };

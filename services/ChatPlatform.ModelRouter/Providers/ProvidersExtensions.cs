@@ -24,9 +24,9 @@ public static class ProvidersExtensions
     private static IHttpClientBuilder AddProviderHttpClient(IServiceCollection services, string name)
     {
         var http = services.AddHttpClient(name);
-#pragma warning disable EXTEXP0001 // Experimental, but the documented way to take the service defaults' standard handler off one client.
-        http.RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        // Providers are reached by their real addresses: the service defaults' handlers for calls between our own
+        // services (resilience, service discovery) have no work here but cost every request.
+        http.ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
         // The clients are kept for the deployment's lifetime, so connections are recycled to follow DNS changes.
         http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         http.ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
