@@ -15,7 +15,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     public const string MessageCreatedEvent = "chat.message.created";
     public const string ConversationDeletedEvent = "chat.conversation.deleted";
 
-    private const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
+    internal const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
     internal const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
 
     public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
@@ -339,7 +339,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     // Two forms so that both use the (user_id, conversation_id, parent_id) index; IS NOT DISTINCT FROM would not.
     private static string ParentIs(string parameter, Guid? parent) => parent is null ? "parent_id IS NULL" : $"parent_id = {parameter}";
 
-    private static Conversation ReadConversation(NpgsqlDataReader reader) => new(
+    internal static Conversation ReadConversation(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.IsDBNull(1) ? null : reader.GetString(1),
         reader.GetString(2),

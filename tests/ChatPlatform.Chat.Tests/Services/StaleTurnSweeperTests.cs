@@ -38,7 +38,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         var seen = await ReadFirstAsync(events, 4);
         var messageId = Guid.Parse((string)seen[0].Data["assistantMessage"]!["id"]!);
         var partial = string.Concat(router.Tokens.Take(3));
-        // The owner's heartbeat saves the text so far to the row.
+        // The owner's instance heartbeat saves the text so far to the row.
         await using (var probe = ChatServiceHost.Start(database, redis.ConnectionString, router.BaseAddress))
         {
             await Eventually.GetAsync(
@@ -80,6 +80,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
         {
             ["Turns:HeartbeatInterval"] = "01:00:00",
+            ["Turns:PartialTextInterval"] = "01:00:00",
             ["Turns:SweepInterval"] = "01:00:00",
         });
         using var client = owner.ClientFor(Guid.NewGuid());
@@ -88,8 +89,10 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
         await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
         var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 5))[0].Data["assistantMessage"]!["id"]!);
-        // The owner's heartbeat is made stale by hand: as if it had stopped long ago.
-        await owner.ScalarAsync("UPDATE chat.messages SET heartbeat_at = now() - interval '1 hour' WHERE id = $1", Token, messageId);
+        // The owner's instance heartbeat is made stale by hand: as if it had stopped long ago.
+        await owner.ScalarAsync(
+            "UPDATE chat.chat_instances SET heartbeat_at = now() - interval '1 hour' WHERE id = (SELECT instance_id FROM chat.messages WHERE id = $1)",
+            Token, messageId);
         await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
         {
             ["Turns:SweepInterval"] = "01:00:00",
