@@ -17,6 +17,9 @@ public sealed partial class InstanceHeartbeat(
     TimeProvider timeProvider,
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
+    private readonly Lock _lock = new();
+    private Task? _retirement;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Migrations ran in an earlier hosted service. The row exists before any turn starts, so a sweeper can always judge
@@ -43,11 +46,22 @@ public sealed partial class InstanceHeartbeat(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        // A host can be stopped twice at once (WebApplication.Run's own stop and its owner's): both wait for one retirement.
+        Task retirement;
+        lock (_lock)
+        {
+            retirement = _retirement ??= RetireAsync(cancellationToken);
+        }
+        await retirement;
+    }
+
+    private async Task RetireAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await store.RetireAsync(instance.Id, cancellationToken);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             // The heartbeat goes stale on its own; the sweepers then do what the retirement would have let them do at once.
             LogBeatFailed(logger, e);
