@@ -200,11 +200,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         string content, MessageStatus status, string? model, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var insert = new NpgsqlCommand($"""
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, heartbeat_at)
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                 (SELECT count(*) FROM chat.messages
-                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}),
-                CASE WHEN $7 = 'streaming' THEN $9 END)
+                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}))
             RETURNING {MessageColumns}
             """, connection, transaction);
         insert.Parameters.Add(new() { Value = userId });

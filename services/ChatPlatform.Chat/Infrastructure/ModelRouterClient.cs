@@ -19,13 +19,6 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     private readonly SemaphoreSlim _modelsLock = new(1, 1);
     private (RouterModels Models, DateTimeOffset FetchedAt)? _models;
 
-    /// <summary>The model as the router lists it, or null when it does not; the list is cached for a minute.</summary>
-    public async Task<RouterModel?> FindModelAsync(string id, CancellationToken cancellationToken)
-    {
-        var models = await ListModelsAsync(cancellationToken);
-        return models.Models.GetValueOrDefault(id);
-    }
-
     /// <summary>Every model the router lists; cached for a minute.</summary>
     public async Task<RouterModels> ListModelsAsync(CancellationToken cancellationToken)
     {
