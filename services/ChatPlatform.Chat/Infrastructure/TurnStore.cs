@@ -44,19 +44,16 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 (SELECT count(*) FROM chat.messages s
                  WHERE s.user_id = $1 AND s.conversation_id = $2 AND (s.parent_id = q.parent_id OR (s.parent_id IS NULL AND q.parent_id IS NULL)))
             FROM q
-            RETURNING {MessageColumns}
+            RETURNING id, parent_id, model, sibling_index
         ), answer AS (
             INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
             SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $9, 0, $10 FROM question
-            RETURNING {MessageColumns}
+            RETURNING id
         ), leaf AS (
             UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $9
             WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
         )
-        SELECT {MessageColumns}, 0 FROM question
-        UNION ALL
-        SELECT {MessageColumns}, 1 FROM answer
-        ORDER BY 10
+        SELECT parent_id, sibling_index FROM question
         """;
 
     private const string StartRegenerateSql = $"""
@@ -70,12 +67,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $6,
                 (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = question.id), $7
             FROM question
-            RETURNING {MessageColumns}
+            RETURNING parent_id, sibling_index
         ), leaf AS (
             UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $6
             WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
         )
-        SELECT {MessageColumns} FROM answer
+        SELECT parent_id, sibling_index FROM answer
         """;
 
     /// <summary>
@@ -88,6 +85,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var questionId = Guid.CreateVersion7();
+        var answerId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var start = new NpgsqlBatchCommand(StartTurnSql)
@@ -97,7 +95,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 new() { Value = userId },
                 new() { Value = conversationId },
                 new() { Value = questionId },
-                new() { Value = Guid.CreateVersion7() },
+                new() { Value = answerId },
                 new() { Value = content },
                 new() { Value = (object?)parentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
                 new() { Value = parentIdGiven },
@@ -106,16 +104,22 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 new() { Value = instance.Id },
             },
         };
-        var (conversation, written, context) = await StartAsync(
-            connection, transaction, userId, conversationId, start, ReadContext(userId, conversationId, questionId, "$3"), cancellationToken);
+        // The context up to the question's parent: the question itself is not read back, it is the content just sent.
+        var (conversation, written, context) = await StartAsync(connection, transaction, userId, conversationId, start,
+            ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)"),
+            cancellationToken);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
         }
-        if (written is not [var question, var answer])
+        if (written is not { } inserted)
         {
             return models.Contains(conversation.Model) ? new TurnStart.ParentNotFound() : new TurnStart.UnknownModel(conversation.Model);
         }
+        var question = new Message(
+            questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
+        var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
+        context.Add(new ContextMessage(MessageRole.User, content));
         await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
         {
             userId,
@@ -132,6 +136,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     public async Task<TurnStart> StartRegenerateAsync(
         Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, CancellationToken cancellationToken)
     {
+        var now = Truncate(timeProvider.GetUtcNow());
+        var answerId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var start = new NpgsqlBatchCommand(StartRegenerateSql)
@@ -141,9 +147,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 new() { Value = userId },
                 new() { Value = conversationId },
                 new() { Value = messageId },
-                new() { Value = Guid.CreateVersion7() },
+                new() { Value = answerId },
                 new() { Value = models.ToArray() },
-                new() { Value = Truncate(timeProvider.GetUtcNow()) },
+                new() { Value = now },
                 new() { Value = instance.Id },
             },
         };
@@ -154,19 +160,22 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         {
             return new TurnStart.ConversationNotFound();
         }
-        if (written is not [var answer])
+        if (written is not { ParentId: { } question } inserted)
         {
             return models.Contains(conversation.Model) ? new TurnStart.MessageNotFound() : new TurnStart.UnknownModel(conversation.Model);
         }
         await transaction.CommitAsync(cancellationToken);
+        var answer = new Message(
+            answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
         return new TurnStart.Started(conversation, null, answer, path);
     }
 
     /// <summary>
-    /// One round trip: the conversation locked and read, <paramref name="start"/>'s writes, and the context the answer is
-    /// generated from. Nothing is committed; the caller commits or, when something was missing, lets it roll back.
+    /// One round trip: the conversation locked and read, <paramref name="start"/>'s writes (only what the caller cannot know:
+    /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the context the
+    /// answer is generated from. Nothing is committed; the caller commits or, when something was missing, lets it roll back.
     /// </summary>
-    private static async Task<(Conversation? Conversation, List<Message> Written, List<ContextMessage> Context)> StartAsync(
+    private static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> StartAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand start,
         NpgsqlBatchCommand context, CancellationToken cancellationToken)
     {
@@ -182,11 +191,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
         await reader.NextResultAsync(cancellationToken);
-        var written = new List<Message>(2);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            written.Add(ReadMessage(reader));
-        }
+        (Guid? ParentId, int SiblingIndex)? written = await reader.ReadAsync(cancellationToken)
+            ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
+            : null;
         await reader.NextResultAsync(cancellationToken);
         var path = new List<ContextMessage>();
         while (await reader.ReadAsync(cancellationToken))
@@ -228,7 +235,6 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 output_tokens = $10, usage_estimated = $11, cost_usd = $12, time_to_first_token_ms = $13, duration_ms = $14,
                 error_code = $15, error_detail = $16, last_event_id = $17, finished_at = $18, heartbeat_at = NULL
             WHERE user_id = $1 AND id = $2 AND status = 'streaming'
-            RETURNING {MessageColumns}
             """)
         {
             Parameters =
@@ -293,24 +299,14 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update } };
         // The events ride in the update's round trip; when the update finds the answer already finished they roll back with it.
         eventLog.AddTo(batch, events);
-        Message? message = null;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                message = ReadMessage(reader);
-            }
-            while (await reader.NextResultAsync(cancellationToken))
-            {
-                // The event log's statements: read through so that an error in one surfaces here, before the commit.
-            }
-        }
-        if (message is null)
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (update.RecordsAffected == 0)
         {
             return null;
         }
         await transaction.CommitAsync(cancellationToken);
-        return message;
+        // What was just written, not read back: the answer as it started, with its end.
+        return answer with { Content = outcome.Content, Status = outcome.Status };
     }
 
     /// <summary>A message of the user's conversation with how it ended; null when either id is not the user's.</summary>
