@@ -35,7 +35,7 @@ public static class TurnsApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        // The model list is cached, so the turn's checks (conversation, model, parent) and writes are one database round trip.
+        // The model list is cached: the database checks the conversation, its model and the parent in the batch that writes.
         if (await ListModelsAsync(router, cancellationToken) is not { } models)
         {
             if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)

@@ -6,10 +6,9 @@ using Microsoft.Extensions.Options;
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// On every instance: finds streaming answers whose instance stopped sending heartbeats (it crashed, was killed, or stopped
-/// with a commit that failed), marks them
-/// <c>interrupted</c> with the most complete text known (the Redis stream's deltas or the row's last save), and appends
-/// the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
+/// On every instance: finds streaming answers whose instance stopped sending heartbeats (it crashed or was killed, or it
+/// stopped with a commit that failed), marks them <c>interrupted</c> with the most complete text known (the Redis stream's
+/// deltas or the row's last save), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
 /// sweeper win each answer, so running many is safe. The rows of instances long gone are removed once none of their
 /// answers streams.
 /// </summary>
