@@ -34,5 +34,16 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
         Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
         Assert.StartsWith("UPDATE chat.messages", roundTrips[2].TrimStart(), StringComparison.Ordinal);
+
+        // A regeneration writes no user message, so no event at its start: one batch, then the finish's.
+        var answerId = await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId);
+        recorder.Start();
+        using (var regenerate = await OpenAsync(
+            client, new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{answerId}/regenerate"), Token))
+        {
+            Assert.Equal("done", (await ReadAllAsync(regenerate, Token))[^1].Type);
+        }
+        var regenerated = recorder.Stop();
+        Assert.True(regenerated.Count == 2, $"{regenerated.Count} round trips:\n" + string.Join("\n---\n", regenerated));
     }
 }
