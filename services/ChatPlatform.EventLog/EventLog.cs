@@ -36,10 +36,41 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
         using var activity = EventLogTelemetry.ActivitySource.StartActivity("events append", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "postgresql");
         activity?.SetTag("messaging.batch.message_count", events.Count);
-        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
 
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddCommands(batch, events);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+
+        foreach (var e in events)
+        {
+            telemetry.Appended(e.Type);
+        }
+    }
+
+    public void AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+        foreach (var e in events)
+        {
+            Validate(e);
+        }
+        AddCommands(batch, events);
+        foreach (var e in events)
+        {
+            telemetry.Appended(e.Type);
+        }
+    }
+
+    private void AddCommands(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)
+    {
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
         // Positions (next_position(), the column default) are taken in the ORDER BY's order: a batch keeps its order in the log.
-        var insert = new NpgsqlBatchCommand($"""
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO {Schema}.events (id, type, key, payload, created_at, trace_parent)
             SELECT e.id, e.type, e.key, e.payload::jsonb, $5, $6
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(id, type, key, payload, n)
@@ -56,15 +87,8 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
                 new() { Value = timeProvider.GetUtcNow() },
                 new() { Value = (object?)traceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             },
-        };
-        var notify = new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')");
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { insert, notify } };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-
-        foreach (var e in events)
-        {
-            telemetry.Appended(e.Type);
-        }
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')"));
     }
 
     private static void Validate(EventToAppend e)

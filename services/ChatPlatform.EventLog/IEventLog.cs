@@ -14,4 +14,10 @@ public interface IEventLog
     /// <summary>Writes the events, in this order, in <paramref name="transaction"/>; one round trip.</summary>
     Task AppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<EventToAppend> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds the append's statements to <paramref name="batch"/>, which must run in the transaction that writes the state the
+    /// events describe: the caller's other statements and the events then cost one round trip.
+    /// </summary>
+    void AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events);
 }

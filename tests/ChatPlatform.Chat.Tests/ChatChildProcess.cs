@@ -20,6 +20,7 @@ public sealed record ChatChildProcess(ChildProcess Process, Uri Url) : IAsyncDis
                 ["ConnectionStrings__redis"] = redis,
                 ["services__model-router__http__0"] = router.ToString().TrimEnd('/'),
                 ["Turns__HeartbeatInterval"] = "00:00:00.200",
+                ["Turns__PartialTextInterval"] = "00:00:00.200",
                 ["Logging__LogLevel__Default"] = "Warning",
             });
         var child = new ChatChildProcess(process, url);

@@ -35,18 +35,19 @@ public static class TurnsApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        if (await conversations.FindAsync(user.Id, id, cancellationToken) is not { } conversation)
+        // The model list is cached: the database checks the conversation, its model and the parent in the batch that writes.
+        if (await ListModelsAsync(router, cancellationToken) is not { } models)
         {
-            return TypedResults.NotFound();
+            if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
+            {
+                return TypedResults.NotFound();
+            }
+            return RouterUnavailable();
         }
-        var (model, problem) = await FindModelAsync(router, conversation.Model, cancellationToken);
-        if (problem is not null)
+        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, models.Ids, cancellationToken) switch
         {
-            return ModelProblem(conversation.Model, problem);
-        }
-        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, cancellationToken) switch
-        {
-            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, model!).ReadAllAsync()),
+            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
+            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["parentId"] = ["The parent is not a message of this conversation."],
@@ -59,18 +60,18 @@ public static class TurnsApi
         Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router, TurnRunner runner,
         CancellationToken cancellationToken)
     {
-        if (await conversations.FindAsync(user.Id, id, cancellationToken) is not { } conversation)
+        if (await ListModelsAsync(router, cancellationToken) is not { } models)
         {
-            return TypedResults.NotFound();
+            if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
+            {
+                return TypedResults.NotFound();
+            }
+            return RouterUnavailable();
         }
-        var (model, problem) = await FindModelAsync(router, conversation.Model, cancellationToken);
-        if (problem is not null)
+        return await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, cancellationToken) switch
         {
-            return ModelProblem(conversation.Model, problem);
-        }
-        return await turns.StartRegenerateAsync(user.Id, id, messageId, cancellationToken) switch
-        {
-            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, model!).ReadAllAsync()),
+            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
+            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
             _ => TypedResults.NotFound(),
         };
     }
@@ -133,24 +134,25 @@ public static class TurnsApi
         }
     }
 
-    private static async Task<(RouterModel? Model, string? Problem)> FindModelAsync(
-        ModelRouterClient router, string modelId, CancellationToken cancellationToken)
+    private static async Task<RouterModels?> ListModelsAsync(ModelRouterClient router, CancellationToken cancellationToken)
     {
         try
         {
-            return await router.FindModelAsync(modelId, cancellationToken) is { } model ? (model, null) : (null, "unknown");
+            return await router.ListModelsAsync(cancellationToken);
         }
         catch (Exception e) when (e is RouterException or HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
             or System.Text.Json.JsonException)
         {
-            return (null, "unavailable");
+            return null;
         }
     }
 
-    private static ProblemHttpResult ModelProblem(string modelId, string problem) => problem == "unknown"
-        ? TypedResults.Problem(
-            statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",
-            detail: $"The conversation's model '{modelId}' is not offered; choose another with PATCH /v1/conversations/{{id}}.")
-        : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
-            detail: "The model router could not be reached; nothing was written.");
+    // Only when the router is down, the conversation is read on its own: a missing or another user's one still answers 404.
+    private static ProblemHttpResult RouterUnavailable() => TypedResults.Problem(
+        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+        detail: "The model router could not be reached; nothing was written.");
+
+    private static ProblemHttpResult UnknownModel(string modelId) => TypedResults.Problem(
+        statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",
+        detail: $"The conversation's model '{modelId}' is not offered; choose another with PATCH /v1/conversations/{{id}}.");
 }

@@ -26,11 +26,16 @@ internal static class Extensions
         builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))
             .AddStreamingResilienceHandler(RouterTimeToHeaders);
         builder.Services.AddSingleton<ModelRouterClient>();
+        builder.Services.AddSingleton<ChatInstance>();
+        builder.Services.AddSingleton<InstanceStore>();
         builder.Services.AddSingleton<TurnStore>();
         builder.Services.AddSingleton<TurnEventStream>();
         builder.Services.AddSingleton<StopSignals>();
         builder.Services.AddSingleton<TurnTelemetry>();
         builder.Services.AddSingleton<TurnRegistry>();
+        // Before the registry: hosted services stop in reverse order, so the heartbeat outlives the turns it vouches for.
+        builder.Services.AddSingleton<InstanceHeartbeat>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InstanceHeartbeat>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
         builder.Services.AddSingleton<TurnRunner>();
         builder.Services.AddSingleton<StaleTurnSweeper>();

@@ -15,7 +15,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     public const string MessageCreatedEvent = "chat.message.created";
     public const string ConversationDeletedEvent = "chat.conversation.deleted";
 
-    private const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
+    internal const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
     internal const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
 
     public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
@@ -200,11 +200,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         string content, MessageStatus status, string? model, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var insert = new NpgsqlCommand($"""
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, heartbeat_at)
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                 (SELECT count(*) FROM chat.messages
-                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}),
-                CASE WHEN $7 = 'streaming' THEN $9 END)
+                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}))
             RETURNING {MessageColumns}
             """, connection, transaction);
         insert.Parameters.Add(new() { Value = userId });
@@ -339,7 +338,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     // Two forms so that both use the (user_id, conversation_id, parent_id) index; IS NOT DISTINCT FROM would not.
     private static string ParentIs(string parameter, Guid? parent) => parent is null ? "parent_id IS NULL" : $"parent_id = {parameter}";
 
-    private static Conversation ReadConversation(NpgsqlDataReader reader) => new(
+    internal static Conversation ReadConversation(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.IsDBNull(1) ? null : reader.GetString(1),
         reader.GetString(2),

@@ -17,16 +17,10 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     private static readonly TimeSpan ModelsTimeToLive = TimeSpan.FromMinutes(1);
 
     private readonly SemaphoreSlim _modelsLock = new(1, 1);
-    private (IReadOnlyDictionary<string, RouterModel> Models, DateTimeOffset FetchedAt)? _models;
+    private (RouterModels Models, DateTimeOffset FetchedAt)? _models;
 
-    /// <summary>The model as the router lists it, or null when it does not; the list is cached for a minute.</summary>
-    public async Task<RouterModel?> FindModelAsync(string id, CancellationToken cancellationToken)
-    {
-        var models = await GetModelsAsync(cancellationToken);
-        return models.GetValueOrDefault(id);
-    }
-
-    private async Task<IReadOnlyDictionary<string, RouterModel>> GetModelsAsync(CancellationToken cancellationToken)
+    /// <summary>Every model the router lists; cached for a minute.</summary>
+    public async Task<RouterModels> ListModelsAsync(CancellationToken cancellationToken)
     {
         if (_models is { } cached && timeProvider.GetUtcNow() - cached.FetchedAt < ModelsTimeToLive)
         {
@@ -57,8 +51,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
                         item["max_output_tokens"]?.GetValue<int>() ?? 1_024);
                 }
             }
-            _models = (models, timeProvider.GetUtcNow());
-            return models;
+            var listed = new RouterModels(models, [.. models.Keys]);
+            _models = (listed, timeProvider.GetUtcNow());
+            return listed;
         }
         finally
         {
@@ -187,6 +182,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
 }
 
 public sealed record RouterModel(string Id, int ContextWindow, int MaxOutputTokens);
+
+/// <summary>The router's model list, by id, and the ids alone (what the database is asked to check a conversation against).</summary>
+public sealed record RouterModels(IReadOnlyDictionary<string, RouterModel> Models, IReadOnlyList<string> Ids);
 
 public sealed record RouterMessage(string Role, string Content);
 

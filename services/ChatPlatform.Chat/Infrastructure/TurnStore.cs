@@ -1,4 +1,5 @@
 using ChatPlatform.Chat.Model;
+using ChatPlatform.Chat.Services;
 using ChatPlatform.EventLog;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,10 +9,12 @@ namespace ChatPlatform.Chat.Infrastructure;
 
 /// <summary>
 /// The assistant messages of streaming turns: started (the user message and an empty <c>streaming</c> answer in one
-/// transaction), kept alive by the owner's heartbeat, and finished once, with the usage event in the same transaction.
-/// Every finishing update requires <c>status = 'streaming'</c>, so an owner and a sweeper never both finish a message.
+/// transaction), owned by this <see cref="ChatInstance"/> while they stream (its heartbeat is their proof of life), and
+/// finished once, with the usage event in the same transaction. Every finishing update requires <c>status = 'streaming'</c>,
+/// so an owner and a sweeper never both finish a message. Each transaction sends its statements as one batch: a start
+/// costs two round trips and a commit, a finish one and a commit.
 /// </summary>
-public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore conversations, IEventLog eventLog, TimeProvider timeProvider)
+public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, ChatInstance instance, TimeProvider timeProvider)
 {
     public const string UsageRecordedEvent = "usage.recorded";
     public const string MessageCompletedEvent = "chat.message.completed";
@@ -20,134 +23,253 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
         "finish_reason, deployment, provider, input_tokens, cached_input_tokens, output_tokens, usage_estimated, cost_usd, " +
         "time_to_first_token_ms, error_code, error_detail, last_event_id";
 
-    /// <summary>Appends the user's message (a sibling branch when <paramref name="parentIdGiven"/>) and the streaming answer under it.</summary>
+    // The answers of an instance whose heartbeat is older than $cutoff, and those started before instances had heartbeats
+    // (instance_id NULL), judged by their own. Both branches use a partial index of streaming messages.
+    private static string OwnerIsStale(string cutoff) =>
+        $"(instance_id IN (SELECT id FROM chat.chat_instances WHERE heartbeat_at < {cutoff}) OR (instance_id IS NULL AND heartbeat_at < {cutoff}))";
+
+    // The statement reads a fresh snapshot after the batch's first one took the conversation's lock: of two turns in one
+    // conversation, the second sees the first's messages (its leaf, its sibling count).
+    private const string StartTurnSql = $"""
+        WITH c AS (
+            SELECT current_leaf_id, model FROM chat.conversations
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($8)
+        ), q AS (
+            SELECT CASE WHEN $7 THEN $6::uuid ELSE c.current_leaf_id END AS parent_id, c.model FROM c
+            WHERE NOT $7 OR $6::uuid IS NULL
+               OR EXISTS (SELECT 1 FROM chat.messages p WHERE p.user_id = $1 AND p.conversation_id = $2 AND p.id = $6::uuid)
+        ), question AS (
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
+            SELECT $1, $2, $3, q.parent_id, 'user', $5, 'complete', q.model, $9,
+                (SELECT count(*) FROM chat.messages s
+                 WHERE s.user_id = $1 AND s.conversation_id = $2 AND (s.parent_id = q.parent_id OR (s.parent_id IS NULL AND q.parent_id IS NULL)))
+            FROM q
+            RETURNING id, parent_id, model, sibling_index
+        ), answer AS (
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
+            SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $9, 0, $10 FROM question
+            RETURNING id
+        ), leaf AS (
+            UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $9
+            WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
+        )
+        SELECT parent_id, sibling_index FROM question
+        """;
+
+    private const string StartRegenerateSql = $"""
+        WITH c AS (
+            SELECT model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($5)
+        ), question AS (
+            SELECT m.parent_id AS id, c.model FROM chat.messages m CROSS JOIN c
+            WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.parent_id IS NOT NULL
+        ), answer AS (
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
+            SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $6,
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = question.id), $7
+            FROM question
+            RETURNING parent_id, sibling_index
+        ), leaf AS (
+            UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $6
+            WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
+        )
+        SELECT parent_id, sibling_index FROM answer
+        """;
+
+    /// <summary>
+    /// Appends the user's message (a sibling branch when <paramref name="parentIdGiven"/>) and the streaming answer under it,
+    /// unless the conversation's model is not among <paramref name="models"/> (then nothing is written).
+    /// </summary>
     public async Task<TurnStart> StartTurnAsync(
-        Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await ConversationStore.FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is not { } conversation)
-        {
-            return new TurnStart.ConversationNotFound();
-        }
-        if (await conversations.AppendUserMessageAsync(connection, transaction, userId, conversation, content, parentId, parentIdGiven, cancellationToken)
-            is not AppendResult.Appended appended)
-        {
-            return new TurnStart.ParentNotFound();
-        }
-        var started = await StartAnswerAsync(connection, transaction, userId, conversation, appended.Message, appended.Message.Id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return started;
-    }
-
-    /// <summary>A new answer beside the assistant message <paramref name="messageId"/>, to the same user message.</summary>
-    public async Task<TurnStart> StartRegenerateAsync(Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await ConversationStore.FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is not { } conversation)
-        {
-            return new TurnStart.ConversationNotFound();
-        }
-        await using var find = new NpgsqlCommand(
-            "SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant'",
-            connection, transaction);
-        find.Parameters.Add(new() { Value = userId });
-        find.Parameters.Add(new() { Value = conversationId });
-        find.Parameters.Add(new() { Value = messageId });
-        if (await find.ExecuteScalarAsync(cancellationToken) is not Guid question)
-        {
-            return new TurnStart.MessageNotFound();
-        }
-        var started = await StartAnswerAsync(connection, transaction, userId, conversation, null, question, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return started;
-    }
-
-    private async Task<TurnStart> StartAnswerAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Conversation conversation, Message? userMessage, Guid question,
+        Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyCollection<string> models,
         CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
-        var answer = await InsertMessageAsync(
-            connection, transaction, userId, conversation.Id, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now,
+        var questionId = Guid.CreateVersion7();
+        var answerId = Guid.CreateVersion7();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var start = new NpgsqlBatchCommand(StartTurnSql)
+        {
+            Parameters =
+            {
+                new() { Value = userId },
+                new() { Value = conversationId },
+                new() { Value = questionId },
+                new() { Value = answerId },
+                new() { Value = content },
+                new() { Value = (object?)parentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new() { Value = parentIdGiven },
+                new() { Value = models.ToArray() },
+                new() { Value = now },
+                new() { Value = instance.Id },
+            },
+        };
+        // The context up to the question's parent: the question itself is not read back, it is the content just sent.
+        var (conversation, written, context) = await StartAsync(connection, transaction, userId, conversationId, start,
+            ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)"),
             cancellationToken);
-        await SetLeafAsync(connection, transaction, userId, conversation.Id, answer.Id, now, cancellationToken);
-        var path = await ReadPathAsync(connection, transaction, userId, conversation.Id, question, cancellationToken);
-        return new TurnStart.Started(conversation, userMessage, answer, path);
+        if (conversation is null)
+        {
+            return new TurnStart.ConversationNotFound();
+        }
+        if (written is not { } inserted)
+        {
+            return models.Contains(conversation.Model) ? new TurnStart.ParentNotFound() : new TurnStart.UnknownModel(conversation.Model);
+        }
+        var question = new Message(
+            questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
+        var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
+        context.Add(new ContextMessage(MessageRole.User, content));
+        await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
+        {
+            userId,
+            conversationId,
+            messageId = question.Id,
+            parentId = question.ParentId,
+            role = "user",
+        }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new TurnStart.Started(conversation, question, answer, context);
     }
 
-    /// <summary>The owner's proof of life: the text so far and the time. False once the message is no longer streaming.</summary>
-    public async Task<bool> HeartbeatAsync(Guid userId, Guid messageId, string content, long lastEventId, CancellationToken cancellationToken)
+    /// <summary>A new answer beside the assistant message <paramref name="messageId"/>, to the same user message.</summary>
+    public async Task<TurnStart> StartRegenerateAsync(
+        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE chat.messages SET content = $3, heartbeat_at = $4, last_event_id = $5
-            WHERE user_id = $1 AND id = $2 AND status = 'streaming'
-            """);
-        command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = messageId });
-        command.Parameters.Add(new() { Value = content });
-        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
-        command.Parameters.Add(new() { Value = lastEventId });
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var now = Truncate(timeProvider.GetUtcNow());
+        var answerId = Guid.CreateVersion7();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var start = new NpgsqlBatchCommand(StartRegenerateSql)
+        {
+            Parameters =
+            {
+                new() { Value = userId },
+                new() { Value = conversationId },
+                new() { Value = messageId },
+                new() { Value = answerId },
+                new() { Value = models.ToArray() },
+                new() { Value = now },
+                new() { Value = instance.Id },
+            },
+        };
+        var context = ReadContext(userId, conversationId, messageId,
+            "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')");
+        var (conversation, written, path) = await StartAsync(connection, transaction, userId, conversationId, start, context, cancellationToken);
+        if (conversation is null)
+        {
+            return new TurnStart.ConversationNotFound();
+        }
+        if (written is not { ParentId: { } question } inserted)
+        {
+            return models.Contains(conversation.Model) ? new TurnStart.MessageNotFound() : new TurnStart.UnknownModel(conversation.Model);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        var answer = new Message(
+            answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
+        return new TurnStart.Started(conversation, null, answer, path);
     }
 
     /// <summary>
-    /// Commits how the answer ended and, when anything was generated or usage came, its <c>usage.recorded</c> event, in one
-    /// transaction. Null when the message was no longer streaming (a sweeper finished it first, or it was deleted).
+    /// One round trip: the conversation locked and read, <paramref name="start"/>'s writes (only what the caller cannot know:
+    /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the context the
+    /// answer is generated from. Nothing is committed; the caller commits or, when something was missing, lets it roll back.
     /// </summary>
-    public async Task<Message?> FinishAsync(Guid userId, Guid messageId, TurnOutcome outcome, CancellationToken cancellationToken)
+    private static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> StartAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand start,
+        NpgsqlBatchCommand context, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var find = new NpgsqlBatchCommand($"""
+            SELECT {ConversationColumns} FROM chat.conversations
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+            FOR UPDATE
+            """)
+        {
+            Parameters = { new() { Value = userId }, new() { Value = conversationId } },
+        };
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { find, start, context } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
+        await reader.NextResultAsync(cancellationToken);
+        (Guid? ParentId, int SiblingIndex)? written = await reader.ReadAsync(cancellationToken)
+            ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
+            : null;
+        await reader.NextResultAsync(cancellationToken);
+        var path = new List<ContextMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+        }
+        return (conversation, written, path);
+    }
+
+    /// <summary>
+    /// Root → the message <paramref name="start"/> names (a parameter or a subquery over $1..$3), only what the model is sent:
+    /// one primary-key lookup per level, no siblings.
+    /// </summary>
+    private static NpgsqlBatchCommand ReadContext(Guid userId, Guid conversationId, Guid messageId, string start) => new($"""
+        WITH RECURSIVE up AS (
+            SELECT parent_id, role, content, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
+            UNION ALL
+            SELECT p.parent_id, p.role, p.content, up.depth + 1
+            FROM up JOIN chat.messages p ON p.user_id = $1 AND p.id = up.parent_id AND p.conversation_id = $2
+        )
+        SELECT role, content FROM up ORDER BY depth DESC
+        """)
+    {
+        Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = messageId } },
+    };
+
+    /// <summary>
+    /// Commits how <paramref name="answer"/> ended and, when anything was generated or usage came, its <c>usage.recorded</c>
+    /// event, in one transaction and one round trip before the commit. Null when the message was no longer streaming (a
+    /// sweeper finished it first, or it was deleted): then nothing is committed.
+    /// </summary>
+    public async Task<Message?> FinishAsync(Guid userId, Message answer, TurnOutcome outcome, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
-        await using var update = new NpgsqlCommand($"""
+        var usage = outcome.Usage;
+        var update = new NpgsqlBatchCommand($"""
             UPDATE chat.messages SET
                 status = $3, content = $4, finish_reason = $5, deployment = $6, provider = $7, input_tokens = $8, cached_input_tokens = $9,
                 output_tokens = $10, usage_estimated = $11, cost_usd = $12, time_to_first_token_ms = $13, duration_ms = $14,
                 error_code = $15, error_detail = $16, last_event_id = $17, finished_at = $18, heartbeat_at = NULL
             WHERE user_id = $1 AND id = $2 AND status = 'streaming'
-            RETURNING {MessageColumns}
-            """, connection, transaction);
-        var usage = outcome.Usage;
-        update.Parameters.Add(new() { Value = userId });
-        update.Parameters.Add(new() { Value = messageId });
-        update.Parameters.Add(new() { Value = ToSql(outcome.Status) });
-        update.Parameters.Add(new() { Value = outcome.Content });
-        update.Parameters.Add(Nullable(outcome.FinishReason, NpgsqlDbType.Text));
-        update.Parameters.Add(Nullable(usage?.Deployment, NpgsqlDbType.Text));
-        update.Parameters.Add(Nullable(usage?.Provider, NpgsqlDbType.Text));
-        update.Parameters.Add(Nullable(usage?.InputTokens, NpgsqlDbType.Bigint));
-        update.Parameters.Add(Nullable(usage?.CachedInputTokens, NpgsqlDbType.Bigint));
-        update.Parameters.Add(Nullable(usage?.OutputTokens, NpgsqlDbType.Bigint));
-        update.Parameters.Add(Nullable(usage?.Estimated, NpgsqlDbType.Boolean));
-        update.Parameters.Add(Nullable(usage?.CostUsd, NpgsqlDbType.Numeric));
-        update.Parameters.Add(Nullable(usage?.TimeToFirstTokenMs, NpgsqlDbType.Bigint));
-        update.Parameters.Add(new() { Value = outcome.DurationMs });
-        update.Parameters.Add(Nullable(outcome.ErrorCode, NpgsqlDbType.Text));
-        update.Parameters.Add(Nullable(outcome.ErrorDetail, NpgsqlDbType.Text));
-        update.Parameters.Add(new() { Value = outcome.LastEventId });
-        update.Parameters.Add(new() { Value = now });
-        Message message;
-        await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
+            """)
         {
-            if (!await reader.ReadAsync(cancellationToken))
+            Parameters =
             {
-                return null;
-            }
-            message = ReadMessage(reader);
-        }
+                new() { Value = userId },
+                new() { Value = answer.Id },
+                new() { Value = ToSql(outcome.Status) },
+                new() { Value = outcome.Content },
+                Nullable(outcome.FinishReason, NpgsqlDbType.Text),
+                Nullable(usage?.Deployment, NpgsqlDbType.Text),
+                Nullable(usage?.Provider, NpgsqlDbType.Text),
+                Nullable(usage?.InputTokens, NpgsqlDbType.Bigint),
+                Nullable(usage?.CachedInputTokens, NpgsqlDbType.Bigint),
+                Nullable(usage?.OutputTokens, NpgsqlDbType.Bigint),
+                Nullable(usage?.Estimated, NpgsqlDbType.Boolean),
+                Nullable(usage?.CostUsd, NpgsqlDbType.Numeric),
+                Nullable(usage?.TimeToFirstTokenMs, NpgsqlDbType.Bigint),
+                new() { Value = outcome.DurationMs },
+                Nullable(outcome.ErrorCode, NpgsqlDbType.Text),
+                Nullable(outcome.ErrorDetail, NpgsqlDbType.Text),
+                new() { Value = outcome.LastEventId },
+                new() { Value = now },
+            },
+        };
 
         var events = new List<EventToAppend>
         {
-            EventToAppend.Create(MessageCompletedEvent, message.ConversationId.ToString(), new
+            EventToAppend.Create(MessageCompletedEvent, answer.ConversationId.ToString(), new
             {
                 userId,
-                conversationId = message.ConversationId,
-                messageId = message.Id,
-                parentId = message.ParentId,
+                conversationId = answer.ConversationId,
+                messageId = answer.Id,
+                parentId = answer.ParentId,
                 role = "assistant",
-                status = ToSql(message.Status),
+                status = ToSql(outcome.Status),
             }),
         };
         if (usage is not null)
@@ -156,8 +278,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
             {
                 userId,
                 source = "chat",
-                conversationId = message.ConversationId,
-                messageId = message.Id,
+                conversationId = answer.ConversationId,
+                messageId = answer.Id,
                 model = usage.Model,
                 deployment = usage.Deployment,
                 provider = usage.Provider,
@@ -171,9 +293,20 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
                 occurredAt = now,
             }));
         }
-        await eventLog.AppendAsync(connection, transaction, events, cancellationToken);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update } };
+        // The events ride in the update's round trip; when the update finds the answer already finished they roll back with it.
+        eventLog.AddTo(batch, events);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (update.RecordsAffected == 0)
+        {
+            return null;
+        }
         await transaction.CommitAsync(cancellationToken);
-        return message;
+        // What was just written, not read back: the answer as it started, with its end.
+        return answer with { Content = outcome.Content, Status = outcome.Status };
     }
 
     /// <summary>A message of the user's conversation with how it ended; null when either id is not the user's.</summary>
@@ -191,13 +324,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
         return await reader.ReadAsync(cancellationToken) ? ReadState(reader) : null;
     }
 
-    /// <summary>Streaming messages whose owner has not been heard of since <paramref name="heartbeatBefore"/>, across users.</summary>
+    /// <summary>Streaming messages whose instance has not been heard of since <paramref name="heartbeatBefore"/>, across users.</summary>
     public async Task<IReadOnlyList<StaleAnswer>> FindStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT user_id, conversation_id, id, content, COALESCE(last_event_id, 0) FROM chat.messages
-            WHERE status = 'streaming' AND heartbeat_at < $1
-            ORDER BY heartbeat_at
+            WHERE status = 'streaming' AND {OwnerIsStale("$1")}
             LIMIT $2
             """);
         command.Parameters.Add(new() { Value = heartbeatBefore });
@@ -212,8 +344,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
     }
 
     /// <summary>
-    /// Marks an answer whose owner died <c>interrupted</c>, keeping <paramref name="content"/>, unless its heartbeat came back
-    /// after <paramref name="heartbeatBefore"/> or someone finished it first (then null): of two sweepers, one wins.
+    /// Marks an answer whose owner died <c>interrupted</c>, keeping <paramref name="content"/>, unless its instance's heartbeat
+    /// came back after <paramref name="heartbeatBefore"/> or someone finished it first (then null): of two sweepers, one wins.
     /// </summary>
     public async Task<Message?> InterruptStaleAsync(
         Guid userId, Guid messageId, string content, long lastEventId, DateTimeOffset heartbeatBefore, CancellationToken cancellationToken)
@@ -221,7 +353,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
         await using var command = dataSource.CreateCommand($"""
             UPDATE chat.messages SET status = 'interrupted', content = $3, error_code = 'interrupted',
                 error_detail = $4, last_event_id = $5, finished_at = $6, heartbeat_at = NULL
-            WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND heartbeat_at < $7
+            WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND {OwnerIsStale("$7")}
             RETURNING {MessageColumns}
             """);
         command.Parameters.Add(new() { Value = userId });
@@ -263,8 +395,11 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, ConversationStore con
 
 public abstract record TurnStart
 {
-    /// <param name="ContextPath">Root → the user message being answered.</param>
-    public sealed record Started(Conversation Conversation, Message? UserMessage, Message Answer, IReadOnlyList<PathMessage> ContextPath) : TurnStart;
+    /// <param name="ContextPath">Root → the user message being answered, as the model is sent it.</param>
+    public sealed record Started(Conversation Conversation, Message? UserMessage, Message Answer, IReadOnlyList<ContextMessage> ContextPath) : TurnStart;
+
+    /// <summary>The conversation's model is not one the router offers; nothing was written.</summary>
+    public sealed record UnknownModel(string Model) : TurnStart;
 
     public sealed record ConversationNotFound : TurnStart;
 
@@ -276,5 +411,5 @@ public abstract record TurnStart
 /// <summary>A message with how its turn ended (all null while it streams).</summary>
 public sealed record MessageState(Message Message, string? FinishReason, TurnUsage? Usage, string? ErrorCode, string? ErrorDetail, long? LastEventId);
 
-/// <param name="LastEventId">The number of the last event the owner had sent at its last heartbeat.</param>
+/// <param name="LastEventId">The number of the last event the owner had sent when its text was last saved.</param>
 public sealed record StaleAnswer(Guid UserId, Guid ConversationId, Guid MessageId, string Content, long LastEventId);

@@ -44,3 +44,6 @@ public sealed record PathMessage(
     int SiblingIndex,
     int SiblingCount,
     IReadOnlyList<Guid> SiblingIds);
+
+/// <summary>A message of the path as the model is sent it: who said it and what.</summary>
+public sealed record ContextMessage(MessageRole Role, string Content);

@@ -18,7 +18,7 @@ public static class ContextBuilder
     /// <summary>The answer's room: the model's maximum output, but never more than half the window.</summary>
     public static int MaxOutputTokens(RouterModel model) => Math.Max(1, Math.Min(model.MaxOutputTokens, model.ContextWindow / 2));
 
-    public static IReadOnlyList<RouterMessage> Build(string? systemPrompt, IReadOnlyList<PathMessage> path, RouterModel model)
+    public static IReadOnlyList<RouterMessage> Build(string? systemPrompt, IReadOnlyList<ContextMessage> path, RouterModel model)
     {
         var budget = model.ContextWindow - MaxOutputTokens(model);
         var system = string.IsNullOrWhiteSpace(systemPrompt) ? null : new RouterMessage("system", systemPrompt);

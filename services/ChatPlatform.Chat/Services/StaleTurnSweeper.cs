@@ -6,13 +6,15 @@ using Microsoft.Extensions.Options;
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// On every instance: finds streaming answers whose owner stopped sending heartbeats (it crashed or was killed), marks them
-/// <c>interrupted</c> with the most complete text known (the Redis stream's deltas or the row's last save), and appends
-/// the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
-/// sweeper win each answer, so running many is safe.
+/// On every instance: finds streaming answers whose instance stopped sending heartbeats (it crashed or was killed, or it
+/// stopped with a commit that failed), marks them <c>interrupted</c> with the most complete text known (the Redis stream's
+/// deltas or the row's last save), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
+/// sweeper win each answer, so running many is safe. The rows of instances long gone are removed once none of their
+/// answers streams.
 /// </summary>
 public sealed partial class StaleTurnSweeper(
     TurnStore turns,
+    InstanceStore instances,
     TurnEventStream eventStream,
     MigrationStatus migrations,
     TurnTelemetry telemetry,
@@ -21,6 +23,12 @@ public sealed partial class StaleTurnSweeper(
     ILogger<StaleTurnSweeper> logger) : BackgroundService
 {
     private const int BatchSize = 100;
+
+    /// <summary>
+    /// How long an instance's row outlives its last heartbeat (a cleanly stopped one's is dated to the beginning of time). Long
+    /// past any sweep of its answers, so that an instance alive but silent that long is the only one that could still add one.
+    /// </summary>
+    private static readonly TimeSpan InstanceRowLifetime = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -88,6 +96,7 @@ public sealed partial class StaleTurnSweeper(
                     TurnEvent.Terminal(terminalId, message, null, null, "interrupted", TurnStore.InterruptedDetail));
             }
         }
+        await instances.RemoveGoneAsync(timeProvider.GetUtcNow() - InstanceRowLifetime, cancellationToken);
         return marked;
     }
 

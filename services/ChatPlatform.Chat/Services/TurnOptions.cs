@@ -5,10 +5,16 @@ public sealed class TurnOptions
 {
     public const string Section = "Turns";
 
-    /// <summary>How often the owner of a streaming answer saves its text and a heartbeat.</summary>
+    /// <summary>How often each instance saves its heartbeat (one row per instance, whatever the number of answers).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A streaming answer without a heartbeat for this long has lost its owner.</summary>
+    /// <summary>
+    /// How often the heartbeat also saves the text of the answers that grew since their last save. The Redis stream holds
+    /// every delta for the sweeper; the row's text is the fallback when Redis lost it, so it may lag this much.
+    /// </summary>
+    public TimeSpan PartialTextInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The answers of an instance without a heartbeat for this long have lost their owner.</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often each instance looks for answers that lost their owner.</summary>

@@ -18,9 +18,12 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicati
 
     public int Count => _turns.Count;
 
-    public RunningTurn Add(Guid messageId)
+    /// <summary>The turns generating here now, for the instance heartbeat that saves their text.</summary>
+    public IEnumerable<RunningTurn> Running => _turns.Values;
+
+    public RunningTurn Add(Guid messageId, Guid userId = default, TurnProgress? progress = null)
     {
-        var turn = new RunningTurn(messageId);
+        var turn = new RunningTurn(messageId, userId, progress ?? new TurnProgress());
         _turns[messageId] = turn;
         // A stop can be answered 202 once the answer's row is committed, a moment before its turn is added here.
         if (_earlyStops.TryRemove(messageId, out _))
@@ -99,14 +102,18 @@ public enum TurnEnd
     Interrupted,
 }
 
-/// <summary>One generating turn: its cancellation (with the reason) and a task that ends when it is committed.</summary>
-public sealed class RunningTurn(Guid messageId)
+/// <summary>One generating turn: its cancellation (with the reason), its progress, and a task that ends when it is committed.</summary>
+public sealed class RunningTurn(Guid messageId, Guid userId, TurnProgress progress)
 {
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _end;
 
     public Guid MessageId { get; } = messageId;
+
+    public Guid UserId { get; } = userId;
+
+    public TurnProgress Progress { get; } = progress;
 
     public CancellationToken Token => _cancellation.Token;
 

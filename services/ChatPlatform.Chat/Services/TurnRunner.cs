@@ -1,16 +1,15 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Channels;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
-using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
 /// Generates an answer detached from the request that asked for it: the request only reads the events as they come, so
 /// a client that leaves stops nothing. Each event goes to that reader and to the Redis stream (for resumes, on any
-/// instance); the text and a heartbeat are saved every few seconds; the end is committed once, with its usage event.
+/// instance); <see cref="InstanceHeartbeat"/> keeps the instance alive and saves the text now and then; the end is
+/// committed once, with its usage event.
 /// </summary>
 public sealed partial class TurnRunner(
     ModelRouterClient router,
@@ -18,20 +17,19 @@ public sealed partial class TurnRunner(
     TurnEventStream eventStream,
     TurnRegistry registry,
     TurnTelemetry telemetry,
-    IOptions<TurnOptions> options,
-    TimeProvider timeProvider,
     ILogger<TurnRunner> logger)
 {
     /// <summary>Starts generating the answer of <paramref name="started"/>; the events are read from the returned reader.</summary>
     public ChannelReader<TurnEvent> Start(Guid userId, TurnStart.Started started, RouterModel model)
     {
         var events = Channel.CreateUnbounded<TurnEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var turn = registry.Add(started.Answer.Id);
+        var progress = new TurnProgress();
+        var turn = registry.Add(started.Answer.Id, userId, progress);
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(userId, started, model, turn, events.Writer);
+                await RunAsync(userId, started, model, turn, progress, events.Writer);
             }
             catch (Exception e)
             {
@@ -47,14 +45,15 @@ public sealed partial class TurnRunner(
         return events.Reader;
     }
 
-    private async Task RunAsync(Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader)
+    private async Task RunAsync(
+        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, TurnProgress progress, ChannelWriter<TurnEvent> reader)
     {
         telemetry.Started();
-        // Should the commit itself fail, the message stays streaming without heartbeats: a sweeper ends it as interrupted.
+        // Should the commit itself fail, the message stays streaming: once this instance stops or dies, a sweeper ends it.
         var status = MessageStatus.Interrupted;
         try
         {
-            status = await GenerateAsync(userId, started, model, turn, reader);
+            status = await GenerateAsync(userId, started, model, turn, progress, reader);
         }
         finally
         {
@@ -63,10 +62,9 @@ public sealed partial class TurnRunner(
     }
 
     private async Task<MessageStatus> GenerateAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, ChannelWriter<TurnEvent> reader)
+        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, TurnProgress progress, ChannelWriter<TurnEvent> reader)
     {
         var answer = started.Answer;
-        var progress = new Progress();
         var clock = Stopwatch.StartNew();
 
         // The reader gets each event at once; the Redis appends are pipelined behind it (one connection keeps them in
@@ -82,8 +80,6 @@ public sealed partial class TurnRunner(
             new TurnStartedData(started.Conversation.Id, started.UserMessage, answer)));
 
         var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
-        using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = HeartbeatAsync(userId, answer.Id, progress, heartbeatStop.Token);
 
         RouterUsage? usage = null;
         string? finishReason = null;
@@ -126,11 +122,6 @@ public sealed partial class TurnRunner(
             status = MessageStatus.Failed;
             (errorCode, errorDetail) = ("router_unavailable", "The model router could not be reached.");
         }
-        finally
-        {
-            await heartbeatStop.CancelAsync();
-            await heartbeat;
-        }
 
         var content = progress.Text;
         var turnUsage = usage is not null
@@ -144,7 +135,7 @@ public sealed partial class TurnRunner(
         var terminalId = progress.NextId();
         var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId);
         // The commit must not be cancelled by the stop or the shutdown that ended the generation.
-        var saved = await turns.FinishAsync(userId, answer.Id, outcome, CancellationToken.None);
+        var saved = await turns.FinishAsync(userId, answer, outcome, CancellationToken.None);
         if (saved is null)
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
@@ -174,73 +165,6 @@ public sealed partial class TurnRunner(
         }
     }
 
-    private async Task HeartbeatAsync(Guid userId, Guid messageId, Progress progress, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, timeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                var (text, lastEventId) = progress.Snapshot();
-                try
-                {
-                    await turns.HeartbeatAsync(userId, messageId, text, lastEventId, cancellationToken);
-                }
-                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
-                {
-                    LogHeartbeatFailed(logger, e, messageId);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The turn ended.
-        }
-    }
-
-    /// <summary>The text so far and the last event's number, shared by the generation and its heartbeat.</summary>
-    private sealed class Progress
-    {
-        private readonly StringBuilder _text = new();
-        private readonly long _startedAt = Stopwatch.GetTimestamp();
-        private long _lastEventId;
-
-        public long? TimeToFirstTokenMs { get; private set; }
-
-        public string Text
-        {
-            get
-            {
-                lock (_text)
-                {
-                    return _text.ToString();
-                }
-            }
-        }
-
-        public long NextId() => Interlocked.Increment(ref _lastEventId);
-
-        /// <summary>True for the first text.</summary>
-        public bool Append(string text)
-        {
-            lock (_text)
-            {
-                var first = TimeToFirstTokenMs is null;
-                TimeToFirstTokenMs ??= (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds;
-                _text.Append(text);
-                return first;
-            }
-        }
-
-        public (string Text, long LastEventId) Snapshot()
-        {
-            lock (_text)
-            {
-                return (_text.ToString(), Interlocked.Read(ref _lastEventId));
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {MessageId} failed unexpectedly")]
     private static partial void LogTurnCrashed(ILogger logger, Exception exception, Guid messageId);
 
@@ -249,9 +173,6 @@ public sealed partial class TurnRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: the model router could not be reached")]
     private static partial void LogRouterUnreachable(ILogger logger, Exception exception, Guid messageId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: the heartbeat could not be saved")]
-    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, Guid messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} was already finished by another instance")]
     private static partial void LogAlreadyFinished(ILogger logger, Guid messageId);

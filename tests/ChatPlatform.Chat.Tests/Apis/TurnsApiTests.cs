@@ -389,6 +389,68 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task An_unreachable_router_answers_503_for_ones_own_conversation_and_404_for_another_users_and_writes_nothing()
+    {
+        var unreachable = new Uri($"http://127.0.0.1:{ChatPlatform.AppHost.Hosting.Local.FreePort.Next()}");
+        await using var host = await StartAsync(postgres, redis, Token, unreachable);
+        using var owner = host.ClientFor(Guid.NewGuid());
+        using var stranger = host.ClientFor(Guid.NewGuid());
+        var conversationId = await CreateConversationAsync(owner, FakeModelRouter.FastModel);
+        var writes = await host.CountWritesAsync(Token);
+
+        using var mine = await owner.PostAsync($"/v1/conversations/{conversationId}/turns", Json("""{"content":"Hello"}"""), Token);
+        using var theirs = await stranger.PostAsync($"/v1/conversations/{conversationId}/turns", Json("""{"content":"Hello"}"""), Token);
+        using var regenerate = await stranger.PostAsync($"/v1/conversations/{conversationId}/messages/{Guid.NewGuid()}/regenerate", null, Token);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, mine.StatusCode);
+        Assert.Equal("application/problem+json", mine.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, regenerate.StatusCode);
+        Assert.Equal(writes, await host.CountWritesAsync(Token));
+    }
+
+    [Fact]
+    public async Task Concurrent_edits_of_one_message_get_distinct_sibling_indexes()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        using (var first = await PostTurnAsync(client, conversationId, """{"content":"First"}""", Token))
+        {
+            await ReadAllAsync(first, Token);
+        }
+        var question = (Guid)(await host.ScalarAsync(
+            "SELECT id FROM chat.messages WHERE conversation_id = $1 AND role = 'user'", Token, conversationId))!;
+        var answer = (Guid)(await host.ScalarAsync(
+            "SELECT id FROM chat.messages WHERE conversation_id = $1 AND role = 'assistant'", Token, conversationId))!;
+
+        // Root siblings (parentId null), siblings under an answer, and regenerated answers, each started at once.
+        var turns = Enumerable.Range(0, 4).SelectMany(i => new[]
+        {
+            (HttpRequestMessage)new(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns") { Content = Json($$"""{"content":"Edit {{i}}","parentId":null}""") },
+            new(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns") { Content = Json($$"""{"content":"Next {{i}}","parentId":"{{answer}}"}""") },
+            new(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{answer}/regenerate"),
+        });
+        await Task.WhenAll(turns.Select(async request =>
+        {
+            using var response = await OpenAsync(client, request, Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await ReadAllAsync(response, Token);
+        }));
+
+        foreach (var (parent, expected) in new (object Parent, long Count)[] { (DBNull.Value, 5), (answer, 4), (question, 5) })
+        {
+            var where = parent is DBNull ? "parent_id IS NULL" : "parent_id = $2";
+            var parameters = parent is DBNull ? new object[] { conversationId } : [conversationId, parent];
+            Assert.Equal(expected, await host.CountAsync($"SELECT count(*) FROM chat.messages WHERE conversation_id = $1 AND {where}", Token, parameters));
+            Assert.Equal(expected, await host.CountAsync(
+                $"SELECT count(DISTINCT sibling_index) FROM chat.messages WHERE conversation_id = $1 AND {where} AND sibling_index < {expected}",
+                Token, parameters));
+        }
+    }
+
+    [Fact]
     public async Task Resume_with_a_last_event_id_that_is_not_a_number_answers_400()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);

@@ -25,7 +25,7 @@ public sealed class ContextBuilderTests
     public void The_question_is_sent_even_when_it_alone_is_over_the_window_and_empty_failed_answers_are_left_out()
     {
         var model = new RouterModel("m", 100, 50);
-        var path = new List<PathMessage>
+        var path = new List<ContextMessage>
         {
             Message(MessageRole.User, "short"),
             Message(MessageRole.Assistant, ""),
@@ -44,9 +44,5 @@ public sealed class ContextBuilderTests
         Assert.Equal(150, ContextBuilder.MaxOutputTokens(new RouterModel("m", 300, 1_000)));
     }
 
-    private static PathMessage Message(MessageRole role, string content)
-    {
-        var id = Guid.NewGuid();
-        return new(id, Guid.Empty, null, role, content, MessageStatus.Complete, "m", DateTimeOffset.UnixEpoch, 0, 1, [id]);
-    }
+    private static ContextMessage Message(MessageRole role, string content) => new(role, content);
 }

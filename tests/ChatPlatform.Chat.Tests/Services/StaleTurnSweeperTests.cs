@@ -4,6 +4,7 @@ using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.Chat.Tests.Fakes;
 using ChatPlatform.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using static ChatPlatform.Chat.Tests.TurnStreams;
 
@@ -38,7 +39,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         var seen = await ReadFirstAsync(events, 4);
         var messageId = Guid.Parse((string)seen[0].Data["assistantMessage"]!["id"]!);
         var partial = string.Concat(router.Tokens.Take(3));
-        // The owner's heartbeat saves the text so far to the row.
+        // The owner's instance heartbeat saves the text so far to the row.
         await using (var probe = ChatServiceHost.Start(database, redis.ConnectionString, router.BaseAddress))
         {
             await Eventually.GetAsync(
@@ -80,6 +81,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
         {
             ["Turns:HeartbeatInterval"] = "01:00:00",
+            ["Turns:PartialTextInterval"] = "01:00:00",
             ["Turns:SweepInterval"] = "01:00:00",
         });
         using var client = owner.ClientFor(Guid.NewGuid());
@@ -88,8 +90,10 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
         await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
         var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 5))[0].Data["assistantMessage"]!["id"]!);
-        // The owner's heartbeat is made stale by hand: as if it had stopped long ago.
-        await owner.ScalarAsync("UPDATE chat.messages SET heartbeat_at = now() - interval '1 hour' WHERE id = $1", Token, messageId);
+        // The owner's instance heartbeat is made stale by hand: as if it had stopped long ago.
+        await owner.ScalarAsync(
+            "UPDATE chat.chat_instances SET heartbeat_at = now() - interval '1 hour' WHERE id = (SELECT instance_id FROM chat.messages WHERE id = $1)",
+            Token, messageId);
         await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
         {
             ["Turns:SweepInterval"] = "01:00:00",
@@ -112,5 +116,75 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
             .StreamRangeAsync(TurnEventStream.KeyFor(messageId));
         Assert.Single(stream, e => e["type"] == "error" || e["type"] == "done");
         Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+    }
+    [Fact]
+    public async Task An_answer_is_swept_only_once_its_instance_stops_beating_not_for_its_own_unsaved_text()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // The owner beats every 200 ms but never saves the text: the answer's row stays untouched for longer than StaleAfter.
+        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
+        {
+            ["Turns:HeartbeatInterval"] = "00:00:00.200",
+            ["Turns:PartialTextInterval"] = "01:00:00",
+            ["Turns:SweepInterval"] = "01:00:00",
+        });
+        using var client = owner.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        router.HoldAfter(2);
+        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
+        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
+        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 3))[0].Data["assistantMessage"]!["id"]!);
+        var instanceId = (Guid)(await owner.ScalarAsync("SELECT instance_id FROM chat.messages WHERE id = $1", Token, messageId))!;
+        await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
+        {
+            ["Turns:StaleAfter"] = "00:00:01",
+            ["Turns:SweepInterval"] = "01:00:00",
+        });
+        var sweeper = (StaleTurnSweeper)sweeperHost.Services.GetService(typeof(StaleTurnSweeper))!;
+        var beatAt = await owner.ScalarAsync("SELECT heartbeat_at FROM chat.chat_instances WHERE id = $1", Token, instanceId);
+        // Past StaleAfter since the answer started, while its instance kept beating.
+        await Eventually.GetAsync(
+            () => owner.ScalarAsync("SELECT heartbeat_at FROM chat.chat_instances WHERE id = $1 AND heartbeat_at > $2 + interval '1.5 seconds'",
+                Token, instanceId, beatAt!),
+            at => at is DateTime or DateTimeOffset, Token);
+
+        Assert.Equal(0, await sweeper.SweepAsync(Token));
+        Assert.Equal("streaming", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+        Assert.Equal(1, await owner.CountAsync("SELECT count(*) FROM chat.messages WHERE id = $1 AND heartbeat_at IS NULL AND content = ''", Token, messageId));
+
+        // The instance falls silent (as if its process froze): its answer is swept with the streamed text, once.
+        await owner.Services.GetRequiredService<InstanceHeartbeat>().StopAsync(Token);
+        await owner.ScalarAsync("UPDATE chat.chat_instances SET heartbeat_at = now() - interval '1 minute' WHERE id = $1", Token, instanceId);
+        Assert.Equal(1, await sweeper.SweepAsync(Token));
+        Assert.Equal(0, await sweeper.SweepAsync(Token));
+        Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+        Assert.Equal(string.Concat(router.Tokens.Take(2)), await owner.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, messageId));
+    }
+
+    [Fact]
+    public async Task A_cleanly_stopped_instance_leaves_nothing_streaming_and_its_row_is_removed_at_the_next_sweep()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = owner.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        router.HoldAfter(2);
+        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
+        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
+        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 3))[0].Data["assistantMessage"]!["id"]!);
+        var instanceId = (Guid)(await owner.ScalarAsync("SELECT instance_id FROM chat.messages WHERE id = $1", Token, messageId))!;
+
+        await owner.DisposeAsync();
+
+        Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
+        Assert.Equal("-infinity", (await owner.ScalarAsync("SELECT heartbeat_at::text FROM chat.chat_instances WHERE id = $1", Token, instanceId))?.ToString());
+        await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
+        {
+            ["Turns:SweepInterval"] = "01:00:00",
+        });
+        var sweeper = (StaleTurnSweeper)sweeperHost.Services.GetService(typeof(StaleTurnSweeper))!;
+        Assert.Equal(0, await sweeper.SweepAsync(Token));
+        Assert.Equal(0, await owner.CountAsync("SELECT count(*) FROM chat.chat_instances WHERE id = $1", Token, instanceId));
+        Assert.Equal(1, await owner.CountAsync("SELECT count(*) FROM chat.chat_instances", Token));
     }
 }
