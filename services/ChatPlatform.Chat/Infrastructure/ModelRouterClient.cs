@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -80,29 +82,63 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
             throw await ReadErrorAsync(response, cancellationToken);
         }
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(body, Encoding.UTF8);
-        var sawDone = false;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        // A stream waits on the model most of its life: zero-byte reads wait for the next bytes without a buffer, and the
+        // pipe rents one from the pool only while bytes are unread, so an open stream holds no read buffer of its own.
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
+        try
         {
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            while (true)
             {
-                continue;
-            }
-            var data = line.AsSpan(5).Trim();
-            if (data.SequenceEqual("[DONE]"))
-            {
-                sawDone = true;
-                break;
-            }
-            if (ParseChunk(data.ToString()) is { } chunk)
-            {
-                yield return chunk;
+                var result = await reader.ReadAsync(cancellationToken);
+                var buffer = result.Buffer;
+                while (TryReadLine(ref buffer, out var line))
+                {
+                    var (chunk, done) = ParseLine(line);
+                    if (done)
+                    {
+                        yield break;
+                    }
+                    if (chunk is not null)
+                    {
+                        yield return chunk;
+                    }
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
             }
         }
-        if (!sawDone)
+        finally
         {
-            throw new RouterException(502, "stream_incomplete", "The model router's stream ended before the answer was complete.");
+            await reader.CompleteAsync();
         }
+        throw new RouterException(502, "stream_incomplete", "The model router's stream ended before the answer was complete.");
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        if (buffer.PositionOf((byte)'\n') is not { } end)
+        {
+            line = default;
+            return false;
+        }
+        line = buffer.Slice(0, end);
+        buffer = buffer.Slice(buffer.GetPosition(1, end));
+        return true;
+    }
+
+    /// <summary>One line of the stream: a chunk, the end (<c>data: [DONE]</c>), or neither (other fields, blank lines).</summary>
+    private static (RouterChunk? Chunk, bool Done) ParseLine(ReadOnlySequence<byte> line)
+    {
+        ReadOnlySpan<byte> span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+        if (!span.StartsWith("data:"u8))
+        {
+            return (null, false);
+        }
+        var data = span[5..].Trim(" \r"u8);
+        return data.SequenceEqual("[DONE]"u8) ? (null, true) : (ParseChunk(data), false);
     }
 
     /// <summary>A short, whole completion (no stream): the answer's text.</summary>
@@ -134,7 +170,7 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         return new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
     }
 
-    private static RouterChunk? ParseChunk(string json)
+    private static RouterChunk? ParseChunk(ReadOnlySpan<byte> json)
     {
         var node = JsonNode.Parse(json);
         if (node?["error"] is { } error)
