@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -66,17 +65,26 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     /// <summary>
     /// Streams a completion: text deltas, then the usage chunk. Errors the router answers before the stream (a status and
     /// OpenAI's error JSON) and errors sent inside it (<c>data: {"error": ...}</c>) throw <see cref="RouterException"/>.
+    /// The messages are serialized at once: the stream, read for as long as the answer takes, holds none of them.
     /// </summary>
-    public async IAsyncEnumerable<RouterChunk> StreamAsync(
-        string model, IReadOnlyList<RouterMessage> messages, int maxTokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<RouterChunk> StreamAsync(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
     {
-        using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = Body(model, messages, maxTokens, stream: true),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        return SendAndReadAsync(request, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<RouterChunk> SendAndReadAsync(HttpRequestMessage request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var client = httpClientFactory.CreateClient(HttpClientName);
+        using var disposeRequest = request;
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        // The body (the whole context) was sent before the headers came back; the response would hold it to the end.
+        request.Content?.Dispose();
+        request.Content = null;
         if (!response.IsSuccessStatusCode)
         {
             throw await ReadErrorAsync(response, cancellationToken);
@@ -154,7 +162,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         return completion?["choices"]?[0]?["message"]?["content"]?.GetValue<string>() ?? "";
     }
 
-    private static StringContent Body(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, bool stream)
+    // Serialized as it is sent, through a pooled buffer: a string and a byte array of the whole context would be one more
+    // copy, and a socket keeps a reference to the last array it sent, which would hold the context as long as the answer.
+    private static JsonContent Body(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, bool stream)
     {
         var body = new JsonObject
         {
@@ -167,7 +177,7 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         {
             body["stream_options"] = new JsonObject { ["include_usage"] = true };
         }
-        return new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        return JsonContent.Create(body);
     }
 
     private static RouterChunk? ParseChunk(ReadOnlySpan<byte> json)

@@ -25,11 +25,17 @@ public sealed partial class TurnRunner(
         var events = Channel.CreateUnbounded<TurnEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var progress = new TurnProgress();
         var turn = registry.Add(started.Answer.Id, userId, progress);
+        // The conversation's path is needed only to write the request: the turn holds none of it while the answer streams.
+        var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
+        var request = new RouterRequest(
+            router.StreamAsync(model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
+            context.Sum(m => (long)ContextBuilder.EstimateTokens(m.Content)));
+        started = started with { ContextPath = [] };
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(userId, started, model, turn, progress, events.Writer);
+                await RunAsync(userId, started, model, request, turn, progress, events.Writer);
             }
             catch (Exception e)
             {
@@ -46,14 +52,15 @@ public sealed partial class TurnRunner(
     }
 
     private async Task RunAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, TurnProgress progress, ChannelWriter<TurnEvent> reader)
+        Guid userId, TurnStart.Started started, RouterModel model, RouterRequest request, RunningTurn turn, TurnProgress progress,
+        ChannelWriter<TurnEvent> reader)
     {
         telemetry.Started();
         // Should the commit itself fail, the message stays streaming: once this instance stops or dies, a sweeper ends it.
         var status = MessageStatus.Interrupted;
         try
         {
-            status = await GenerateAsync(userId, started, model, turn, progress, reader);
+            status = await GenerateAsync(userId, started, model, request, turn, progress, reader);
         }
         finally
         {
@@ -62,7 +69,8 @@ public sealed partial class TurnRunner(
     }
 
     private async Task<MessageStatus> GenerateAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RunningTurn turn, TurnProgress progress, ChannelWriter<TurnEvent> reader)
+        Guid userId, TurnStart.Started started, RouterModel model, RouterRequest request, RunningTurn turn, TurnProgress progress,
+        ChannelWriter<TurnEvent> reader)
     {
         var answer = started.Answer;
         var clock = Stopwatch.StartNew();
@@ -79,8 +87,6 @@ public sealed partial class TurnRunner(
         Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Started,
             new TurnStartedData(started.Conversation.Id, started.UserMessage, answer)));
 
-        var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
-
         RouterUsage? usage = null;
         string? finishReason = null;
         MessageStatus status;
@@ -88,7 +94,7 @@ public sealed partial class TurnRunner(
         string? errorDetail = null;
         try
         {
-            await foreach (var chunk in router.StreamAsync(model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token))
+            await foreach (var chunk in request.Chunks)
             {
                 if (chunk.Text is { Length: > 0 } text)
                 {
@@ -129,7 +135,7 @@ public sealed partial class TurnRunner(
                 usage.Deployment, usage.Provider, usage.TimeToFirstTokenMs)
             : content.Length > 0
                 // The router reports usage only for whole answers; a cut one is estimated so that it is still accounted.
-                ? new TurnUsage(context.Sum(m => (long)ContextBuilder.EstimateTokens(m.Content)), 0, (content.Length + 3) / 4, true, 0m,
+                ? new TurnUsage(request.EstimatedInputTokens, 0, (content.Length + 3) / 4, true, 0m,
                     model.Id, "unknown", "unknown", progress.TimeToFirstTokenMs ?? 0)
                 : null;
         var terminalId = progress.NextId();
@@ -164,6 +170,9 @@ public sealed partial class TurnRunner(
             LogRedisAppendFailed(logger, error, messageId, e.Id);
         }
     }
+
+    /// <summary>The router's stream, not yet read, and the size of the context it was sent (for a cut answer's usage).</summary>
+    private sealed record RouterRequest(IAsyncEnumerable<RouterChunk> Chunks, long EstimatedInputTokens);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {MessageId} failed unexpectedly")]
     private static partial void LogTurnCrashed(ILogger logger, Exception exception, Guid messageId);
