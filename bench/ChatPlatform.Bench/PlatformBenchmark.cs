@@ -24,7 +24,9 @@ namespace ChatPlatform.Bench;
 ///     answer to its end, then pausing a few seconds as a person would;
 /// (2) turns persisted per second, conversations sending back to back (answer rows counted in PostgreSQL);
 /// (3) open streams held by one gateway and one chat instance and the memory each costs (a slow model keeps them open).
-/// Arguments: [open streams, default 10000] [concurrency levels..., default 100 1000].
+/// Arguments: [open streams, default 10000] [concurrency levels..., default 100 1000]; or `streams N [prompt characters]`
+/// for (3) alone, after a short warm-up, each stream asking with a prompt that many characters longer (what a stream
+/// holds of its context shows in chat's memory).
 /// Each open stream holds sockets in every process on its path: run it with a raised file limit (`ulimit -n 65536`) where allowed.
 /// </summary>
 public static class PlatformBenchmark
@@ -42,6 +44,11 @@ public static class PlatformBenchmark
 
     public static async Task RunAsync(string[] args)
     {
+        if (args is ["streams", var count, .. var rest])
+        {
+            await RunOpenStreamsAsync(int.Parse(count, CultureInfo.InvariantCulture), rest is [var chars] ? int.Parse(chars, CultureInfo.InvariantCulture) : 0);
+            return;
+        }
         var streams = WithinFileLimit(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000);
         var levels = args.Length > 1 ? args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [100, 1000];
 
@@ -79,6 +86,20 @@ public static class PlatformBenchmark
 
         await MeasureThroughputAsync(app, http, gateway, users);
         await MeasureOpenStreamsAsync(app, http, gateway, users, streams);
+    }
+
+    private static async Task RunOpenStreamsAsync(int count, int promptCharacters)
+    {
+        await using var app = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatPlatform_AppHost>([], Configure);
+        await app.StartAsync();
+        await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 100_000, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) })
+        { Timeout = Timeout.InfiniteTimeSpan };
+        var gateway = Endpoint(app, "gateway");
+        var users = await RegisterUsersAsync(http, gateway, count: 8);
+        var warmUp = await CreateConversationsAsync(http, gateway, users, 20, FastModel);
+        await RunConversationsAsync(20, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), i => ct => PlatformTurnAsync(http, gateway, warmUp[i], ct));
+        await MeasureOpenStreamsAsync(app, http, gateway, users, WithinFileLimit(count), promptCharacters);
     }
 
     private static void Configure(DistributedApplicationBuilder builder)
@@ -240,9 +261,10 @@ public static class PlatformBenchmark
     }
 
     // (3) Open streams to a slow model until `count` are open at once, then the resident memory of each process.
-    private static async Task MeasureOpenStreamsAsync(DistributedApplication app, HttpClient http, Uri gateway, IReadOnlyList<string> users, int count)
+    private static async Task MeasureOpenStreamsAsync(DistributedApplication app, HttpClient http, Uri gateway, IReadOnlyList<string> users, int count, int promptCharacters = 0)
     {
         var conversations = await CreateConversationsAsync(http, gateway, users, count, SlowModel);
+        var prompt = "Tell me a long story" + new string('.', promptCharacters);
         var before = Memory(app);
         using var hold = new CancellationTokenSource();
         var open = 0;
@@ -256,7 +278,7 @@ public static class PlatformBenchmark
             HttpResponseMessage? response = null;
             try
             {
-                using var request = TurnRequest(gateway, conversation, "Tell me a long story");
+                using var request = TurnRequest(gateway, conversation, prompt);
                 response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hold.Token);
                 response.EnsureSuccessStatusCode();
                 var reader = new StreamReader(await response.Content.ReadAsStreamAsync(hold.Token));
