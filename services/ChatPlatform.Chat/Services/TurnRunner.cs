@@ -25,17 +25,19 @@ public sealed partial class TurnRunner(
         var events = Channel.CreateUnbounded<TurnEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var progress = new TurnProgress();
         var turn = registry.Add(started.Answer.Id, userId, progress);
-        // The conversation's path is needed only to write the request: the turn holds none of it while the answer streams.
+        // The conversation's path is needed only to write the request, the question only for the first event: the turn
+        // holds neither while the answer streams.
         var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
-        var request = new RouterRequest(
+        var prepared = new PreparedTurn(
+            new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer),
             router.StreamAsync(model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
             context.Sum(m => (long)ContextBuilder.EstimateTokens(m.Content)));
-        started = started with { ContextPath = [] };
+        started = started with { UserMessage = null, ContextPath = [] };
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(userId, started, model, request, turn, progress, events.Writer);
+                await RunAsync(userId, started, model, prepared, turn, progress, events.Writer);
             }
             catch (Exception e)
             {
@@ -52,7 +54,7 @@ public sealed partial class TurnRunner(
     }
 
     private async Task RunAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RouterRequest request, RunningTurn turn, TurnProgress progress,
+        Guid userId, TurnStart.Started started, RouterModel model, PreparedTurn prepared, RunningTurn turn, TurnProgress progress,
         ChannelWriter<TurnEvent> reader)
     {
         telemetry.Started();
@@ -60,7 +62,7 @@ public sealed partial class TurnRunner(
         var status = MessageStatus.Interrupted;
         try
         {
-            status = await GenerateAsync(userId, started, model, request, turn, progress, reader);
+            status = await GenerateAsync(userId, started, model, prepared, turn, progress, reader);
         }
         finally
         {
@@ -69,7 +71,7 @@ public sealed partial class TurnRunner(
     }
 
     private async Task<MessageStatus> GenerateAsync(
-        Guid userId, TurnStart.Started started, RouterModel model, RouterRequest request, RunningTurn turn, TurnProgress progress,
+        Guid userId, TurnStart.Started started, RouterModel model, PreparedTurn prepared, RunningTurn turn, TurnProgress progress,
         ChannelWriter<TurnEvent> reader)
     {
         var answer = started.Answer;
@@ -84,8 +86,7 @@ public sealed partial class TurnRunner(
             appended = AppendInOrderAsync(appended, answer.Id, e);
         }
 
-        Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Started,
-            new TurnStartedData(started.Conversation.Id, started.UserMessage, answer)));
+        Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Started, prepared.TakeStarted()));
 
         RouterUsage? usage = null;
         string? finishReason = null;
@@ -94,7 +95,7 @@ public sealed partial class TurnRunner(
         string? errorDetail = null;
         try
         {
-            await foreach (var chunk in request.Chunks)
+            await foreach (var chunk in prepared.Chunks)
             {
                 if (chunk.Text is { Length: > 0 } text)
                 {
@@ -135,7 +136,7 @@ public sealed partial class TurnRunner(
                 usage.Deployment, usage.Provider, usage.TimeToFirstTokenMs)
             : content.Length > 0
                 // The router reports usage only for whole answers; a cut one is estimated so that it is still accounted.
-                ? new TurnUsage(request.EstimatedInputTokens, 0, (content.Length + 3) / 4, true, 0m,
+                ? new TurnUsage(prepared.EstimatedInputTokens, 0, (content.Length + 3) / 4, true, 0m,
                     model.Id, "unknown", "unknown", progress.TimeToFirstTokenMs ?? 0)
                 : null;
         var terminalId = progress.NextId();
@@ -171,8 +172,21 @@ public sealed partial class TurnRunner(
         }
     }
 
-    /// <summary>The router's stream, not yet read, and the size of the context it was sent (for a cut answer's usage).</summary>
-    private sealed record RouterRequest(IAsyncEnumerable<RouterChunk> Chunks, long EstimatedInputTokens);
+    /// <summary>
+    /// What a generation starts from: the first event's data, taken once; the router's stream, not yet read; the size of the
+    /// context it was sent (for a cut answer's usage).
+    /// </summary>
+    private sealed class PreparedTurn(TurnStartedData started, IAsyncEnumerable<RouterChunk> chunks, long estimatedInputTokens)
+    {
+        private TurnStartedData? _started = started;
+
+        public IAsyncEnumerable<RouterChunk> Chunks { get; } = chunks;
+
+        public long EstimatedInputTokens { get; } = estimatedInputTokens;
+
+        public TurnStartedData TakeStarted() =>
+            Interlocked.Exchange(ref _started, null) ?? throw new InvalidOperationException("The turn has already started.");
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {MessageId} failed unexpectedly")]
     private static partial void LogTurnCrashed(ILogger logger, Exception exception, Guid messageId);
