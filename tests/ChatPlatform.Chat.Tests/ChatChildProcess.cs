@@ -19,6 +19,8 @@ public sealed record ChatChildProcess(ChildProcess Process, Uri Url) : IAsyncDis
                 ["ConnectionStrings__chatdb"] = database,
                 ["ConnectionStrings__redis"] = redis,
                 ["services__model-router__http__0"] = router.ToString().TrimEnd('/'),
+                // Every token its own delta, as in ChatServiceHost: the tests count them.
+                ["Turns__DeltaWindow"] = "00:00:00",
                 ["Turns__HeartbeatInterval"] = "00:00:00.200",
                 ["Turns__PartialTextInterval"] = "00:00:00.200",
                 ["Logging__LogLevel__Default"] = "Warning",

@@ -43,6 +43,8 @@ public sealed class ChatServiceHost : IAsyncDisposable
             {
                 web.UseSetting("services:model-router:http:0", modelRouter.ToString().TrimEnd('/'));
             }
+            // Every token its own delta, so that tests can count them; DeltaBatchTests cover the batching.
+            web.UseSetting("Turns:DeltaWindow", "00:00:00");
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 web.UseSetting(key, value);

@@ -20,6 +20,13 @@ public sealed class TurnOptions
     /// <summary>How often each instance looks for answers that lost their owner.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Tokens that arrive within this long of the last delta go out together in the next one: the first token is sent at
+    /// once and none waits longer than this. Each delta costs every hop (chat, Redis, gateway, the client's renderer);
+    /// 30 ms is as often as a screen at 33 frames a second shows them. Zero sends every token as its own delta.
+    /// </summary>
+    public TimeSpan DeltaWindow { get; set; } = TimeSpan.FromMilliseconds(30);
+
     /// <summary>How long a turn's events can be resumed from Redis after its last one.</summary>
     public TimeSpan EventsTimeToLive { get; set; } = TimeSpan.FromHours(1);
 

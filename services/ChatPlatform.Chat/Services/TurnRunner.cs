@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Services;
 
@@ -17,6 +18,8 @@ public sealed partial class TurnRunner(
     TurnEventStream eventStream,
     TurnRegistry registry,
     TurnTelemetry telemetry,
+    IOptions<TurnOptions> options,
+    TimeProvider timeProvider,
     ILogger<TurnRunner> logger)
 {
     /// <summary>Starts generating the answer of <paramref name="started"/>; the events are read from the returned reader.</summary>
@@ -93,17 +96,21 @@ public sealed partial class TurnRunner(
         MessageStatus status;
         string? errorCode = null;
         string? errorDetail = null;
+        var deltas = new DeltaBatch(options.Value.DeltaWindow, timeProvider,
+            text => Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text))));
         try
         {
-            await foreach (var chunk in prepared.Chunks)
+            await using var chunks = prepared.Chunks.GetAsyncEnumerator(turn.Token);
+            while (await deltas.MoveNextAsync(chunks))
             {
+                var chunk = chunks.Current;
                 if (chunk.Text is { Length: > 0 } text)
                 {
                     if (progress.Append(text))
                     {
                         telemetry.FirstToken(clock.Elapsed);
                     }
-                    Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text)));
+                    deltas.Add(text);
                 }
                 finishReason = chunk.FinishReason ?? finishReason;
                 usage = chunk.Usage ?? usage;
@@ -130,6 +137,8 @@ public sealed partial class TurnRunner(
             (errorCode, errorDetail) = ("router_unavailable", "The model router could not be reached.");
         }
 
+        // However the answer ended, the deltas carry all of its text before the terminal event.
+        deltas.Flush();
         var content = progress.Text;
         var turnUsage = usage is not null
             ? new TurnUsage(usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens, usage.Estimated, usage.CostUsd, model.Id,
