@@ -66,6 +66,27 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task Tokens_that_come_together_share_a_delta_and_the_deltas_carry_the_whole_answer()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // A window longer than the fake router takes for the whole answer: the first token alone, then the rest at once.
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress,
+            new Dictionary<string, string> { ["Turns:DeltaWindow"] = "00:00:05" });
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+
+        using var response = await PostTurnAsync(client, conversationId, """{"content":"Hi there"}""", Token);
+        var events = await ReadAllAsync(response, Token);
+
+        Assert.True(router.Tokens.Count > 2);
+        Assert.Equal(["turn.started", "delta", "delta", "done"], events.Select(e => e.Type));
+        Assert.Equal(router.Tokens[0], (string?)events[1].Data["text"]);
+        Assert.Equal(router.Answer, Text(events));
+        Assert.Equal(router.Answer, (string?)events[^1].Data["message"]!["content"]);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task Editing_a_message_and_regenerating_an_answer_make_siblings()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
