@@ -260,39 +260,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             },
         };
 
-        var events = new List<EventToAppend>
-        {
-            EventToAppend.Create(MessageCompletedEvent, answer.ConversationId.ToString(), new
-            {
-                userId,
-                conversationId = answer.ConversationId,
-                messageId = answer.Id,
-                parentId = answer.ParentId,
-                role = "assistant",
-                status = ToSql(outcome.Status),
-            }),
-        };
-        if (usage is not null)
-        {
-            events.Add(EventToAppend.Create(UsageRecordedEvent, userId.ToString(), new
-            {
-                userId,
-                source = "chat",
-                conversationId = answer.ConversationId,
-                messageId = answer.Id,
-                model = usage.Model,
-                deployment = usage.Deployment,
-                provider = usage.Provider,
-                inputTokens = usage.InputTokens,
-                cachedInputTokens = usage.CachedInputTokens,
-                outputTokens = usage.OutputTokens,
-                estimated = usage.Estimated,
-                costUsd = usage.CostUsd,
-                timeToFirstTokenMs = usage.TimeToFirstTokenMs,
-                durationMs = outcome.DurationMs,
-                occurredAt = now,
-            }));
-        }
+        var events = EndEvents(userId, answer, outcome.Status, usage, outcome.DurationMs, now);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -346,25 +314,111 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// <summary>
     /// Marks an answer whose owner died <c>interrupted</c>, keeping <paramref name="content"/>, unless its instance's heartbeat
     /// came back after <paramref name="heartbeatBefore"/> or someone finished it first (then null): of two sweepers, one wins.
+    /// Its end is recorded as the owner would have: <c>message.completed</c> and, when any text was generated, an estimated
+    /// <c>usage.recorded</c> (the context it was sent, the text it got), in the same transaction.
     /// </summary>
     public async Task<Message?> InterruptStaleAsync(
-        Guid userId, Guid messageId, string content, long lastEventId, DateTimeOffset heartbeatBefore, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, DateTimeOffset heartbeatBefore,
+        CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        var now = timeProvider.GetUtcNow();
+        var update = new NpgsqlBatchCommand($"""
             UPDATE chat.messages SET status = 'interrupted', content = $3, error_code = 'interrupted',
                 error_detail = $4, last_event_id = $5, finished_at = $6, heartbeat_at = NULL
             WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND {OwnerIsStale("$7")}
             RETURNING {MessageColumns}
-            """);
-        command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = messageId });
-        command.Parameters.Add(new() { Value = content });
-        command.Parameters.Add(new() { Value = InterruptedDetail });
-        command.Parameters.Add(new() { Value = lastEventId });
-        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
-        command.Parameters.Add(new() { Value = heartbeatBefore });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader) : null;
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = userId },
+                new() { Value = messageId },
+                new() { Value = content },
+                new() { Value = InterruptedDetail },
+                new() { Value = lastEventId },
+                new() { Value = now },
+                new() { Value = heartbeatBefore },
+            },
+        };
+        var systemPrompt = new NpgsqlBatchCommand("SELECT system_prompt FROM chat.conversations WHERE user_id = $1 AND id = $2")
+        {
+            Parameters = { new() { Value = userId }, new() { Value = conversationId } },
+        };
+        var context = ReadContext(userId, conversationId, messageId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND id = $3)");
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        Message? message = null;
+        var inputTokens = 0L;
+        await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update, systemPrompt, context } })
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                message = ReadMessage(reader);
+            }
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                inputTokens += ContextBuilder.EstimateTokens(reader.GetString(0));
+            }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                inputTokens += ContextBuilder.EstimateTokens(reader.GetString(1));
+            }
+        }
+        if (message is null)
+        {
+            return null;
+        }
+        var usage = content.Length == 0
+            ? null
+            : new TurnUsage(inputTokens, 0, (content.Length + 3) / 4, true, 0m, message.Model ?? "unknown", "unknown", "unknown", 0);
+        var durationMs = (long)(now - message.CreatedAt).TotalMilliseconds;
+        await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, MessageStatus.Interrupted, usage, durationMs, now), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return message;
+    }
+
+    /// <summary>An answer's end for the event log: <c>message.completed</c>, then its <c>usage.recorded</c> when it has usage.</summary>
+    private static List<EventToAppend> EndEvents(
+        Guid userId, Message answer, MessageStatus status, TurnUsage? usage, long durationMs, DateTimeOffset now)
+    {
+        var events = new List<EventToAppend>
+        {
+            EventToAppend.Create(MessageCompletedEvent, answer.ConversationId.ToString(), new
+            {
+                userId,
+                conversationId = answer.ConversationId,
+                messageId = answer.Id,
+                parentId = answer.ParentId,
+                role = "assistant",
+                status = ToSql(status),
+            }),
+        };
+        if (usage is not null)
+        {
+            events.Add(EventToAppend.Create(UsageRecordedEvent, userId.ToString(), new
+            {
+                userId,
+                source = "chat",
+                conversationId = answer.ConversationId,
+                messageId = answer.Id,
+                model = usage.Model,
+                deployment = usage.Deployment,
+                provider = usage.Provider,
+                inputTokens = usage.InputTokens,
+                cachedInputTokens = usage.CachedInputTokens,
+                outputTokens = usage.OutputTokens,
+                estimated = usage.Estimated,
+                costUsd = usage.CostUsd,
+                timeToFirstTokenMs = usage.TimeToFirstTokenMs,
+                durationMs,
+                occurredAt = now,
+            }));
+        }
+        return events;
     }
 
     public const string InterruptedDetail = "The service generating the answer stopped before it was complete.";

@@ -8,7 +8,8 @@ namespace ChatPlatform.Chat.Services;
 /// <summary>
 /// On every instance: finds streaming answers whose instance stopped sending heartbeats (it crashed or was killed, or it
 /// stopped with a commit that failed), marks them <c>interrupted</c> with the most complete text known (the Redis stream's
-/// deltas or the row's last save), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
+/// deltas or the row's last save), records their end as the owner would have (<c>message.completed</c> and an estimated
+/// <c>usage.recorded</c>), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
 /// sweeper win each answer, so running many is safe. The rows of instances long gone are removed once none of their
 /// answers streams.
 /// </summary>
@@ -83,7 +84,7 @@ public sealed partial class StaleTurnSweeper(
                 .Deserialize<DeltaData>(e.Data, JsonDefaults.Options)!.Text));
             var content = streamed.Length > stale.Content.Length ? streamed : stale.Content;
             var terminalId = Math.Max(stale.LastEventId, events.Count == 0 ? 0 : events.Max(e => e.Id)) + 1;
-            if (await turns.InterruptStaleAsync(stale.UserId, stale.MessageId, content, terminalId, cutoff, cancellationToken) is not { } message)
+            if (await turns.InterruptStaleAsync(stale.UserId, stale.ConversationId, stale.MessageId, content, terminalId, cutoff, cancellationToken) is not { } message)
             {
                 continue;
             }

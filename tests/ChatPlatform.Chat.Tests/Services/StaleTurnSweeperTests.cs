@@ -66,6 +66,16 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         Assert.Equal(partial, (string?)end.Data["message"]!["content"]);
         Assert.Equal("interrupted", await survivor.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
         Assert.Equal(partial, await survivor.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, messageId));
+        // Its end is recorded once, as the owner would have: message.completed, and the usage of what it streamed, estimated
+        // (the prompt from the context it was sent, the output from the partial text).
+        Assert.Equal(1, await survivor.CountAsync(
+            "SELECT count(*) FROM events.events WHERE type = $1 AND payload->>'messageId' = $2 AND payload->>'status' = 'interrupted'",
+            Token, TurnStore.MessageCompletedEvent, messageId.ToString()));
+        Assert.Equal(1, await survivor.CountAsync(
+            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND key = $1 AND payload->>'messageId' = $2 " +
+            "AND (payload->>'estimated')::bool AND (payload->>'outputTokens')::int = $3 AND (payload->>'inputTokens')::int > 0 " +
+            "AND payload->>'model' = $4",
+            Token, userId.ToString(), messageId.ToString(), (partial.Length + 3) / 4, FakeModelRouter.FastModel));
         // Two sweepers ran; the answer was ended once.
         var stream = await (await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString)).GetDatabase()
             .StreamRangeAsync(TurnEventStream.KeyFor(messageId));
