@@ -83,7 +83,8 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]));
             await using (var updates = stream.GetAsyncEnumerator(cancellationToken))
             {
-                while (await NextAsync(response, updates, cancellationToken))
+                var clock = new FlushClock();
+                while (await NextAsync(response, updates, clock, cancellationToken))
                 {
                     var update = updates.Current;
                     finishReason = update.FinishReason?.Value ?? finishReason;
@@ -112,16 +113,46 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         }
     }
 
-    // Events written since the last flush go out when the next update is not in hand yet: an event is never held back
-    // while the provider is silent, and a burst of updates that arrived together leaves in one send instead of many.
-    private static async ValueTask<bool> NextAsync(HttpResponse response, IAsyncEnumerator<ChatResponseUpdate> updates, CancellationToken cancellationToken)
+    // Events written since the last flush go out when the next update is not in hand yet (an event is never held back
+    // while the provider is silent, and a burst of updates that arrived together leaves in one send instead of many), or
+    // once they have waited MaxHold behind a provider whose updates never stop coming.
+    private static async ValueTask<bool> NextAsync(
+        HttpResponse response, IAsyncEnumerator<ChatResponseUpdate> updates, FlushClock clock, CancellationToken cancellationToken)
     {
         var next = updates.MoveNextAsync();
-        if (!next.IsCompleted)
+        if (next.IsCompleted && !clock.Due)
+        {
+            return await next;
+        }
+        try
         {
             await response.BodyWriter.FlushAsync(cancellationToken);
+            clock.Flushed();
+        }
+        catch
+        {
+            // The read in flight ends with the caller's token; it must end before the stream is disposed.
+            try
+            {
+                await next;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The flush's failure is the one to report.
+            }
+            throw;
         }
         return await next;
+    }
+
+    private sealed class FlushClock
+    {
+        private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(2);
+        private long _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public bool Due => System.Diagnostics.Stopwatch.GetElapsedTime(_flushedAt) >= MaxHold;
+
+        public void Flushed() => _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private static async Task WriteAsync<T>(HttpResponse response, T payload, CancellationToken cancellationToken)
