@@ -10,11 +10,13 @@ public sealed class InstanceStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// One round trip: the instance's heartbeat and, when any are given, the text its answers have streamed so far (only
-    /// those still streaming; a finished answer keeps what its owner or a sweeper committed).
+    /// those still streaming; a finished answer keeps what its owner or a sweeper committed). Each statement stands alone:
+    /// a text that cannot be saved never costs the instance its heartbeat (and its answers their owner).
     /// </summary>
     public async Task BeatAsync(Guid instanceId, DateTimeOffset now, IReadOnlyList<PartialAnswer> partials, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
+        batch.EnableErrorBarriers = true;
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             INSERT INTO chat.chat_instances (id, heartbeat_at) VALUES ($1, $2)
             ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at

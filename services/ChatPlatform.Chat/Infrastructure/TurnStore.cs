@@ -41,8 +41,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         ), question AS (
             INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
             SELECT $1, $2, $3, q.parent_id, 'user', $5, 'complete', q.model, $9,
-                (SELECT count(*) FROM chat.messages s
-                 WHERE s.user_id = $1 AND s.conversation_id = $2 AND (s.parent_id = q.parent_id OR (s.parent_id IS NULL AND q.parent_id IS NULL)))
+                -- Two counts, each able to use messages_by_parent, rather than one OR that cannot.
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = q.parent_id)
+                + (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL AND q.parent_id IS NULL)
             FROM q
             RETURNING id, parent_id, model, sibling_index
         ), answer AS (
@@ -372,9 +373,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         {
             return null;
         }
-        var usage = content.Length == 0
-            ? null
-            : new TurnUsage(inputTokens, 0, (content.Length + 3) / 4, true, 0m, message.Model ?? "unknown", "unknown", "unknown", 0);
+        var usage = TurnUsage.Estimate(inputTokens, content, message.Model ?? "unknown", 0);
         var durationMs = (long)(now - message.CreatedAt).TotalMilliseconds;
         await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, MessageStatus.Interrupted, usage, durationMs, now), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

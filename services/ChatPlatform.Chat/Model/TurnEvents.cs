@@ -44,7 +44,15 @@ public sealed record TurnUsage(
     string Model,
     string Deployment,
     string Provider,
-    long TimeToFirstTokenMs);
+    long TimeToFirstTokenMs)
+{
+    /// <summary>
+    /// The usage of an answer cut short without the router's figures (stopped, or ended by a sweeper): the output from its
+    /// text (about 4 characters a token), nothing priced, the deployment unknown. Null when nothing was generated.
+    /// </summary>
+    public static TurnUsage? Estimate(long inputTokens, string content, string model, long timeToFirstTokenMs) =>
+        content.Length == 0 ? null : new(inputTokens, 0, (content.Length + 3) / 4, true, 0m, model, "unknown", "unknown", timeToFirstTokenMs);
+}
 
 /// <summary>How a turn ended, as it is committed to the assistant message.</summary>
 public sealed record TurnOutcome(

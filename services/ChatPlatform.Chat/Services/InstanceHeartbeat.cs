@@ -32,7 +32,7 @@ public sealed partial class InstanceHeartbeat(
     {
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, timeProvider);
         var textSavedAt = timeProvider.GetTimestamp();
-        while (await WaitAsync(timer, stoppingToken))
+        while (await timer.WaitForNextTickOrStopAsync(stoppingToken))
         {
             var saveText = timeProvider.GetElapsedTime(textSavedAt) >= options.Value.PartialTextInterval;
             if (saveText)
@@ -92,21 +92,10 @@ public sealed partial class InstanceHeartbeat(
                 progress.MarkSaved(text);
             }
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever went wrong, the next beat tries again: a stopped heartbeat would hand every answer here to the sweepers.
             LogBeatFailed(logger, e);
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -42,7 +42,7 @@ public sealed partial class StaleTurnSweeper(
             return;
         }
         using var timer = new PeriodicTimer(options.Value.SweepInterval, timeProvider);
-        while (await WaitAsync(timer, stoppingToken))
+        while (await timer.WaitForNextTickOrStopAsync(stoppingToken))
         {
             try
             {
@@ -52,18 +52,6 @@ public sealed partial class StaleTurnSweeper(
             {
                 LogSweepFailed(logger, e);
             }
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

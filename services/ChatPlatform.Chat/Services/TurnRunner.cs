@@ -104,7 +104,8 @@ public sealed partial class TurnRunner(
             while (await deltas.MoveNextAsync(chunks))
             {
                 var chunk = chunks.Current;
-                if (chunk.Text is { Length: > 0 } text)
+                // PostgreSQL's text cannot hold NUL: a model that sends one would make the answer impossible to save.
+                if (chunk.Text?.Replace("\0", "", StringComparison.Ordinal) is { Length: > 0 } text)
                 {
                     if (progress.Append(text))
                     {
@@ -143,15 +144,11 @@ public sealed partial class TurnRunner(
         var turnUsage = usage is not null
             ? new TurnUsage(usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens, usage.Estimated, usage.CostUsd, model.Id,
                 usage.Deployment, usage.Provider, usage.TimeToFirstTokenMs)
-            : content.Length > 0
-                // The router reports usage only for whole answers; a cut one is estimated so that it is still accounted.
-                ? new TurnUsage(prepared.EstimatedInputTokens, 0, (content.Length + 3) / 4, true, 0m,
-                    model.Id, "unknown", "unknown", progress.TimeToFirstTokenMs ?? 0)
-                : null;
+            // The router reports usage only for whole answers; a cut one is estimated so that it is still accounted.
+            : TurnUsage.Estimate(prepared.EstimatedInputTokens, content, model.Id, progress.TimeToFirstTokenMs ?? 0);
         var terminalId = progress.NextId();
         var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId);
-        // The commit must not be cancelled by the stop or the shutdown that ended the generation.
-        var saved = await turns.FinishAsync(userId, answer, outcome, CancellationToken.None);
+        var saved = await FinishAsync(userId, answer, outcome);
         if (saved is null)
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
@@ -164,6 +161,31 @@ public sealed partial class TurnRunner(
         LogTurnFinished(logger, answer.Id, status, content.Length, clock.ElapsedMilliseconds);
         return status;
     }
+
+    /// <summary>
+    /// Commits the end, trying again through a brief database outage: this instance's heartbeat keeps the answer its own,
+    /// so no sweeper would end it while the instance lives. Not cancelled by the stop or the shutdown that ended the
+    /// generation; should every try fail, the instance's retirement at its stop hands the answer to the sweepers.
+    /// </summary>
+    private async Task<Message?> FinishAsync(Guid userId, Message answer, TurnOutcome outcome)
+    {
+        foreach (var delay in FinishRetryDelays)
+        {
+            try
+            {
+                return await turns.FinishAsync(userId, answer, outcome, CancellationToken.None);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException)
+            {
+                LogFinishRetried(logger, e, answer.Id, delay.TotalSeconds);
+                await Task.Delay(delay, timeProvider);
+            }
+        }
+        return await turns.FinishAsync(userId, answer, outcome, CancellationToken.None);
+    }
+
+    private static readonly TimeSpan[] FinishRetryDelays =
+        [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10)];
 
     /// <summary>Sends the append now, then waits for the earlier ones before its own; never throws.</summary>
     private async Task AppendInOrderAsync(Task earlier, Guid messageId, TurnEvent e)
@@ -205,6 +227,9 @@ public sealed partial class TurnRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: the model router could not be reached")]
     private static partial void LogRouterUnreachable(ILogger logger, Exception exception, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: its end could not be saved; trying again in {DelaySeconds} s")]
+    private static partial void LogFinishRetried(ILogger logger, Exception exception, Guid messageId, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} was already finished by another instance")]
     private static partial void LogAlreadyFinished(ILogger logger, Guid messageId);

@@ -87,6 +87,24 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_NUL_from_the_model_is_dropped_so_that_the_answer_can_be_saved()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        router.Tokens = ["Hel\0lo", " world"];
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+
+        using var response = await PostTurnAsync(client, conversationId, """{"content":"Hi there"}""", Token);
+        var events = await ReadAllAsync(response, Token);
+
+        Assert.Equal("done", events[^1].Type);
+        Assert.Equal("Hello world", Text(events));
+        var messageId = (string)events[^1].Data["message"]!["id"]!;
+        Assert.Equal("Hello world", await host.ScalarAsync("SELECT content FROM chat.messages WHERE id = $1", Token, Guid.Parse(messageId)));
+    }
+
+    [Fact]
     public async Task Editing_a_message_and_regenerating_an_answer_make_siblings()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
