@@ -127,6 +127,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         Assert.Single(stream, e => e["type"] == "error" || e["type"] == "done");
         Assert.Equal("interrupted", await owner.ScalarAsync("SELECT status FROM chat.messages WHERE id = $1", Token, messageId));
     }
+
     [Fact]
     public async Task An_answer_is_swept_only_once_its_instance_stops_beating_not_for_its_own_unsaved_text()
     {
