@@ -17,7 +17,9 @@ var ingestion = builder.AddProject<Projects.ChatPlatform_Ingestion>("ingestion")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(files).WaitFor(files);
 
+// The gateway holds every open stream to chat: over cleartext HTTP/2 they share a few connections.
 var chat = builder.AddProject<Projects.ChatPlatform_Chat>("chat")
+    .WithHttp2Endpoint()
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(modelRouter).WaitFor(modelRouter)

@@ -27,7 +27,7 @@ namespace ChatPlatform.Bench;
 /// Arguments: [open streams, default 10000] [concurrency levels..., default 100 1000]; or `streams N [prompt characters]`
 /// for (3) alone, after a short warm-up, each stream asking with a prompt that many characters longer (what a stream
 /// holds of its context shows in chat's memory).
-/// Each open stream holds sockets in every process on its path: run it with a raised file limit (`ulimit -n 65536`) where allowed.
+/// Each open stream holds a socket in every process on its path: run it with a raised file limit (`ulimit -n 65536`) where allowed.
 /// </summary>
 public static class PlatformBenchmark
 {
@@ -418,17 +418,18 @@ public static class PlatformBenchmark
         ProcessRegistry.Read(app.DataDirectory).ToDictionary(p => p.Resource, p => ProcFs.ReadResidentKilobytes(p.Pid) ?? 0);
 
     /// <summary>
-    /// Each open stream holds two sockets in the gateway and in chat (the client's and the upstream's, HTTP/1.1), so a
-    /// process's open-file limit caps how many can be held; a container may not allow raising it.
+    /// Each open stream holds a socket in every process on its path (the client's in the gateway, the router's in chat,
+    /// chat's in the router; the gateway's streams to chat share a few HTTP/2 connections), so a process's open-file
+    /// limit caps how many can be held; a container may not allow raising it.
     /// </summary>
     private static int WithinFileLimit(int streams)
     {
         var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
         var soft = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3], CultureInfo.InvariantCulture);
-        var fits = (int)Math.Min(streams, (soft - 1_000) / 2);
+        var fits = (int)Math.Min(streams, soft - 1_000);
         if (fits < streams)
         {
-            Console.WriteLine($"note: the open-file limit is {soft} (raise it with `ulimit -n` where allowed); {streams} streams need about {streams * 2L + 1_000} in the gateway, so {fits} are opened");
+            Console.WriteLine($"note: the open-file limit is {soft} (raise it with `ulimit -n` where allowed); {streams} streams need about {streams + 1_000L} in each process, so {fits} are opened");
         }
         return fits;
     }

@@ -33,12 +33,24 @@ public static class ProcessBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// A cleartext HTTP/2-only endpoint for the platform's own callers (named <c>h2c</c> by convention; they find it as
+    /// <c>services__{resource}__h2c__0</c>). Never external: browsers do not speak HTTP/2 without TLS.
+    /// </summary>
+    public static IResourceBuilder<T> WithHttp2Endpoint<T>(this IResourceBuilder<T> builder, string name = "h2c")
+        where T : ExecutableResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Resource.GetOrAddEndpoint(name).IsHttp2Only = true;
+        return builder;
+    }
+
     /// <summary>Marks every HTTP endpoint as public: printed when the platform is up, and on a stable port when free.</summary>
     public static IResourceBuilder<T> WithExternalHttpEndpoints<T>(this IResourceBuilder<T> builder)
         where T : ExecutableResource
     {
         ArgumentNullException.ThrowIfNull(builder);
-        foreach (var endpoint in builder.Resource.HttpEndpoints)
+        foreach (var endpoint in builder.Resource.HttpEndpoints.Where(e => !e.IsHttp2Only))
         {
             endpoint.IsExternal = true;
         }

@@ -7,12 +7,12 @@ namespace ChatPlatform.AppHost.Hosting.Resources;
 /// <summary>
 /// A process the host starts (in its own session, output kept and echoed) and stops with SIGTERM, then SIGKILL after
 /// the grace period. It receives the configuration contract for what it references; it is healthy while it runs,
-/// or, with a <see cref="HealthCheckPath"/>, while that path answers 200 on its first HTTP endpoint.
+/// or, with a <see cref="HealthCheckPath"/>, while that path answers 200 on its first HTTP/1.1 endpoint.
 /// </summary>
 public class ExecutableResource(string name, string command, string workingDirectory, IReadOnlyList<string> arguments) : Resource(name)
 {
     // What the host's own environment would hand down but the contract sets per resource.
-    private static readonly string[] ScrubbedPrefixes = ["ConnectionStrings__", "services__", "AppHost__"];
+    private static readonly string[] ScrubbedPrefixes = ["ConnectionStrings__", "services__", "AppHost__", "Kestrel__Endpoints__"];
     private static readonly string[] ScrubbedNames =
     [
         "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "DOTNET_LAUNCH_PROFILE",
@@ -136,7 +136,7 @@ public class ExecutableResource(string name, string command, string workingDirec
 
     internal override async Task<ResourceHealthResult> CheckHealthAsync(HostContext context, CancellationToken cancellationToken)
     {
-        if (HealthCheckPath is null || _endpoints.FirstOrDefault()?.Url is not { } baseUrl)
+        if (HealthCheckPath is null || _endpoints.FirstOrDefault(e => !e.IsHttp2Only)?.Url is not { } baseUrl)
         {
             return ResourceHealthResult.Healthy($"running, pid {ProcessId}");
         }

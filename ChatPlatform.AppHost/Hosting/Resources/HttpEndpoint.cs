@@ -11,6 +11,12 @@ public sealed class HttpEndpoint(string name)
     /// <summary>Meant for people and clients outside the platform (web, gateway): prefers a stable port.</summary>
     public bool IsExternal { get; set; }
 
+    /// <summary>
+    /// Cleartext HTTP/2 only (clients must know it in advance): for calls between services, which then share a few
+    /// connections for all their streams. Kestrel cannot serve both versions on one cleartext port.
+    /// </summary>
+    public bool IsHttp2Only { get; set; }
+
     public int? Port { get; internal set; }
 
     public Uri? Url => Port is { } port ? new Uri($"http://127.0.0.1:{port}") : null;

@@ -4,8 +4,9 @@ namespace ChatPlatform.AppHost.Hosting.Resources;
 
 /// <summary>
 /// A .NET project run as <c>dotnet &lt;TargetPath&gt;</c> from its own folder, so that its content root, appsettings and
-/// (in Development) static web assets are the ones a <c>dotnet run</c> would use. It listens on one HTTP endpoint and
-/// is healthy while <c>/health</c> answers 200.
+/// (in Development) static web assets are the ones a <c>dotnet run</c> would use. It listens on its HTTP endpoints
+/// (Kestrel's <c>Kestrel:Endpoints</c> configuration, one entry per endpoint) and is healthy while <c>/health</c> on the
+/// first answers 200.
 /// </summary>
 public sealed class ProjectResource : ExecutableResource
 {
@@ -36,7 +37,14 @@ public sealed class ProjectResource : ExecutableResource
 
     private protected override void AddDefaultEnvironment(IDictionary<string, string?> environment, HostContext context)
     {
-        environment["ASPNETCORE_URLS"] = string.Join(';', Endpoints.Select(u => u.ToString().TrimEnd('/')));
+        foreach (var endpoint in HttpEndpoints)
+        {
+            environment[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoint.Url!.ToString().TrimEnd('/');
+            if (endpoint.IsHttp2Only)
+            {
+                environment[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = "Http2";
+            }
+        }
         environment["ASPNETCORE_ENVIRONMENT"] = context.EnvironmentName;
         environment["OTEL_SERVICE_NAME"] = Name;
         environment["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={InstanceId}";

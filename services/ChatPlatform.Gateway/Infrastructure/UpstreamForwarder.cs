@@ -12,7 +12,7 @@ public sealed partial class UpstreamForwarder(
     IHttpForwarder forwarder, UpstreamClient client, IProblemDetailsService problems, ILogger<UpstreamForwarder> logger)
 {
     // Streams may be quiet for a while (a resumed stream waiting on a slow model); the client's disconnect ends them.
-    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(10) };
+    private static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(10);
 
     public async Task ForwardAsync(HttpContext context, string upstream)
     {
@@ -22,7 +22,13 @@ public sealed partial class UpstreamForwarder(
             return;
         }
         using var invoker = client.CreateInvoker(upstream);
-        var error = await forwarder.SendAsync(context, $"http://{upstream}", invoker, RequestConfig, new CallerTransformer(userId));
+        var config = new ForwarderRequestConfig
+        {
+            ActivityTimeout = ActivityTimeout,
+            Version = client.Version(upstream),
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, config, new CallerTransformer(userId));
         if (error == ForwarderError.None)
         {
             return;

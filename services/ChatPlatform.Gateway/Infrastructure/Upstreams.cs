@@ -14,6 +14,9 @@ public static class Upstreams
     public const string Chat = "chat";
     public const string ModelRouter = "model-router";
 
+    /// <summary>The service-discovery endpoint name of a service's cleartext HTTP/2 endpoint (<c>services:{name}:h2c:0</c>).</summary>
+    public const string Http2EndpointName = "h2c";
+
     public static IHostApplicationBuilder AddUpstreams(this IHostApplicationBuilder builder)
     {
         foreach (var name in new[] { Chat, ModelRouter })
@@ -29,6 +32,7 @@ public static class Upstreams
                     AllowAutoRedirect = false,
                     AutomaticDecompression = DecompressionMethods.None,
                     UseCookies = false,
+                    // Over HTTP/2, a new connection once one carries as many streams as the server allows (100 in Kestrel).
                     EnableMultipleHttp2Connections = true,
                     ConnectTimeout = TimeSpan.FromSeconds(5),
                     ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
@@ -39,18 +43,4 @@ public static class Upstreams
         builder.Services.AddSingleton<UpstreamForwarder>();
         return builder;
     }
-}
-
-/// <summary>Invokers for the upstreams: the factory's handler chain (with service discovery), never buffering answers.</summary>
-public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers)
-{
-    public const string UserIdHeader = "X-User-Id";
-
-    /// <summary>
-    /// A cheap wrapper over the factory's pooled handler. Unlike HttpClient it never buffers an answer: its body streams
-    /// from the connection. Keep it (and so the handler it holds) alive until the answer has been read.
-    /// </summary>
-    public HttpMessageInvoker CreateInvoker(string upstream) => new(handlers.CreateHandler(upstream), disposeHandler: false);
-
-    public static Uri Address(string upstream, string pathAndQuery) => new($"http://{upstream}{pathAndQuery}");
 }

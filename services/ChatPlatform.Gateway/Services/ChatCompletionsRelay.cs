@@ -41,12 +41,10 @@ public sealed partial class ChatCompletionsRelay(
             body["stream_options"] = streamOptions;
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, UpstreamClient.Address(Upstreams.ModelRouter, "/v1/chat/completions"))
+        using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, "/v1/chat/completions");
+        request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
-            {
-                Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
-            },
+            Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
         };
         request.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, context.User.UserId().ToString());
         using var invoker = upstream.CreateInvoker(Upstreams.ModelRouter);

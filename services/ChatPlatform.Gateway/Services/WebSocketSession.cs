@@ -172,16 +172,15 @@ public sealed partial class WebSocketSession(
         var conversation = $"/v1/conversations/{request.ConversationId}";
         var message = request.Type switch
         {
-            SocketRequest.Turn => new HttpRequestMessage(HttpMethod.Post, UpstreamClient.Address(Upstreams.Chat, $"{conversation}/turns"))
-            {
-                Content = JsonContent(TurnBody(request)),
-            },
-            SocketRequest.Regenerate => new HttpRequestMessage(
-                HttpMethod.Post, UpstreamClient.Address(Upstreams.Chat, $"{conversation}/messages/{request.MessageId}/regenerate")),
-            SocketRequest.Resume => new HttpRequestMessage(
-                HttpMethod.Get, UpstreamClient.Address(Upstreams.Chat, $"{conversation}/messages/{request.MessageId}/events")),
-            _ => new HttpRequestMessage(HttpMethod.Post, UpstreamClient.Address(Upstreams.Chat, $"{conversation}/messages/{request.MessageId}/stop")),
+            SocketRequest.Turn => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/turns"),
+            SocketRequest.Regenerate => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/messages/{request.MessageId}/regenerate"),
+            SocketRequest.Resume => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Get, $"{conversation}/messages/{request.MessageId}/events"),
+            _ => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/messages/{request.MessageId}/stop"),
         };
+        if (request.Type == SocketRequest.Turn)
+        {
+            message.Content = JsonContent(TurnBody(request));
+        }
         if (request.LastEventId is { } lastEventId)
         {
             message.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -32,8 +32,10 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         });
         foreach (var project in resources.Where(r => r.GetProperty("type").GetString() == "project"))
         {
-            var endpoint = Assert.Single(project.GetProperty("endpoints").EnumerateArray()).GetString();
-            Assert.Matches(@"^http://127\.0\.0\.1:\d+$", endpoint);
+            // One endpoint each, and chat a second, for cleartext HTTP/2 from the gateway.
+            var endpoints = project.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Equal(project.GetProperty("name").GetString() == "chat" ? 2 : 1, endpoints.Count);
+            Assert.All(endpoints, endpoint => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", endpoint));
         }
     }
 
@@ -117,11 +119,32 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         {
             Assert.Equal(App.GetEndpoint(service).ToString().TrimEnd('/'), environment[$"services__{service}__http__0"]);
         }
-        Assert.Equal(App.GetEndpoint("gateway").ToString().TrimEnd('/'), environment["ASPNETCORE_URLS"]);
+        Assert.Equal(App.GetEndpoint("chat", "h2c").ToString().TrimEnd('/'), environment["services__chat__h2c__0"]);
+        Assert.Equal(App.GetEndpoint("gateway").ToString().TrimEnd('/'), environment["Kestrel__Endpoints__http__Url"]);
+        Assert.False(environment.ContainsKey("ASPNETCORE_URLS"));
         Assert.Equal("Development", environment["ASPNETCORE_ENVIRONMENT"]);
         Assert.Equal("gateway", environment["OTEL_SERVICE_NAME"]);
         Assert.StartsWith("service.instance.id=", environment["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
         Assert.Equal(Path.Combine(App.DataDirectory, "files"), ProcessEnvironment.Read(App.GetResource("ingestion").ProcessId!.Value)["ConnectionStrings__files"]);
+    }
+
+    [Fact]
+    public async Task Chat_answers_cleartext_HTTP2_on_its_h2c_endpoint_and_HTTP1_on_its_http_endpoint()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+
+        using var overHttp2 = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(App.GetEndpoint("chat", "h2c"), "/alive"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        }, ct);
+        using var overHttp1 = await http.GetAsync(new Uri(App.GetEndpoint("chat"), "/alive"), ct);
+
+        Assert.Equal(HttpStatusCode.OK, overHttp2.StatusCode);
+        Assert.Equal(HttpVersion.Version20, overHttp2.Version);
+        Assert.Equal(HttpStatusCode.OK, overHttp1.StatusCode);
+        Assert.Equal(HttpVersion.Version11, overHttp1.Version);
     }
 
     [Fact]

@@ -12,11 +12,13 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Forwarding_sets_the_user_id_from_the_token_and_ignores_a_forged_one()
+    [Theory]
+    [InlineData(false, "HTTP/1.1")]
+    [InlineData(true, "HTTP/2")]
+    public async Task Forwarding_sets_the_user_id_from_the_token_and_ignores_a_forged_one(bool http2Only, string protocol)
     {
-        await using var chat = await FakeChatService.StartAsync();
-        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        await using var chat = await FakeChatService.StartAsync(http2Only);
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address, chatHttp2Only: http2Only));
         var userId = Guid.NewGuid();
         var client = host.CreateClient(TestTokens.Mint(userId));
         using var request = new HttpRequestMessage(HttpMethod.Patch, "/v1/conversations/abc/messages?limit=5&before=x")
@@ -35,13 +37,16 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
         Assert.Equal([userId.ToString()], received.UserIds);
         Assert.False(received.HadCredentials);
         Assert.Equal("""{"title":"renamed"}""", received.Body);
+        Assert.Equal(protocol, received.Protocol);
     }
 
-    [Fact]
-    public async Task A_turn_stream_reaches_the_client_event_by_event_while_chat_holds_the_rest()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_turn_stream_reaches_the_client_event_by_event_while_chat_holds_the_rest(bool chatHttp2Only)
     {
-        await using var chat = await FakeChatService.StartAsync();
-        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        await using var chat = await FakeChatService.StartAsync(chatHttp2Only);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address, chatHttp2Only: chatHttp2Only));
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
 
@@ -67,11 +72,13 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
         Assert.Null(await Upstream.ReadEventAsync(reader, Cancellation));
     }
 
-    [Fact]
-    public async Task A_client_that_goes_away_cancels_the_upstream_request()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_goes_away_cancels_the_upstream_request(bool chatHttp2Only)
     {
-        await using var chat = await FakeChatService.StartAsync();
-        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        await using var chat = await FakeChatService.StartAsync(chatHttp2Only);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address, chatHttp2Only: chatHttp2Only));
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
         var response = await client.SendAsync(

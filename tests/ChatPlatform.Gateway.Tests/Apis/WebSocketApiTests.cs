@@ -12,11 +12,13 @@ public sealed class WebSocketApiTests(PostgresFixture postgres, RedisFixture red
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task A_turn_sent_on_the_socket_comes_back_as_event_frames_and_stop_is_acknowledged()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_turn_sent_on_the_socket_comes_back_as_event_frames_and_stop_is_acknowledged(bool chatHttp2Only)
     {
-        await using var chat = await FakeChatService.StartAsync();
-        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        await using var chat = await FakeChatService.StartAsync(chatHttp2Only);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address, chatHttp2Only: chatHttp2Only));
         var userId = Guid.NewGuid();
         var conversationId = Guid.NewGuid();
         using var socket = await ConnectAsync(host, TestTokens.Mint(userId));
@@ -43,14 +45,17 @@ public sealed class WebSocketApiTests(PostgresFixture postgres, RedisFixture red
         Assert.Equal(("delta", 2L, "echo: hello"), ((string?)delta["event"], (long?)delta["id"], (string?)delta["data"]!["text"]));
         Assert.Equal("done", (string?)done["event"]);
         Assert.All(chat.Requests, r => Assert.Equal([userId.ToString()], r.UserIds));
+        Assert.All(chat.Requests, r => Assert.Equal(chatHttp2Only ? "HTTP/2" : "HTTP/1.1", r.Protocol));
         Assert.Contains(chat.Requests, r => r.Method == "POST" && r.PathAndQuery == $"/v1/conversations/{conversationId}/messages/{FakeChatService.AssistantMessage}/stop");
     }
 
-    [Fact]
-    public async Task Resume_passes_the_last_event_id_and_several_streams_share_one_socket()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Resume_passes_the_last_event_id_and_several_streams_share_one_socket(bool chatHttp2Only)
     {
-        await using var chat = await FakeChatService.StartAsync();
-        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        await using var chat = await FakeChatService.StartAsync(chatHttp2Only);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address, chatHttp2Only: chatHttp2Only));
         var conversationId = Guid.NewGuid();
         using var socket = await ConnectAsync(host, TestTokens.Mint(Guid.NewGuid()));
 

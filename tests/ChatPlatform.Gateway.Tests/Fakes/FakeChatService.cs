@@ -2,18 +2,20 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace ChatPlatform.Gateway.Tests.Fakes;
 
 /// <summary>A request as the fake chat service received it.</summary>
-internal sealed record ReceivedRequest(string Method, string PathAndQuery, string[] UserIds, bool HadCredentials, string Body, string? LastEventId);
+internal sealed record ReceivedRequest(string Method, string PathAndQuery, string[] UserIds, bool HadCredentials, string Body, string? LastEventId, string Protocol);
 
 /// <summary>
 /// The chat service's side of docs/turns.md over real HTTP: every conversation call is echoed as JSON; a turn streams
 /// turn.started at once and holds the rest until the test releases it; stop answers 202; a conversation the fake does
-/// not know answers 404 problem details.
+/// not know answers 404 problem details. Like chat's h2c endpoint, it can speak cleartext HTTP/2 only.
 /// </summary>
 internal sealed class FakeChatService : IAsyncDisposable
 {
@@ -37,10 +39,16 @@ internal sealed class FakeChatService : IAsyncDisposable
 
     public string Address => Server.BaseAddress.ToString().TrimEnd('/');
 
-    public static async Task<FakeChatService> StartAsync()
+    public static async Task<FakeChatService> StartAsync(bool http2Only = false)
     {
         FakeChatService? fake = null;
-        var server = await LoopbackHttpServer.StartAsync(app =>
+        var server = await LoopbackHttpServer.StartAsync(builder =>
+        {
+            if (http2Only)
+            {
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+            }
+        }, app =>
         {
             app.Map("/v1/conversations/{**path}", (HttpContext context) => fake!.EchoAsync(context));
             app.MapPost("/v1/conversations/{conversationId:guid}/turns", (HttpContext context, Guid conversationId) => fake!.TurnAsync(context, conversationId));
@@ -60,7 +68,8 @@ internal sealed class FakeChatService : IAsyncDisposable
             [.. context.Request.Headers["X-User-Id"].Select(v => v ?? "")],
             context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("x-api-key"),
             await reader.ReadToEndAsync(context.RequestAborted),
-            context.Request.Headers["Last-Event-ID"].FirstOrDefault());
+            context.Request.Headers["Last-Event-ID"].FirstOrDefault(),
+            context.Request.Protocol);
         Requests.Enqueue(received);
         return received;
     }

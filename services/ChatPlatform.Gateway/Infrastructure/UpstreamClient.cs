@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace ChatPlatform.Gateway.Infrastructure;
+
+/// <summary>
+/// How the gateway reaches each upstream: the factory's handler chain (with service discovery), never buffering
+/// answers, and the HTTP version. A service that offers a cleartext HTTP/2 endpoint (<c>services:{name}:h2c:0</c>) is
+/// called over it: every open stream then shares a few connections instead of holding a socket of its own, which is
+/// what lets one gateway hold 10,000 streams (two sockets each over HTTP/1.1) and spares a connection's buffers per
+/// stream. Otherwise (a platform whose ingress speaks HTTP/1.1 to the app, or a test's server) HTTP/1.1.
+/// </summary>
+public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfiguration configuration)
+{
+    public const string UserIdHeader = "X-User-Id";
+
+    private readonly Dictionary<string, Upstream> _upstreams = new[] { Upstreams.Chat, Upstreams.ModelRouter }
+        .ToDictionary(name => name, name => Upstream.For(name, configuration));
+
+    /// <summary>
+    /// A cheap wrapper over the factory's pooled handler. Unlike HttpClient it never buffers an answer: its body streams
+    /// from the connection. Keep it (and so the handler it holds) alive until the answer has been read.
+    /// </summary>
+    public HttpMessageInvoker CreateInvoker(string upstream) => new(handlers.CreateHandler(upstream), disposeHandler: false);
+
+    /// <summary>The address requests to <paramref name="upstream"/> are forwarded to, e.g. <c>http://chat</c>.</summary>
+    public string Prefix(string upstream) => _upstreams[upstream].Prefix;
+
+    /// <summary>The HTTP version to call <paramref name="upstream"/> with, exactly (cleartext HTTP/2 needs prior knowledge).</summary>
+    public Version Version(string upstream) => _upstreams[upstream].Version;
+
+    /// <summary>A request to <paramref name="upstream"/> at <paramref name="pathAndQuery"/>, with the version it is called with.</summary>
+    public HttpRequestMessage CreateRequest(string upstream, HttpMethod method, string pathAndQuery) => new(method, new Uri(Prefix(upstream) + pathAndQuery))
+    {
+        Version = Version(upstream),
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private sealed record Upstream(string Prefix, Version Version)
+    {
+        public static Upstream For(string name, IConfiguration configuration) =>
+            configuration.GetSection($"services:{name}:{Upstreams.Http2EndpointName}").Exists()
+                ? new Upstream($"http://_{Upstreams.Http2EndpointName}.{name}", HttpVersion.Version20)
+                : new Upstream($"http://{name}", HttpVersion.Version11);
+    }
+}
