@@ -302,24 +302,28 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Root → <paramref name="messageId"/>, each with its siblings (itself included, in order); empty when the message is not in the conversation.</summary>
-    internal static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"""
+    /// <summary>The path root → $3 ($1 the user, $2 the conversation), with each message's siblings.</summary>
+    internal static readonly string PathSql = $"""
             WITH RECURSIVE up AS (
                 SELECT {MessageColumns}, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
                 UNION ALL
                 SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, up.depth + 1
-                FROM chat.messages p JOIN up ON p.user_id = $1 AND p.conversation_id = $2 AND p.id = up.parent_id
+                FROM {ParentsOf("up")}
             )
             SELECT {MessageColumns},
-                ARRAY(SELECT s.id FROM chat.messages s
-                      WHERE s.user_id = $1 AND s.conversation_id = $2
-                        AND (s.parent_id = up.parent_id OR (s.parent_id IS NULL AND up.parent_id IS NULL))
-                      ORDER BY s.sibling_index)
+                -- The root's siblings apart, so that each form can use messages_by_parent; one OR could not.
+                CASE WHEN up.parent_id IS NULL
+                    THEN ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL ORDER BY s.sibling_index)
+                    ELSE ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = up.parent_id ORDER BY s.sibling_index)
+                END
             FROM up ORDER BY depth DESC
-            """, connection, transaction);
+            """;
+
+    /// <summary>Root → <paramref name="messageId"/>, each with its siblings (itself included, in order); empty when the message is not in the conversation.</summary>
+    internal static async Task<IReadOnlyList<PathMessage>> ReadPathAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(PathSql, connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = conversationId });
         command.Parameters.Add(new() { Value = messageId });
@@ -334,6 +338,15 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         }
         return path;
     }
+
+    /// <summary>
+    /// A walk up the tree from the rows of <paramref name="child"/> to their parents, <c>p</c> ($1 the user, $2 the
+    /// conversation). A lateral lookup by primary key with LIMIT 1 pins the plan to one probe per level: as a plain join,
+    /// the generic plan of a prepared statement hashed the conversation's every message at every level (quadratic in its
+    /// length), and a conversation condition inside the lookup let the planner scan the conversation by messages_by_parent.
+    /// </summary>
+    internal static string ParentsOf(string child) =>
+        $"{child} CROSS JOIN LATERAL (SELECT * FROM chat.messages m WHERE m.user_id = $1 AND m.id = {child}.parent_id LIMIT 1) p WHERE p.conversation_id = $2";
 
     // Two forms so that both use the (user_id, conversation_id, parent_id) index; IS NOT DISTINCT FROM would not.
     private static string ParentIs(string parameter, Guid? parent) => parent is null ? "parent_id IS NULL" : $"parent_id = {parameter}";

@@ -208,18 +208,21 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// Root → the message <paramref name="start"/> names (a parameter or a subquery over $1..$3), only what the model is sent:
     /// one primary-key lookup per level, no siblings.
     /// </summary>
-    private static NpgsqlBatchCommand ReadContext(Guid userId, Guid conversationId, Guid messageId, string start) => new($"""
+    private static NpgsqlBatchCommand ReadContext(Guid userId, Guid conversationId, Guid messageId, string start) => new(ContextSql(start))
+    {
+        Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = messageId } },
+    };
+
+    /// <summary>The roles and texts of the path root → <paramref name="start"/> ($1 the user, $2 the conversation).</summary>
+    internal static string ContextSql(string start) => $"""
         WITH RECURSIVE up AS (
             SELECT parent_id, role, content, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
             UNION ALL
             SELECT p.parent_id, p.role, p.content, up.depth + 1
-            FROM up JOIN chat.messages p ON p.user_id = $1 AND p.id = up.parent_id AND p.conversation_id = $2
+            FROM {ParentsOf("up")}
         )
         SELECT role, content FROM up ORDER BY depth DESC
-        """)
-    {
-        Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = messageId } },
-    };
+        """;
 
     /// <summary>
     /// Commits how <paramref name="answer"/> ended and, when anything was generated or usage came, its <c>usage.recorded</c>

@@ -1,5 +1,6 @@
 using ChatPlatform.Chat.Tests.Fakes;
 using ChatPlatform.Testing;
+using Npgsql;
 using static ChatPlatform.Chat.Tests.TurnStreams;
 
 namespace ChatPlatform.Chat.Tests.Infrastructure;
@@ -45,5 +46,56 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         }
         var regenerated = recorder.Stop();
         Assert.True(regenerated.Count == 2, $"{regenerated.Count} round trips:\n" + string.Join("\n---\n", regenerated));
+    }
+
+    [Fact]
+    public async Task Walking_up_a_conversation_probes_one_message_per_level_even_in_a_generic_plan()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        for (var turn = 0; turn < 6; turn++)
+        {
+            using var response = await PostTurnAsync(client, conversationId, $$"""{"content":"Turn {{turn}}"}""", Token);
+            await ReadAllAsync(response, Token);
+        }
+        var leaf = await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId);
+        var userId = await host.ScalarAsync("SELECT user_id FROM chat.conversations WHERE id = $1", Token, conversationId);
+
+        // Other conversations, this user's and 49 others' (ten each), and statistics, as a table in use would have.
+        await host.ScalarAsync("""
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, created_at, sibling_index)
+            SELECT CASE WHEN i % 50 = 0 THEN $1 ELSE md5((i % 50)::text)::uuid END, md5((i % 500)::text)::uuid, gen_random_uuid(), NULL, 'user', 'x', 'complete', now(), 0
+            FROM generate_series(1, 5000) i
+            """, Token, userId!);
+        await host.ScalarAsync("ANALYZE chat.messages", Token);
+
+        foreach (var sql in new[] { Chat.Infrastructure.TurnStore.ContextSql("$3"), Chat.Infrastructure.ConversationStore.PathSql })
+        {
+            // The plan a prepared statement settles on after five runs, whatever the parameters: the one that went quadratic.
+            await using var connection = new NpgsqlConnection(host.Database);
+            await connection.OpenAsync(Token);
+            await using (var prepare = new NpgsqlCommand($"SET plan_cache_mode = force_generic_plan; PREPARE walk(uuid, uuid, uuid) AS {sql}", connection))
+            {
+                await prepare.ExecuteNonQueryAsync(Token);
+            }
+            await using var explain = new NpgsqlCommand(
+                $"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE walk('{userId}', '{conversationId}', '{leaf}')", connection);
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync(Token))
+            {
+                while (await reader.ReadAsync(Token))
+                {
+                    plan.Add(reader.GetString(0));
+                }
+            }
+            var text = string.Join('\n', plan);
+
+            // Twelve messages, each found by its key from its child: no join that reads the whole conversation at each level.
+            Assert.DoesNotContain("Hash Join", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Bitmap", text, StringComparison.Ordinal);
+            Assert.True(plan.Any(line => line.Contains("Index Scan using messages_pkey", StringComparison.Ordinal) && line.Contains("loops=12", StringComparison.Ordinal)), text);
+        }
     }
 }
