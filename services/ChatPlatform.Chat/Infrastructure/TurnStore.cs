@@ -200,8 +200,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update } };
         // The events ride in the update's round trip; when the update finds the answer already finished they roll back with it.
-        eventLog.AddTo(batch, events);
+        using var added = eventLog.AddTo(batch, events);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        added.Written();
         if (update.RecordsAffected == 0)
         {
             return null;
