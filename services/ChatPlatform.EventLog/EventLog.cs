@@ -28,42 +28,30 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
         {
             return;
         }
-        foreach (var e in events)
-        {
-            Validate(e);
-        }
-
-        using var activity = EventLogTelemetry.ActivitySource.StartActivity("events append", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "postgresql");
-        activity?.SetTag("messaging.batch.message_count", events.Count);
-
         await using var batch = new NpgsqlBatch(connection, transaction);
-        AddCommands(batch, events);
+        using var added = AddTo(batch, events);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-
-        foreach (var e in events)
-        {
-            telemetry.Appended(e.Type);
-        }
+        added.Written();
     }
 
-    public void AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)
+    public AddedEvents AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0)
         {
-            return;
+            return default;
         }
         foreach (var e in events)
         {
             Validate(e);
         }
+        // Started before the statements are made, so that the events' trace_parent is this span.
+        var activity = EventLogTelemetry.ActivitySource.StartActivity("events append", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "postgresql");
+        activity?.SetTag("messaging.batch.message_count", events.Count);
         AddCommands(batch, events);
-        foreach (var e in events)
-        {
-            telemetry.Appended(e.Type);
-        }
+        return new AddedEvents(events, telemetry, activity);
     }
 
     private void AddCommands(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)

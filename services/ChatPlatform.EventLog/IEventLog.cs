@@ -17,7 +17,8 @@ public interface IEventLog
 
     /// <summary>
     /// Adds the append's statements to <paramref name="batch"/>, which must run in the transaction that writes the state the
-    /// events describe: the caller's other statements and the events then cost one round trip.
+    /// events describe: the caller's other statements and the events then cost one round trip. The caller calls
+    /// <see cref="AddedEvents.Written"/> once the batch has run, and disposes what is returned.
     /// </summary>
-    void AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events);
+    AddedEvents AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events);
 }

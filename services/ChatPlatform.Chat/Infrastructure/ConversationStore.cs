@@ -146,78 +146,138 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     }
 
     /// <summary>
+    /// The conversation a user message is appended to, read (not locked) by the statement that writes it. That statement follows
+    /// the one that took the conversation's lock in the same batch and reads a fresh snapshot: of two appends to one
+    /// conversation, the second sees the first's message (its leaf, its sibling count).
+    /// </summary>
+    internal const string UserMessageConversationSql =
+        "SELECT current_leaf_id, model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL";
+
+    /// <summary>
+    /// The one way a user message is written, as CTEs after <c>c</c> (<see cref="UserMessageConversationSql"/>, narrowed as
+    /// the caller needs): message $3 of user $1 in conversation $2, content $4, under $5 when $6 (the parent was given; null
+    /// for a root) or else the current leaf, created at $7, the last of its siblings. <c>question</c> returns its id, parent,
+    /// model and sibling index, or no row when the conversation or the given parent is missing. See <see cref="UserMessageCommand"/>.
+    /// </summary>
+    internal const string InsertUserMessageCtes = """
+        q AS (
+            SELECT CASE WHEN $6 THEN $5::uuid ELSE c.current_leaf_id END AS parent_id, c.model FROM c
+            WHERE NOT $6 OR $5::uuid IS NULL
+               OR EXISTS (SELECT 1 FROM chat.messages p WHERE p.user_id = $1 AND p.conversation_id = $2 AND p.id = $5::uuid)
+        ), question AS (
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
+            SELECT $1, $2, $3, q.parent_id, 'user', $4, 'complete', q.model, $7,
+                -- Two counts, each able to use messages_by_parent, rather than one OR that cannot.
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = q.parent_id)
+                + (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL AND q.parent_id IS NULL)
+            FROM q
+            RETURNING id, parent_id, model, sibling_index
+        )
+        """;
+
+    // The message becomes the current leaf.
+    private const string AppendUserMessageSql = $"""
+        WITH c AS ({UserMessageConversationSql}), {InsertUserMessageCtes}, leaf AS (
+            UPDATE chat.conversations SET current_leaf_id = $3, updated_at = $7
+            WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM question)
+        )
+        SELECT parent_id, sibling_index FROM question
+        """;
+
+    /// <summary>
     /// Appends a user message under <paramref name="parentId"/> (or the current leaf when <paramref name="parentIdGiven"/> is
-    /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction.
+    /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction: one round trip
+    /// for the message, one for the event.
     /// </summary>
     public async Task<AppendResult> AppendUserMessageAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
     {
+        var now = Now();
+        var messageId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is not { } conversation)
+        var append = UserMessageCommand(AppendUserMessageSql, userId, conversationId, messageId, content, parentId, parentIdGiven, now);
+        var (conversation, written, _) = await LockAndWriteAsync(connection, transaction, userId, conversationId, append, null, cancellationToken);
+        if (conversation is null)
         {
             return new AppendResult.ConversationNotFound();
         }
-        var result = await AppendUserMessageAsync(connection, transaction, userId, conversation, content, parentId, parentIdGiven, cancellationToken);
-        if (result is AppendResult.Appended)
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-        return result;
-    }
-
-    /// <summary>The append above inside the caller's transaction, the conversation row already locked.</summary>
-    internal async Task<AppendResult> AppendUserMessageAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Conversation conversation, string content, Guid? parentId,
-        bool parentIdGiven, CancellationToken cancellationToken)
-    {
-        var conversationId = conversation.Id;
-        var parent = parentIdGiven ? parentId : conversation.CurrentLeafId;
-        if (parentIdGiven && parentId is { } given && !await MessageExistsAsync(connection, transaction, userId, conversationId, given, cancellationToken))
+        if (written is not { } inserted)
         {
             return new AppendResult.ParentNotFound();
         }
-
-        var now = Now();
-        var message = await InsertMessageAsync(
-            connection, transaction, userId, conversationId, parent, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now,
-            cancellationToken);
-        await SetLeafAsync(connection, transaction, userId, conversationId, message.Id, now, cancellationToken);
-        await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
-        {
-            userId,
-            conversationId,
-            messageId = message.Id,
-            parentId = message.ParentId,
-            role = "user",
-        }), cancellationToken);
+        var message = new Message(
+            messageId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
+        await eventLog.AppendAsync(connection, transaction, UserMessageCreated(userId, message), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new AppendResult.Appended(message);
     }
 
-    /// <summary>Inserts a message as the last child of <paramref name="parent"/> (its sibling index the count before it).</summary>
-    internal static async Task<Message> InsertMessageAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid? parent, MessageRole role,
-        string content, MessageStatus status, string? model, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary><paramref name="sql"/>, built on <see cref="InsertUserMessageCtes"/>, with its parameters $1..$7.</summary>
+    internal static NpgsqlBatchCommand UserMessageCommand(
+        string sql, Guid userId, Guid conversationId, Guid messageId, string content, Guid? parentId, bool parentIdGiven, DateTimeOffset now) => new(sql)
     {
-        await using var insert = new NpgsqlCommand($"""
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-                (SELECT count(*) FROM chat.messages
-                 WHERE user_id = $1 AND conversation_id = $2 AND {ParentIs("$4", parent)}))
-            RETURNING {MessageColumns}
-            """, connection, transaction);
-        insert.Parameters.Add(new() { Value = userId });
-        insert.Parameters.Add(new() { Value = conversationId });
-        insert.Parameters.Add(new() { Value = Guid.CreateVersion7() });
-        insert.Parameters.Add(new() { Value = (object?)parent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new() { Value = ToSql(role) });
-        insert.Parameters.Add(new() { Value = content });
-        insert.Parameters.Add(new() { Value = ToSql(status) });
-        insert.Parameters.Add(new() { Value = (object?)model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new() { Value = now });
-        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return ReadMessage(reader);
+        Parameters =
+        {
+            new() { Value = userId },
+            new() { Value = conversationId },
+            new() { Value = messageId },
+            new() { Value = content },
+            new() { Value = (object?)parentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new() { Value = parentIdGiven },
+            new() { Value = now },
+        },
+    };
+
+    internal static EventToAppend UserMessageCreated(Guid userId, Message message) =>
+        EventToAppend.Create(MessageCreatedEvent, message.ConversationId.ToString(), new
+        {
+            userId,
+            conversationId = message.ConversationId,
+            messageId = message.Id,
+            parentId = message.ParentId,
+            role = "user",
+        });
+
+    /// <summary>
+    /// One round trip: the conversation locked and read, <paramref name="write"/>'s writes (only what the caller cannot know:
+    /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the messages
+    /// <paramref name="context"/> reads (role and content), when given. Nothing is committed; the caller commits or, when
+    /// something was missing, lets it roll back.
+    /// </summary>
+    internal static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> LockAndWriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand write,
+        NpgsqlBatchCommand? context, CancellationToken cancellationToken)
+    {
+        var find = new NpgsqlBatchCommand($"""
+            SELECT {ConversationColumns} FROM chat.conversations
+            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+            FOR UPDATE
+            """)
+        {
+            Parameters = { new() { Value = userId }, new() { Value = conversationId } },
+        };
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { find, write } };
+        if (context is not null)
+        {
+            batch.BatchCommands.Add(context);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
+        await reader.NextResultAsync(cancellationToken);
+        (Guid? ParentId, int SiblingIndex)? written = await reader.ReadAsync(cancellationToken)
+            ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
+            : null;
+        var path = new List<ContextMessage>();
+        if (context is not null)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+            }
+        }
+        return (conversation, written, path);
     }
 
     internal static string ToSql(MessageRole role) => role.ToString().ToLowerInvariant();
@@ -278,17 +338,6 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
     }
 
-    private static async Task<bool> MessageExistsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT EXISTS (SELECT 1 FROM chat.messages WHERE user_id = $1 AND id = $2 AND conversation_id = $3)", connection, transaction);
-        command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = messageId });
-        command.Parameters.Add(new() { Value = conversationId });
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
-    }
-
     internal static async Task SetLeafAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, Guid leaf, DateTimeOffset updatedAt,
         CancellationToken cancellationToken)
@@ -347,9 +396,6 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// </summary>
     internal static string ParentsOf(string child) =>
         $"{child} CROSS JOIN LATERAL (SELECT * FROM chat.messages m WHERE m.user_id = $1 AND m.id = {child}.parent_id LIMIT 1) p WHERE p.conversation_id = $2";
-
-    // Two forms so that both use the (user_id, conversation_id, parent_id) index; IS NOT DISTINCT FROM would not.
-    private static string ParentIs(string parameter, Guid? parent) => parent is null ? "parent_id IS NULL" : $"parent_id = {parameter}";
 
     internal static Conversation ReadConversation(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),

@@ -99,7 +99,7 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
             {
                 var result = await reader.ReadAsync(cancellationToken);
                 var buffer = result.Buffer;
-                while (TryReadLine(ref buffer, out var line))
+                while (TryReadLine(ref buffer, result.IsCompleted, out var line))
                 {
                     var (chunk, done) = ParseLine(line);
                     if (done)
@@ -125,12 +125,19 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         throw new RouterException(502, "stream_incomplete", "The model router's stream ended before the answer was complete.");
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    /// <summary>The next line of <paramref name="buffer"/>; once the stream has ended, what is left is its last line, newline or not.</summary>
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool streamEnded, out ReadOnlySequence<byte> line)
     {
         if (buffer.PositionOf((byte)'\n') is not { } end)
         {
-            line = default;
-            return false;
+            if (!streamEnded || buffer.IsEmpty)
+            {
+                line = default;
+                return false;
+            }
+            line = buffer;
+            buffer = buffer.Slice(buffer.End);
+            return true;
         }
         line = buffer.Slice(0, end);
         buffer = buffer.Slice(buffer.GetPosition(1, end));

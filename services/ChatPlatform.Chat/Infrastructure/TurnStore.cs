@@ -28,30 +28,15 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     private static string OwnerIsStale(string cutoff) =>
         $"(instance_id IN (SELECT id FROM chat.chat_instances WHERE heartbeat_at < {cutoff}) OR (instance_id IS NULL AND heartbeat_at < {cutoff}))";
 
-    // The statement reads a fresh snapshot after the batch's first one took the conversation's lock: of two turns in one
-    // conversation, the second sees the first's messages (its leaf, its sibling count).
+    // The user message as every user message is written, the streaming answer $8 under it (the new leaf) unless the
+    // conversation's model is not among $9, owned by instance $10.
     private const string StartTurnSql = $"""
-        WITH c AS (
-            SELECT current_leaf_id, model FROM chat.conversations
-            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($8)
-        ), q AS (
-            SELECT CASE WHEN $7 THEN $6::uuid ELSE c.current_leaf_id END AS parent_id, c.model FROM c
-            WHERE NOT $7 OR $6::uuid IS NULL
-               OR EXISTS (SELECT 1 FROM chat.messages p WHERE p.user_id = $1 AND p.conversation_id = $2 AND p.id = $6::uuid)
-        ), question AS (
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
-            SELECT $1, $2, $3, q.parent_id, 'user', $5, 'complete', q.model, $9,
-                -- Two counts, each able to use messages_by_parent, rather than one OR that cannot.
-                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = q.parent_id)
-                + (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL AND q.parent_id IS NULL)
-            FROM q
-            RETURNING id, parent_id, model, sibling_index
-        ), answer AS (
+        WITH c AS ({UserMessageConversationSql} AND model = ANY($9)), {InsertUserMessageCtes}, answer AS (
             INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
-            SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $9, 0, $10 FROM question
+            SELECT $1, $2, $8, question.id, 'assistant', '', 'streaming', question.model, $7, 0, $10 FROM question
             RETURNING id
         ), leaf AS (
-            UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $9
+            UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7
             WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
         )
         SELECT parent_id, sibling_index FROM question
@@ -89,24 +74,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var answerId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var start = new NpgsqlBatchCommand(StartTurnSql)
-        {
-            Parameters =
-            {
-                new() { Value = userId },
-                new() { Value = conversationId },
-                new() { Value = questionId },
-                new() { Value = answerId },
-                new() { Value = content },
-                new() { Value = (object?)parentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-                new() { Value = parentIdGiven },
-                new() { Value = models.ToArray() },
-                new() { Value = now },
-                new() { Value = instance.Id },
-            },
-        };
+        var start = UserMessageCommand(StartTurnSql, userId, conversationId, questionId, content, parentId, parentIdGiven, now);
+        start.Parameters.Add(new() { Value = answerId });
+        start.Parameters.Add(new() { Value = models.ToArray() });
+        start.Parameters.Add(new() { Value = instance.Id });
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
-        var (conversation, written, context) = await StartAsync(connection, transaction, userId, conversationId, start,
+        var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
             ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)"),
             cancellationToken);
         if (conversation is null)
@@ -121,14 +94,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
         context.Add(new ContextMessage(MessageRole.User, content));
-        await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(MessageCreatedEvent, conversationId.ToString(), new
-        {
-            userId,
-            conversationId,
-            messageId = question.Id,
-            parentId = question.ParentId,
-            role = "user",
-        }), cancellationToken);
+        await eventLog.AppendAsync(connection, transaction, UserMessageCreated(userId, question), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new TurnStart.Started(conversation, question, answer, context);
     }
@@ -156,7 +122,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         };
         var context = ReadContext(userId, conversationId, messageId,
             "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')");
-        var (conversation, written, path) = await StartAsync(connection, transaction, userId, conversationId, start, context, cancellationToken);
+        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, cancellationToken);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
@@ -169,39 +135,6 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var answer = new Message(
             answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
         return new TurnStart.Started(conversation, null, answer, path);
-    }
-
-    /// <summary>
-    /// One round trip: the conversation locked and read, <paramref name="start"/>'s writes (only what the caller cannot know:
-    /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the context the
-    /// answer is generated from. Nothing is committed; the caller commits or, when something was missing, lets it roll back.
-    /// </summary>
-    private static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> StartAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand start,
-        NpgsqlBatchCommand context, CancellationToken cancellationToken)
-    {
-        var find = new NpgsqlBatchCommand($"""
-            SELECT {ConversationColumns} FROM chat.conversations
-            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
-            FOR UPDATE
-            """)
-        {
-            Parameters = { new() { Value = userId }, new() { Value = conversationId } },
-        };
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { find, start, context } };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
-        await reader.NextResultAsync(cancellationToken);
-        (Guid? ParentId, int SiblingIndex)? written = await reader.ReadAsync(cancellationToken)
-            ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
-            : null;
-        await reader.NextResultAsync(cancellationToken);
-        var path = new List<ContextMessage>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
-        }
-        return (conversation, written, path);
     }
 
     /// <summary>
@@ -270,8 +203,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update } };
         // The events ride in the update's round trip; when the update finds the answer already finished they roll back with it.
-        eventLog.AddTo(batch, events);
+        using var added = eventLog.AddTo(batch, events);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        added.Written();
         if (update.RecordsAffected == 0)
         {
             return null;

@@ -21,9 +21,9 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicati
     /// <summary>The turns generating here now, for the instance heartbeat that saves their text.</summary>
     public IEnumerable<RunningTurn> Running => _turns.Values;
 
-    public RunningTurn Add(Guid messageId, Guid userId = default, TurnProgress? progress = null)
+    public RunningTurn Add(Guid messageId, Guid userId, TurnProgress progress)
     {
-        var turn = new RunningTurn(messageId, userId, progress ?? new TurnProgress());
+        var turn = new RunningTurn(messageId, userId, progress);
         _turns[messageId] = turn;
         // A stop can be answered 202 once the answer's row is committed, a moment before its turn is added here.
         if (_earlyStops.TryRemove(messageId, out _))

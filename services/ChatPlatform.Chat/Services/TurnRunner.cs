@@ -96,7 +96,7 @@ public sealed partial class TurnRunner(
         MessageStatus status;
         string? errorCode = null;
         string? errorDetail = null;
-        var deltas = new DeltaBatch(options.Value.DeltaWindow, timeProvider,
+        using var deltas = new DeltaBatch(options.Value.DeltaWindow, timeProvider,
             text => Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Delta, new DeltaData(text))));
         try
         {

@@ -383,6 +383,27 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
         Assert.Equal(100_000, ((string)message["content"]!).Length);
     }
 
+    [Fact]
+    public async Task Appending_a_message_costs_two_round_trips_besides_its_commit()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client);
+        var first = await AppendAsync(client, id, "Warm up");
+        using var recorder = new SqlRecorder(host.Database);
+
+        recorder.Start();
+        using var response = await client.PostAsync($"/v1/conversations/{id}/messages", Json("""{"content":"Beside it","parentId":null}"""), Token);
+        var roundTrips = recorder.Stop();
+        var sibling = await ReadJsonAsync(response, Token);
+
+        // One batch locks the conversation and writes the message as a turn's start does, then the message's event.
+        Assert.True(roundTrips.Count == 2, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
+        Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
+        Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
+        Assert.Equal((0, 1), ((int)first["siblingIndex"]!, (int)sibling["siblingIndex"]!));
+    }
+
     private static async Task<Guid> CreateConversationAsync(HttpClient client, string? title = null)
     {
         using var response = await client.PostAsJsonAsync("/v1/conversations", new { model = "gpt-4o", title }, Token);

@@ -29,6 +29,39 @@ public sealed class ModelRouterClientTests
         Assert.Equal(2, chunks[3].Usage!.OutputTokens);
     }
 
+    [Theory]
+    [InlineData(1024)]
+    [InlineData(3)]
+    public async Task A_last_line_without_a_newline_is_read_when_the_stream_ends(int readSize)
+    {
+        var body = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n" +
+            "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n" +
+            "data: [DONE]";
+        var client = ClientAnswering(body, readSize);
+
+        var chunks = await ReadAllAsync(client);
+
+        Assert.Equal(["Hel", "lo"], chunks.Select(c => c.Text));
+    }
+
+    [Fact]
+    public async Task A_last_chunk_without_a_newline_is_read_before_the_stream_is_found_incomplete()
+    {
+        var client = ClientAnswering("data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}", readSize: 1024);
+        var chunks = new List<RouterChunk>();
+
+        var error = await Assert.ThrowsAsync<RouterException>(async () =>
+        {
+            await foreach (var chunk in client.StreamAsync("m", Question, 100, TestContext.Current.CancellationToken))
+            {
+                chunks.Add(chunk);
+            }
+        });
+
+        Assert.Equal("stream_incomplete", error.Code);
+        Assert.Equal(["Hel"], chunks.Select(c => c.Text));
+    }
+
     [Fact]
     public async Task A_stream_that_ends_without_done_is_incomplete()
     {

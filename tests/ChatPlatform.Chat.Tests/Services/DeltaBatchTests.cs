@@ -58,6 +58,35 @@ public sealed class DeltaBatchTests
     }
 
     [Fact]
+    public async Task One_timer_serves_every_window_and_goes_with_the_batch()
+    {
+        var time = new CountingTimeProvider();
+        var sent = new List<string>();
+        var batch = new DeltaBatch(Window, time, sent.Add);
+        var tokens = Channel.CreateUnbounded<string>();
+        await using var source = tokens.Reader.ReadAllAsync(Token).GetAsyncEnumerator(Token);
+
+        var expected = new List<string> { "first" };
+        batch.Add("first");
+        foreach (var token in new[] { " second", " third" })
+        {
+            time.Advance(TimeSpan.FromMilliseconds(5));
+            batch.Add(token);
+            var waiting = batch.MoveNextAsync(source).AsTask();
+            time.Advance(Window);
+            expected.Add(token);
+            await Eventually.GetAsync(() => Task.FromResult(sent.Count), count => count == expected.Count, Token);
+            tokens.Writer.TryWrite("next");
+            Assert.True(await waiting);
+        }
+        batch.Dispose();
+
+        Assert.Equal(expected, sent);
+        Assert.Equal(1, time.TimersCreated);
+        Assert.Equal(1, time.TimersDisposed);
+    }
+
+    [Fact]
     public void Flush_sends_what_is_held_and_nothing_when_nothing_is()
     {
         var time = new FakeTimeProvider();
@@ -85,5 +114,36 @@ public sealed class DeltaBatchTests
         }
 
         Assert.Equal(["a", "b", "c"], sent);
+    }
+
+    /// <summary>A fake clock that counts the timers made from it and those disposed.</summary>
+    private sealed class CountingTimeProvider : FakeTimeProvider
+    {
+        public int TimersCreated { get; private set; }
+
+        public int TimersDisposed { get; private set; }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            TimersCreated++;
+            return new CountedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+        }
+
+        private sealed class CountedTimer(ITimer inner, CountingTimeProvider owner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                owner.TimersDisposed++;
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
     }
 }

@@ -88,18 +88,13 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
         // Heartbeats so rare that the row never gets the text: only the Redis stream has it.
-        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
+        await using var held = await HoldTurnAsync(router, tokens: 4, new Dictionary<string, string>
         {
             ["Turns:HeartbeatInterval"] = "01:00:00",
             ["Turns:PartialTextInterval"] = "01:00:00",
             ["Turns:SweepInterval"] = "01:00:00",
         });
-        using var client = owner.ClientFor(Guid.NewGuid());
-        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
-        router.HoldAfter(4);
-        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
-        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
-        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 5))[0].Data["assistantMessage"]!["id"]!);
+        var (owner, events, messageId) = (held.Owner, held.Events, held.MessageId);
         // The owner's instance heartbeat is made stale by hand: as if it had stopped long ago.
         await owner.ScalarAsync(
             "UPDATE chat.chat_instances SET heartbeat_at = now() - interval '1 hour' WHERE id = (SELECT instance_id FROM chat.messages WHERE id = $1)",
@@ -133,18 +128,13 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
         // The owner beats every 200 ms but never saves the text: the answer's row stays untouched for longer than StaleAfter.
-        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, new Dictionary<string, string>
+        await using var held = await HoldTurnAsync(router, tokens: 2, new Dictionary<string, string>
         {
             ["Turns:HeartbeatInterval"] = "00:00:00.200",
             ["Turns:PartialTextInterval"] = "01:00:00",
             ["Turns:SweepInterval"] = "01:00:00",
         });
-        using var client = owner.ClientFor(Guid.NewGuid());
-        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
-        router.HoldAfter(2);
-        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
-        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
-        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 3))[0].Data["assistantMessage"]!["id"]!);
+        var (owner, messageId) = (held.Owner, held.MessageId);
         var instanceId = (Guid)(await owner.ScalarAsync("SELECT instance_id FROM chat.messages WHERE id = $1", Token, messageId))!;
         await using var sweeperHost = ChatServiceHost.Start(owner.Database, redis.ConnectionString, router.BaseAddress, new Dictionary<string, string>
         {
@@ -176,13 +166,8 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
     public async Task A_cleanly_stopped_instance_leaves_nothing_streaming_and_its_row_is_removed_at_the_next_sweep()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
-        await using var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
-        using var client = owner.ClientFor(Guid.NewGuid());
-        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
-        router.HoldAfter(2);
-        using var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
-        await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
-        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, 3))[0].Data["assistantMessage"]!["id"]!);
+        await using var held = await HoldTurnAsync(router, tokens: 2);
+        var (owner, messageId) = (held.Owner, held.MessageId);
         var instanceId = (Guid)(await owner.ScalarAsync("SELECT instance_id FROM chat.messages WHERE id = $1", Token, messageId))!;
 
         await owner.DisposeAsync();
@@ -197,5 +182,34 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         Assert.Equal(0, await sweeper.SweepAsync(Token));
         Assert.Equal(0, await owner.CountAsync("SELECT count(*) FROM chat.chat_instances WHERE id = $1", Token, instanceId));
         Assert.Equal(1, await owner.CountAsync("SELECT count(*) FROM chat.chat_instances", Token));
+    }
+
+    /// <summary>
+    /// A new instance (with <paramref name="settings"/>) streaming an answer the router holds after <paramref name="tokens"/>
+    /// tokens, read up to them (the start and a delta each).
+    /// </summary>
+    private async Task<HeldTurn> HoldTurnAsync(FakeModelRouter router, int tokens, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var owner = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress, settings);
+        var client = owner.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        router.HoldAfter(tokens);
+        var turn = await PostTurnAsync(client, conversationId, """{"content":"Stream it"}""", Token);
+        var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);
+        var messageId = Guid.Parse((string)(await ReadFirstAsync(events, tokens + 1))[0].Data["assistantMessage"]!["id"]!);
+        return new HeldTurn(owner, client, turn, events, messageId);
+    }
+
+    /// <summary>An answer held mid-stream; disposed as the test's own <c>using</c>s were, the owner last.</summary>
+    private sealed record HeldTurn(
+        ChatServiceHost Owner, HttpClient Client, HttpResponseMessage Turn, IAsyncEnumerator<SseEvent> Events, Guid MessageId) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Events.DisposeAsync();
+            Turn.Dispose();
+            Client.Dispose();
+            await Owner.DisposeAsync();
+        }
     }
 }

@@ -32,7 +32,7 @@ public sealed class TurnRegistryTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public void A_stop_for_a_running_turn_cancels_it_as_stopped()
     {
-        var turn = Registry.Add(Guid.NewGuid());
+        var turn = Add(Guid.NewGuid());
 
         Registry.Stop(turn.MessageId);
 
@@ -46,12 +46,12 @@ public sealed class TurnRegistryTests(RedisFixture redis) : IAsyncLifetime
         var messageId = Guid.NewGuid();
 
         Registry.Stop(messageId);
-        var turn = Registry.Add(messageId);
+        var turn = Add(messageId);
 
         Assert.True(turn.Token.IsCancellationRequested);
         Assert.Equal(TurnEnd.Stopped, turn.End);
         // Remembered once: a later turn with another id is not touched, and the early stop is used up.
-        Assert.False(Registry.Add(Guid.NewGuid()).Token.IsCancellationRequested);
+        Assert.False(Add(Guid.NewGuid()).Token.IsCancellationRequested);
     }
 
     [Fact]
@@ -61,11 +61,13 @@ public sealed class TurnRegistryTests(RedisFixture redis) : IAsyncLifetime
         var turns = new RunningTurn[ids.Length];
 
         await Task.WhenAll(
-            Task.Run(() => Parallel.For(0, ids.Length, i => turns[i] = Registry.Add(ids[i])), TestContext.Current.CancellationToken),
+            Task.Run(() => Parallel.For(0, ids.Length, i => turns[i] = Add(ids[i])), TestContext.Current.CancellationToken),
             Task.Run(() => Parallel.For(0, ids.Length, i => Registry.Stop(ids[i])), TestContext.Current.CancellationToken));
 
         Assert.All(turns, t => Assert.Equal(TurnEnd.Stopped, t.End));
     }
+
+    private RunningTurn Add(Guid messageId) => Registry.Add(messageId, Guid.NewGuid(), new TurnProgress());
 
     private sealed class NoLifetime : IHostApplicationLifetime
     {
