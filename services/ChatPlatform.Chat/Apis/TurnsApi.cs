@@ -44,7 +44,7 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
-        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, models.Ids, cancellationToken) switch
+        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
         {
             TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
@@ -68,7 +68,7 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
-        return await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, cancellationToken) switch
+        return await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
         {
             TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),

@@ -63,11 +63,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     /// <summary>
     /// Appends the user's message (a sibling branch when <paramref name="parentIdGiven"/>) and the streaming answer under it,
-    /// unless the conversation's model is not among <paramref name="models"/> (then nothing is written).
+    /// unless the conversation's model is not among <paramref name="models"/> (then nothing is written). The context is read
+    /// as far as <paramref name="contextBudget"/> tokens reach (<see cref="ContextBuilder.LargestBudget"/>).
     /// </summary>
     public async Task<TurnStart> StartTurnAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyCollection<string> models,
-        CancellationToken cancellationToken)
+        int contextBudget, CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var questionId = Guid.CreateVersion7();
@@ -80,7 +81,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         start.Parameters.Add(new() { Value = instance.Id });
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
         var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
-            ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)"),
+            ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)", contextBudget),
             cancellationToken);
         if (conversation is null)
         {
@@ -101,7 +102,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     /// <summary>A new answer beside the assistant message <paramref name="messageId"/>, to the same user message.</summary>
     public async Task<TurnStart> StartRegenerateAsync(
-        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, int contextBudget, CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var answerId = Guid.CreateVersion7();
@@ -121,7 +122,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             },
         };
         var context = ReadContext(userId, conversationId, messageId,
-            "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')");
+            "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')", contextBudget);
         var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, cancellationToken);
         if (conversation is null)
         {
@@ -139,23 +140,35 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     /// <summary>
     /// Root → the message <paramref name="start"/> names (a parameter or a subquery over $1..$3), only what the model is sent:
-    /// one primary-key lookup per level, no siblings.
+    /// one primary-key lookup per level, no siblings, and no older message once the newer ones have spent
+    /// <paramref name="tokenBudget"/> (see <see cref="ContextSql"/>).
     /// </summary>
-    private static NpgsqlBatchCommand ReadContext(Guid userId, Guid conversationId, Guid messageId, string start) => new(ContextSql(start))
+    private static NpgsqlBatchCommand ReadContext(Guid userId, Guid conversationId, Guid messageId, string start, int tokenBudget) => new(ContextSql(start))
     {
-        Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = messageId } },
+        Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = messageId }, new() { Value = tokenBudget } },
     };
 
-    /// <summary>The roles and texts of the path root → <paramref name="start"/> ($1 the user, $2 the conversation).</summary>
+    /// <summary>
+    /// The roles and texts of the path root → <paramref name="start"/> ($1 the user, $2 the conversation), read newest first
+    /// and no further than the first message that takes the running token estimate past $4: <see cref="ContextBuilder"/>
+    /// would drop every older one, so a long conversation costs what its model's window holds, not its whole history. The
+    /// estimate here never exceeds the builder's (characters, not UTF-16 units; 0 for what it skips), so nothing it keeps is
+    /// left unread.
+    /// </summary>
     internal static string ContextSql(string start) => $"""
         WITH RECURSIVE up AS (
-            SELECT parent_id, role, content, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
+            SELECT parent_id, role, content, 0 AS depth, {EstimatedTokens("")} AS spent
+            FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
             UNION ALL
-            SELECT p.parent_id, p.role, p.content, up.depth + 1
-            FROM {ParentsOf("up")}
+            SELECT p.parent_id, p.role, p.content, up.depth + 1, up.spent + {EstimatedTokens("p.")}
+            FROM {ParentsOf("up")} AND up.spent <= $4
         )
         SELECT role, content FROM up ORDER BY depth DESC
         """;
+
+    // ContextBuilder.EstimateTokens in SQL, for the messages it counts.
+    private static string EstimatedTokens(string row) =>
+        $"CASE WHEN {row}content = '' OR {row}role = 'system' THEN 0 ELSE (char_length({row}content) + 3) / 4 + 4 END";
 
     /// <summary>
     /// Commits how <paramref name="answer"/> ended and, when anything was generated or usage came, its <c>usage.recorded</c>
@@ -282,7 +295,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         {
             Parameters = { new() { Value = userId }, new() { Value = conversationId } },
         };
-        var context = ReadContext(userId, conversationId, messageId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND id = $3)");
+        // The whole path: the estimate of what a cut-short answer was sent does not know its model's window.
+        var context = ReadContext(userId, conversationId, messageId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND id = $3)", int.MaxValue);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -18,9 +18,14 @@ public static class ContextBuilder
     /// <summary>The answer's room: the model's maximum output, but never more than half the window.</summary>
     public static int MaxOutputTokens(RouterModel model) => Math.Max(1, Math.Min(model.MaxOutputTokens, model.ContextWindow / 2));
 
+    /// <summary>The most tokens of history any of <paramref name="models"/> is sent: what a context read needs to reach.</summary>
+    public static int LargestBudget(IEnumerable<RouterModel> models) => models.Select(Budget).DefaultIfEmpty(0).Max();
+
+    private static int Budget(RouterModel model) => model.ContextWindow - MaxOutputTokens(model);
+
     public static IReadOnlyList<RouterMessage> Build(string? systemPrompt, IReadOnlyList<ContextMessage> path, RouterModel model)
     {
-        var budget = model.ContextWindow - MaxOutputTokens(model);
+        var budget = Budget(model);
         var system = string.IsNullOrWhiteSpace(systemPrompt) ? null : new RouterMessage("system", systemPrompt);
         if (system is not null)
         {

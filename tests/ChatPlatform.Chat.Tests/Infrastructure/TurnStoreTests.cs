@@ -71,17 +71,18 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
             """, Token, userId!);
         await host.ScalarAsync("ANALYZE chat.messages", Token);
 
-        foreach (var sql in new[] { Chat.Infrastructure.TurnStore.ContextSql("$3"), Chat.Infrastructure.ConversationStore.PathSql })
+        foreach (var (sql, budget) in new[] { (Chat.Infrastructure.TurnStore.ContextSql("$3"), ", 2147483647"), (Chat.Infrastructure.ConversationStore.PathSql, "") })
         {
             // The plan a prepared statement settles on after five runs, whatever the parameters: the one that went quadratic.
             await using var connection = new NpgsqlConnection(host.Database);
             await connection.OpenAsync(Token);
-            await using (var prepare = new NpgsqlCommand($"SET plan_cache_mode = force_generic_plan; PREPARE walk(uuid, uuid, uuid) AS {sql}", connection))
+            var types = budget.Length == 0 ? "uuid, uuid, uuid" : "uuid, uuid, uuid, int";
+            await using (var prepare = new NpgsqlCommand($"SET plan_cache_mode = force_generic_plan; PREPARE walk({types}) AS {sql}", connection))
             {
                 await prepare.ExecuteNonQueryAsync(Token);
             }
             await using var explain = new NpgsqlCommand(
-                $"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE walk('{userId}', '{conversationId}', '{leaf}')", connection);
+                $"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE walk('{userId}', '{conversationId}', '{leaf}'{budget})", connection);
             var plan = new List<string>();
             await using (var reader = await explain.ExecuteReaderAsync(Token))
             {
@@ -97,5 +98,50 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
             Assert.DoesNotContain("Bitmap", text, StringComparison.Ordinal);
             Assert.True(plan.Any(line => line.Contains("Index Scan using messages_pkey", StringComparison.Ordinal) && line.Contains("loops=12", StringComparison.Ordinal)), text);
         }
+    }
+
+    [Fact]
+    public async Task A_context_read_stops_once_the_window_is_spent_and_the_model_is_sent_the_same_messages()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.TinyModel, "You are terse.");
+        for (var turn = 0; turn < 6; turn++)
+        {
+            using var response = await PostTurnAsync(client, conversationId, $$"""{"content":"Question {{turn}} {{new string('x', 80 * turn)}}"}""", Token);
+            Assert.Equal("done", (await ReadAllAsync(response, Token))[^1].Type);
+        }
+        var leaf = (Guid)(await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId))!;
+        var userId = (Guid)(await host.ScalarAsync("SELECT user_id FROM chat.conversations WHERE id = $1", Token, conversationId))!;
+        var tiny = new Chat.Infrastructure.RouterModel(FakeModelRouter.TinyModel, 300, 50);
+        var question = new Chat.Model.ContextMessage(Chat.Model.MessageRole.User, "Next question");
+
+        async Task<List<Chat.Model.ContextMessage>> ReadAsync(int budget)
+        {
+            await using var connection = new NpgsqlConnection(host.Database);
+            await connection.OpenAsync(Token);
+            await using var command = new NpgsqlCommand(Chat.Infrastructure.TurnStore.ContextSql("$3"), connection)
+            {
+                Parameters = { new() { Value = userId }, new() { Value = conversationId }, new() { Value = leaf }, new() { Value = budget } },
+            };
+            var path = new List<Chat.Model.ContextMessage>();
+            await using var reader = await command.ExecuteReaderAsync(Token);
+            while (await reader.ReadAsync(Token))
+            {
+                path.Add(new(Enum.Parse<Chat.Model.MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+            }
+            return path;
+        }
+
+        var whole = await ReadAsync(int.MaxValue);
+        var bounded = await ReadAsync(Chat.Services.ContextBuilder.LargestBudget([tiny]));
+
+        Assert.Equal(12, whole.Count);
+        Assert.InRange(bounded.Count, 1, whole.Count - 2);
+        Assert.Equal(whole.TakeLast(bounded.Count), bounded);
+        Assert.Equal(
+            Chat.Services.ContextBuilder.Build("You are terse.", [.. whole, question], tiny),
+            Chat.Services.ContextBuilder.Build("You are terse.", [.. bounded, question], tiny));
     }
 }
