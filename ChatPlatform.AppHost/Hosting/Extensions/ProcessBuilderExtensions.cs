@@ -34,14 +34,15 @@ public static class ProcessBuilderExtensions
     }
 
     /// <summary>
-    /// A cleartext HTTP/2-only endpoint for the platform's own callers (named <c>h2c</c> by convention; they find it as
-    /// <c>services__{resource}__h2c__0</c>). Never external: browsers do not speak HTTP/2 without TLS.
+    /// A cleartext HTTP/2-only endpoint named <c>h2c</c>, for the platform's own callers, which find it as
+    /// <c>services__{resource}__h2c__0</c>. Never external (browsers do not speak HTTP/2 without TLS) and never probed:
+    /// health stays on the HTTP/1.1 endpoint.
     /// </summary>
-    public static IResourceBuilder<T> WithHttp2Endpoint<T>(this IResourceBuilder<T> builder, string name = "h2c")
+    public static IResourceBuilder<T> WithHttp2Endpoint<T>(this IResourceBuilder<T> builder)
         where T : ExecutableResource
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Resource.GetOrAddEndpoint(name).IsHttp2Only = true;
+        builder.Resource.GetOrAddEndpoint(HttpEndpoint.Http2EndpointName).IsHttp2Only = true;
         return builder;
     }
 

@@ -12,7 +12,7 @@ namespace ChatPlatform.AppHost.Hosting.Resources;
 public class ExecutableResource(string name, string command, string workingDirectory, IReadOnlyList<string> arguments) : Resource(name)
 {
     // What the host's own environment would hand down but the contract sets per resource.
-    private static readonly string[] ScrubbedPrefixes = ["ConnectionStrings__", "services__", "AppHost__", "Kestrel__Endpoints__"];
+    private static readonly string[] ScrubbedPrefixes = ["ConnectionStrings__", "services__", "AppHost__", "Kestrel__"];
     private static readonly string[] ScrubbedNames =
     [
         "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "DOTNET_LAUNCH_PROFILE",

@@ -3,6 +3,9 @@ namespace ChatPlatform.AppHost.Hosting.Resources;
 /// <summary>An HTTP endpoint of a process, on 127.0.0.1; its port is allocated when the model is prepared.</summary>
 public sealed class HttpEndpoint(string name)
 {
+    /// <summary>The name of a resource's cleartext HTTP/2 endpoint.</summary>
+    public const string Http2EndpointName = "h2c";
+
     public string Name { get; } = name;
 
     /// <summary>The port wanted when it is free and stable ports are in use (external endpoints only).</summary>

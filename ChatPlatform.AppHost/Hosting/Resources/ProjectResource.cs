@@ -6,7 +6,7 @@ namespace ChatPlatform.AppHost.Hosting.Resources;
 /// A .NET project run as <c>dotnet &lt;TargetPath&gt;</c> from its own folder, so that its content root, appsettings and
 /// (in Development) static web assets are the ones a <c>dotnet run</c> would use. It listens on its HTTP endpoints
 /// (Kestrel's <c>Kestrel:Endpoints</c> configuration, one entry per endpoint) and is healthy while <c>/health</c> on the
-/// first answers 200.
+/// first HTTP/1.1 one answers 200.
 /// </summary>
 public sealed class ProjectResource : ExecutableResource
 {

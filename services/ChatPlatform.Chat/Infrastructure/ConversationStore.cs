@@ -187,7 +187,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// <summary>
     /// Appends a user message under <paramref name="parentId"/> (or the current leaf when <paramref name="parentIdGiven"/> is
     /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction: one round trip
-    /// for the message, one for the event.
+    /// for the message, one for the event and the commit.
     /// </summary>
     public async Task<AppendResult> AppendUserMessageAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
@@ -208,8 +208,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         }
         var message = new Message(
             messageId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
-        await eventLog.AppendAsync(connection, transaction, UserMessageCreated(userId, message), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await AppendAndCommitAsync(eventLog, connection, transaction, UserMessageCreated(userId, message), cancellationToken);
         return new AppendResult.Appended(message);
     }
 
@@ -229,6 +228,22 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         },
     };
 
+    /// <summary>
+    /// Appends <paramref name="e"/> and commits, in one round trip: the COMMIT rides in the events' batch (Npgsql sees the
+    /// transaction end and does not roll it back on dispose). A failed insert skips the COMMIT, and the transaction rolls back.
+    /// </summary>
+    internal static async Task AppendAndCommitAsync(
+        IEventLog eventLog, NpgsqlConnection connection, NpgsqlTransaction transaction, EventToAppend e, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        using var added = eventLog.AddTo(batch, [e]);
+        batch.BatchCommands.Add(Commit());
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        added.Written();
+    }
+
+    private static NpgsqlBatchCommand Commit() => new("COMMIT");
+
     internal static EventToAppend UserMessageCreated(Guid userId, Message message) =>
         EventToAppend.Create(MessageCreatedEvent, message.ConversationId.ToString(), new
         {
@@ -242,12 +257,13 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// <summary>
     /// One round trip: the conversation locked and read, <paramref name="write"/>'s writes (only what the caller cannot know:
     /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the messages
-    /// <paramref name="context"/> reads (role and content), when given. Nothing is committed; the caller commits or, when
-    /// something was missing, lets it roll back.
+    /// <paramref name="context"/> reads (role and content), when given. Nothing is committed unless <paramref name="commit"/>
+    /// (for a write that needs no event: what was not written leaves nothing to commit); otherwise the caller commits or,
+    /// when something was missing, lets it roll back.
     /// </summary>
     internal static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> LockAndWriteAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand write,
-        NpgsqlBatchCommand? context, CancellationToken cancellationToken)
+        NpgsqlBatchCommand? context, CancellationToken cancellationToken, bool commit = false)
     {
         var find = new NpgsqlBatchCommand($"""
             SELECT {ConversationColumns} FROM chat.conversations
@@ -261,6 +277,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         if (context is not null)
         {
             batch.BatchCommands.Add(context);
+        }
+        if (commit)
+        {
+            batch.BatchCommands.Add(Commit());
         }
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;

@@ -12,7 +12,8 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// transaction), owned by this <see cref="ChatInstance"/> while they stream (its heartbeat is their proof of life), and
 /// finished once, with the usage event in the same transaction. Every finishing update requires <c>status = 'streaming'</c>,
 /// so an owner and a sweeper never both finish a message. Each transaction sends its statements as one batch: a start
-/// costs two round trips and a commit, a finish one and a commit.
+/// costs two round trips (the second carries the user message's event and the COMMIT), a regeneration one, a finish one
+/// and a commit (which must wait to know that the answer was still streaming).
 /// </summary>
 public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, ChatInstance instance, TimeProvider timeProvider)
 {
@@ -95,8 +96,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
         context.Add(new ContextMessage(MessageRole.User, content));
-        await eventLog.AppendAsync(connection, transaction, UserMessageCreated(userId, question), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await AppendAndCommitAsync(eventLog, connection, transaction, UserMessageCreated(userId, question), cancellationToken);
         return new TurnStart.Started(conversation, question, answer, context);
     }
 
@@ -123,7 +123,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         };
         var context = ReadContext(userId, conversationId, messageId,
             "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')", contextBudget);
-        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, cancellationToken);
+        // Committed in the same round trip: a regeneration writes no user message, so it has no event to wait for.
+        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, cancellationToken, commit: true);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
@@ -132,7 +133,6 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         {
             return models.Contains(conversation.Model) ? new TurnStart.MessageNotFound() : new TurnStart.UnknownModel(conversation.Model);
         }
-        await transaction.CommitAsync(cancellationToken);
         var answer = new Message(
             answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
         return new TurnStart.Started(conversation, null, answer, path);
@@ -168,7 +168,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     // ContextBuilder.EstimateTokens in SQL, for the messages it counts.
     private static string EstimatedTokens(string row) =>
-        $"CASE WHEN {row}content = '' OR {row}role = 'system' THEN 0 ELSE (char_length({row}content) + 3) / 4 + 4 END";
+        $"CASE WHEN {row}content = '' OR {row}role = 'system' THEN 0::bigint ELSE (char_length({row}content) + 3) / 4 + 4 END";
 
     /// <summary>
     /// Commits how <paramref name="answer"/> ended and, when anything was generated or usage came, its <c>usage.recorded</c>

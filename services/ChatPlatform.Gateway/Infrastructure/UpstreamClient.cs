@@ -38,7 +38,7 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfigu
     private sealed record Upstream(string Prefix, Version Version)
     {
         public static Upstream For(string name, IConfiguration configuration) =>
-            configuration.GetSection($"services:{name}:{Upstreams.Http2EndpointName}").Exists()
+            !string.IsNullOrWhiteSpace(configuration[$"services:{name}:{Upstreams.Http2EndpointName}:0"])
                 ? new Upstream($"http://_{Upstreams.Http2EndpointName}.{name}", HttpVersion.Version20)
                 : new Upstream($"http://{name}", HttpVersion.Version11);
     }

@@ -397,10 +397,11 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
         var roundTrips = recorder.Stop();
         var sibling = await ReadJsonAsync(response, Token);
 
-        // One batch locks the conversation and writes the message as a turn's start does, then the message's event.
+        // One batch locks the conversation and writes the message as a turn's start does, then the message's event and the COMMIT.
         Assert.True(roundTrips.Count == 2, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
         Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
         Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
+        Assert.EndsWith("COMMIT", roundTrips[1].TrimEnd(), StringComparison.Ordinal);
         Assert.Equal((0, 1), ((int)first["siblingIndex"]!, (int)sibling["siblingIndex"]!));
     }
 

@@ -30,13 +30,15 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         var roundTrips = recorder.Stop();
 
         // Start: one batch locks and reads the conversation, writes both messages and reads the context, then the user message's
-        // event; finish: one batch with the answer and its events. The two COMMITs are not traced. (It was ten and two.)
+        // event with the COMMIT; finish: one batch with the answer and its events, then its COMMIT (not traced, like a
+        // transaction's BEGIN). It was ten round trips and two commits, then three and two.
         Assert.True(roundTrips.Count == 3, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
         Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
         Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
+        Assert.EndsWith("COMMIT", roundTrips[1].TrimEnd(), StringComparison.Ordinal);
         Assert.StartsWith("UPDATE chat.messages", roundTrips[2].TrimStart(), StringComparison.Ordinal);
 
-        // A regeneration writes no user message, so no event at its start: one batch, then the finish's.
+        // A regeneration writes no user message, so no event at its start: one batch that commits, then the finish's.
         var answerId = await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId);
         recorder.Start();
         using (var regenerate = await OpenAsync(
@@ -46,6 +48,7 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         }
         var regenerated = recorder.Stop();
         Assert.True(regenerated.Count == 2, $"{regenerated.Count} round trips:\n" + string.Join("\n---\n", regenerated));
+        Assert.EndsWith("COMMIT", regenerated[0].TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,5 +146,38 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal(
             Chat.Services.ContextBuilder.Build("You are terse.", [.. whole, question], tiny),
             Chat.Services.ContextBuilder.Build("You are terse.", [.. bounded, question], tiny));
+    }
+
+    [Fact]
+    public async Task A_start_whose_event_cannot_be_written_commits_nothing_and_leaves_its_connection_usable()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
+        // The COMMIT rides in the event's batch: an insert that fails there must take the messages written before it along.
+        await host.ScalarAsync("""
+            CREATE FUNCTION public.refuse_message_created() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.type = 'chat.message.created' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_message_created BEFORE INSERT ON events.events FOR EACH ROW EXECUTE FUNCTION public.refuse_message_created();
+            """, Token);
+
+        using (var refused = await client.PostAsync($"/v1/conversations/{conversationId}/turns", ChatServiceHost.Json("""{"content":"Hi"}"""), Token))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
+        }
+        Assert.Equal(0L, await host.ScalarAsync("SELECT count(*) FROM chat.messages WHERE conversation_id = $1", Token, conversationId));
+        Assert.Equal(DBNull.Value, await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId));
+
+        await host.ScalarAsync("DROP TRIGGER refuse_message_created ON events.events", Token);
+        for (var turn = 0; turn < 3; turn++)
+        {
+            using var response = await PostTurnAsync(client, conversationId, """{"content":"Hi again"}""", Token);
+            Assert.Equal("done", (await ReadAllAsync(response, Token))[^1].Type);
+        }
+        Assert.Equal(6L, await host.ScalarAsync("SELECT count(*) FROM chat.messages WHERE conversation_id = $1", Token, conversationId));
     }
 }
