@@ -10,13 +10,13 @@ namespace ChatPlatform.EventLog;
 /// </summary>
 public readonly struct AddedEvents : IDisposable
 {
-    private readonly IReadOnlyCollection<EventToAppend>? _events;
+    private readonly IReadOnlyList<string>? _types;
     private readonly EventLogTelemetry? _telemetry;
     private readonly Activity? _activity;
 
-    internal AddedEvents(IReadOnlyCollection<EventToAppend> events, EventLogTelemetry telemetry, Activity? activity)
+    internal AddedEvents(IReadOnlyList<string> types, EventLogTelemetry telemetry, Activity? activity)
     {
-        _events = events;
+        _types = types;
         _telemetry = telemetry;
         _activity = activity;
     }
@@ -25,9 +25,9 @@ public readonly struct AddedEvents : IDisposable
     public void Written()
     {
         _activity?.Dispose();
-        foreach (var e in _events ?? [])
+        foreach (var type in _types ?? [])
         {
-            _telemetry!.Appended(e.Type);
+            _telemetry!.Appended(type);
         }
     }
 

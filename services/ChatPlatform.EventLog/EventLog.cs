@@ -46,17 +46,60 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
         {
             Validate(e);
         }
-        // Started before the statements are made, so that the events' trace_parent is this span.
+        var activity = StartAppend(events.Count);
+        AddCommands(batch, events);
+        return new AddedEvents([.. events.Select(e => e.Type)], telemetry, activity);
+    }
+
+    public AddedEvents AddTo(NpgsqlBatch batch, EventFromQuery e)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(e);
+        if (string.IsNullOrWhiteSpace(e.Type) || string.IsNullOrEmpty(e.Key) || string.IsNullOrWhiteSpace(e.PayloadQuery))
+        {
+            throw new ArgumentException($"Event {e.Id} needs a type, a key and a payload query.", nameof(e));
+        }
+        var activity = StartAppend(1);
+        // The caller's parameters keep $1..$n; the event's own columns follow them.
+        var n = e.Parameters.Count;
+        var command = new NpgsqlBatchCommand($"""
+            INSERT INTO {Schema}.events (id, type, key, payload, created_at, trace_parent)
+            SELECT ${n + 1}, ${n + 2}, ${n + 3}, q.payload, ${n + 4}, ${n + 5} FROM ({e.PayloadQuery}) AS q(payload)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        foreach (var value in e.Parameters)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+        command.Parameters.Add(new() { Value = e.Id });
+        command.Parameters.Add(new() { Value = e.Type });
+        command.Parameters.Add(new() { Value = e.Key });
+        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
+        command.Parameters.Add(TraceParent());
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(Notify());
+        return new AddedEvents([e.Type], telemetry, activity);
+    }
+
+    // Started before the statements are made, so that the events' trace_parent is this span.
+    private static Activity? StartAppend(int count)
+    {
         var activity = EventLogTelemetry.ActivitySource.StartActivity("events append", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "postgresql");
-        activity?.SetTag("messaging.batch.message_count", events.Count);
-        AddCommands(batch, events);
-        return new AddedEvents(events, telemetry, activity);
+        activity?.SetTag("messaging.batch.message_count", count);
+        return activity;
     }
+
+    private static NpgsqlParameter TraceParent() => new()
+    {
+        Value = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : DBNull.Value,
+        NpgsqlDbType = NpgsqlDbType.Text,
+    };
+
+    private static NpgsqlBatchCommand Notify() => new($"SELECT pg_notify('{Channel}', '')");
 
     private void AddCommands(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events)
     {
-        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
         // Positions (next_position(), the column default) are taken in the ORDER BY's order: a batch keeps its order in the log.
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO {Schema}.events (id, type, key, payload, created_at, trace_parent)
@@ -73,10 +116,10 @@ public sealed class EventLog(TimeProvider timeProvider, EventLogTelemetry teleme
                 new() { Value = events.Select(e => e.Key).ToArray() },
                 new() { Value = events.Select(e => e.Payload.GetRawText()).ToArray() },
                 new() { Value = timeProvider.GetUtcNow() },
-                new() { Value = (object?)traceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                TraceParent(),
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')"));
+        batch.BatchCommands.Add(Notify());
     }
 
     private static void Validate(EventToAppend e)

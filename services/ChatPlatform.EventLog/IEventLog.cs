@@ -21,4 +21,7 @@ public interface IEventLog
     /// <see cref="AddedEvents.Written"/> once the batch has run, and disposes what is returned.
     /// </summary>
     AddedEvents AddTo(NpgsqlBatch batch, IReadOnlyCollection<EventToAppend> events);
+
+    /// <summary>Like <see cref="AddTo(NpgsqlBatch, IReadOnlyCollection{EventToAppend})"/>, for one event whose payload a query builds.</summary>
+    AddedEvents AddTo(NpgsqlBatch batch, EventFromQuery e);
 }

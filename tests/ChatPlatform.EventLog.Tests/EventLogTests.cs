@@ -105,6 +105,32 @@ public sealed class EventLogTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task An_event_built_by_a_query_takes_what_the_batch_wrote_before_it_and_no_row_writes_none()
+    {
+        await using var host = await TestHost.StartProducerAsync(await postgres.CreateDatabaseAsync(Cancellation));
+        await ExecuteAsync(host, "CREATE TABLE public.orders (id int PRIMARY KEY, number int GENERATED ALWAYS AS IDENTITY (START WITH 41))");
+        const string Payload = "SELECT jsonb_build_object('orderId', o.id, 'number', o.number, 'by', $2::text) FROM public.orders o WHERE o.id = $1";
+        var placed = new EventFromQuery("order.placed", "user-7", Payload, [1, "ann"]);
+        var missing = new EventFromQuery("order.placed", "user-7", Payload, [2, "bob"]);
+
+        await using (var connection = await host.DataSource.OpenConnectionAsync(Cancellation))
+        await using (var transaction = await connection.BeginTransactionAsync(Cancellation))
+        {
+            // The order's number is only known to the database; its event goes in the same round trip.
+            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { new("INSERT INTO public.orders (id) VALUES (1)") } };
+            using var first = host.EventLog.AddTo(batch, placed);
+            using var second = host.EventLog.AddTo(batch, missing);
+            await batch.ExecuteNonQueryAsync(Cancellation);
+            await transaction.CommitAsync(Cancellation);
+        }
+
+        var row = await SingleRowAsync(host, "SELECT id, type, key, payload::text FROM events.events");
+        Assert.Equal(placed.Id, row[0]);
+        Assert.Equal(("order.placed", "user-7"), ((string)row[1], (string)row[2]));
+        Assert.Equal("""{"by": "ann", "number": 41, "orderId": 1}""", row[3]);
+    }
+
+    [Fact]
     public async Task An_event_without_type_key_or_payload_is_refused()
     {
         await using var host = await TestHost.StartProducerAsync(await postgres.CreateDatabaseAsync(Cancellation));

@@ -186,8 +186,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
 
     /// <summary>
     /// Appends a user message under <paramref name="parentId"/> (or the current leaf when <paramref name="parentIdGiven"/> is
-    /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction: one round trip
-    /// for the message, one for the event and the commit.
+    /// false), makes it the current leaf and appends <see cref="MessageCreatedEvent"/>, all in one transaction and one
+    /// round trip, its commit included.
     /// </summary>
     public async Task<AppendResult> AppendUserMessageAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
@@ -197,7 +197,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var append = UserMessageCommand(AppendUserMessageSql, userId, conversationId, messageId, content, parentId, parentIdGiven, now);
-        var (conversation, written, _) = await LockAndWriteAsync(connection, transaction, userId, conversationId, append, null, cancellationToken);
+        var (conversation, written, _) = await LockAndWriteAsync(
+            connection, transaction, userId, conversationId, append, null, eventLog, UserMessageCreated(userId, conversationId, messageId), cancellationToken);
         if (conversation is null)
         {
             return new AppendResult.ConversationNotFound();
@@ -206,10 +207,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         {
             return new AppendResult.ParentNotFound();
         }
-        var message = new Message(
-            messageId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
-        await AppendAndCommitAsync(eventLog, connection, transaction, UserMessageCreated(userId, message), cancellationToken);
-        return new AppendResult.Appended(message);
+        return new AppendResult.Appended(new Message(
+            messageId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex));
     }
 
     /// <summary><paramref name="sql"/>, built on <see cref="InsertUserMessageCtes"/>, with its parameters $1..$7.</summary>
@@ -228,42 +227,27 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         },
     };
 
-    /// <summary>
-    /// Appends <paramref name="e"/> and commits, in one round trip: the COMMIT rides in the events' batch (Npgsql sees the
-    /// transaction end and does not roll it back on dispose). A failed insert skips the COMMIT, and the transaction rolls back.
-    /// </summary>
-    internal static async Task AppendAndCommitAsync(
-        IEventLog eventLog, NpgsqlConnection connection, NpgsqlTransaction transaction, EventToAppend e, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        using var added = eventLog.AddTo(batch, [e]);
-        batch.BatchCommands.Add(Commit());
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        added.Written();
-    }
-
     private static NpgsqlBatchCommand Commit() => new("COMMIT");
 
-    internal static EventToAppend UserMessageCreated(Guid userId, Message message) =>
-        EventToAppend.Create(MessageCreatedEvent, message.ConversationId.ToString(), new
-        {
-            userId,
-            conversationId = message.ConversationId,
-            messageId = message.Id,
-            parentId = message.ParentId,
-            role = "user",
-        });
+    /// <summary>
+    /// <see cref="MessageCreatedEvent"/> for the user message <paramref name="messageId"/>, built by the database from the
+    /// row the same batch inserted (its parent is chosen there); none when the batch inserted nothing.
+    /// </summary>
+    internal static EventFromQuery UserMessageCreated(Guid userId, Guid conversationId, Guid messageId) => new(MessageCreatedEvent, conversationId.ToString(), """
+        SELECT jsonb_build_object('userId', m.user_id, 'conversationId', m.conversation_id, 'messageId', m.id, 'parentId', m.parent_id, 'role', m.role)
+        FROM chat.messages m WHERE m.user_id = $1 AND m.id = $2
+        """, [userId, messageId]);
 
     /// <summary>
-    /// One round trip: the conversation locked and read, <paramref name="write"/>'s writes (only what the caller cannot know:
-    /// the parent and the sibling index of the message it inserted first; none when nothing was written), and the messages
-    /// <paramref name="context"/> reads (role and content), when given. Nothing is committed unless <paramref name="commit"/>
-    /// (for a write that needs no event: what was not written leaves nothing to commit); otherwise the caller commits or,
-    /// when something was missing, lets it roll back.
+    /// One round trip, its commit included: the conversation locked and read, <paramref name="write"/>'s writes (only what
+    /// the caller cannot know: the parent and the sibling index of the message it inserted first; none when nothing was
+    /// written), the messages <paramref name="context"/> reads (role and content), when given, and
+    /// <paramref name="created"/>, the event of what was written, when given. What was not written (no such conversation,
+    /// parent or model) leaves nothing to commit; a statement that fails skips the COMMIT and the transaction rolls back.
     /// </summary>
     internal static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> LockAndWriteAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand write,
-        NpgsqlBatchCommand? context, CancellationToken cancellationToken, bool commit = false)
+        NpgsqlBatchCommand? context, IEventLog? eventLog, EventFromQuery? created, CancellationToken cancellationToken)
     {
         var find = new NpgsqlBatchCommand($"""
             SELECT {ConversationColumns} FROM chat.conversations
@@ -278,24 +262,31 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         {
             batch.BatchCommands.Add(context);
         }
-        if (commit)
-        {
-            batch.BatchCommands.Add(Commit());
-        }
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
-        await reader.NextResultAsync(cancellationToken);
-        (Guid? ParentId, int SiblingIndex)? written = await reader.ReadAsync(cancellationToken)
-            ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
-            : null;
+        // After the reads: the caller reads its results in order and the rest only have to run.
+        using var added = created is null ? default : eventLog!.AddTo(batch, created);
+        batch.BatchCommands.Add(Commit());
+        Conversation? conversation;
+        (Guid? ParentId, int SiblingIndex)? written;
         var path = new List<ContextMessage>();
-        if (context is not null)
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            conversation = await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
             await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            written = await reader.ReadAsync(cancellationToken)
+                ? (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt32(1))
+                : null;
+            if (context is not null)
             {
-                path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+                await reader.NextResultAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+                }
             }
+        }
+        if (written is not null)
+        {
+            added.Written();
         }
         return (conversation, written, path);
     }

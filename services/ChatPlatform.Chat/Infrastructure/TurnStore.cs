@@ -12,8 +12,8 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// transaction), owned by this <see cref="ChatInstance"/> while they stream (its heartbeat is their proof of life), and
 /// finished once, with the usage event in the same transaction. Every finishing update requires <c>status = 'streaming'</c>,
 /// so an owner and a sweeper never both finish a message. Each transaction sends its statements as one batch: a start
-/// costs two round trips (the second carries the user message's event and the COMMIT), a regeneration one, a finish one
-/// and a commit (which must wait to know that the answer was still streaming).
+/// costs one round trip (the user message's event and the COMMIT in it), a finish one and a commit (which must wait to
+/// know that the answer was still streaming).
 /// </summary>
 public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, ChatInstance instance, TimeProvider timeProvider)
 {
@@ -83,7 +83,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
         var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
             ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)", contextBudget),
-            cancellationToken);
+            eventLog, UserMessageCreated(userId, conversationId, questionId), cancellationToken);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
@@ -96,7 +96,6 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
         context.Add(new ContextMessage(MessageRole.User, content));
-        await AppendAndCommitAsync(eventLog, connection, transaction, UserMessageCreated(userId, question), cancellationToken);
         return new TurnStart.Started(conversation, question, answer, context);
     }
 
@@ -123,8 +122,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         };
         var context = ReadContext(userId, conversationId, messageId,
             "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')", contextBudget);
-        // Committed in the same round trip: a regeneration writes no user message, so it has no event to wait for.
-        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, cancellationToken, commit: true);
+        // A regeneration writes no user message, so no event.
+        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, null, null, cancellationToken);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();

@@ -10,7 +10,7 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_turn_costs_three_round_trips_besides_its_two_commits()
+    public async Task A_turn_costs_two_round_trips_and_one_commit_of_its_own()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
         await using var host = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
@@ -29,16 +29,25 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         }
         var roundTrips = recorder.Stop();
 
-        // Start: one batch locks and reads the conversation, writes both messages and reads the context, then the user message's
-        // event with the COMMIT; finish: one batch with the answer and its events, then its COMMIT (not traced, like a
-        // transaction's BEGIN). It was ten round trips and two commits, then three and two.
-        Assert.True(roundTrips.Count == 3, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
+        // Start: one batch locks and reads the conversation, writes both messages, reads the context and writes the user
+        // message's event (its payload built by the database from the row just written) and the COMMIT; finish: one batch
+        // with the answer and its events, then its COMMIT (not traced, like a transaction's BEGIN). It was ten round trips
+        // and two commits, then three and two.
+        Assert.True(roundTrips.Count == 2, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
         Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
-        Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
-        Assert.EndsWith("COMMIT", roundTrips[1].TrimEnd(), StringComparison.Ordinal);
-        Assert.StartsWith("UPDATE chat.messages", roundTrips[2].TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("pg_notify", roundTrips[0], StringComparison.Ordinal);
+        Assert.EndsWith("COMMIT", roundTrips[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.StartsWith("UPDATE chat.messages", roundTrips[1].TrimStart(), StringComparison.Ordinal);
+        var created = await host.ScalarAsync("""
+            SELECT e.payload = jsonb_build_object('userId', m.user_id, 'conversationId', m.conversation_id, 'messageId', m.id, 'parentId', m.parent_id, 'role', 'user')
+                AND m.parent_id IS NOT NULL AND e.trace_parent IS NOT NULL
+            FROM events.events e JOIN chat.messages m ON m.id = (e.payload->>'messageId')::uuid
+            WHERE e.type = 'chat.message.created' AND e.key = $1::text
+            ORDER BY e.position DESC LIMIT 1
+            """, Token, conversationId.ToString());
+        Assert.Equal(true, created);
 
-        // A regeneration writes no user message, so no event at its start: one batch that commits, then the finish's.
+        // A regeneration writes no user message, so no event: the same one round trip, then the finish's.
         var answerId = await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId);
         recorder.Start();
         using (var regenerate = await OpenAsync(
