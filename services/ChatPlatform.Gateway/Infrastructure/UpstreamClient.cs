@@ -1,4 +1,5 @@
 using System.Net;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace ChatPlatform.Gateway.Infrastructure;
 
@@ -25,18 +26,27 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfigu
     /// <summary>The address requests to <paramref name="upstream"/> are forwarded to, e.g. <c>http://chat</c>.</summary>
     public string Prefix(string upstream) => _upstreams[upstream].Prefix;
 
-    /// <summary>The HTTP version to call <paramref name="upstream"/> with, exactly (cleartext HTTP/2 needs prior knowledge).</summary>
-    public Version Version(string upstream) => _upstreams[upstream].Version;
+    /// <summary>How YARP forwards to <paramref name="upstream"/>: its HTTP version, exactly, and no cut of a quiet stream.</summary>
+    public ForwarderRequestConfig ForwarderConfig(string upstream) => _upstreams[upstream].ForwarderConfig;
 
     /// <summary>A request to <paramref name="upstream"/> at <paramref name="pathAndQuery"/>, with the version it is called with.</summary>
     public HttpRequestMessage CreateRequest(string upstream, HttpMethod method, string pathAndQuery) => new(method, new Uri(Prefix(upstream) + pathAndQuery))
     {
-        Version = Version(upstream),
+        Version = _upstreams[upstream].Version,
         VersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
     private sealed record Upstream(string Prefix, Version Version)
     {
+        // Streams may be quiet for a while (a resumed stream waiting on a slow model); the client's disconnect ends them.
+        // Exact: cleartext HTTP/2 needs prior knowledge, and HTTP/1.1 must not be upgraded.
+        public ForwarderRequestConfig ForwarderConfig { get; } = new()
+        {
+            ActivityTimeout = TimeSpan.FromMinutes(10),
+            Version = Version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
         public static Upstream For(string name, IConfiguration configuration) =>
             !string.IsNullOrWhiteSpace(configuration[$"services:{name}:{Upstreams.Http2EndpointName}:0"])
                 ? new Upstream($"http://_{Upstreams.Http2EndpointName}.{name}", HttpVersion.Version20)

@@ -11,9 +11,6 @@ namespace ChatPlatform.Gateway.Infrastructure;
 public sealed partial class UpstreamForwarder(
     IHttpForwarder forwarder, UpstreamClient client, IProblemDetailsService problems, ILogger<UpstreamForwarder> logger)
 {
-    // Streams may be quiet for a while (a resumed stream waiting on a slow model); the client's disconnect ends them.
-    private static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(10);
-
     public async Task ForwardAsync(HttpContext context, string upstream)
     {
         if (context.User.UserId() is not { } userId)
@@ -22,13 +19,7 @@ public sealed partial class UpstreamForwarder(
             return;
         }
         using var invoker = client.CreateInvoker(upstream);
-        var config = new ForwarderRequestConfig
-        {
-            ActivityTimeout = ActivityTimeout,
-            Version = client.Version(upstream),
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, config, new CallerTransformer(userId));
+        var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, client.ForwarderConfig(upstream), new CallerTransformer(userId));
         if (error == ForwarderError.None)
         {
             return;
