@@ -81,8 +81,7 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
             options.Endpoint = endpoint;
         }
 
-        // The adapter asks for stream_options.include_usage itself, so streamed answers end with their usage.
-        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(deployment.ProviderModel).AsIChatClient();
+        return new OpenAIChatClient(new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(deployment.ProviderModel), deployment.ProviderModel, options.Endpoint);
     }
 
     private IChatClient CreateAnthropic(DeploymentDefinition deployment, string key)

@@ -51,6 +51,46 @@ public sealed class OpenAIChatClientTests : ProviderFailureTests<FakeOpenAIServe
     }
 
     [Fact]
+    public async Task The_options_and_an_image_reach_the_provider_in_OpenAI_names()
+    {
+        var deployment = Server.Deployment();
+        var client = CreateFactory(Server.KeyConfiguration).GetClient(deployment);
+        var png = new byte[] { 0x89, 0x50, 0x4E, 0x47 };
+        ChatMessage[] messages = [new(ChatRole.User, [new TextContent("What is this?"), new DataContent(png, "image/png")])];
+        var options = new ChatOptions
+        {
+            MaxOutputTokens = 77, Temperature = 0.25f, TopP = 0.5f, FrequencyPenalty = -1, PresencePenalty = 1.5f, Seed = 42, StopSequences = ["END", "STOP"],
+        };
+
+        var (_, error) = await StreamAsync(client, deployment, messages, options, TestContext.Current.CancellationToken);
+
+        Assert.Null(error);
+        var body = Assert.Single(Server.Requests).Body;
+        Assert.Equal(77, body["max_completion_tokens"]?.GetValue<int>());
+        Assert.Equal(0.25, body["temperature"]?.GetValue<double>());
+        Assert.Equal(0.5, body["top_p"]?.GetValue<double>());
+        Assert.Equal(-1, body["frequency_penalty"]?.GetValue<double>());
+        Assert.Equal(1.5, body["presence_penalty"]?.GetValue<double>());
+        Assert.Equal(42, body["seed"]?.GetValue<long>());
+        Assert.Equal(["END", "STOP"], body["stop"]!.AsArray().Select(s => s!.GetValue<string>()));
+        var parts = body["messages"]![0]!["content"]!.AsArray();
+        Assert.Equal("What is this?", parts[0]?["text"]?.GetValue<string>());
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(png), parts[1]?["image_url"]?["url"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_request_without_options_sends_only_the_model_the_messages_and_the_stream_settings()
+    {
+        var deployment = Server.Deployment();
+        var client = CreateFactory(Server.KeyConfiguration).GetClient(deployment);
+
+        await StreamAsync(client, deployment, Question, options: null, TestContext.Current.CancellationToken);
+
+        var body = Assert.Single(Server.Requests).Body;
+        Assert.Equal(["messages", "model", "stream", "stream_options"], body.AsObject().Select(p => p.Key).Order());
+    }
+
+    [Fact]
     public async Task A_non_streamed_answer_has_the_text_and_usage()
     {
         Server.Behavior = FakeBehavior.Answer("Whole", " answer") with { InputTokens = 5 };

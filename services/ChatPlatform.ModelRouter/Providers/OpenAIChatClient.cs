@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using static OpenAI.Chat.MicrosoftExtensionsAIChatExtensions;
+using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using SdkChatClient = OpenAI.Chat.ChatClient;
+using SdkChatMessage = OpenAI.Chat.ChatMessage;
+
+namespace ChatPlatform.ModelRouter.Providers;
+
+/// <summary>
+/// OpenAI, Azure OpenAI (v1) and any OpenAI-compatible server, as an <see cref="IChatClient"/> over the official
+/// OpenAI SDK's <see cref="SdkChatClient"/>. The SDK sends every request (endpoint, key, pipeline, and errors as
+/// <see cref="ClientResultException"/>); the messages are converted by Microsoft.Extensions.AI.OpenAI's
+/// <c>AsOpenAIChatMessages</c> and written by the SDK's own message models. Answers, streamed chunk by chunk or whole,
+/// are read by <see cref="OpenAICompletionReader"/> straight from their UTF-8 bytes: on the per-token hot path the
+/// SDK's model of each chunk and the adapter's conversion of it cost the router 33 µs of CPU per ten-chunk answer and
+/// 0.13 ms of added time to first token at 1,000 requests/s (bench/, router).
+/// </summary>
+public sealed class OpenAIChatClient(SdkChatClient client, string providerModel, Uri? endpoint) : IChatClient
+{
+    private readonly ChatClientMetadata _metadata = new("openai", endpoint, providerModel);
+
+    public async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<AIChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using var body = RequestBody(messages, options, stream: false);
+        var result = await client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
+        var update = OpenAICompletionReader.Read(result.GetRawResponse().Content.ToMemory().Span)
+            ?? throw new InvalidDataException("The provider answered a whole completion with [DONE].");
+        return new[] { update }.ToChatResponse();
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<AIChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var body = RequestBody(messages, options, stream: true);
+        var result = await client.CompleteChatAsync(body, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        using var response = result.GetRawResponse();
+        var stream = response.ContentStream ?? throw new InvalidDataException("The provider answered a streamed request without a body.");
+        var events = SseParser.Create(stream, static (_, data) => OpenAICompletionReader.Read(data));
+        await foreach (var item in events.EnumerateAsync(cancellationToken))
+        {
+            if (item.Data is not { } update)
+            {
+                yield break;
+            }
+            yield return update;
+        }
+    }
+
+    // model, messages, stream (with usage), and the options the router's API accepts, named as the SDK names them.
+    private BinaryContent RequestBody(IEnumerable<AIChatMessage> messages, ChatOptions? options, bool stream)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", options?.ModelId ?? providerModel);
+            json.WriteStartArray("messages");
+            foreach (var message in messages.AsOpenAIChatMessages(options))
+            {
+                ((IJsonModel<SdkChatMessage>)message).Write(json, ModelReaderWriterOptions.Json);
+            }
+            json.WriteEndArray();
+            if (stream)
+            {
+                json.WriteBoolean("stream", true);
+                json.WriteStartObject("stream_options");
+                json.WriteBoolean("include_usage", true);
+                json.WriteEndObject();
+            }
+            WriteOptions(json, options);
+            json.WriteEndObject();
+        }
+        return BinaryContent.Create(new BinaryData(buffer.WrittenMemory));
+    }
+
+    private static void WriteOptions(Utf8JsonWriter json, ChatOptions? options)
+    {
+        if (options is null)
+        {
+            return;
+        }
+        if (options.MaxOutputTokens is { } maxOutputTokens)
+        {
+            json.WriteNumber("max_completion_tokens", maxOutputTokens);
+        }
+        WriteNumber(json, "temperature", options.Temperature);
+        WriteNumber(json, "top_p", options.TopP);
+        WriteNumber(json, "frequency_penalty", options.FrequencyPenalty);
+        WriteNumber(json, "presence_penalty", options.PresencePenalty);
+        if (options.Seed is { } seed)
+        {
+            json.WriteNumber("seed", seed);
+        }
+        if (options.StopSequences is { Count: > 0 } stop)
+        {
+            json.WriteStartArray("stop");
+            foreach (var sequence in stop)
+            {
+                json.WriteStringValue(sequence);
+            }
+            json.WriteEndArray();
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter json, string name, float? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType == typeof(SdkChatClient) ? client
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,276 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace ChatPlatform.ModelRouter.Providers;
+
+/// <summary>
+/// Reads one streamed <c>chat.completion.chunk</c> (the data of one server-sent event), or a whole
+/// <c>chat.completion</c>, into a <see cref="ChatResponseUpdate"/> in one pass over its UTF-8 bytes: the first choice's
+/// delta (or message) text, a refusal being text too, its finish reason, and the token counts of the usage. Other fields are skipped; a malformed chunk
+/// throws <see cref="JsonException"/>, and an <c>{"error": …}</c> event a transient <see cref="ProviderException"/>.
+/// </summary>
+public static class OpenAICompletionReader
+{
+    private static ReadOnlySpan<byte> Done => "[DONE]"u8;
+
+    /// <summary>The update, or null for <c>[DONE]</c>.</summary>
+    public static ChatResponseUpdate? Read(ReadOnlySpan<byte> data)
+    {
+        if (data.SequenceEqual(Done))
+        {
+            return null;
+        }
+        var reader = new Utf8JsonReader(data);
+        Expect(ref reader, JsonTokenType.StartObject);
+        var update = new ChatResponseUpdate { Role = ChatRole.Assistant };
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                update.ResponseId = StringOrNull(ref reader);
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                update.ModelId = StringOrNull(ref reader);
+            }
+            else if (reader.ValueTextEquals("created"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number)
+                {
+                    update.CreatedAt = DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64());
+                }
+            }
+            else if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                ReadChoices(ref reader, update);
+            }
+            else if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    update.Contents.Add(new UsageContent(ReadUsage(ref reader)));
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                throw new ProviderException($"The provider reported an error in the stream: {ErrorMessage(ref reader)}", statusCode: null, isTransient: true);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return update;
+    }
+
+    // Only the first choice: the router asks for one (n = 1).
+    private static void ReadChoices(ref Utf8JsonReader reader, ChatResponseUpdate update)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        var first = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (!first || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            first = false;
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    ReadMessage(ref reader, update);
+                }
+                else if (reader.ValueTextEquals("finish_reason"u8))
+                {
+                    reader.Read();
+                    if (StringOrNull(ref reader) is { } reason)
+                    {
+                        update.FinishReason = new ChatFinishReason(reason);
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    private static void ReadMessage(ref Utf8JsonReader reader, ChatResponseUpdate update)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("refusal"u8))
+            {
+                reader.Read();
+                if (StringOrNull(ref reader) is { Length: > 0 } text)
+                {
+                    update.Contents.Add(new TextContent(text));
+                }
+            }
+            else if (reader.ValueTextEquals("role"u8))
+            {
+                reader.Read();
+                if (StringOrNull(ref reader) is { } role)
+                {
+                    update.Role = new ChatRole(role);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static UsageDetails ReadUsage(ref Utf8JsonReader reader)
+    {
+        var usage = new UsageDetails();
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("prompt_tokens"u8))
+            {
+                reader.Read();
+                usage.InputTokenCount = Count(ref reader);
+            }
+            else if (reader.ValueTextEquals("completion_tokens"u8))
+            {
+                reader.Read();
+                usage.OutputTokenCount = Count(ref reader);
+            }
+            else if (reader.ValueTextEquals("total_tokens"u8))
+            {
+                reader.Read();
+                usage.TotalTokenCount = Count(ref reader);
+            }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                reader.Read();
+                usage.CachedInputTokenCount = NestedCount(ref reader, "cached_tokens"u8) ?? usage.CachedInputTokenCount;
+            }
+            else if (reader.ValueTextEquals("completion_tokens_details"u8))
+            {
+                reader.Read();
+                usage.ReasoningTokenCount = NestedCount(ref reader, "reasoning_tokens"u8) ?? usage.ReasoningTokenCount;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return usage;
+    }
+
+    private static long? NestedCount(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        long? count = null;
+        while (NextProperty(ref reader))
+        {
+            var match = reader.ValueTextEquals(name);
+            reader.Read();
+            if (match)
+            {
+                count = Count(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return count;
+    }
+
+    private static string ErrorMessage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return ProviderErrors.Redact(reader.GetString()!);
+        }
+        string? message = null;
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            while (NextProperty(ref reader))
+            {
+                var isMessage = reader.ValueTextEquals("message"u8);
+                reader.Read();
+                if (isMessage && reader.TokenType == JsonTokenType.String)
+                {
+                    message = reader.GetString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        return message is null ? "no message" : ProviderErrors.Redact(message);
+    }
+
+    // Moves to the next property name of the current object; false at its end.
+    private static bool NextProperty(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new JsonException("The chunk ended inside an object.");
+        }
+        return reader.TokenType switch
+        {
+            JsonTokenType.PropertyName => true,
+            JsonTokenType.EndObject => false,
+            _ => throw new JsonException($"Expected a property name, found {reader.TokenType}."),
+        };
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (!reader.Read() || reader.TokenType != type)
+        {
+            throw new JsonException($"Expected {type} at the start of a chunk.");
+        }
+    }
+
+    private static string? StringOrNull(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw new JsonException($"Expected a string or null, found {reader.TokenType}."),
+    };
+
+    private static long? Count(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.GetInt64(),
+        JsonTokenType.Null => null,
+        _ => throw new JsonException($"Expected a number, found {reader.TokenType}."),
+    };
+}

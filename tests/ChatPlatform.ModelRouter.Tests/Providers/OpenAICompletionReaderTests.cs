@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+using ChatPlatform.ModelRouter.Providers;
+using Microsoft.Extensions.AI;
+
+namespace ChatPlatform.ModelRouter.Tests.Providers;
+
+public sealed class OpenAICompletionReaderTests
+{
+    private static ChatResponseUpdate? Read(string json) => OpenAICompletionReader.Read(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void A_content_chunk_becomes_text_with_its_ids()
+    {
+        var update = Read("""{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"gpt-x","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":"Hel\nlo \u00e9"},"logprobs":null,"finish_reason":null}],"usage":null}""")!;
+
+        Assert.Equal("Hel\nlo é", update.Text);
+        Assert.Equal("chatcmpl-1", update.ResponseId);
+        Assert.Equal("gpt-x", update.ModelId);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1767225600), update.CreatedAt);
+        Assert.Equal(ChatRole.Assistant, update.Role);
+        Assert.Null(update.FinishReason);
+        Assert.DoesNotContain(update.Contents, c => c is UsageContent);
+    }
+
+    [Fact]
+    public void The_role_chunk_carries_no_text_and_the_last_chunk_the_finish_reason()
+    {
+        var role = Read("""{"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}""")!;
+        var last = Read("""{"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}""")!;
+
+        Assert.Empty(role.Contents);
+        Assert.Equal(ChatFinishReason.Length, last.FinishReason);
+    }
+
+    [Fact]
+    public void The_usage_chunk_has_every_count_including_cached_and_reasoning_tokens()
+    {
+        var update = Read("""{"choices":[],"usage":{"prompt_tokens":30,"completion_tokens":9,"total_tokens":39,"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":12},"completion_tokens_details":{"reasoning_tokens":4,"accepted_prediction_tokens":0}}}""")!;
+
+        var usage = Assert.IsType<UsageContent>(Assert.Single(update.Contents)).Details;
+        Assert.Equal((30L, 9L, 39L, 12L, 4L), (usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount, usage.CachedInputTokenCount, usage.ReasoningTokenCount));
+    }
+
+    [Fact]
+    public void A_whole_completion_is_read_from_its_message()
+    {
+        var update = Read("""{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Whole answer","refusal":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}""")!;
+
+        Assert.Equal("Whole answer", update.Text);
+        Assert.Equal(ChatFinishReason.Stop, update.FinishReason);
+        Assert.Equal(5, update.Contents.OfType<UsageContent>().Single().Details.InputTokenCount);
+    }
+
+    [Fact]
+    public void A_refusal_is_shown_as_text()
+    {
+        Assert.Equal("I can't help with that.", Read("""{"choices":[{"index":0,"delta":{"refusal":"I can't help with that."}}]}""")!.Text);
+    }
+
+    [Fact]
+    public void Only_the_first_choice_is_read_and_unknown_fields_of_any_shape_are_skipped()
+    {
+        var update = Read("""{"extra":{"a":[1,{"b":null}],"c":"d"},"choices":[{"index":0,"delta":{"content":"first","tool_calls":[{"id":"x"}]},"new_field":[[]]},{"index":1,"delta":{"content":"second"},"finish_reason":"stop"}],"more":true}""")!;
+
+        Assert.Equal("first", update.Text);
+        Assert.Null(update.FinishReason);
+    }
+
+    [Fact]
+    public void Done_ends_the_stream()
+    {
+        Assert.Null(Read("[DONE]"));
+    }
+
+    [Theory]
+    [InlineData("""{"choices":[{"index":0,"delta":{"content":"cut""")]
+    [InlineData("""not json""")]
+    [InlineData("""{"choices":[{"index":0,"delta":{"content":42}}]}""")]
+    [InlineData("""{"usage":{"prompt_tokens":"many"}}""")]
+    [InlineData("""[1,2]""")]
+    public void A_malformed_chunk_is_a_json_error(string data)
+    {
+        Assert.ThrowsAny<JsonException>(() => Read(data));
+    }
+
+    [Fact]
+    public void An_error_event_is_a_transient_provider_error_with_its_message_and_no_key()
+    {
+        var error = Assert.Throws<ProviderException>(() => Read("""{"error":{"message":"Overloaded, key sk-abcdefghijklmnop","type":"server_error","code":null}}"""));
+
+        Assert.True(error.IsTransient);
+        Assert.Null(error.StatusCode);
+        Assert.Contains("Overloaded", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-abcdefghijklmnop", error.Message, StringComparison.Ordinal);
+    }
+}
