@@ -63,8 +63,6 @@ public static class ChatCompletionResults
 /// </summary>
 public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsage) : IResult
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
     public async Task ExecuteAsync(HttpContext httpContext)
@@ -73,14 +71,13 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         var cancellationToken = httpContext.RequestAborted;
         httpContext.StartServerSentEvents();
 
-        var id = ChatCompletionResults.NewId();
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var model = stream.Model.Id;
+        var chunks = new ChatCompletionChunkWriter(
+            response.BodyWriter, ChatCompletionResults.NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), stream.Model.Id);
         string? finishReason = null;
         try
         {
             // The role chunk goes out with the first token (in hand already), in one flush rather than two.
-            Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta("assistant", ""), null)]));
+            chunks.WriteRole();
             await using (var updates = stream.GetAsyncEnumerator(cancellationToken))
             {
                 var clock = new FlushClock();
@@ -91,21 +88,22 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     var text = update.Text;
                     if (text.Length > 0)
                     {
-                        Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(Content: text), null)]));
+                        chunks.WriteContent(text);
                     }
                 }
             }
-            Write(response, new ChatCompletionChunk(id, created, model, [new(0, new ChatCompletionDelta(), finishReason ?? "stop")]));
+            chunks.WriteFinish(finishReason ?? "stop");
             if (includeUsage && stream.Usage is { } usage)
             {
-                Write(response, new ChatCompletionChunk(id, created, model, [], ChatCompletionResults.ToWire(usage)));
+                chunks.WriteUsage(ChatCompletionResults.ToWire(usage));
             }
             response.BodyWriter.Write(Done);
             await response.BodyWriter.FlushAsync(cancellationToken);
         }
         catch (RoutingException error)
         {
-            await WriteAsync(response, ChatCompletionResults.ToWire(error), cancellationToken);
+            chunks.WriteError(ChatCompletionResults.ToWire(error));
+            await response.BodyWriter.FlushAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
@@ -153,23 +151,5 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         public bool Due => System.Diagnostics.Stopwatch.GetElapsedTime(_flushedAt) >= MaxHold;
 
         public void Flushed() => _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-    }
-
-    private static async Task WriteAsync<T>(HttpResponse response, T payload, CancellationToken cancellationToken)
-    {
-        Write(response, payload);
-        await response.BodyWriter.FlushAsync(cancellationToken);
-    }
-
-    // One event: "data: ", the JSON straight into the response pipe, the blank line.
-    private static void Write<T>(HttpResponse response, T payload)
-    {
-        var pipe = response.BodyWriter;
-        pipe.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(pipe))
-        {
-            JsonSerializer.Serialize(json, payload, OpenAIJson.Options);
-        }
-        pipe.Write(EventEnd);
     }
 }

@@ -29,23 +29,6 @@ public sealed record ChatCompletionMessage(string Role, [property: JsonIgnore(Co
     public string? Refusal => null;
 }
 
-public sealed record ChatCompletionChunk(
-    string Id,
-    long Created,
-    string Model,
-    IReadOnlyList<ChatCompletionChunkChoice> Choices,
-    CompletionUsage? Usage = null)
-{
-    public string Object => "chat.completion.chunk";
-}
-
-public sealed record ChatCompletionChunkChoice(
-    int Index,
-    ChatCompletionDelta Delta,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
-
-public sealed record ChatCompletionDelta(string? Role = null, string? Content = null);
-
 public sealed record CompletionUsage(
     long PromptTokens,
     long CompletionTokens,

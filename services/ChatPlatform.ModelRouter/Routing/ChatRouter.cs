@@ -63,8 +63,11 @@ public sealed class ChatRouter(
                 }
                 var waits = running.Select(a => a.FirstToken).ToList();
                 Task? hedgeTimer = null;
-                using var hedgeCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                if (hedging && running.Count == 1 && candidates.Count > 0)
+                // Only a hedging model's request pays for a timer and its cancellation.
+                using var hedgeCancellation = hedging && running.Count == 1 && candidates.Count > 0
+                    ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+                    : null;
+                if (hedgeCancellation is not null)
                 {
                     var remaining = HedgeDelay(running[0].Lease.Health, settings.Hedging) - time.GetElapsedTime(running[0].StartedAt);
                     hedgeTimer = Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, hedgeCancellation.Token);
@@ -72,7 +75,7 @@ public sealed class ChatRouter(
                 }
                 var done = await Task.WhenAny(waits);
                 cancellationToken.ThrowIfCancellationRequested();
-                if (done != hedgeTimer)
+                if (hedgeCancellation is not null && done != hedgeTimer)
                 {
                     // The timer is not needed any more; without this it would live out its delay.
                     await hedgeCancellation.CancelAsync();
