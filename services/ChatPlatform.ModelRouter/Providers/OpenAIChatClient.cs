@@ -28,20 +28,27 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
     public async Task<ChatResponse> GetResponseAsync(
         IEnumerable<AIChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        using var body = RequestBody(messages, options, stream: false);
-        var result = await client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
-        var update = OpenAICompletionReader.Read(result.GetRawResponse().Content.ToMemory().Span)
-            ?? throw new InvalidDataException("The provider answered a whole completion with [DONE].");
+        ClientResult result;
+        using (var body = RequestBody(messages, options, stream: false))
+        {
+            result = await client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
+        }
+        using var response = result.GetRawResponse();
+        var update = OpenAICompletionReader.Read(response.Content.ToMemory().Span) ?? throw Unreadable("a whole completion that was only [DONE]");
         return new[] { update }.ToChatResponse();
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<AIChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var body = RequestBody(messages, options, stream: true);
-        var result = await client.CompleteChatAsync(body, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        ClientResult result;
+        // The request (images included) is let go once sent, not held for the whole answer.
+        using (var body = RequestBody(messages, options, stream: true))
+        {
+            result = await client.CompleteChatAsync(body, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
+        }
         using var response = result.GetRawResponse();
-        var stream = response.ContentStream ?? throw new InvalidDataException("The provider answered a streamed request without a body.");
+        var stream = response.ContentStream ?? throw Unreadable("no body for a streamed request");
         var events = SseParser.Create(stream, static (_, data) => OpenAICompletionReader.Read(data));
         await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
@@ -52,6 +59,9 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
             yield return update;
         }
     }
+
+    private static ProviderException Unreadable(string what) =>
+        new($"The provider answered with {what}.", statusCode: null, isTransient: true);
 
     // model, messages, stream (with usage), and the options the router's API accepts, named as the SDK names them.
     private BinaryContent RequestBody(IEnumerable<AIChatMessage> messages, ChatOptions? options, bool stream)

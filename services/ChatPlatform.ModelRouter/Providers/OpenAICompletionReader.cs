@@ -7,7 +7,7 @@ namespace ChatPlatform.ModelRouter.Providers;
 /// Reads one streamed <c>chat.completion.chunk</c> (the data of one server-sent event), or a whole
 /// <c>chat.completion</c>, into a <see cref="ChatResponseUpdate"/> in one pass over its UTF-8 bytes: the first choice's
 /// delta (or message) text, a refusal being text too, its finish reason, and the token counts of the usage. Other fields are skipped; a malformed chunk
-/// throws <see cref="JsonException"/>, and an <c>{"error": …}</c> event a transient <see cref="ProviderException"/>.
+/// throws <see cref="JsonException"/>, and an <c>{"error": …}</c> event a <see cref="ProviderException"/>.
 /// </summary>
 public static class OpenAICompletionReader
 {
@@ -35,14 +35,6 @@ public static class OpenAICompletionReader
                 reader.Read();
                 update.ModelId = StringOrNull(ref reader);
             }
-            else if (reader.ValueTextEquals("created"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number)
-                {
-                    update.CreatedAt = DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64());
-                }
-            }
             else if (reader.ValueTextEquals("choices"u8))
             {
                 reader.Read();
@@ -63,7 +55,11 @@ public static class OpenAICompletionReader
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
-                throw new ProviderException($"The provider reported an error in the stream: {ErrorMessage(ref reader)}", statusCode: null, isTransient: true);
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.String)
+                {
+                    throw StreamError(ref reader);
+                }
+                reader.Skip();
             }
             else
             {
@@ -101,7 +97,7 @@ public static class OpenAICompletionReader
                 else if (reader.ValueTextEquals("finish_reason"u8))
                 {
                     reader.Read();
-                    if (StringOrNull(ref reader) is { } reason)
+                    if (StringOrNull(ref reader) is { Length: > 0 } reason)
                     {
                         update.FinishReason = new ChatFinishReason(reason);
                     }
@@ -135,7 +131,7 @@ public static class OpenAICompletionReader
             else if (reader.ValueTextEquals("role"u8))
             {
                 reader.Read();
-                if (StringOrNull(ref reader) is { } role)
+                if (StringOrNull(ref reader) is { Length: > 0 } role)
                 {
                     update.Role = new ChatRole(role);
                 }
@@ -211,22 +207,30 @@ public static class OpenAICompletionReader
         return count;
     }
 
-    private static string ErrorMessage(ref Utf8JsonReader reader)
+    // OpenAI's error object ({"message", "type", "code"}) or a bare message. A code that is an HTTP client error (as
+    // vLLM sends for a bad request) is the caller's mistake and not worth another deployment; anything else is transient.
+    private static ProviderException StreamError(ref Utf8JsonReader reader)
     {
+        string? message = null;
+        int? status = null;
         if (reader.TokenType == JsonTokenType.String)
         {
-            return ProviderErrors.Redact(reader.GetString()!);
+            message = reader.GetString();
         }
-        string? message = null;
-        if (reader.TokenType == JsonTokenType.StartObject)
+        else
         {
             while (NextProperty(ref reader))
             {
                 var isMessage = reader.ValueTextEquals("message"u8);
+                var isCode = reader.ValueTextEquals("code"u8);
                 reader.Read();
                 if (isMessage && reader.TokenType == JsonTokenType.String)
                 {
                     message = reader.GetString();
+                }
+                else if (isCode && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) && code is >= 400 and < 600)
+                {
+                    status = code;
                 }
                 else
                 {
@@ -234,7 +238,9 @@ public static class OpenAICompletionReader
                 }
             }
         }
-        return message is null ? "no message" : ProviderErrors.Redact(message);
+        var text = message is null ? "no message" : ProviderErrors.Redact(message);
+        return new ProviderException(
+            $"The provider reported an error in the stream: {text}", status, isTransient: status is not { } s || ProviderErrors.IsTransientStatus(s));
     }
 
     // Moves to the next property name of the current object; false at its end.

@@ -17,7 +17,6 @@ public sealed class OpenAICompletionReaderTests
         Assert.Equal("Hel\nlo é", update.Text);
         Assert.Equal("chatcmpl-1", update.ResponseId);
         Assert.Equal("gpt-x", update.ModelId);
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1767225600), update.CreatedAt);
         Assert.Equal(ChatRole.Assistant, update.Role);
         Assert.Null(update.FinishReason);
         Assert.DoesNotContain(update.Contents, c => c is UsageContent);
@@ -68,6 +67,16 @@ public sealed class OpenAICompletionReaderTests
     }
 
     [Fact]
+    public void Null_or_empty_optional_fields_are_absent_not_errors()
+    {
+        var update = Read("""{"id":null,"created":1767225600123,"error":null,"choices":[{"index":0,"delta":{"role":"","content":null,"refusal":null},"finish_reason":""}],"usage":null}""")!;
+
+        Assert.Empty(update.Contents);
+        Assert.Null(update.FinishReason);
+        Assert.Equal(ChatRole.Assistant, update.Role);
+    }
+
+    [Fact]
     public void Done_ends_the_stream()
     {
         Assert.Null(Read("[DONE]"));
@@ -93,5 +102,18 @@ public sealed class OpenAICompletionReaderTests
         Assert.Null(error.StatusCode);
         Assert.Contains("Overloaded", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-abcdefghijklmnop", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"error":{"message":"Maximum context length is 4096 tokens","type":"BadRequestError","code":400}}""", "context length", 400, false)]
+    [InlineData("""{"error":{"message":"Rate limited","code":429}}""", "Rate limited", 429, true)]
+    [InlineData("""{"error":{"message":"Engine crashed","code":"internal"}}""", "Engine crashed", null, true)]
+    [InlineData("""{"error":"Engine crashed"}""", "Engine crashed", null, true)]
+    public void An_error_events_code_decides_whether_another_deployment_may_try(string data, string message, int? status, bool transient)
+    {
+        var error = Assert.Throws<ProviderException>(() => Read(data));
+
+        Assert.Equal((status, transient), (error.StatusCode, error.IsTransient));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 }
