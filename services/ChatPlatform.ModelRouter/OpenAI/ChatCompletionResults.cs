@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using ChatPlatform.ModelRouter.Routing;
 using Microsoft.Extensions.AI;
 
