@@ -13,6 +13,7 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
 {
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
     private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
+    private static ReadOnlySpan<byte> DoneEvent => "data: [DONE]\n\n"u8;
     private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
     private static readonly JsonEncodedText Object = JsonEncodedText.Encode("object");
     private static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk");
@@ -55,10 +56,11 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
     {
         pipe.Write(DataPrefix);
         JsonSerializer.Serialize(_json, error, OpenAIJson.Options);
-        _json.Flush();
-        _json.Reset();
-        pipe.Write(EventEnd);
+        EndEvent();
     }
+
+    /// <summary>The end of a whole answer: <c>data: [DONE]</c>.</summary>
+    public void WriteDone() => pipe.Write(DoneEvent);
 
     private void WriteChoice(bool role, string? content, string? finishReason)
     {
@@ -102,6 +104,12 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
     private void EndChunk()
     {
         _json.WriteEndObject();
+        EndEvent();
+    }
+
+    // The JSON is committed to the pipe before the blank line that ends the event goes after it.
+    private void EndEvent()
+    {
         _json.Flush();
         _json.Reset();
         pipe.Write(EventEnd);

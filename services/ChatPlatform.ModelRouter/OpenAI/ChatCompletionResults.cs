@@ -1,4 +1,3 @@
-using System.Buffers;
 using ChatPlatform.ModelRouter.Routing;
 using Microsoft.Extensions.AI;
 
@@ -62,8 +61,6 @@ public static class ChatCompletionResults
 /// </summary>
 public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsage) : IResult
 {
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
@@ -96,7 +93,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             {
                 chunks.WriteUsage(ChatCompletionResults.ToWire(usage));
             }
-            response.BodyWriter.Write(Done);
+            chunks.WriteDone();
             await response.BodyWriter.FlushAsync(cancellationToken);
         }
         catch (RoutingException error)

@@ -28,12 +28,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
     public async Task<ChatResponse> GetResponseAsync(
         IEnumerable<AIChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ClientResult result;
-        using (var body = RequestBody(messages, options, stream: false))
-        {
-            result = await client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
-        }
-        using var response = result.GetRawResponse();
+        using var response = await SendAsync(messages, options, stream: false, cancellationToken);
         var update = OpenAICompletionReader.Read(response.Content.ToMemory().Span) ?? throw Unreadable("a whole completion that was only [DONE]");
         return new[] { update }.ToChatResponse();
     }
@@ -41,13 +36,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<AIChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ClientResult result;
-        // The request (images included) is let go once sent, not held for the whole answer.
-        using (var body = RequestBody(messages, options, stream: true))
-        {
-            result = await client.CompleteChatAsync(body, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken });
-        }
-        using var response = result.GetRawResponse();
+        using var response = await SendAsync(messages, options, stream: true, cancellationToken);
         var stream = response.ContentStream ?? throw Unreadable("no body for a streamed request");
         var events = SseParser.Create(stream, static (_, data) => OpenAICompletionReader.Read(data));
         await foreach (var item in events.EnumerateAsync(cancellationToken))
@@ -58,6 +47,15 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
             }
             yield return update;
         }
+    }
+
+    // A streamed answer is read as it arrives, not buffered. The request (images included) is let go once sent, not held
+    // for the whole answer.
+    private async Task<PipelineResponse> SendAsync(IEnumerable<AIChatMessage> messages, ChatOptions? options, bool stream, CancellationToken cancellationToken)
+    {
+        using var body = RequestBody(messages, options, stream);
+        var result = await client.CompleteChatAsync(body, new RequestOptions { BufferResponse = !stream, CancellationToken = cancellationToken });
+        return result.GetRawResponse();
     }
 
     private static ProviderException Unreadable(string what) =>

@@ -63,8 +63,7 @@ public static class OpenAICompletionReader
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
         return update;
@@ -104,8 +103,7 @@ public static class OpenAICompletionReader
                 }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    SkipValue(ref reader);
                 }
             }
         }
@@ -138,8 +136,7 @@ public static class OpenAICompletionReader
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
     }
@@ -176,8 +173,7 @@ public static class OpenAICompletionReader
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
         return usage;
@@ -241,6 +237,13 @@ public static class OpenAICompletionReader
         var text = message is null ? "no message" : ProviderErrors.Redact(message);
         return new ProviderException(
             $"The provider reported an error in the stream: {text}", status, isTransient: status is not { } s || ProviderErrors.IsTransientStatus(s));
+    }
+
+    // Past the value of the property the reader is on, whatever its shape.
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
     }
 
     // Moves to the next property name of the current object; false at its end.
