@@ -5,7 +5,10 @@ using Microsoft.Extensions.AI;
 namespace ChatPlatform.ModelRouter.OpenAI;
 
 /// <summary>A request to POST /v1/chat/completions, validated and turned into the router's terms.</summary>
-public sealed record ChatCompletionRequest(RouteRequest Route, bool Stream, bool IncludeUsage);
+public sealed record ChatCompletionRequest(RouteRequest Route, bool IncludeUsage)
+{
+    public bool Stream => Route.Streamed;
+}
 
 /// <summary>
 /// Reads OpenAI's chat completion request by hand rather than by binding, so that every wrong field is answered with
@@ -61,7 +64,7 @@ public static class ChatCompletionRequestReader
             }
             includeUsage = OptionalBool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
         }
-        return new ChatCompletionRequest(new RouteRequest(model, messages, options), stream, includeUsage);
+        return new ChatCompletionRequest(new RouteRequest(model, messages, options, stream), includeUsage);
     }
 
     private static ChatMessage ReadMessage(JsonElement message, string path)

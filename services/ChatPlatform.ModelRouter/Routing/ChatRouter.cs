@@ -52,7 +52,8 @@ public sealed class ChatRouter(
         var candidates = new Queue<DeploymentDefinition>(selector.Order(model, deployments, promptEstimate, maxOutput));
         var failures = new List<DeploymentFailure>();
         var running = new List<ProviderAttempt>();
-        var hedging = settings.Hedging.Models.Contains(model.Id, StringComparer.Ordinal);
+        // A whole answer's time says nothing about a slow start, so only a streamed request is hedged.
+        var hedging = request.Streamed && settings.Hedging.Models.Contains(model.Id, StringComparer.Ordinal);
         try
         {
             while (true)
@@ -152,7 +153,7 @@ public sealed class ChatRouter(
                     failures.Add(new DeploymentFailure(deployment.Id, $"not configured: {e.Message}"));
                     continue;
                 }
-                running.Add(new ProviderAttempt(deployment, lease, client, request.Messages, request.Options, settings, time, cancellationToken));
+                running.Add(new ProviderAttempt(deployment, lease, client, request, settings, time, cancellationToken));
                 return true;
             }
             return false;

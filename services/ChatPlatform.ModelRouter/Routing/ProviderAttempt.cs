@@ -6,32 +6,35 @@ using Microsoft.Extensions.AI;
 namespace ChatPlatform.ModelRouter.Routing;
 
 /// <summary>
-/// One streaming call to one deployment. Until its first token it can be abandoned or failed over; after it, the
-/// stream is the caller's. A silence longer than the allowed timeout ends it with a <see cref="TimeoutException"/>.
+/// One call to one deployment. Until its first token it can be abandoned or failed over; after it, the stream is the
+/// caller's. A silence longer than the allowed timeout ends it with a <see cref="TimeoutException"/>. A request that is
+/// not streamed asks the provider for the whole answer, which is its "first token": it can fail over until it is in.
 /// </summary>
 internal sealed class ProviderAttempt : IAsyncDisposable
 {
     private readonly IChatClient _client;
     private readonly IReadOnlyList<ChatMessage> _messages;
+    private readonly bool _streamed;
     private readonly ChatOptions _options;
     private readonly RoutingOptions _routing;
     private readonly TimeProvider _time;
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource _cancellation;
     private IAsyncEnumerator<ChatResponseUpdate>? _enumerator;
-    private Task<bool>? _pendingMove;
+    private Task? _pending;
     private volatile bool _abandoned;
     private bool _settled;
 
     public ProviderAttempt(
-        DeploymentDefinition deployment, AttemptLease lease, IChatClient client, IReadOnlyList<ChatMessage> messages,
-        ChatOptions? options, RoutingOptions routing, TimeProvider time, CancellationToken callerToken)
+        DeploymentDefinition deployment, AttemptLease lease, IChatClient client, RouteRequest request, RoutingOptions routing,
+        TimeProvider time, CancellationToken callerToken)
     {
         Deployment = deployment;
         Lease = lease;
         _client = client;
-        _messages = messages;
-        _options = options?.Clone() ?? new ChatOptions();
+        _messages = request.Messages;
+        _streamed = request.Streamed;
+        _options = request.Options?.Clone() ?? new ChatOptions();
         _options.ModelId = deployment.ProviderModel;
         _routing = routing;
         _time = time;
@@ -41,11 +44,13 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         var parent = System.Diagnostics.Activity.Current;
         Activity = RouterTelemetry.StartAttempt(deployment);
         StartedAt = time.GetTimestamp();
-        FirstToken = ReadToFirstTokenAsync();
+        FirstToken = _streamed ? ReadToFirstTokenAsync() : ReadWholeAnswerAsync();
         System.Diagnostics.Activity.Current = parent;
     }
 
     public DeploymentDefinition Deployment { get; }
+
+    public bool Streamed => _streamed;
 
     public AttemptLease Lease { get; }
 
@@ -53,7 +58,10 @@ internal sealed class ProviderAttempt : IAsyncDisposable
 
     public long StartedAt { get; }
 
-    /// <summary>Completes when the first token arrived (or the stream ended without one); faults with the reason otherwise.</summary>
+    /// <summary>
+    /// Completes when the first token arrived (or the stream ended without one), or a whole answer did; faults with the
+    /// reason otherwise.
+    /// </summary>
     public Task FirstToken { get; }
 
     public TimeSpan TimeToFirstToken { get; private set; }
@@ -68,29 +76,43 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         update.FinishReason is not null
         || update.Contents.Any(c => c is not UsageContent && !(c is TextContent text && text.Text.Length == 0));
 
-    // Runs inline up to the provider call's first wait (building and sending the request), with no hop to another
+    // Both run inline up to the provider call's first wait (building and sending the request), with no hop to another
     // thread first: that hop was a thread-pool wake-up on every request's critical path.
-    private async Task ReadToFirstTokenAsync()
+    private Task ReadToFirstTokenAsync() => SettleAsync(async () =>
+    {
+        _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
+        while (true)
+        {
+            if (!await MoveNextAsync(_routing.FirstTokenTimeout, "first token"))
+            {
+                Ended = true;
+                break;
+            }
+            var update = _enumerator.Current;
+            Buffered.Add(update);
+            if (IsToken(update))
+            {
+                break;
+            }
+        }
+        TimeToFirstToken = _time.GetElapsedTime(StartedAt);
+        Lease.Health.RecordFirstToken(TimeToFirstToken);
+    });
+
+    // The whole answer's time is not a time to first token, so it is kept out of the latency the routing ranks by.
+    private Task ReadWholeAnswerAsync() => SettleAsync(async () =>
+    {
+        var response = await WaitAsync(_client.GetResponseAsync(_messages, _options, _cancellation.Token), _routing.WholeAnswerTimeout, "whole answer");
+        Buffered.Add(AsOneUpdate(response));
+        Ended = true;
+        TimeToFirstToken = _time.GetElapsedTime(StartedAt);
+    });
+
+    private async Task SettleAsync(Func<Task> read)
     {
         try
         {
-            _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
-            while (true)
-            {
-                if (!await MoveNextAsync(_routing.FirstTokenTimeout, "first token"))
-                {
-                    Ended = true;
-                    break;
-                }
-                var update = _enumerator.Current;
-                Buffered.Add(update);
-                if (IsToken(update))
-                {
-                    break;
-                }
-            }
-            TimeToFirstToken = _time.GetElapsedTime(StartedAt);
-            Lease.Health.RecordFirstToken(TimeToFirstToken);
+            await read();
             Settle(error: null);
         }
         catch (Exception error)
@@ -112,6 +134,23 @@ internal sealed class ProviderAttempt : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>A whole answer as the one update a stream of it would add up to: its text, finish reason and usage.</summary>
+    internal static ChatResponseUpdate AsOneUpdate(ChatResponse response)
+    {
+        var update = new ChatResponseUpdate(ChatRole.Assistant, [.. response.Messages.SelectMany(m => m.Contents)])
+        {
+            FinishReason = response.FinishReason,
+            ModelId = response.ModelId,
+            ResponseId = response.ResponseId,
+            AdditionalProperties = response.AdditionalProperties,
+        };
+        if (response.Usage is { } usage)
+        {
+            update.Contents.Add(new UsageContent(usage));
+        }
+        return update;
     }
 
     /// <summary>The next update after the first token, or null at the end of the stream.</summary>
@@ -138,20 +177,30 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         Settle(error: null, abandoned: true);
     }
 
-    private async ValueTask<bool> MoveNextAsync(TimeSpan timeout, string waitingFor)
+    private ValueTask<bool> MoveNextAsync(TimeSpan timeout, string waitingFor)
+    {
+        ValueTask<bool> move;
+        try
+        {
+            move = _enumerator!.MoveNextAsync();
+        }
+        catch (Exception e)
+        {
+            move = ValueTask.FromException<bool>(e);
+        }
+        // An update already in hand needs no timer.
+        return move.IsCompletedSuccessfully ? move : new ValueTask<bool>(WaitAsync(move.AsTask(), timeout, waitingFor));
+    }
+
+    private async Task<T> WaitAsync<T>(Task<T> pending, TimeSpan timeout, string waitingFor)
     {
         _cancellation.CancelAfter(timeout);
         try
         {
-            var move = _enumerator!.MoveNextAsync();
-            if (move.IsCompleted)
-            {
-                return move.Result;
-            }
             // WaitAsync keeps the timeout even for a provider that does not observe its token.
-            _pendingMove = move.AsTask();
-            var result = await _pendingMove.WaitAsync(_cancellation.Token);
-            _pendingMove = null;
+            _pending = pending;
+            var result = await pending.WaitAsync(_cancellation.Token);
+            _pending = null;
             return result;
         }
         catch (OperationCanceledException e) when (!_callerToken.IsCancellationRequested && !_abandoned)
@@ -214,7 +263,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         var enumerator = _enumerator;
         if (enumerator is not null)
         {
-            if (_pendingMove is { IsCompleted: false } pending)
+            if (_pending is { IsCompleted: false } pending)
             {
                 // The provider has not returned from its last read yet; dispose it when it does rather than wait for it.
                 _ = pending.ContinueWith(
@@ -226,7 +275,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
             }
         }
         Activity?.Dispose();
-        if (_pendingMove is not { IsCompleted: false })
+        if (_pending is not { IsCompleted: false })
         {
             _cancellation.Dispose();
         }

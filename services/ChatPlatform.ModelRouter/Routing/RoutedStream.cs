@@ -95,7 +95,7 @@ public sealed class RoutedStream : IAsyncEnumerable<ChatResponseUpdate>, IAsyncD
         finally
         {
             Usage = tally.ToUsage(this, _promptEstimate, finishReason ?? (_callerToken.IsCancellationRequested ? "cancelled" : "error"), _time.GetElapsedTime(_startedAt));
-            RouterTelemetry.RecordUsage(Usage, Deployment.ProviderModel);
+            RouterTelemetry.RecordUsage(Usage, Deployment.ProviderModel, _attempt.Streamed);
             RouterTelemetry.TagUsage(_activity, Usage, Deployment.ProviderModel);
             RouterTelemetry.TagUsage(_attempt.Activity, Usage, Deployment.ProviderModel);
             if (_recordContent)

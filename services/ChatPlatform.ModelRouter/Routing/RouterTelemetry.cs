@@ -87,8 +87,8 @@ public static class RouterTelemetry
         }
     }
 
-    /// <summary>The usage as metrics, once per request.</summary>
-    public static void RecordUsage(RouteUsage usage, string providerModel)
+    /// <summary>The usage as metrics, once per request; a time to first token only for a streamed answer.</summary>
+    public static void RecordUsage(RouteUsage usage, string providerModel, bool streamed)
     {
         var tags = new TagList
         {
@@ -104,7 +104,10 @@ public static class RouterTelemetry
         output.Add("gen_ai.token.type", "output");
         TokenUsage.Record(usage.OutputTokens, output);
         OperationDuration.Record(usage.Duration.TotalSeconds, tags);
-        TimeToFirstToken.Record(usage.TimeToFirstToken.TotalSeconds, tags);
+        if (streamed)
+        {
+            TimeToFirstToken.Record(usage.TimeToFirstToken.TotalSeconds, tags);
+        }
         Cost.Add((double)usage.Cost, tags);
     }
 }

@@ -11,6 +11,12 @@ public sealed class RoutingOptions
     /// <summary>The longest silence between two tokens before the stream is ended with an error.</summary>
     public TimeSpan InterTokenTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a deployment may take to send a whole answer, for a request that is not streamed, before the next one is
+    /// tried. It bounds the answer's whole generation, so it is longer than the streaming timeouts.
+    /// </summary>
+    public TimeSpan WholeAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Prompt and completion text on spans; off because they are users' words.</summary>
     public bool RecordContent { get; set; }
 

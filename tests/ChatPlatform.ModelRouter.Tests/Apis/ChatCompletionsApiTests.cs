@@ -180,6 +180,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         var options = clients.Clients["d1"].Options.Single()!;
         Assert.Equal((50, 0.5f, 0.9f, "END"), (options.MaxOutputTokens, options.Temperature, options.TopP, options.StopSequences!.Single()));
         Assert.Equal(Microsoft.Extensions.AI.ChatRole.System, clients.Clients["d1"].Messages.Single()[0].Role);
+        Assert.Equal(1, clients.Clients["d1"].WholeAnswerCalls);
     }
 
     [Theory]
@@ -314,16 +315,18 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
-    public async Task A_failure_in_a_non_streamed_answer_is_a_502_in_OpenAIs_shape()
+    public async Task A_non_streamed_answer_that_fails_midway_everywhere_is_a_503_in_OpenAIs_shape_with_each_reason()
     {
-        var (host, _) = await StartAsync((Deployment("d1"), new ScriptedChatClient([Step.Text("Partial"), Step.Transient(500)])));
+        var (host, clients) = await StartAsync((Deployment("d1"), new ScriptedChatClient([Step.Text("Partial"), Step.Transient(500)])));
         await using var _ = host;
 
         using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}]}"""), Token);
         var error = await ErrorOf(response);
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal("stream_interrupted", (string?)error["code"]);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("all_deployments_failed", (string?)error["code"]);
+        Assert.Contains("d1: 500", (string?)error["message"], StringComparison.Ordinal);
+        Assert.Equal(1, clients.Clients["d1"].WholeAnswerCalls);
     }
 
     [Fact]

@@ -20,9 +20,11 @@ public sealed class ProvidersHealthApiTests
         await using var host = await RoutingTestHost.StartAsync(catalog, clients);
         using var chat = await host.Client.PostAsync(
             "/v1/chat/completions",
-            new StringContent("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+            new StringContent("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":true}""", Encoding.UTF8, "application/json"),
             Token);
         chat.EnsureSuccessStatusCode();
+        // Read to the end: the stream's usage is recorded once it is done.
+        Assert.EndsWith("data: [DONE]\n\n", await chat.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
 
         var health = (await host.Client.GetFromJsonAsync<JsonNode>("/v1/admin/providers/health", Token))!["deployments"]!.AsArray();
 

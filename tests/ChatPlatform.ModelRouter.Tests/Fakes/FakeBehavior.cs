@@ -52,12 +52,15 @@ public enum FakeFailure
     /// <summary>400 with the provider's error body carrying <see cref="FakeBehavior.ErrorMessage"/>.</summary>
     BadRequest,
 
-    /// <summary>A streamed answer whose connection is aborted after <see cref="FakeBehavior.FailAfterChunks"/> text chunks.</summary>
+    /// <summary>
+    /// A streamed answer whose connection is aborted after <see cref="FakeBehavior.FailAfterChunks"/> text chunks; a whole
+    /// answer cut off partway through its JSON.
+    /// </summary>
     ResetMidStream,
 
     /// <summary>Nothing but (when streaming) the response headers, until the client aborts the request.</summary>
     HangBeforeFirstToken,
 
-    /// <summary>A streamed answer whose event after <see cref="FakeBehavior.FailAfterChunks"/> text chunks is not JSON.</summary>
+    /// <summary>A streamed answer whose event after <see cref="FakeBehavior.FailAfterChunks"/> text chunks is not JSON; a whole answer that is not JSON.</summary>
     MalformedChunk,
 }

@@ -159,7 +159,7 @@ public abstract class FakeProviderServer : IAsyncDisposable
 
             if (!request.Stream)
             {
-                await WriteResponseAsync(context, request, behavior);
+                await WriteWholeAnswerAsync(context, request, behavior);
                 return;
             }
 
@@ -194,6 +194,29 @@ public abstract class FakeProviderServer : IAsyncDisposable
         {
             Interlocked.Increment(ref _aborted);
             _firstAbort.TrySetResult();
+        }
+    }
+
+    // A whole answer fails as a stream would: cut off partway (the connection reset), or not JSON.
+    private async Task WriteWholeAnswerAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
+    {
+        switch (behavior.Failure)
+        {
+            case FakeFailure.ResetMidStream:
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = 4096;
+                await context.Response.WriteAsync("{\"id\": \"cut-off\", \"choices\": [", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(ResetGrace, context.RequestAborted);
+                context.Abort();
+                return;
+            case FakeFailure.MalformedChunk:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"choices\": [ this is not json", context.RequestAborted);
+                return;
+            default:
+                await WriteResponseAsync(context, request, behavior);
+                return;
         }
     }
 

@@ -101,6 +101,24 @@ public abstract class ProviderFailureTests<TServer> : IAsyncLifetime
         Assert.True(error.IsTransient);
     }
 
+    [Theory]
+    [InlineData(FakeFailure.ResetMidStream)]
+    [InlineData(FakeFailure.MalformedChunk)]
+    [InlineData(FakeFailure.ServerError)]
+    public async Task A_whole_answer_cut_off_malformed_or_failed_is_a_transient_error(FakeFailure failure)
+    {
+        Server.Behavior = FakeBehavior.Failing(failure);
+        var deployment = Deployment();
+        var client = CreateFactory(Server.KeyConfiguration).GetClient(deployment);
+
+        var (response, error) = await AskWholeAsync(client, deployment, FailureQuestion, TestContext.Current.CancellationToken);
+
+        Assert.Null(response);
+        Assert.NotNull(error);
+        Assert.True(error.IsTransient);
+        Assert.False(Assert.Single(Server.Requests).Stream);
+    }
+
     [Fact]
     public async Task Cancelling_a_hanging_stream_aborts_the_request_at_the_provider()
     {

@@ -42,6 +42,20 @@ internal static class ProviderTestHost
         }
     }
 
+    /// <summary>Asks for the whole answer; an error comes back classified as routing would see it.</summary>
+    public static async Task<(ChatResponse? Response, ProviderException? Error)> AskWholeAsync(
+        IChatClient client, DeploymentDefinition deployment, IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.GetResponseAsync(messages, cancellationToken: cancellationToken), null);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, ProviderErrors.Classify(exception, deployment.Provider));
+        }
+    }
+
     public static string Text(IEnumerable<ChatResponseUpdate> updates) => string.Concat(updates.Select(update => update.Text));
 
     public static int TextUpdateCount(IEnumerable<ChatResponseUpdate> updates) => updates.Count(update => update.Text.Length > 0);

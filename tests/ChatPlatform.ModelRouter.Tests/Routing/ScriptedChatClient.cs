@@ -49,8 +49,12 @@ internal sealed record WaitStep(Task Signal) : Step;
 internal sealed class ScriptedChatClient(params Step[][] scripts) : IChatClient
 {
     private int _calls;
+    private int _wholeAnswerCalls;
 
     public int CallCount => Volatile.Read(ref _calls);
+
+    /// <summary>The calls that asked for a whole answer (GetResponseAsync) rather than a stream.</summary>
+    public int WholeAnswerCalls => Volatile.Read(ref _wholeAnswerCalls);
 
     public ConcurrentQueue<ChatOptions?> Options { get; } = new();
 
@@ -65,8 +69,11 @@ internal sealed class ScriptedChatClient(params Step[][] scripts) : IChatClient
     public static ScriptedChatClient Answering(params string[] tokens) =>
         new([.. tokens.Select(Step.Text), Step.Finish()]);
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _wholeAnswerCalls);
+        return GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+    }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
