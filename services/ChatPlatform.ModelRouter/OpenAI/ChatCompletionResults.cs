@@ -93,13 +93,12 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             {
                 chunks.WriteUsage(ChatCompletionResults.ToWire(usage));
             }
+            // Not flushed here: the server sends what is left with the response's end, in one write rather than two.
             chunks.WriteDone();
-            await response.BodyWriter.FlushAsync(cancellationToken);
         }
         catch (RoutingException error)
         {
             chunks.WriteError(ChatCompletionResults.ToWire(error));
-            await response.BodyWriter.FlushAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {

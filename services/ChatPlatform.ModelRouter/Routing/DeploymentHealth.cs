@@ -119,11 +119,15 @@ public sealed class DeploymentHealth
         lease.Execution = execution.ContinueWith(
             _ => ResilienceContextPool.Shared.Return(context), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        // The callback runs only when the breaker admits the call; otherwise the execution ends at once, rejected.
-        var first = await Task.WhenAny(lease.Admitted.Task, execution);
-        if (first == execution && !lease.Admitted.Task.IsCompleted)
+        // The callback runs only when the breaker admits the call, which it normally does before ExecuteOutcomeAsync
+        // returns; otherwise the execution ends at once, rejected.
+        if (!lease.Admitted.Task.IsCompleted)
         {
-            return null;
+            var first = await Task.WhenAny(lease.Admitted.Task, execution);
+            if (first == execution && !lease.Admitted.Task.IsCompleted)
+            {
+                return null;
+            }
         }
         Interlocked.Increment(ref _requests);
         return lease;
