@@ -27,6 +27,11 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
     private static readonly JsonEncodedText Content = JsonEncodedText.Encode("content");
     private static readonly JsonEncodedText FinishReason = JsonEncodedText.Encode("finish_reason");
     private static readonly JsonEncodedText Usage = JsonEncodedText.Encode("usage");
+    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("tool_calls");
+    private static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText Function = JsonEncodedText.Encode("function");
+    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText Arguments = JsonEncodedText.Encode("arguments");
 
     private readonly JsonEncodedText _id = JsonEncodedText.Encode(id);
     private readonly JsonEncodedText _model = JsonEncodedText.Encode(model);
@@ -36,6 +41,32 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
     public void WriteRole() => WriteChoice(role: true, content: "", finishReason: null);
 
     public void WriteContent(string text) => WriteChoice(role: false, content: text, finishReason: null);
+
+    /// <summary>A whole tool call (id, function name and arguments) in one delta, at its place among the answer's calls.</summary>
+    public void WriteToolCall(int index, Microsoft.Extensions.AI.FunctionCallContent call)
+    {
+        StartChunk();
+        _json.WriteStartArray(Choices);
+        _json.WriteStartObject();
+        _json.WriteNumber(Index, 0);
+        _json.WriteStartObject(Delta);
+        _json.WriteStartArray(ToolCallsName);
+        _json.WriteStartObject();
+        _json.WriteNumber(Index, index);
+        _json.WriteString(Id, call.CallId);
+        _json.WriteString(Type, Function);
+        _json.WriteStartObject(Function);
+        _json.WriteString(Name, call.Name);
+        _json.WriteString(Arguments, ToolCalls.Arguments(call));
+        _json.WriteEndObject();
+        _json.WriteEndObject();
+        _json.WriteEndArray();
+        _json.WriteEndObject();
+        _json.WriteNull(FinishReason);
+        _json.WriteEndObject();
+        _json.WriteEndArray();
+        EndChunk();
+    }
 
     /// <summary>The last choice chunk: an empty delta and why the answer ended.</summary>
     public void WriteFinish(string finishReason) => WriteChoice(role: false, content: null, finishReason);

@@ -12,9 +12,10 @@ public sealed record ChatCompletionRequest(RouteRequest Route, bool IncludeUsage
 
 /// <summary>
 /// Reads OpenAI's chat completion request by hand rather than by binding, so that every wrong field is answered with
-/// OpenAI's error naming it (<c>param</c>), and unknown fields are ignored as OpenAI's own clients expect.
+/// OpenAI's error naming it (<c>param</c>), and unknown fields are ignored as OpenAI's own clients expect. Tools, tool
+/// calls and tool results are read in <c>ChatCompletionRequestReader.Tools.cs</c>.
 /// </summary>
-public static class ChatCompletionRequestReader
+public static partial class ChatCompletionRequestReader
 {
     public static ChatCompletionRequest Read(JsonElement root)
     {
@@ -47,7 +48,10 @@ public static class ChatCompletionRequestReader
             PresencePenalty = OptionalNumber(root, "presence_penalty", -2, 2),
             Seed = OptionalLong(root, "seed"),
             StopSequences = ReadStop(root),
+            AllowMultipleToolCalls = OptionalBool(root, "parallel_tool_calls"),
         };
+        options.Tools = ReadTools(root);
+        options.ToolMode = ReadToolChoice(root, options.Tools);
         if (OptionalLong(root, "n") is { } n && n != 1)
         {
             throw Invalid("Only one choice is supported: 'n' must be 1.", "n");
@@ -78,23 +82,31 @@ public static class ChatCompletionRequestReader
             "system" or "developer" => ChatRole.System,
             "user" => ChatRole.User,
             "assistant" => ChatRole.Assistant,
+            "tool" => ChatRole.Tool,
             var other => throw Invalid(
-                $"'{other}' is not a valid role for '{path}.role': use system, developer, user or assistant.", $"{path}.role"),
+                $"'{other}' is not a valid role for '{path}.role': use system, developer, user, assistant or tool.", $"{path}.role"),
         };
+        if (role == ChatRole.Tool)
+        {
+            return ReadToolResult(message, path);
+        }
+        var toolCalls = role == ChatRole.Assistant ? ReadToolCalls(message, path) : [];
         if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
             if (role == ChatRole.Assistant)
             {
-                return new ChatMessage(role, string.Empty);
+                return toolCalls.Count > 0 ? new ChatMessage(role, toolCalls) : new ChatMessage(role, string.Empty);
             }
             throw Invalid($"'{path}.content' is required.", $"{path}.content");
         }
-        return content.ValueKind switch
+        List<AIContent> contents = content.ValueKind switch
         {
-            JsonValueKind.String => new ChatMessage(role, content.GetString()),
-            JsonValueKind.Array => new ChatMessage(role, ReadParts(content, $"{path}.content")),
+            JsonValueKind.String => [new TextContent(content.GetString())],
+            JsonValueKind.Array => ReadParts(content, $"{path}.content"),
             _ => throw Invalid($"'{path}.content' must be a string or an array of content parts.", $"{path}.content"),
         };
+        contents.AddRange(toolCalls);
+        return new ChatMessage(role, contents);
     }
 
     private static List<AIContent> ReadParts(JsonElement parts, string path)

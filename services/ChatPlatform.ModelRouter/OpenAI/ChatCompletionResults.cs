@@ -28,12 +28,14 @@ public static class ChatCompletionResults
     public static async Task<IResult> CompleteAsync(RoutedStream stream, CancellationToken cancellationToken)
     {
         var text = new System.Text.StringBuilder();
+        var toolCalls = new List<ToolCallWire>();
         string? finishReason = null;
         try
         {
             await foreach (var update in stream.WithCancellation(cancellationToken))
             {
                 text.Append(update.Text);
+                toolCalls.AddRange(update.Contents.OfType<FunctionCallContent>().Select(ToWire));
                 finishReason = update.FinishReason?.Value ?? finishReason;
             }
         }
@@ -44,10 +46,18 @@ public static class ChatCompletionResults
         var usage = stream.Usage!;
         var completion = new ChatCompletion(
             NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), stream.Model.Id,
-            [new ChatCompletionChoice(0, new ChatCompletionMessage("assistant", text.ToString()), finishReason ?? "stop")],
+            [new ChatCompletionChoice(0, Message(text.ToString(), toolCalls), finishReason ?? "stop")],
             ToWire(usage));
         return Results.Json(completion, OpenAIJson.Options);
     }
+
+    // As OpenAI answers a tool call: no content unless the model wrote some beside it.
+    private static ChatCompletionMessage Message(string text, List<ToolCallWire> toolCalls) =>
+        toolCalls.Count == 0
+            ? new ChatCompletionMessage("assistant", text)
+            : new ChatCompletionMessage("assistant", text.Length > 0 ? text : null, toolCalls);
+
+    private static ToolCallWire ToWire(FunctionCallContent call) => new(call.CallId, new FunctionCallWire(call.Name, ToolCalls.Arguments(call)));
 
     /// <summary>A unique completion id. Not a secret, so it comes from a fast generator rather than the system's secure one.</summary>
     public static string NewId() => $"chatcmpl-{Random.Shared.NextInt64():x16}{Random.Shared.NextInt64():x16}";
@@ -77,6 +87,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             await using (var updates = stream.GetAsyncEnumerator(cancellationToken))
             {
                 var clock = new FlushClock();
+                var toolCalls = 0;
                 while (await NextAsync(response, updates, clock, cancellationToken))
                 {
                     var update = updates.Current;
@@ -85,6 +96,13 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     if (text.Length > 0)
                     {
                         chunks.WriteContent(text);
+                    }
+                    foreach (var content in update.Contents)
+                    {
+                        if (content is FunctionCallContent call)
+                        {
+                            chunks.WriteToolCall(toolCalls++, call);
+                        }
                     }
                 }
             }

@@ -23,11 +23,22 @@ public sealed record ChatCompletionChoice(
     public object? Logprobs => null;
 }
 
-public sealed record ChatCompletionMessage(string Role, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Content)
+public sealed record ChatCompletionMessage(
+    string Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Content,
+    IReadOnlyList<ToolCallWire>? ToolCalls = null)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Refusal => null;
 }
+
+public sealed record ToolCallWire(string Id, FunctionCallWire Function)
+{
+    public string Type => "function";
+}
+
+/// <summary>The arguments are a string of JSON, as OpenAI sends them.</summary>
+public sealed record FunctionCallWire(string Name, string Arguments);
 
 public sealed record CompletionUsage(
     long PromptTokens,

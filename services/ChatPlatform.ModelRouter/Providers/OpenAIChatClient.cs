@@ -39,13 +39,31 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
         using var response = await SendAsync(messages, options, stream: true, cancellationToken);
         var stream = response.ContentStream ?? throw Unreadable("no body for a streamed request");
         var events = SseParser.Create(stream, static (_, data) => OpenAICompletionReader.Read(data));
+        var toolCalls = new StreamedToolCalls();
         await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
             if (item.Data is not { } update)
             {
-                yield break;
+                break;
+            }
+            // A tool call goes on whole, with the finish reason that follows its last fragment.
+            var heldFragments = toolCalls.TakeFrom(update);
+            if (update.FinishReason is not null && !toolCalls.IsEmpty)
+            {
+                foreach (var call in toolCalls.Complete())
+                {
+                    update.Contents.Add(call);
+                }
+            }
+            if (heldFragments && update.Contents.Count == 0 && update.FinishReason is null)
+            {
+                continue;
             }
             yield return update;
+        }
+        if (!toolCalls.IsEmpty)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, toolCalls.Complete());
         }
     }
 
@@ -106,6 +124,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
         {
             json.WriteNumber("seed", seed);
         }
+        WriteTools(json, options);
         if (options.StopSequences is { Count: > 0 } stop)
         {
             json.WriteStartArray("stop");
@@ -114,6 +133,56 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
                 json.WriteStringValue(sequence);
             }
             json.WriteEndArray();
+        }
+    }
+
+    // tools as OpenAI's functions, and tool_choice and parallel_tool_calls, which OpenAI accepts only beside tools.
+    private static void WriteTools(Utf8JsonWriter json, ChatOptions options)
+    {
+        if (options.Tools is not { Count: > 0 } tools)
+        {
+            return;
+        }
+        json.WriteStartArray("tools");
+        foreach (var function in tools.OfType<AIFunctionDeclaration>())
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "function");
+            json.WriteStartObject("function");
+            json.WriteString("name", function.Name);
+            if (!string.IsNullOrEmpty(function.Description))
+            {
+                json.WriteString("description", function.Description);
+            }
+            json.WritePropertyName("parameters");
+            function.JsonSchema.WriteTo(json);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        switch (options.ToolMode)
+        {
+            case NoneChatToolMode:
+                json.WriteString("tool_choice", "none");
+                break;
+            case AutoChatToolMode:
+                json.WriteString("tool_choice", "auto");
+                break;
+            case RequiredChatToolMode { RequiredFunctionName: { } name }:
+                json.WriteStartObject("tool_choice");
+                json.WriteString("type", "function");
+                json.WriteStartObject("function");
+                json.WriteString("name", name);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case RequiredChatToolMode:
+                json.WriteString("tool_choice", "required");
+                break;
+        }
+        if (options.AllowMultipleToolCalls is { } parallel)
+        {
+            json.WriteBoolean("parallel_tool_calls", parallel);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChatPlatform.ModelRouter.OpenAI;
 using Microsoft.Extensions.AI;
 
 namespace ChatPlatform.ModelRouter.Providers;
@@ -6,7 +7,8 @@ namespace ChatPlatform.ModelRouter.Providers;
 /// <summary>
 /// Reads one streamed <c>chat.completion.chunk</c> (the data of one server-sent event), or a whole
 /// <c>chat.completion</c>, into a <see cref="ChatResponseUpdate"/> in one pass over its UTF-8 bytes: the first choice's
-/// delta (or message) text, a refusal being text too, its finish reason, and the token counts of the usage. Other fields are skipped; a malformed chunk
+/// delta (or message) text, a refusal being text too, its tool calls (a delta's as <see cref="ToolCallDelta"/>
+/// fragments), its finish reason, and the token counts of the usage. Other fields are skipped; a malformed chunk
 /// throws <see cref="JsonException"/>, and an <c>{"error": …}</c> event a <see cref="ProviderException"/>.
 /// </summary>
 public static class OpenAICompletionReader
@@ -88,10 +90,15 @@ public static class OpenAICompletionReader
             first = false;
             while (NextProperty(ref reader))
             {
-                if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+                if (reader.ValueTextEquals("delta"u8))
                 {
                     reader.Read();
-                    ReadMessage(ref reader, update);
+                    ReadMessage(ref reader, update, whole: false);
+                }
+                else if (reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    ReadMessage(ref reader, update, whole: true);
                 }
                 else if (reader.ValueTextEquals("finish_reason"u8))
                 {
@@ -109,7 +116,8 @@ public static class OpenAICompletionReader
         }
     }
 
-    private static void ReadMessage(ref Utf8JsonReader reader, ChatResponseUpdate update)
+    // A whole message's tool calls are whole; a delta's are fragments, put together by StreamedToolCalls.
+    private static void ReadMessage(ref Utf8JsonReader reader, ChatResponseUpdate update, bool whole)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -134,11 +142,92 @@ public static class OpenAICompletionReader
                     update.Role = new ChatRole(role);
                 }
             }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                ReadToolCalls(ref reader, update, whole);
+            }
             else
             {
                 SkipValue(ref reader);
             }
         }
+    }
+
+    // [{"index", "id", "type": "function", "function": {"name", "arguments"}}, …]; a delta's fields may each be absent.
+    private static void ReadToolCalls(ref Utf8JsonReader reader, ChatResponseUpdate update, bool whole)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        var position = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            int? index = null;
+            string? id = null, name = null, arguments = null;
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("index"u8))
+                {
+                    reader.Read();
+                    index = reader.TokenType == JsonTokenType.Number ? reader.GetInt32() : null;
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    id = StringOrNull(ref reader);
+                }
+                else if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    (name, arguments) = ReadFunction(ref reader);
+                }
+                else
+                {
+                    SkipValue(ref reader);
+                }
+            }
+            update.Contents.Add(whole
+                ? ToolCalls.Create(id ?? "", name ?? "", arguments ?? "")
+                : new ToolCallDelta(index ?? position, id, name, arguments));
+            position++;
+        }
+    }
+
+    private static (string? Name, string? Arguments) ReadFunction(ref Utf8JsonReader reader)
+    {
+        string? name = null, arguments = null;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return (name, arguments);
+        }
+        while (NextProperty(ref reader))
+        {
+            var isName = reader.ValueTextEquals("name"u8);
+            var isArguments = reader.ValueTextEquals("arguments"u8);
+            reader.Read();
+            if (isName)
+            {
+                name = StringOrNull(ref reader);
+            }
+            else if (isArguments)
+            {
+                arguments = StringOrNull(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return (name, arguments);
     }
 
     private static UsageDetails ReadUsage(ref Utf8JsonReader reader)

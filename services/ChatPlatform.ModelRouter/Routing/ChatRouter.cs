@@ -41,6 +41,12 @@ public sealed class ChatRouter(
                 $"The model '{model.Id}' does not accept images; send text only or pick a model with vision.", "messages", "image_not_supported");
         }
 
+        if (!model.Capabilities.Tools && UsesTools(request))
+        {
+            throw RoutingException.InvalidRequest(
+                $"The model '{model.Id}' does not take tools; send none or pick a model with tools.", "tools", "tools_not_supported");
+        }
+
         var startedAt = time.GetTimestamp();
         var activity = RouterTelemetry.StartRequest(model.Id);
         if (settings.RecordContent)
@@ -159,6 +165,10 @@ public sealed class ChatRouter(
             return false;
         }
     }
+
+    private static bool UsesTools(RouteRequest request) =>
+        request.Options?.Tools is { Count: > 0 }
+        || request.Messages.Any(m => m.Contents.Any(c => c is FunctionCallContent or FunctionResultContent));
 
     private static bool IsImage(AIContent content) => content switch
     {

@@ -129,6 +129,10 @@ public sealed class RoutedStream : IAsyncEnumerable<ChatResponseUpdate>, IAsyncD
                     case TextContent text:
                         Text.Append(text.Text);
                         break;
+                    case FunctionCallContent call:
+                        // A tool call is output too: its name and arguments count towards an estimate.
+                        Text.Append(call.Name).Append(OpenAI.ToolCalls.Arguments(call));
+                        break;
                     case UsageContent usage:
                         _reported ??= new UsageDetails();
                         _reported.InputTokenCount = usage.Details.InputTokenCount ?? _reported.InputTokenCount;

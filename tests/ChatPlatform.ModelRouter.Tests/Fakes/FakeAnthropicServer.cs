@@ -36,8 +36,13 @@ public sealed class FakeAnthropicServer : FakeProviderServer
             ["type"] = "message",
             ["role"] = "assistant",
             ["model"] = Model(request),
-            ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = behavior.FinalText }),
-            ["stop_reason"] = "end_turn",
+            ["content"] = new JsonArray([
+                new JsonObject { ["type"] = "text", ["text"] = behavior.FinalText },
+                .. behavior.ToolCalls.Select(call => (JsonNode)new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = call.Id, ["name"] = call.Name, ["input"] = JsonNode.Parse(call.Arguments),
+                })]),
+            ["stop_reason"] = StopReason(behavior),
             ["stop_sequence"] = null,
             ["usage"] = Usage(behavior, behavior.ReportedOutputTokens),
         };
@@ -80,10 +85,34 @@ public sealed class FakeAnthropicServer : FakeProviderServer
     protected override async Task WriteStreamEndAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
     {
         await Event(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+        // Each tool call is a tool_use block after the text, its input JSON streamed in two pieces.
+        for (var i = 0; i < behavior.ToolCalls.Count; i++)
+        {
+            var call = behavior.ToolCalls[i];
+            var half = call.Arguments.Length / 2;
+            await Event(context, "content_block_start", new JsonObject
+            {
+                ["type"] = "content_block_start",
+                ["index"] = i + 1,
+                ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = call.Id, ["name"] = call.Name, ["input"] = new JsonObject() },
+            });
+            foreach (var piece in new[] { call.Arguments[..half], call.Arguments[half..] })
+            {
+                await Event(context, "content_block_delta", new JsonObject
+                {
+                    ["type"] = "content_block_delta",
+                    ["index"] = i + 1,
+                    ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece },
+                });
+            }
+
+            await Event(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = i + 1 });
+        }
+
         await Event(context, "message_delta", new JsonObject
         {
             ["type"] = "message_delta",
-            ["delta"] = new JsonObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null },
+            ["delta"] = new JsonObject { ["stop_reason"] = StopReason(behavior), ["stop_sequence"] = null },
             ["usage"] = new JsonObject { ["output_tokens"] = behavior.ReportedOutputTokens },
         });
         await Event(context, "message_stop", new JsonObject { ["type"] = "message_stop" });
@@ -91,6 +120,8 @@ public sealed class FakeAnthropicServer : FakeProviderServer
 
     protected override string ErrorBody(string type, string message) =>
         JsonSerializer.Serialize(new { type = "error", error = new { type, message } });
+
+    private static string StopReason(FakeBehavior behavior) => behavior.ToolCalls.Count > 0 ? "tool_use" : "end_turn";
 
     private static Task Event(HttpContext context, string name, JsonObject data) => WriteSseAsync(context, name, data.ToJsonString());
 

@@ -10,6 +10,9 @@ public sealed record FakeBehavior
 
     public FakeFailure Failure { get; init; }
 
+    /// <summary>Tool calls after the text; streamed as OpenAI does, an id and name first, then the arguments in pieces.</summary>
+    public IReadOnlyList<FakeToolCall> ToolCalls { get; init; } = [];
+
     /// <summary>For <see cref="FakeFailure.ResetMidStream"/> and <see cref="FakeFailure.MalformedChunk"/>: text chunks sent first.</summary>
     public int FailAfterChunks { get; init; } = 2;
 
@@ -38,6 +41,9 @@ public sealed record FakeBehavior
 
     public static FakeBehavior Failing(FakeFailure failure) => new() { Failure = failure };
 }
+
+/// <summary>A function call the fake model makes; <see cref="Arguments"/> is the JSON string it writes.</summary>
+public sealed record FakeToolCall(string Id, string Name, string Arguments);
 
 public enum FakeFailure
 {

@@ -43,9 +43,9 @@ public sealed class FakeOpenAIServer : FakeProviderServer
             ["choices"] = new JsonArray(new JsonObject
             {
                 ["index"] = 0,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = behavior.FinalText, ["refusal"] = null },
+                ["message"] = Message(behavior),
                 ["logprobs"] = null,
-                ["finish_reason"] = "stop",
+                ["finish_reason"] = FinishReason(behavior),
             }),
             ["usage"] = Usage(behavior),
         };
@@ -64,7 +64,16 @@ public sealed class FakeOpenAIServer : FakeProviderServer
 
     protected override async Task WriteStreamEndAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
     {
-        await WriteSseAsync(context, eventName: null, Chunk(request, [], "stop"));
+        for (var i = 0; i < behavior.ToolCalls.Count; i++)
+        {
+            var call = behavior.ToolCalls[i];
+            var half = call.Arguments.Length / 2;
+            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, call.Id, call.Name, ""));
+            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, id: null, name: null, call.Arguments[..half]));
+            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, id: null, name: null, call.Arguments[half..]));
+        }
+
+        await WriteSseAsync(context, eventName: null, Chunk(request, [], FinishReason(behavior)));
         if (request.Body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
         {
             var usageChunk = ChunkObject(request);
@@ -110,6 +119,45 @@ public sealed class FakeOpenAIServer : FakeProviderServer
             ["finish_reason"] = finishReason,
         });
         return chunk.ToJsonString();
+    }
+
+    private static string FinishReason(FakeBehavior behavior) => behavior.ToolCalls.Count > 0 ? "tool_calls" : "stop";
+
+    private static JsonObject Message(FakeBehavior behavior)
+    {
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = behavior.FinalText, ["refusal"] = null };
+        if (behavior.ToolCalls.Count > 0)
+        {
+            message["content"] = behavior.FinalText.Length > 0 ? behavior.FinalText : null;
+            message["tool_calls"] = new JsonArray([.. behavior.ToolCalls.Select(call => (JsonNode)new JsonObject
+            {
+                ["id"] = call.Id,
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+            })]);
+        }
+
+        return message;
+    }
+
+    // The first fragment of a call carries its id, type and name; the next ones only pieces of its arguments.
+    private static string ToolCallChunk(RecordedRequest request, int index, string? id, string? name, string arguments)
+    {
+        var call = new JsonObject { ["index"] = index };
+        if (id is not null)
+        {
+            call["id"] = id;
+            call["type"] = "function";
+        }
+
+        var function = new JsonObject { ["arguments"] = arguments };
+        if (name is not null)
+        {
+            function["name"] = name;
+        }
+
+        call["function"] = function;
+        return Chunk(request, new JsonObject { ["tool_calls"] = new JsonArray(call) }, finishReason: null);
     }
 
     private static JsonObject Usage(FakeBehavior behavior) => new()

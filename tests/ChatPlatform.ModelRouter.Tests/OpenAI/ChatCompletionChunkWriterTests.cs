@@ -42,6 +42,18 @@ public sealed class ChatCompletionChunkWriterTests
     }
 
     [Fact]
+    public async Task A_tool_call_is_one_chunk_with_its_id_name_and_arguments_as_a_string()
+    {
+        var call = ToolCalls.Create("call_1", "get_weather", """{"city":"Paris"}""");
+
+        var text = await WrittenAsync(chunks => chunks.WriteToolCall(2, call));
+
+        Assert.Equal(
+            "data: " + Head + """[{"index":0,"delta":{"tool_calls":[{"index":2,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\u0022city\u0022:\u0022Paris\u0022}"}}]},"finish_reason":null}]}""" + "\n\n",
+            text);
+    }
+
+    [Fact]
     public async Task The_usage_chunk_has_no_choices_and_the_usage_with_ours_beside_it()
     {
         var usage = new RouteUsage("chat-model", "d1", ProviderKind.OpenAI, 30, 9, 12, Estimated: false,

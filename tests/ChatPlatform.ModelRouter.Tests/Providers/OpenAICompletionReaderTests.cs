@@ -23,6 +23,56 @@ public sealed class OpenAICompletionReaderTests
     }
 
     [Fact]
+    public void A_tool_call_delta_is_a_fragment_under_its_index()
+    {
+        var first = Read("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}""")!;
+        var next = Read("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\"city\""}}]},"finish_reason":null}]}""")!;
+
+        var head = Assert.IsType<ToolCallDelta>(Assert.Single(first.Contents));
+        var piece = Assert.IsType<ToolCallDelta>(Assert.Single(next.Contents));
+        Assert.Equal((1, "call_1", "get_weather", ""), (head.Index, head.Id, head.Name, head.Arguments));
+        Assert.Equal((1, null, null, "{\"city\""), (piece.Index, piece.Id, piece.Name, piece.Arguments));
+    }
+
+    [Fact]
+    public void A_whole_messages_tool_calls_are_whole_with_their_arguments_parsed_and_kept_as_written()
+    {
+        var update = Read("""{"choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\": \"Paris\"}"}},{"id":"call_2","type":"function","function":{"name":"broken","arguments":"{oops"}}]},"finish_reason":"tool_calls"}]}""")!;
+
+        var calls = update.Contents.OfType<FunctionCallContent>().ToList();
+        Assert.Equal(["call_1", "call_2"], calls.Select(c => c.CallId));
+        Assert.Equal("Paris", calls[0].Arguments!["city"]?.ToString());
+        Assert.Equal("{\"city\": \"Paris\"}", ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(calls[0]));
+        Assert.Null(calls[1].Arguments);
+        Assert.Equal("{oops", ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(calls[1]));
+        Assert.Equal(ChatFinishReason.ToolCalls, update.FinishReason);
+    }
+
+    [Fact]
+    public void Streamed_fragments_of_two_calls_are_put_together_in_index_order()
+    {
+        var toolCalls = new StreamedToolCalls();
+        string[] chunks =
+        [
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","function":{"name":"first","arguments":""}},{"index":1,"id":"call_b","function":{"name":"second","arguments":"{\"n\""}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"x\":"}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":":2}"}},{"index":0,"function":{"arguments":"1}"}}]}}]}""",
+        ];
+
+        foreach (var chunk in chunks)
+        {
+            var update = Read(chunk)!;
+            Assert.True(toolCalls.TakeFrom(update));
+            Assert.Empty(update.Contents);
+        }
+        var calls = toolCalls.Complete().Cast<FunctionCallContent>().ToList();
+
+        Assert.Equal([("call_a", "first", "{\"x\":1}"), ("call_b", "second", "{\"n\":2}")],
+            calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
+        Assert.True(toolCalls.IsEmpty);
+    }
+
+    [Fact]
     public void The_role_chunk_carries_no_text_and_the_last_chunk_the_finish_reason()
     {
         var role = Read("""{"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}""")!;

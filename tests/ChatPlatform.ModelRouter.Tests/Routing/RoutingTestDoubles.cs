@@ -64,8 +64,8 @@ internal sealed class RouterHarness
 
     public ChatRouter Router { get; }
 
-    public static ModelDefinition ChatModel(RoutingStrategy strategy = RoutingStrategy.Priority, bool vision = false) =>
-        new("chat-model", "Chat model", 128_000, 4_096, new ModelCapabilities(Vision: vision), strategy);
+    public static ModelDefinition ChatModel(RoutingStrategy strategy = RoutingStrategy.Priority, bool vision = false, bool tools = false) =>
+        new("chat-model", "Chat model", 128_000, 4_096, new ModelCapabilities(Vision: vision, Tools: tools), strategy);
 
     public static DeploymentDefinition Deployment(
         string id, int priority = 1, int weight = 1, Pricing? price = null, ProviderKind provider = ProviderKind.OpenAI) =>

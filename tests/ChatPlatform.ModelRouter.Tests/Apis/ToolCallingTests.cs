@@ -1,0 +1,206 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatPlatform.ModelRouter.Providers;
+using ChatPlatform.ModelRouter.Tests.Fakes;
+using ChatPlatform.ModelRouter.Tests.Routing;
+using OpenAI;
+using OpenAI.Chat;
+using static ChatPlatform.ModelRouter.Tests.Routing.RouterHarness;
+
+namespace ChatPlatform.ModelRouter.Tests.Apis;
+
+/// <summary>Function calling through the router, with the official OpenAI .NET client as the caller and a fake OpenAI provider.</summary>
+public sealed class ToolCallingTests
+{
+    private const string WeatherArguments = """{"city":"Paris","unit":"celsius"}""";
+
+    private static readonly FakeBehavior CallsTheWeatherTool = new()
+    {
+        Tokens = [],
+        ToolCalls = [new FakeToolCall("call_weather_1", "get_weather", WeatherArguments)],
+    };
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static ChatTool WeatherTool() => ChatTool.CreateFunctionTool(
+        "get_weather",
+        "The weather in a city.",
+        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}"""));
+
+    [Fact]
+    public async Task A_streamed_tool_call_reaches_the_official_client_whole_with_its_id_name_and_arguments()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool;
+        await using var host = await StartAsync(provider);
+        var options = new ChatCompletionOptions { Tools = { WeatherTool() }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather"), AllowParallelToolCalls = false };
+
+        var calls = new Dictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
+        global::OpenAI.Chat.ChatFinishReason? finish = null;
+        await foreach (var update in Client(host).CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options, Token))
+        {
+            foreach (var part in update.ToolCallUpdates)
+            {
+                var call = calls.TryGetValue(part.Index, out var existing) ? existing : (null, null, new StringBuilder());
+                call.Arguments.Append(part.FunctionArgumentsUpdate?.ToString());
+                calls[part.Index] = (call.Id ?? part.ToolCallId, call.Name ?? part.FunctionName, call.Arguments);
+            }
+            finish = update.FinishReason ?? finish;
+        }
+
+        var (id, name, arguments) = Assert.Single(calls).Value;
+        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments.ToString()));
+        Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
+        var sent = Assert.Single(provider.Requests).Body;
+        var tool = Assert.Single(sent["tools"]!.AsArray())!;
+        Assert.Equal(("function", "get_weather", "The weather in a city."), ((string?)tool["type"], (string?)tool["function"]!["name"], (string?)tool["function"]!["description"]));
+        Assert.Equal("celsius", (string?)tool["function"]!["parameters"]!["properties"]!["unit"]!["enum"]![0]);
+        Assert.Equal("get_weather", (string?)sent["tool_choice"]!["function"]!["name"]);
+        Assert.False((bool)sent["parallel_tool_calls"]!);
+    }
+
+    [Fact]
+    public async Task A_whole_answer_with_a_tool_call_reaches_the_official_client_as_OpenAI_answers_it()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool;
+        await using var host = await StartAsync(provider);
+
+        ChatCompletion completion = await Client(host).CompleteChatAsync(
+            [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token);
+
+        var call = Assert.Single(completion.ToolCalls);
+        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (call.Id, call.FunctionName, call.FunctionArguments.ToString()));
+        Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, completion.FinishReason);
+        Assert.Empty(completion.Content);
+        Assert.False(Assert.Single(provider.Requests).Stream);
+    }
+
+    [Fact]
+    public async Task A_tool_call_from_a_fake_Anthropic_provider_reaches_the_official_OpenAI_client_as_an_OpenAI_tool_call()
+    {
+        await using var provider = await FakeAnthropicServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool;
+        await using var host = await RoutingTestHost.StartAsync(
+            new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
+            clients: null,
+            new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        var calls = new List<StreamingChatToolCallUpdate>();
+        global::OpenAI.Chat.ChatFinishReason? finish = null;
+        await foreach (var update in Client(host).CompleteChatStreamingAsync(
+            [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
+        {
+            calls.AddRange(update.ToolCallUpdates);
+            finish = update.FinishReason ?? finish;
+        }
+
+        var call = Assert.Single(calls);
+        Assert.Equal(("call_weather_1", "get_weather"), (call.ToolCallId, call.FunctionName));
+        Assert.Equal(JsonNode.Parse(WeatherArguments)!.ToJsonString(), JsonNode.Parse(call.FunctionArgumentsUpdate.ToString())!.ToJsonString());
+        Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
+        var tool = Assert.Single(Assert.Single(provider.Requests).Body["tools"]!.AsArray())!;
+        Assert.Equal(("get_weather", "object"), ((string?)tool["name"], (string?)tool["input_schema"]!["type"]));
+    }
+
+    [Fact]
+    public async Task A_tool_call_and_its_result_in_the_history_reach_the_provider_in_OpenAIs_shape()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = FakeBehavior.Answer("It is 18 degrees in Paris.");
+        await using var host = await StartAsync(provider);
+        ChatMessage[] history =
+        [
+            new UserChatMessage("Weather in Paris?"),
+            new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall("call_weather_1", "get_weather", BinaryData.FromString(WeatherArguments))]),
+            new ToolChatMessage("call_weather_1", """{"temperature":18}"""),
+        ];
+
+        ChatCompletion completion = await Client(host).CompleteChatAsync(history, new ChatCompletionOptions { Tools = { WeatherTool() } }, Token);
+
+        Assert.Equal("It is 18 degrees in Paris.", completion.Content[0].Text);
+        var messages = Assert.Single(provider.Requests).Body["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "tool"], messages.Select(m => (string?)m!["role"]));
+        var call = Assert.Single(messages[1]!["tool_calls"]!.AsArray())!;
+        Assert.Equal(("call_weather_1", "get_weather"), ((string?)call["id"], (string?)call["function"]!["name"]));
+        Assert.Equal(JsonNode.Parse(WeatherArguments)!.ToJsonString(), JsonNode.Parse((string)call["function"]!["arguments"]!)!.ToJsonString());
+        Assert.Equal(("call_weather_1", """{"temperature":18}"""), ((string?)messages[2]!["tool_call_id"], (string?)messages[2]!["content"]));
+    }
+
+    [Fact]
+    public async Task Tools_sent_to_a_model_without_them_are_a_400_that_reaches_no_provider()
+    {
+        var clients = new ScriptedClientFactory();
+        clients.Clients["d1"] = ScriptedChatClient.Answering("never");
+        await using var host = await RoutingTestHost.StartAsync(new InMemoryCatalog([ChatModel(tools: false)], [Deployment("d1")]), clients);
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json($$"""
+            {"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"tools":[{{WeatherToolJson}}]}
+            """), Token);
+        var error = (await response.Content.ReadFromJsonAsync<JsonNode>(Token))!["error"]!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("tools_not_supported", "tools"), ((string?)error["code"], (string?)error["param"]));
+        Assert.Equal(0, clients.Clients["d1"].CallCount);
+    }
+
+    private const string WeatherToolJson = """{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}""";
+
+    [Theory]
+    [InlineData("""{"tools":{"type":"function"}}""", "tools")]
+    [InlineData("""{"tools":[{"type":"retrieval"}]}""", "tools[0]")]
+    [InlineData("""{"tools":[{"type":"function","function":{"description":"no name"}}]}""", "tools[0].function.name")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"has spaces"}}]}""", "tools[0].function.name")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":"a string"}}]}""", "tools[0].function.parameters")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"f"}}]}""", "tools[1].function.name")]
+    [InlineData("""{"tool_choice":"auto"}""", "tool_choice")]
+    [InlineData("""{"tools":[WEATHER],"tool_choice":"sometimes"}""", "tool_choice")]
+    [InlineData("""{"tools":[WEATHER],"tool_choice":{"type":"function","function":{"name":"get_time"}}}""", "tool_choice.function.name")]
+    [InlineData("""{"tools":[WEATHER],"parallel_tool_calls":"yes"}""", "parallel_tool_calls")]
+    public async Task A_wrong_tool_field_is_a_400_naming_it(string fields, string param)
+    {
+        var body = JsonNode.Parse(fields.Replace("WEATHER", WeatherToolJson, StringComparison.Ordinal))!.AsObject();
+        body["model"] = "chat-model";
+        body["messages"] = JsonNode.Parse("""[{"role":"user","content":"Hi"}]""");
+
+        await AssertInvalidAsync(body.ToJsonString(), param);
+    }
+
+    [Theory]
+    [InlineData("""{"role":"tool","content":"18 degrees"}""", "messages[1].tool_call_id")]
+    [InlineData("""{"role":"tool","tool_call_id":"call_1"}""", "messages[1].content")]
+    [InlineData("""{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{not json"}}]}""", "messages[1].tool_calls[0].function.arguments")]
+    [InlineData("""{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"get_weather","arguments":"{}"}}]}""", "messages[1].tool_calls[0].id")]
+    [InlineData("""{"role":"assistant","tool_calls":{"id":"call_1"}}""", "messages[1].tool_calls")]
+    public async Task A_wrong_tool_message_is_a_400_naming_its_field(string message, string param)
+    {
+        await AssertInvalidAsync($$"""{"model":"chat-model","messages":[{"role":"user","content":"Hi"},{{message}}],"tools":[{{WeatherToolJson}}]}""", param);
+    }
+
+    private static async Task AssertInvalidAsync(string body, string param)
+    {
+        var clients = new ScriptedClientFactory();
+        clients.Clients["d1"] = ScriptedChatClient.Answering("never");
+        await using var host = await RoutingTestHost.StartAsync(new InMemoryCatalog([ChatModel(tools: true)], [Deployment("d1")]), clients);
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json(body), Token);
+        var error = (await response.Content.ReadFromJsonAsync<JsonNode>(Token))!["error"]!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(param, (string?)error["param"]);
+        Assert.Equal(0, clients.Clients["d1"].CallCount);
+    }
+
+    private static Task<RoutingTestHost> StartAsync(FakeOpenAIServer provider) => RoutingTestHost.StartAsync(
+        new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
+        clients: null,
+        new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+    private static ChatClient Client(RoutingTestHost host) =>
+        new("chat-model", new ApiKeyCredential("sk-caller"), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress, "v1/") });
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
