@@ -15,7 +15,7 @@ public static partial class ChatCompletionRequestReader
     /// <summary>OpenAI's limit on the number of tools in one request.</summary>
     public const int MaxTools = 128;
 
-    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"\A[a-zA-Z0-9_-]{1,64}\z")]
     private static partial Regex FunctionName();
 
     private static List<AITool>? ReadTools(JsonElement root)
@@ -48,7 +48,10 @@ public static partial class ChatCompletionRequestReader
             }
             var description = function.TryGetProperty("description", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null;
             var parameters = ReadParameters(function, $"{path}.function.parameters");
-            declarations.Add(AIFunctionFactory.CreateDeclaration(name, description, parameters));
+            var declaration = AIFunctionFactory.CreateDeclaration(name, description, parameters);
+            declarations.Add(OptionalBool(function, "strict", $"{path}.function.strict") is { } strict
+                ? new StrictFunctionDeclaration(declaration, strict)
+                : declaration);
         }
         return declarations.Count > 0 ? declarations : null;
     }

@@ -97,9 +97,11 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     {
                         chunks.WriteContent(text);
                     }
-                    foreach (var content in update.Contents)
+                    // By index: a foreach over the IList would allocate an enumerator per token.
+                    var contents = update.Contents;
+                    for (var i = 0; i < contents.Count; i++)
                     {
-                        if (content is FunctionCallContent call)
+                        if (contents[i] is FunctionCallContent call)
                         {
                             chunks.WriteToolCall(toolCalls++, call);
                         }

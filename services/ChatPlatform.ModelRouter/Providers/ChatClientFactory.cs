@@ -28,10 +28,11 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
     public const int DefaultMaxOutputTokens = 4096;
 
     /// <summary>
-    /// The OpenAI SDK's network timeout bounds each wait for data, so it cuts a silent connection, never a stream
-    /// that keeps sending. The router enforces the first-token and inter-token timeouts itself, much shorter.
+    /// The OpenAI SDK's network timeout bounds each wait for data (a whole answer's included), so it cuts a silent
+    /// connection, never a stream that keeps sending. It is only a backstop, as long as the Anthropic SDK's: the router
+    /// enforces its own first-token, inter-token and whole-answer timeouts, shorter.
     /// </summary>
-    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(30);
 
     /// <summary>The Anthropic SDK's timeout bounds the whole call, body included, so it is as long as an answer may take.</summary>
     public static readonly TimeSpan WholeCallTimeout = TimeSpan.FromMinutes(30);

@@ -39,7 +39,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
         using var response = await SendAsync(messages, options, stream: true, cancellationToken);
         var stream = response.ContentStream ?? throw Unreadable("no body for a streamed request");
         var events = SseParser.Create(stream, static (_, data) => OpenAICompletionReader.Read(data));
-        var toolCalls = new StreamedToolCalls();
+        StreamedToolCalls? toolCalls = null;
         await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
             if (item.Data is not { } update)
@@ -47,23 +47,22 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
                 break;
             }
             // A tool call goes on whole, with the finish reason that follows its last fragment.
-            var heldFragments = toolCalls.TakeFrom(update);
-            if (update.FinishReason is not null && !toolCalls.IsEmpty)
+            if (StreamedToolCalls.HasFragments(update))
+            {
+                (toolCalls ??= new()).Add(update);
+            }
+            if (update.FinishReason is not null && toolCalls is { IsEmpty: false })
             {
                 foreach (var call in toolCalls.Complete())
                 {
                     update.Contents.Add(call);
                 }
             }
-            if (heldFragments && update.Contents.Count == 0 && update.FinishReason is null)
-            {
-                continue;
-            }
             yield return update;
         }
-        if (!toolCalls.IsEmpty)
+        if (toolCalls is { IsEmpty: false })
         {
-            yield return new ChatResponseUpdate(ChatRole.Assistant, toolCalls.Complete());
+            yield return new ChatResponseUpdate(ChatRole.Assistant, toolCalls.Complete()) { FinishReason = ChatFinishReason.ToolCalls };
         }
     }
 
@@ -156,6 +155,10 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
             }
             json.WritePropertyName("parameters");
             function.JsonSchema.WriteTo(json);
+            if (function is OpenAI.StrictFunctionDeclaration { Strict: var strict })
+            {
+                json.WriteBoolean("strict", strict);
+            }
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -162,7 +162,6 @@ public static class OpenAICompletionReader
             reader.Skip();
             return;
         }
-        var position = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -195,9 +194,8 @@ public static class OpenAICompletionReader
                 }
             }
             update.Contents.Add(whole
-                ? ToolCalls.Create(id ?? "", name ?? "", arguments ?? "")
-                : new ToolCallDelta(index ?? position, id, name, arguments));
-            position++;
+                ? ToolCalls.Create(id ?? $"call_{Guid.NewGuid():N}", name ?? "", arguments ?? "")
+                : new ToolCallDelta(index, id, name, arguments));
         }
     }
 

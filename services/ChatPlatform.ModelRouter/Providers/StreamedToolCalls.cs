@@ -6,11 +6,13 @@ namespace ChatPlatform.ModelRouter.Providers;
 
 /// <summary>
 /// One fragment of a streamed tool call, as OpenAI's <c>delta.tool_calls</c> sends it: the first carries the call's id
-/// and function name, the next ones pieces of its arguments, all under the call's index.
+/// and function name, the next ones pieces of its arguments, under the call's index (which some OpenAI-compatible
+/// servers leave out, or send as 0 for every call). It stays in its update: the answer has started, and routing's
+/// silence timers see the provider is still writing; only the whole call is sent on to the caller.
 /// </summary>
-internal sealed class ToolCallDelta(int index, string? id, string? name, string? arguments) : AIContent
+internal sealed class ToolCallDelta(int? index, string? id, string? name, string? arguments) : AIContent
 {
-    public int Index { get; } = index;
+    public int? Index { get; } = index;
 
     public string? Id { get; } = id;
 
@@ -21,42 +23,54 @@ internal sealed class ToolCallDelta(int index, string? id, string? name, string?
 
 /// <summary>
 /// Puts a stream's tool call fragments together; each call is whole, arguments and all, once the provider says why the
-/// answer ended (OpenAI's <c>finish_reason</c> comes after the last fragment).
+/// answer ended (OpenAI's <c>finish_reason</c> comes after the last fragment). A fragment with a new id opens a new
+/// call even under an index already used; one without an id continues the call last opened under its index.
 /// </summary>
 internal sealed class StreamedToolCalls
 {
-    private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly List<(string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly Dictionary<int, int> _openByIndex = [];
 
     public bool IsEmpty => _calls.Count == 0;
 
-    /// <summary>Moves the update's fragments here; true when it held any.</summary>
-    public bool TakeFrom(ChatResponseUpdate update)
+    /// <summary>Whether the update holds any fragment; checked on every chunk, so without allocating.</summary>
+    public static bool HasFragments(ChatResponseUpdate update)
     {
-        var taken = false;
-        foreach (var delta in update.Contents.OfType<ToolCallDelta>())
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
         {
-            taken = true;
-            var call = _calls.TryGetValue(delta.Index, out var existing) ? existing : (null, null, new StringBuilder());
-            call.Arguments.Append(delta.Arguments);
-            _calls[delta.Index] = (call.Id ?? delta.Id, call.Name ?? delta.Name, call.Arguments);
-        }
-        for (var i = update.Contents.Count - 1; taken && i >= 0; i--)
-        {
-            if (update.Contents[i] is ToolCallDelta)
+            if (contents[i] is ToolCallDelta)
             {
-                update.Contents.RemoveAt(i);
+                return true;
             }
         }
-        return taken;
+        return false;
     }
 
-    /// <summary>The calls put together, in index order; the fragments are cleared.</summary>
+    public void Add(ChatResponseUpdate update)
+    {
+        foreach (var delta in update.Contents.OfType<ToolCallDelta>())
+        {
+            var index = delta.Index ?? -1;
+            if (!_openByIndex.TryGetValue(index, out var open) || (delta.Id is { } id && _calls[open].Id is { } openId && openId != id))
+            {
+                open = _calls.Count;
+                _calls.Add((null, null, new StringBuilder()));
+                _openByIndex[index] = open;
+            }
+            var (callId, name, arguments) = _calls[open];
+            _calls[open] = (callId ?? delta.Id, name ?? delta.Name, arguments.Append(delta.Arguments));
+        }
+    }
+
+    /// <summary>The calls put together, in the order they were opened; a call that came without an id gets one.</summary>
     public List<AIContent> Complete()
     {
-        var calls = _calls.Values
-            .Select(call => (AIContent)ToolCalls.Create(call.Id ?? "", call.Name ?? "", call.Arguments.ToString()))
+        var calls = _calls
+            .Select(call => (AIContent)ToolCalls.Create(call.Id ?? $"call_{Guid.NewGuid():N}", call.Name ?? "", call.Arguments.ToString()))
             .ToList();
         _calls.Clear();
+        _openByIndex.Clear();
         return calls;
     }
 }

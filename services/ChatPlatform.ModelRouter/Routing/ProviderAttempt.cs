@@ -260,25 +260,29 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         {
             await _cancellation.CancelAsync();
         }
+        Activity?.Dispose();
         var enumerator = _enumerator;
+        if (_pending is { IsCompleted: false } pending)
+        {
+            // The provider has not returned from its last wait yet: the rest is done when it does, rather than waited for.
+            _ = pending.ContinueWith(
+                async finished =>
+                {
+                    _ = finished.Exception;
+                    if (enumerator is not null)
+                    {
+                        await DisposeQuietlyAsync(enumerator);
+                    }
+                    _cancellation.Dispose();
+                },
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
         if (enumerator is not null)
         {
-            if (_pending is { IsCompleted: false } pending)
-            {
-                // The provider has not returned from its last read yet; dispose it when it does rather than wait for it.
-                _ = pending.ContinueWith(
-                    async _ => await DisposeQuietlyAsync(enumerator), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            }
-            else
-            {
-                await DisposeQuietlyAsync(enumerator);
-            }
+            await DisposeQuietlyAsync(enumerator);
         }
-        Activity?.Dispose();
-        if (_pending is not { IsCompleted: false })
-        {
-            _cancellation.Dispose();
-        }
+        _cancellation.Dispose();
     }
 
     private static async Task DisposeQuietlyAsync(IAsyncEnumerator<ChatResponseUpdate> enumerator)

@@ -13,7 +13,8 @@ public sealed class RoutingOptions
 
     /// <summary>
     /// How long a deployment may take to send a whole answer, for a request that is not streamed, before the next one is
-    /// tried. It bounds the answer's whole generation, so it is longer than the streaming timeouts.
+    /// tried. It bounds the answer's whole generation, so it is longer than the streaming timeouts; the provider SDKs'
+    /// own 30-minute timeouts cap it.
     /// </summary>
     public TimeSpan WholeAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

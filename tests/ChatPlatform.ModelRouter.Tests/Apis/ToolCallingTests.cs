@@ -25,10 +25,11 @@ public sealed class ToolCallingTests
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static ChatTool WeatherTool() => ChatTool.CreateFunctionTool(
+    private static ChatTool WeatherTool(bool? strict = null) => ChatTool.CreateFunctionTool(
         "get_weather",
         "The weather in a city.",
-        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}"""));
+        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}"""),
+        strict);
 
     [Fact]
     public async Task A_streamed_tool_call_reaches_the_official_client_whole_with_its_id_name_and_arguments()
@@ -36,7 +37,7 @@ public sealed class ToolCallingTests
         await using var provider = await FakeOpenAIServer.StartAsync(Token);
         provider.Behavior = CallsTheWeatherTool;
         await using var host = await StartAsync(provider);
-        var options = new ChatCompletionOptions { Tools = { WeatherTool() }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather"), AllowParallelToolCalls = false };
+        var options = new ChatCompletionOptions { Tools = { WeatherTool(strict: true) }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather"), AllowParallelToolCalls = false };
 
         var calls = new Dictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
@@ -58,8 +59,36 @@ public sealed class ToolCallingTests
         var tool = Assert.Single(sent["tools"]!.AsArray())!;
         Assert.Equal(("function", "get_weather", "The weather in a city."), ((string?)tool["type"], (string?)tool["function"]!["name"], (string?)tool["function"]!["description"]));
         Assert.Equal("celsius", (string?)tool["function"]!["parameters"]!["properties"]!["unit"]!["enum"]![0]);
+        Assert.True((bool)tool["function"]!["strict"]!);
         Assert.Equal("get_weather", (string?)sent["tool_choice"]!["function"]!["name"]);
         Assert.False((bool)sent["parallel_tool_calls"]!);
+    }
+
+    [Fact]
+    public async Task A_tool_call_written_slowly_is_not_taken_for_a_silent_provider()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(150) };
+        await using var host = await RoutingTestHost.StartAsync(
+            new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
+            clients: null,
+            new Dictionary<string, string?>
+            {
+                [provider.ApiKeySetting] = FakeProviderServer.ApiKey,
+                ["Routing:FirstTokenTimeout"] = "00:00:00.300",
+                ["Routing:InterTokenTimeout"] = "00:00:00.300",
+            });
+
+        var calls = new List<StreamingChatToolCallUpdate>();
+        await foreach (var update in Client(host).CompleteChatStreamingAsync(
+            [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
+        {
+            calls.AddRange(update.ToolCallUpdates);
+        }
+
+        // Three fragments 150 ms apart: 450 ms in all, past both timeouts, yet each fragment shows the provider is writing.
+        Assert.Equal(WeatherArguments, Assert.Single(calls).FunctionArgumentsUpdate.ToString());
+        Assert.Equal(1, provider.CallCount);
     }
 
     [Fact]
@@ -154,6 +183,8 @@ public sealed class ToolCallingTests
     [InlineData("""{"tools":[{"type":"retrieval"}]}""", "tools[0]")]
     [InlineData("""{"tools":[{"type":"function","function":{"description":"no name"}}]}""", "tools[0].function.name")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"has spaces"}}]}""", "tools[0].function.name")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"get_weather\n"}}]}""", "tools[0].function.name")]
+    [InlineData("""{"tools":[{"type":"function","function":{"name":"f","strict":"yes"}}]}""", "tools[0].function.strict")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f","parameters":"a string"}}]}""", "tools[0].function.parameters")]
     [InlineData("""{"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"f"}}]}""", "tools[1].function.name")]
     [InlineData("""{"tool_choice":"auto"}""", "tool_choice")]

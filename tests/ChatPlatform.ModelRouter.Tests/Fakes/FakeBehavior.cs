@@ -16,7 +16,7 @@ public sealed record FakeBehavior
     /// <summary>For <see cref="FakeFailure.ResetMidStream"/> and <see cref="FakeFailure.MalformedChunk"/>: text chunks sent first.</summary>
     public int FailAfterChunks { get; init; } = 2;
 
-    /// <summary>A pause before each text chunk (slow tokens).</summary>
+    /// <summary>A pause before each text chunk and each tool call fragment (slow tokens).</summary>
     public TimeSpan TokenDelay { get; init; }
 
     /// <summary>Sent as Retry-After with <see cref="FakeFailure.RateLimited"/> (and with 500 when set).</summary>

@@ -68,9 +68,21 @@ public sealed class FakeOpenAIServer : FakeProviderServer
         {
             var call = behavior.ToolCalls[i];
             var half = call.Arguments.Length / 2;
-            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, call.Id, call.Name, ""));
-            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, id: null, name: null, call.Arguments[..half]));
-            await WriteSseAsync(context, eventName: null, ToolCallChunk(request, i, id: null, name: null, call.Arguments[half..]));
+            string[] fragments =
+            [
+                ToolCallChunk(request, i, call.Id, call.Name, ""),
+                ToolCallChunk(request, i, id: null, name: null, call.Arguments[..half]),
+                ToolCallChunk(request, i, id: null, name: null, call.Arguments[half..]),
+            ];
+            foreach (var fragment in fragments)
+            {
+                if (behavior.TokenDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(behavior.TokenDelay, context.RequestAborted);
+                }
+
+                await WriteSseAsync(context, eventName: null, fragment);
+            }
         }
 
         await WriteSseAsync(context, eventName: null, Chunk(request, [], FinishReason(behavior)));

@@ -31,7 +31,7 @@ public sealed class OpenAICompletionReaderTests
         var head = Assert.IsType<ToolCallDelta>(Assert.Single(first.Contents));
         var piece = Assert.IsType<ToolCallDelta>(Assert.Single(next.Contents));
         Assert.Equal((1, "call_1", "get_weather", ""), (head.Index, head.Id, head.Name, head.Arguments));
-        Assert.Equal((1, null, null, "{\"city\""), (piece.Index, piece.Id, piece.Name, piece.Arguments));
+        Assert.Equal((1, (string?)null, (string?)null, "{\"city\""), (piece.Index, piece.Id, piece.Name, piece.Arguments));
     }
 
     [Fact]
@@ -62,14 +62,49 @@ public sealed class OpenAICompletionReaderTests
         foreach (var chunk in chunks)
         {
             var update = Read(chunk)!;
-            Assert.True(toolCalls.TakeFrom(update));
-            Assert.Empty(update.Contents);
+            Assert.True(StreamedToolCalls.HasFragments(update));
+            toolCalls.Add(update);
         }
         var calls = toolCalls.Complete().Cast<FunctionCallContent>().ToList();
 
         Assert.Equal([("call_a", "first", "{\"x\":1}"), ("call_b", "second", "{\"n\":2}")],
             calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
         Assert.True(toolCalls.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Calls_from_a_server_that_sends_no_index_or_index_0_for_every_call_stay_apart_by_their_ids(bool indexZero)
+    {
+        var index = indexZero ? "\"index\":0," : "";
+        var toolCalls = new StreamedToolCalls();
+        foreach (var chunk in new[]
+        {
+            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"id":"call_a","function":{"name":"first","arguments":"{\"x\""}}]}}]}""",
+            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"function":{"arguments":":1}"}}]}}]}""",
+            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"id":"call_b","function":{"name":"second","arguments":"{}"}}]}}]}""",
+            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"function":{"arguments":""}}]}}]}""",
+        })
+        {
+            toolCalls.Add(Read(chunk)!);
+        }
+
+        var calls = toolCalls.Complete().Cast<FunctionCallContent>().ToList();
+
+        Assert.Equal([("call_a", "first", "{\"x\":1}"), ("call_b", "second", "{}")],
+            calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
+    }
+
+    [Fact]
+    public void A_call_that_never_got_an_id_is_given_one()
+    {
+        var toolCalls = new StreamedToolCalls();
+        toolCalls.Add(Read("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{}"}}]}}]}""")!);
+
+        var call = Assert.IsType<FunctionCallContent>(Assert.Single(toolCalls.Complete()));
+
+        Assert.StartsWith("call_", call.CallId, StringComparison.Ordinal);
     }
 
     [Fact]
