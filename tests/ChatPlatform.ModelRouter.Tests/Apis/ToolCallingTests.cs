@@ -92,6 +92,31 @@ public sealed class ToolCallingTests
     }
 
     [Fact]
+    public async Task A_tool_call_written_slowly_by_a_fake_Anthropic_provider_is_not_taken_for_a_silent_provider()
+    {
+        await using var provider = await FakeAnthropicServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(150) };
+        await using var host = await RoutingTestHost.StartAsync(
+            new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
+            clients: null,
+            new Dictionary<string, string?>
+            {
+                [provider.ApiKeySetting] = FakeProviderServer.ApiKey,
+                ["Routing:FirstTokenTimeout"] = "00:00:00.250",
+                ["Routing:InterTokenTimeout"] = "00:00:00.250",
+            });
+
+        var calls = new List<StreamingChatToolCallUpdate>();
+        await foreach (var update in Client(host).CompleteChatStreamingAsync(
+            [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
+        {
+            calls.AddRange(update.ToolCallUpdates);
+        }
+
+        Assert.Equal("get_weather", Assert.Single(calls).FunctionName);
+    }
+
+    [Fact]
     public async Task A_whole_answer_with_a_tool_call_reaches_the_official_client_as_OpenAI_answers_it()
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);

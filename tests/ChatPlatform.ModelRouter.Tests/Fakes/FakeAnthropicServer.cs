@@ -98,6 +98,11 @@ public sealed class FakeAnthropicServer : FakeProviderServer
             });
             foreach (var piece in new[] { call.Arguments[..half], call.Arguments[half..] })
             {
+                if (behavior.TokenDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(behavior.TokenDelay, context.RequestAborted);
+                }
+
                 await Event(context, "content_block_delta", new JsonObject
                 {
                     ["type"] = "content_block_delta",
