@@ -161,6 +161,27 @@ public sealed class ToolCallingTests
     }
 
     [Fact]
+    public async Task The_simulator_calls_a_tool_and_then_answers_its_result_for_the_official_client_offline()
+    {
+        var simulator = new ChatPlatform.ModelRouter.Model.DeploymentDefinition(
+            "sim", "chat-model", ChatPlatform.ModelRouter.Model.ProviderKind.Simulator, "simulator", null, null, Priority: 1, Weight: 1,
+            ChatPlatform.ModelRouter.Model.Pricing.Free,
+            Simulator: new ChatPlatform.ModelRouter.Model.SimulatorSettings(TimeToFirstTokenMs: 0, TokensPerSecond: 0, AnswerTokens: 5));
+        await using var host = await RoutingTestHost.StartAsync(new InMemoryCatalog([ChatModel(tools: true)], [simulator]), clients: null);
+        var options = new ChatCompletionOptions { Tools = { WeatherTool() } };
+
+        ChatCompletion call = await Client(host).CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options, Token);
+        var toolCall = Assert.Single(call.ToolCalls);
+        ChatCompletion answer = await Client(host).CompleteChatAsync(
+            [new UserChatMessage("Weather in Paris?"), new AssistantChatMessage(call), new ToolChatMessage(toolCall.Id, "18 degrees")], options, Token);
+
+        Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, call.FinishReason);
+        Assert.Equal("get_weather", toolCall.FunctionName);
+        Assert.Equal("simulated", (string?)JsonNode.Parse(toolCall.FunctionArguments.ToString())!["city"]);
+        Assert.StartsWith("[simulated]", answer.Content[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tool_call_and_its_result_in_the_history_reach_the_provider_in_OpenAIs_shape()
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);

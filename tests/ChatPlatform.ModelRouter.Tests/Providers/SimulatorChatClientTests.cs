@@ -33,6 +33,59 @@ public sealed class SimulatorChatClientTests
         Assert.EndsWith(".", first);
     }
 
+    private static readonly AIFunctionDeclaration Weather = AIFunctionFactory.CreateDeclaration(
+        "get_weather", "The weather.", System.Text.Json.JsonDocument.Parse(
+            """{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"},"unit":{"enum":["celsius","fahrenheit"]},"note":{"type":"string"}},"required":["city","days","unit"]}""").RootElement);
+
+    private static readonly AIFunctionDeclaration Time = AIFunctionFactory.CreateDeclaration(
+        "get_time", "The time.", System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement);
+
+    [Fact]
+    public async Task Given_tools_it_answers_a_user_message_with_a_call_of_the_first_with_its_required_arguments_filled()
+    {
+        var options = new ChatOptions { Tools = [Weather, Time] };
+
+        var (updates, error) = await StreamAsync(Client(Fast), Deployment, Ask("Weather?"), options, TestContext.Current.CancellationToken);
+
+        Assert.Null(error);
+        var call = Assert.Single(updates.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_weather", call.Name);
+        Assert.StartsWith("call_sim_", call.CallId, StringComparison.Ordinal);
+        Assert.Equal(["city", "days", "unit"], call.Arguments!.Keys.Order());
+        Assert.Equal(("simulated", "1", "celsius"), (call.Arguments["city"]?.ToString(), call.Arguments["days"]?.ToString(), call.Arguments["unit"]?.ToString()));
+        Assert.Equal(ChatFinishReason.ToolCalls, updates[^1].FinishReason);
+        Assert.Equal("", Text(updates));
+    }
+
+    [Fact]
+    public async Task A_required_function_is_the_one_called_and_tool_choice_none_gets_text()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var (required, _) = await StreamAsync(Client(Fast), Deployment, Ask("Time?"), new ChatOptions { Tools = [Weather, Time], ToolMode = ChatToolMode.RequireSpecific("get_time") }, ct);
+        var (none, _) = await StreamAsync(Client(Fast), Deployment, Ask("Time?"), new ChatOptions { Tools = [Weather, Time], ToolMode = ChatToolMode.None }, ct);
+
+        Assert.Equal("get_time", Assert.Single(required.SelectMany(u => u.Contents).OfType<FunctionCallContent>()).Name);
+        Assert.StartsWith("[simulated]", Text(none), StringComparison.Ordinal);
+        Assert.Empty(none.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
+    }
+
+    [Fact]
+    public async Task Tool_results_are_answered_with_text()
+    {
+        ChatMessage[] history =
+        [
+            new(ChatRole.User, "Weather?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", "18 degrees")]),
+        ];
+
+        var (updates, _) = await StreamAsync(Client(Fast), Deployment, history, new ChatOptions { Tools = [Weather] }, TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("[simulated]", Text(updates), StringComparison.Ordinal);
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+    }
+
     [Fact]
     public async Task It_streams_one_token_an_update_then_estimated_usage()
     {

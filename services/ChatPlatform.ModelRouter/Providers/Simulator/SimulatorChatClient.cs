@@ -66,6 +66,13 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
             await Task.Delay(TimeSpan.FromMilliseconds(settings.TimeToFirstTokenMs), timeProvider, cancellationToken);
         }
 
+        if (SimulatedToolCall.For(messageList, options) is { } call)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [call]) { ResponseId = responseId, MessageId = responseId, ModelId = model };
+            yield return Finish(messageList, outputTokens: 1, ChatFinishReason.ToolCalls, responseId, model);
+            yield break;
+        }
+
         var sent = 0;
         for (var i = 0; i < answer.Length; i++)
         {
@@ -93,18 +100,23 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
             throw new ProviderException($"Simulated provider error after {sent} tokens.", statusCode: 500, isTransient: true);
         }
 
-        var inputTokens = EstimateTokens(messageList);
-        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
+        yield return Finish(messageList, sent, ChatFinishReason.Stop, responseId, model);
+    }
+
+    private static ChatResponseUpdate Finish(IReadOnlyList<ChatMessage> messages, int outputTokens, ChatFinishReason reason, string responseId, string? model)
+    {
+        var inputTokens = EstimateTokens(messages);
+        return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
         {
             InputTokenCount = inputTokens,
-            OutputTokenCount = sent,
-            TotalTokenCount = inputTokens + sent,
+            OutputTokenCount = outputTokens,
+            TotalTokenCount = inputTokens + outputTokens,
         })])
         {
             ResponseId = responseId,
             MessageId = responseId,
             ModelId = model,
-            FinishReason = ChatFinishReason.Stop,
+            FinishReason = reason,
             AdditionalProperties = new() { [UsageEstimatedProperty] = true },
         };
     }
