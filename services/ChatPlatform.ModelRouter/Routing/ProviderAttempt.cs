@@ -44,7 +44,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         var parent = System.Diagnostics.Activity.Current;
         Activity = RouterTelemetry.StartAttempt(deployment);
         StartedAt = time.GetTimestamp();
-        FirstToken = _streamed ? ReadToFirstTokenAsync() : ReadWholeAnswerAsync();
+        FirstToken = ReadToFirstTokenAsync();
         System.Diagnostics.Activity.Current = parent;
     }
 
@@ -76,43 +76,40 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         update.FinishReason is not null
         || update.Contents.Any(c => c is not UsageContent && !(c is TextContent text && text.Text.Length == 0));
 
-    // Both run inline up to the provider call's first wait (building and sending the request), with no hop to another
-    // thread first: that hop was a thread-pool wake-up on every request's critical path.
-    private Task ReadToFirstTokenAsync() => SettleAsync(async () =>
-    {
-        _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
-        while (true)
-        {
-            if (!await MoveNextAsync(_routing.FirstTokenTimeout, "first token"))
-            {
-                Ended = true;
-                break;
-            }
-            var update = _enumerator.Current;
-            Buffered.Add(update);
-            if (IsToken(update))
-            {
-                break;
-            }
-        }
-        TimeToFirstToken = _time.GetElapsedTime(StartedAt);
-        Lease.Health.RecordFirstToken(TimeToFirstToken);
-    });
-
-    // The whole answer's time is not a time to first token, so it is kept out of the latency the routing ranks by.
-    private Task ReadWholeAnswerAsync() => SettleAsync(async () =>
-    {
-        var response = await WaitAsync(_client.GetResponseAsync(_messages, _options, _cancellation.Token), _routing.WholeAnswerTimeout, "whole answer");
-        Buffered.Add(AsOneUpdate(response));
-        Ended = true;
-        TimeToFirstToken = _time.GetElapsedTime(StartedAt);
-    });
-
-    private async Task SettleAsync(Func<Task> read)
+    // Runs inline up to the provider call's first wait (building and sending the request), with no hop to another
+    // thread first: that hop was a thread-pool wake-up on every request's critical path. A whole answer is read at once;
+    // its time is not a time to first token, so it is kept out of the latency the routing ranks by.
+    private async Task ReadToFirstTokenAsync()
     {
         try
         {
-            await read();
+            if (_streamed)
+            {
+                _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
+                while (true)
+                {
+                    if (!await MoveNextAsync(_routing.FirstTokenTimeout, "first token"))
+                    {
+                        Ended = true;
+                        break;
+                    }
+                    var update = _enumerator.Current;
+                    Buffered.Add(update);
+                    if (IsToken(update))
+                    {
+                        break;
+                    }
+                }
+                TimeToFirstToken = _time.GetElapsedTime(StartedAt);
+                Lease.Health.RecordFirstToken(TimeToFirstToken);
+            }
+            else
+            {
+                var response = await WaitAsync(_client.GetResponseAsync(_messages, _options, _cancellation.Token), _routing.WholeAnswerTimeout, "whole answer");
+                Buffered.Add(AsOneUpdate(response));
+                Ended = true;
+                TimeToFirstToken = _time.GetElapsedTime(StartedAt);
+            }
             Settle(error: null);
         }
         catch (Exception error)
