@@ -124,6 +124,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
             json.WriteNumber("seed", seed);
         }
         WriteTools(json, options);
+        WriteResponseFormat(json, options);
         if (options.StopSequences is { Count: > 0 } stop)
         {
             json.WriteStartArray("stop");
@@ -186,6 +187,42 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
         if (options.AllowMultipleToolCalls is { } parallel)
         {
             json.WriteBoolean("parallel_tool_calls", parallel);
+        }
+    }
+
+    // {"type": "text"}, {"type": "json_object"}, or {"type": "json_schema", "json_schema": {name, description, schema, strict}}.
+    private static void WriteResponseFormat(Utf8JsonWriter json, ChatOptions options)
+    {
+        switch (options.ResponseFormat)
+        {
+            case ChatResponseFormatText:
+                json.WriteStartObject("response_format");
+                json.WriteString("type", "text");
+                json.WriteEndObject();
+                break;
+            case ChatResponseFormatJson { Schema: { } schema } format:
+                json.WriteStartObject("response_format");
+                json.WriteString("type", "json_schema");
+                json.WriteStartObject("json_schema");
+                json.WriteString("name", format.SchemaName ?? "response");
+                if (!string.IsNullOrEmpty(format.SchemaDescription))
+                {
+                    json.WriteString("description", format.SchemaDescription);
+                }
+                json.WritePropertyName("schema");
+                schema.WriteTo(json);
+                if (options.AdditionalProperties?.TryGetValue(OpenAI.ChatCompletionRequestReader.StrictJsonSchemaProperty, out var strict) == true && strict is bool isStrict)
+                {
+                    json.WriteBoolean("strict", isStrict);
+                }
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case ChatResponseFormatJson:
+                json.WriteStartObject("response_format");
+                json.WriteString("type", "json_object");
+                json.WriteEndObject();
+                break;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace ChatPlatform.ModelRouter.Providers.Simulator;
@@ -6,13 +5,11 @@ namespace ChatPlatform.ModelRouter.Providers.Simulator;
 /// <summary>
 /// The simulator's function calling, deterministic so that clients can be built and tested offline: given tools (and a
 /// tool choice other than none), its answer to a user message is one call of the required function, or else of the
-/// first one declared, with each required argument filled from its schema (strings <c>"simulated"</c>, numbers 1,
-/// booleans true, an enum's first value); its answer to tool results is text.
+/// first one declared, with each required argument filled from its schema (<see cref="SchemaPlaceholders"/>); its
+/// answer to tool results is text.
 /// </summary>
 internal static class SimulatedToolCall
 {
-    public const string PlaceholderText = "simulated";
-
     /// <summary>The call to make, or null when the answer is text.</summary>
     public static FunctionCallContent? For(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
@@ -27,38 +24,7 @@ internal static class SimulatedToolCall
         {
             return null;
         }
-        var arguments = new Dictionary<string, object?>();
-        var schema = function.JsonSchema;
-        if (schema.ValueKind == JsonValueKind.Object
-            && schema.TryGetProperty("required", out var names) && names.ValueKind == JsonValueKind.Array
-            && schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var name in names.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.String).Select(n => n.GetString()!))
-            {
-                arguments[name] = properties.TryGetProperty(name, out var property) ? Placeholder(property) : PlaceholderText;
-            }
-        }
+        var arguments = SchemaPlaceholders.Object(function.JsonSchema, requiredOnly: true);
         return new FunctionCallContent($"call_sim_{Guid.NewGuid():N}", function.Name, arguments);
-    }
-
-    private static object? Placeholder(JsonElement property)
-    {
-        if (property.ValueKind != JsonValueKind.Object)
-        {
-            return PlaceholderText;
-        }
-        if (property.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
-        {
-            return values[0].Clone();
-        }
-        var type = property.TryGetProperty("type", out var declared) && declared.ValueKind == JsonValueKind.String ? declared.GetString() : null;
-        return type switch
-        {
-            "integer" or "number" => 1,
-            "boolean" => true,
-            "array" => Array.Empty<object>(),
-            "object" => new Dictionary<string, object?>(),
-            _ => PlaceholderText,
-        };
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using ChatPlatform.ModelRouter.Model;
 using Microsoft.Extensions.AI;
 
@@ -73,6 +74,14 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
             yield break;
         }
 
+        if (options?.ResponseFormat is ChatResponseFormatJson json)
+        {
+            var text = JsonAnswer(json, answer);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, text) { ResponseId = responseId, MessageId = responseId, ModelId = model };
+            yield return Finish(messageList, outputTokens: Math.Max(1, text.Length / 4), ChatFinishReason.Stop, responseId, model);
+            yield break;
+        }
+
         var sent = 0;
         for (var i = 0; i < answer.Length; i++)
         {
@@ -101,6 +110,15 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
         }
 
         yield return Finish(messageList, sent, ChatFinishReason.Stop, responseId, model);
+    }
+
+    // JSON mode: the simulated answer under "answer"; a schema: an object that fits it (SchemaPlaceholders).
+    private static string JsonAnswer(ChatResponseFormatJson format, SimulatedAnswer answer)
+    {
+        object value = format.Schema is { } schema
+            ? SchemaPlaceholders.Object(schema, requiredOnly: false)
+            : new Dictionary<string, object?> { ["answer"] = string.Concat(Enumerable.Range(0, answer.Length).Select(answer.Token)) };
+        return JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions);
     }
 
     private static ChatResponseUpdate Finish(IReadOnlyList<ChatMessage> messages, int outputTokens, ChatFinishReason reason, string responseId, string? model)
