@@ -14,7 +14,8 @@ public sealed record ChatCompletionRequest(RouteRequest Route, bool IncludeUsage
 /// Reads OpenAI's chat completion request by hand rather than by binding, so that every wrong field is answered with
 /// OpenAI's error naming it (<c>param</c>), and unknown fields are ignored as OpenAI's own clients expect. Tools, tool
 /// calls and tool results are read in <c>ChatCompletionRequestReader.Tools.cs</c>, the response format in
-/// <c>ChatCompletionRequestReader.ResponseFormat.cs</c>.
+/// <c>ChatCompletionRequestReader.ResponseFormat.cs</c>, reasoning effort and the fields refused in
+/// <c>ChatCompletionRequestReader.Unsupported.cs</c>.
 /// </summary>
 public static partial class ChatCompletionRequestReader
 {
@@ -54,6 +55,8 @@ public static partial class ChatCompletionRequestReader
         options.Tools = ReadTools(root);
         options.ToolMode = ReadToolChoice(root, options.Tools);
         options.ResponseFormat = ReadResponseFormat(root, options);
+        options.Reasoning = ReadReasoningEffort(root, options);
+        RefuseUnsupported(root);
         if (OptionalLong(root, "n") is { } n && n != 1)
         {
             throw Invalid("Only one choice is supported: 'n' must be 1.", "n");

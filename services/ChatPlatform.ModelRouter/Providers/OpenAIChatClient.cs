@@ -125,6 +125,7 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
         }
         WriteTools(json, options);
         WriteResponseFormat(json, options);
+        WriteReasoningEffort(json, options);
         if (options.StopSequences is { Count: > 0 } stop)
         {
             json.WriteStartArray("stop");
@@ -224,6 +225,26 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
                 json.WriteEndObject();
                 break;
         }
+    }
+
+    // The caller's own word when it came through our API (OpenAI's "minimal" has no Microsoft.Extensions.AI equal).
+    private static void WriteReasoningEffort(Utf8JsonWriter json, ChatOptions options)
+    {
+        if (options.Reasoning?.Effort is not { } effort)
+        {
+            return;
+        }
+        var word = options.AdditionalProperties?.TryGetValue(OpenAI.ChatCompletionRequestReader.ReasoningEffortProperty, out var given) == true && given is string text
+            ? text
+            : effort switch
+            {
+                ReasoningEffort.None => "none",
+                ReasoningEffort.Low => "low",
+                ReasoningEffort.Medium => "medium",
+                ReasoningEffort.High => "high",
+                _ => "xhigh",
+            };
+        json.WriteString("reasoning_effort", word);
     }
 
     private static void WriteNumber(Utf8JsonWriter json, string name, float? value)

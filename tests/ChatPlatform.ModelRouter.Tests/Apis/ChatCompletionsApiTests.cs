@@ -197,6 +197,10 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":"yes"}""", "stream")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"temperature":"hot"}""", "temperature")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"max_tokens":-1}""", "max_tokens")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"extreme"}""", "reasoning_effort")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"logprobs":true}""", "logprobs")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"top_logprobs":3}""", "top_logprobs")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"logit_bias":{"50256":-100}}""", "logit_bias")]
     public async Task An_invalid_request_is_a_400_in_OpenAIs_shape_that_reaches_no_provider(string body, string? param)
     {
         var (host, clients) = await StartAsync((Deployment("d1"), ScriptedChatClient.Answering("never")));
@@ -355,6 +359,21 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.Equal("Hello, world", text);
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.Stop, finish);
         Assert.Equal((5, 3), (usage?.InputTokenCount, usage?.OutputTokenCount));
+    }
+
+    [Fact]
+    public async Task Reasoning_effort_reaches_an_OpenAI_provider_in_the_callers_word_and_empty_logprob_settings_are_accepted()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model")]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""
+            {"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"minimal","logprobs":false,"top_logprobs":0,"logit_bias":{}}
+            """), Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("minimal", (string?)Assert.Single(provider.Requests).Body["reasoning_effort"]);
     }
 
     [Fact]
