@@ -377,6 +377,23 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
+    public async Task Reasoning_effort_reaches_an_Anthropic_provider_as_extended_thinking()
+    {
+        await using var provider = await FakeAnthropicServer.StartAsync(Token);
+        var catalog = new InMemoryCatalog([ChatModel()], [provider.Deployment(modelId: "chat-model")]);
+        await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+        using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""
+            {"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"high","max_tokens":20000}
+            """), Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var thinking = Assert.Single(provider.Requests).Body["thinking"];
+        Assert.NotNull(thinking);
+        Assert.NotEqual("disabled", (string?)thinking["type"]);
+    }
+
+    [Fact]
     public async Task The_official_OpenAI_client_streams_through_the_router_from_a_fake_OpenAI_provider()
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);
