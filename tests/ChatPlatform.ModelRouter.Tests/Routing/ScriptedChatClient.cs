@@ -82,43 +82,55 @@ internal sealed class ScriptedChatClient(params Step[][] scripts) : IChatClient
         Options.Enqueue(options);
         Messages.Enqueue([.. messages]);
         using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
-        Started.TrySetResult();
-        var script = scripts[Math.Min(call, scripts.Length - 1)];
-        yield return new ChatResponseUpdate(ChatRole.Assistant, []);
-        foreach (var step in script)
+        // The registration can be removed by the call's own end (its Delay cancelled first) before it runs, so the
+        // call's end signals a cancelled token too.
+        try
         {
-            switch (step)
+            Started.TrySetResult();
+            var script = scripts[Math.Min(call, scripts.Length - 1)];
+            yield return new ChatResponseUpdate(ChatRole.Assistant, []);
+            foreach (var step in script)
             {
-                case TextStep text:
-                    yield return new ChatResponseUpdate(ChatRole.Assistant, text.Value);
-                    break;
-                case FailStep fail:
-                    throw fail.Error;
-                case DelayStep delay:
-                    await Task.Delay(delay.Value, cancellationToken);
-                    break;
-                case HangStep:
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                    break;
-                case WaitStep wait:
-                    await wait.Signal.WaitAsync(cancellationToken);
-                    break;
-                case UsageStep usage:
-                    yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
-                    {
-                        InputTokenCount = usage.Input,
-                        OutputTokenCount = usage.Output,
-                        CachedInputTokenCount = usage.Cached,
-                    })]);
-                    break;
-                case FinishStep finish:
-                    var update = new ChatResponseUpdate(ChatRole.Assistant, []) { FinishReason = new ChatFinishReason(finish.Reason) };
-                    if (finish.UsageEstimated)
-                    {
-                        update.AdditionalProperties = new AdditionalPropertiesDictionary { ["usage_estimated"] = true };
-                    }
-                    yield return update;
-                    break;
+                switch (step)
+                {
+                    case TextStep text:
+                        yield return new ChatResponseUpdate(ChatRole.Assistant, text.Value);
+                        break;
+                    case FailStep fail:
+                        throw fail.Error;
+                    case DelayStep delay:
+                        await Task.Delay(delay.Value, cancellationToken);
+                        break;
+                    case HangStep:
+                        await Task.Delay(Timeout.Infinite, cancellationToken);
+                        break;
+                    case WaitStep wait:
+                        await wait.Signal.WaitAsync(cancellationToken);
+                        break;
+                    case UsageStep usage:
+                        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
+                        {
+                            InputTokenCount = usage.Input,
+                            OutputTokenCount = usage.Output,
+                            CachedInputTokenCount = usage.Cached,
+                        })]);
+                        break;
+                    case FinishStep finish:
+                        var update = new ChatResponseUpdate(ChatRole.Assistant, []) { FinishReason = new ChatFinishReason(finish.Reason) };
+                        if (finish.UsageEstimated)
+                        {
+                            update.AdditionalProperties = new AdditionalPropertiesDictionary { ["usage_estimated"] = true };
+                        }
+                        yield return update;
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Cancelled.TrySetResult();
             }
         }
     }
