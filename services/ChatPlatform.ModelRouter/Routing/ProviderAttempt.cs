@@ -14,7 +14,6 @@ internal sealed class ProviderAttempt : IAsyncDisposable
 {
     private readonly IChatClient _client;
     private readonly IReadOnlyList<ChatMessage> _messages;
-    private readonly bool _streamed;
     private readonly ChatOptions _options;
     private readonly RoutingOptions _routing;
     private readonly TimeProvider _time;
@@ -33,7 +32,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
         Lease = lease;
         _client = client;
         _messages = request.Messages;
-        _streamed = request.Streamed;
+        Streamed = request.Streamed;
         _options = request.Options?.Clone() ?? new ChatOptions();
         _options.ModelId = deployment.ProviderModel;
         _routing = routing;
@@ -50,7 +49,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
 
     public DeploymentDefinition Deployment { get; }
 
-    public bool Streamed => _streamed;
+    public bool Streamed { get; }
 
     public AttemptLease Lease { get; }
 
@@ -83,7 +82,7 @@ internal sealed class ProviderAttempt : IAsyncDisposable
     {
         try
         {
-            if (_streamed)
+            if (Streamed)
             {
                 _enumerator = _client.GetStreamingResponseAsync(_messages, _options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
                 while (true)

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -12,7 +11,6 @@ using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using OpenAI;
 using OpenAI.Chat;
 using static ChatPlatform.ModelRouter.Tests.Routing.RouterHarness;
 
@@ -499,7 +497,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
 
     private static async Task<(string Text, global::OpenAI.Chat.ChatFinishReason? Finish, ChatTokenUsage? Usage)> StreamWithOpenAIClientAsync(RoutingTestHost host, string model)
     {
-        var client = new ChatClient(model, new ApiKeyCredential("sk-caller"), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress, "v1/") });
+        var client = host.OpenAIClient(model);
         var text = new StringBuilder();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
         ChatTokenUsage? usage = null;

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,7 +6,6 @@ using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Tests.Fakes;
 using ChatPlatform.ModelRouter.Tests.Routing;
-using OpenAI;
 using OpenAI.Chat;
 using static ChatPlatform.ModelRouter.Tests.Routing.RouterHarness;
 
@@ -31,7 +29,7 @@ public sealed class ResponseFormatTests
         provider.Behavior = FakeBehavior.Answer("""{"city":"Paris"}""");
         await using var host = await StartAsync(provider.Deployment(modelId: "chat-model"), provider.ApiKeySetting);
 
-        ChatCompletion completion = await Client(host).CompleteChatAsync(
+        ChatCompletion completion = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather?")], new ChatCompletionOptions { ResponseFormat = Structured() }, Token);
 
         Assert.Equal("""{"city":"Paris"}""", completion.Content[0].Text);
@@ -48,7 +46,7 @@ public sealed class ResponseFormatTests
         provider.Behavior = FakeBehavior.Answer("{}");
         await using var host = await StartAsync(provider.Deployment(modelId: "chat-model"), provider.ApiKeySetting);
 
-        await Client(host).CompleteChatAsync(
+        await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("JSON please")], new ChatCompletionOptions { ResponseFormat = global::OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() }, Token);
 
         Assert.Equal("json_object", (string?)Assert.Single(provider.Requests).Body["response_format"]!["type"]);
@@ -61,7 +59,7 @@ public sealed class ResponseFormatTests
         provider.Behavior = FakeBehavior.Answer("""{"city":"Paris"}""");
         await using var host = await StartAsync(provider.Deployment(modelId: "chat-model"), provider.ApiKeySetting);
 
-        ChatCompletion completion = await Client(host).CompleteChatAsync(
+        ChatCompletion completion = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather?")], new ChatCompletionOptions { ResponseFormat = Structured() }, Token);
 
         Assert.Equal("""{"city":"Paris"}""", completion.Content[0].Text);
@@ -76,9 +74,9 @@ public sealed class ResponseFormatTests
             Simulator: new SimulatorSettings(TimeToFirstTokenMs: 0, TokensPerSecond: 0, AnswerTokens: 4));
         await using var host = await RoutingTestHost.StartAsync(new InMemoryCatalog([ChatModel()], [simulator]), clients: null);
 
-        ChatCompletion structured = await Client(host).CompleteChatAsync(
+        ChatCompletion structured = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather?")], new ChatCompletionOptions { ResponseFormat = Structured() }, Token);
-        ChatCompletion jsonMode = await Client(host).CompleteChatAsync(
+        ChatCompletion jsonMode = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather?")], new ChatCompletionOptions { ResponseFormat = global::OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() }, Token);
 
         var weather = JsonNode.Parse(structured.Content[0].Text)!;
@@ -110,7 +108,4 @@ public sealed class ResponseFormatTests
 
     private static Task<RoutingTestHost> StartAsync(DeploymentDefinition deployment, string keySetting) => RoutingTestHost.StartAsync(
         new InMemoryCatalog([ChatModel()], [deployment]), clients: null, new Dictionary<string, string?> { [keySetting] = FakeProviderServer.ApiKey });
-
-    private static ChatClient Client(RoutingTestHost host) =>
-        new("chat-model", new ApiKeyCredential("sk-caller"), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress, "v1/") });
 }

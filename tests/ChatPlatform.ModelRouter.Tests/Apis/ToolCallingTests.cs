@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,7 +6,6 @@ using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Tests.Fakes;
 using ChatPlatform.ModelRouter.Tests.Routing;
-using OpenAI;
 using OpenAI.Chat;
 using static ChatPlatform.ModelRouter.Tests.Routing.RouterHarness;
 
@@ -42,7 +40,7 @@ public sealed class ToolCallingTests
 
         var calls = new Dictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
-        await foreach (var update in Client(host).CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options, Token))
+        await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options, Token))
         {
             foreach (var part in update.ToolCallUpdates)
             {
@@ -84,7 +82,7 @@ public sealed class ToolCallingTests
             });
 
         var calls = new List<StreamingChatToolCallUpdate>();
-        await foreach (var update in Client(host).CompleteChatStreamingAsync(
+        await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync(
             [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
         {
             calls.AddRange(update.ToolCallUpdates);
@@ -104,7 +102,7 @@ public sealed class ToolCallingTests
         provider.Behavior = CallsTheWeatherTool;
         await using var host = await StartAsync(provider);
 
-        ChatCompletion completion = await Client(host).CompleteChatAsync(
+        ChatCompletion completion = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token);
 
         var call = Assert.Single(completion.ToolCalls);
@@ -126,7 +124,7 @@ public sealed class ToolCallingTests
 
         var calls = new List<StreamingChatToolCallUpdate>();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
-        await foreach (var update in Client(host).CompleteChatStreamingAsync(
+        await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync(
             [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
         {
             calls.AddRange(update.ToolCallUpdates);
@@ -151,9 +149,9 @@ public sealed class ToolCallingTests
         await using var host = await RoutingTestHost.StartAsync(new InMemoryCatalog([ChatModel(tools: true)], [simulator]), clients: null);
         var options = new ChatCompletionOptions { Tools = { WeatherTool() } };
 
-        ChatCompletion call = await Client(host).CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options, Token);
+        ChatCompletion call = await host.OpenAIClient().CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options, Token);
         var toolCall = Assert.Single(call.ToolCalls);
-        ChatCompletion answer = await Client(host).CompleteChatAsync(
+        ChatCompletion answer = await host.OpenAIClient().CompleteChatAsync(
             [new UserChatMessage("Weather in Paris?"), new AssistantChatMessage(call), new ToolChatMessage(toolCall.Id, "18 degrees")], options, Token);
 
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, call.FinishReason);
@@ -175,7 +173,7 @@ public sealed class ToolCallingTests
             new ToolChatMessage("call_weather_1", """{"temperature":18}"""),
         ];
 
-        ChatCompletion completion = await Client(host).CompleteChatAsync(history, new ChatCompletionOptions { Tools = { WeatherTool() } }, Token);
+        ChatCompletion completion = await host.OpenAIClient().CompleteChatAsync(history, new ChatCompletionOptions { Tools = { WeatherTool() } }, Token);
 
         Assert.Equal("It is 18 degrees in Paris.", completion.Content[0].Text);
         var messages = Assert.Single(provider.Requests).Body["messages"]!.AsArray();
@@ -256,9 +254,6 @@ public sealed class ToolCallingTests
         new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
         clients: null,
         new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
-
-    private static ChatClient Client(RoutingTestHost host) =>
-        new("chat-model", new ApiKeyCredential("sk-caller"), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress, "v1/") });
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

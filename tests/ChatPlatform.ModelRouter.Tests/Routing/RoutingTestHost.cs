@@ -30,6 +30,10 @@ internal sealed class RoutingTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _server.App.Services;
 
+    /// <summary>The official OpenAI .NET client, pointed at this router as any OpenAI caller would point it.</summary>
+    public global::OpenAI.Chat.ChatClient OpenAIClient(string model = "chat-model") =>
+        new(model, new System.ClientModel.ApiKeyCredential("sk-caller"), new global::OpenAI.OpenAIClientOptions { Endpoint = new Uri(BaseAddress, "v1/") });
+
     /// <param name="clients">Scripted clients; null for the real <see cref="ChatClientFactory"/>.</param>
     public static async Task<RoutingTestHost> StartAsync(
         IModelCatalog catalog, IChatClientFactory? clients, IDictionary<string, string?>? settings = null)
