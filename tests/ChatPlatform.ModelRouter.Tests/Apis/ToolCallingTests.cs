@@ -70,15 +70,15 @@ public sealed class ToolCallingTests
     {
         await using FakeProviderServer provider = kind == ProviderKind.OpenAI ? await FakeOpenAIServer.StartAsync(Token) : await FakeAnthropicServer.StartAsync(Token);
         var deployment = provider is FakeOpenAIServer openAI ? openAI.Deployment(modelId: "chat-model") : ((FakeAnthropicServer)provider).Deployment(modelId: "chat-model");
-        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(150) };
+        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(250) };
         await using var host = await RoutingTestHost.StartAsync(
             new InMemoryCatalog([ChatModel(tools: true)], [deployment]),
             clients: null,
             new Dictionary<string, string?>
             {
                 [provider.ApiKeySetting] = FakeProviderServer.ApiKey,
-                ["Routing:FirstTokenTimeout"] = "00:00:00.250",
-                ["Routing:InterTokenTimeout"] = "00:00:00.250",
+                ["Routing:FirstTokenTimeout"] = "00:00:00.450",
+                ["Routing:InterTokenTimeout"] = "00:00:00.450",
             });
 
         var calls = new List<StreamingChatToolCallUpdate>();
@@ -88,7 +88,8 @@ public sealed class ToolCallingTests
             calls.AddRange(update.ToolCallUpdates);
         }
 
-        // Fragments 150 ms apart: 300 ms or more in all, past both timeouts, yet each shows the provider is writing.
+        // Fragments 250 ms apart: 500 ms or more in all, past both timeouts, yet each shows the provider is writing. Each
+        // gap leaves 200 ms to spare, so that a loaded machine does not make one of them a real timeout.
         var call = Assert.Single(calls);
         Assert.Equal("get_weather", call.FunctionName);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(WeatherArguments), JsonNode.Parse(call.FunctionArgumentsUpdate.ToString())));
