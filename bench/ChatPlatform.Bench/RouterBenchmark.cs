@@ -14,7 +14,9 @@ namespace ChatPlatform.Bench;
 /// <summary>
 /// Time to first token and request rate against one fake OpenAI-compatible provider with a fixed time to first token,
 /// called (a) directly, (b) through our model router, (c) through Portkey's open-source gateway, in one run and with
-/// one client. The added latency of a gateway is its percentile minus the direct call's at the same rate. A bare .NET
+/// one client. The added latency of a gateway is the percentile of each request's time outside the provider (its time to
+/// first token less the provider's own time, from having the request to having sent the first content) minus the direct
+/// call's at the same rate; the time on the way in and on the way out are shown apart. A bare .NET
 /// forwarder (<see cref="BareForwarder"/>) is measured beside them as the floor of one HTTP hop on the machine.
 /// Each rate is measured in interleaved rounds (direct, router, Portkey, direct, ...) so that a burst of load from
 /// elsewhere on the machine falls on every target alike rather than on whichever one was running at that moment.
@@ -34,21 +36,55 @@ public static class RouterBenchmark
 
     private sealed record Target(string Name, Func<bool, HttpRequestMessage> NewRequest, ServerProcess? Server);
 
-    private sealed record LoadResult(int Sent, int Failed, double AchievedRate, double[] Sorted, string? FirstError)
-    {
-        public double P50 => Percentile(Sorted, 0.50);
+    // When the fake provider had each request in hand and when it had written the answer's first content, by the
+    // request's number (its message ends with it), so that a gateway's added time splits into the way in and the way out.
+    private static readonly ConcurrentDictionary<int, (long Arrived, long Answered)> ProviderTimes = new();
+    private static int s_requestNumber;
+    private static readonly HttpRequestOptionsKey<int> RequestNumber = new("bench-request-number");
 
-        public double P99 => Percentile(Sorted, 0.99);
+    /// <summary>
+    /// Per request, in ms: to the first token; to the provider's having the request (way in); from its having sent
+    /// the first content to the client's having it (way out). Way in and way out are NaN when the provider's times
+    /// were not found.
+    /// </summary>
+    private readonly record struct Timing(double Total, double WayIn, double WayOut)
+    {
+        /// <summary>The time spent outside the provider: everything but its own 50 ms.</summary>
+        public double Outside => WayIn + WayOut;
+    }
+
+    private sealed record LoadResult(int Sent, int Failed, double AchievedRate, Timing[] Timings, string? FirstError)
+    {
+        private double[]? _total;
+        private double[]? _outside;
+
+        public double P50 => Percentile(Total, 0.50);
+
+        public double P99 => Percentile(Total, 0.99);
+
+        public double OutsideP50 => Percentile(Outside, 0.50);
+
+        public double OutsideP99 => Percentile(Outside, 0.99);
+
+        public double WayInP50 => Median(Timings.Select(t => t.WayIn));
+
+        public double WayOutP50 => Median(Timings.Select(t => t.WayOut));
+
+        private double[] Total => _total ??= [.. Timings.Select(t => t.Total).Order()];
+
+        private double[] Outside => _outside ??= [.. Timings.Select(t => t.Outside).Where(t => !double.IsNaN(t)).Order()];
     }
 
     /// <param name="args">
     /// Request rates (default 100 and 1,000 per second); <c>--seconds=N</c> per rate and target (default 10);
     /// <c>--router-env=NAME=VALUE</c> (repeatable) to try a runtime setting on the router, such as <c>DOTNET_gcServer=0</c>;
-    /// <c>--streaming-only</c> or <c>--non-streaming-only</c>; <c>--baseline-router=PATH</c> to the ChatPlatform.ModelRouter.dll of another build, measured in the same rounds
+    /// <c>--baseline-env=NAME=VALUE</c> likewise for the baseline router; <c>--streaming-only</c> or <c>--non-streaming-only</c>; <c>--baseline-router=PATH</c> to the ChatPlatform.ModelRouter.dll of another build, measured in the same rounds
     /// as a fourth target, so that a change is compared with what it replaced under the same load.
     /// </param>
     public static async Task RunAsync(string[] args)
     {
+        Dictionary<string, string> EnvironmentOf(string option) =>
+            args.Where(a => a.StartsWith(option, StringComparison.Ordinal)).Select(a => a[option.Length..].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
         var seconds = args.Where(a => a.StartsWith("--seconds=", StringComparison.Ordinal)).Select(a => double.Parse(a["--seconds=".Length..], CultureInfo.InvariantCulture)).DefaultIfEmpty(10).Last();
         var rateArgs = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var rates = rateArgs.Length > 0 ? rateArgs.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : DefaultRates;
@@ -57,13 +93,12 @@ public static class RouterBenchmark
         await postgres.InitializeAsync();
         await using var redis = new RedisFixture();
         await redis.InitializeAsync();
-        var routerEnvironment = args.Where(a => a.StartsWith("--router-env=", StringComparison.Ordinal)).Select(a => a["--router-env=".Length..].Split('=', 2));
         await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString,
-            routerEnvironment.ToDictionary(kv => kv[0], kv => kv[1]), new Projects.ChatPlatform_ModelRouter().TargetPath);
+            EnvironmentOf("--router-env="), new Projects.ChatPlatform_ModelRouter().TargetPath);
         var baselinePath = args.Where(a => a.StartsWith("--baseline-router=", StringComparison.Ordinal)).Select(a => a["--baseline-router=".Length..]).LastOrDefault();
         await using var baseline = baselinePath is null
             ? null
-            : await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString, [], Path.GetFullPath(baselinePath));
+            : await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString, EnvironmentOf("--baseline-env="), Path.GetFullPath(baselinePath));
         await using var forwarder = await StartBareForwarderAsync(new Uri(provider.BaseAddress, "v1/chat/completions"));
         await using var portkey = await StartPortkeyAsync();
 
@@ -97,7 +132,7 @@ public static class RouterBenchmark
         };
         Console.WriteLine($"fake provider: time to first token {ProviderTimeToFirstTokenMs} ms, then {ContentChunks} chunks; open loop, {seconds:0.#} s per rate and target " +
             $"in {Rounds} interleaved rounds after a {WarmUp.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores shared by client, provider and gateways");
-        Console.WriteLine("added = the target's percentile minus the direct call's; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
+        Console.WriteLine("added = the time outside the provider (time to first token less the provider's own time), the target's percentile minus the direct call's; in/out = the added p50 on the way to the provider and back from its first content; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
         var verdicts = new List<string>();
         var modes = args.Contains("--streaming-only") ? [true] : args.Contains("--non-streaming-only") ? new[] { false } : [true, false];
         foreach (var stream in modes)
@@ -110,7 +145,7 @@ public static class RouterBenchmark
                 warmUps.Add($"{target.Name} {await WarmUpAsync(client, target, stream, rates.Max()):0} s");
             }
             Console.WriteLine($"warm-up at {rates.Max()}/s: " + string.Join(", ", warmUps));
-            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"CPU µs/req",11} {"RSS MiB",14}");
+            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"in/out p50",12} {"CPU µs/req",11} {"RSS MiB",14}");
             foreach (var rate in rates)
             {
                 var machineBefore = MachineCpuTime();
@@ -134,12 +169,11 @@ public static class RouterBenchmark
                 {
                     var result = Merge(results[target]);
                     var ok = target != targets[0] && result.Failed < result.Sent;
-                    var addedP50 = result.P50 - direct.P50;
-                    var addedP99 = result.P99 - direct.P99;
+                    var (addedP50, addedP99) = Added(result, direct);
                     var cpuPerRequest = target.Server is null ? "" : (cpu[target].TotalMicroseconds / result.Sent).ToString("0", CultureInfo.InvariantCulture);
                     var memory = target.Server?.Memory() is { } m ? $"{m.ResidentMiB:0} ({m.PeakMiB:0})" : "";
                     Console.WriteLine($"{target.Name,-26} {rate,6} {result.AchievedRate,9:0} {result.Failed,7} {result.P50,8:0.00} {result.P99,8:0.00} " +
-                        $"{(ok ? Ms(addedP50) : ""),10} {(ok ? Ms(addedP99) : ""),10} {cpuPerRequest,11} {memory,14}");
+                        $"{(ok ? Ms(addedP50) : ""),10} {(ok ? Ms(addedP99) : ""),10} {(ok ? $"{Ms(result.WayInP50 - direct.WayInP50)}/{Ms(result.WayOutP50 - direct.WayOutP50)}" : ""),12} {cpuPerRequest,11} {memory,14}");
                     if (result.FirstError is not null)
                     {
                         Console.WriteLine($"  first error: {result.FirstError}");
@@ -150,9 +184,9 @@ public static class RouterBenchmark
                 var portkeyTarget = targets.FirstOrDefault(t => t.Name.StartsWith("through Portkey", StringComparison.Ordinal));
                 var portkeyResult = portkeyTarget is null ? null : Merge(results[portkeyTarget]);
                 var floor = Merge(results[targets.Single(t => t.Server == forwarder)]);
-                verdicts.Add(Verdict(stream, rate, ours.P50 - direct.P50, ours.P99 - direct.P99,
-                    portkeyResult is { } p && p.Failed == 0 ? (p.P50 - direct.P50, p.P99 - direct.P99) : null)
-                    + $"; bare forwarder +{Ms(floor.P50 - direct.P50)} / +{Ms(floor.P99 - direct.P99)}"
+                var (floorP50, floorP99) = Added(floor, direct);
+                verdicts.Add(Verdict(stream, rate, Added(ours, direct), portkeyResult is { Failed: 0 } p ? Added(p, direct) : null)
+                    + $"; bare forwarder +{Ms(floorP50)} / +{Ms(floorP99)}"
                     + (others > BusyMachine ? $" [other processes took {others:0.00} cores: not representative]" : ""));
             }
         }
@@ -190,8 +224,17 @@ public static class RouterBenchmark
     private static TimeSpan OwnCpuTime(List<Target> targets) =>
         ServerProcess.CpuTime(Environment.ProcessId) + targets.Where(t => t.Server is not null).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Server!.CpuTime());
 
-    private static string Verdict(bool stream, int rate, double p50, double p99, (double P50, double P99)? portkey)
+    /// <summary>
+    /// The target's time outside the provider less the direct call's, at p50 and p99. Not the difference of the times to
+    /// first token: the provider's 50 ms is a timer of 1 ms resolution, which would swallow part of a gateway's time on the
+    /// way in whenever the request still arrives within the same tick as a direct one would have.
+    /// </summary>
+    private static (double P50, double P99) Added(LoadResult target, LoadResult direct) =>
+        (target.OutsideP50 - direct.OutsideP50, target.OutsideP99 - direct.OutsideP99);
+
+    private static string Verdict(bool stream, int rate, (double P50, double P99) ours, (double P50, double P99)? portkey)
     {
+        var (p50, p99) = ours;
         var mode = stream ? "streaming" : "non-streaming";
         var absolute = $"p50 {Ms(p50)} {Met(p50, TargetAddedP50Ms)}, p99 {Ms(p99)} {Met(p99, TargetAddedP99Ms)}";
         var relative = portkey is { } p
@@ -210,18 +253,21 @@ public static class RouterBenchmark
 
     private static LoadResult Merge(List<LoadResult> rounds)
     {
-        var sorted = rounds.SelectMany(r => r.Sorted).Order().ToArray();
-        return new LoadResult(rounds.Sum(r => r.Sent), rounds.Sum(r => r.Failed), rounds.Average(r => r.AchievedRate), sorted,
-            rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
+        return new LoadResult(rounds.Sum(r => r.Sent), rounds.Sum(r => r.Failed), rounds.Average(r => r.AchievedRate),
+            [.. rounds.SelectMany(r => r.Timings)], rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
+
+    private static double Median(IEnumerable<double> values) => Percentile([.. values.Where(v => !double.IsNaN(v)).Order()], 0.5);
 
     private static HttpRequestMessage NewRequest(Uri url, string model, bool stream)
     {
+        var number = Interlocked.Increment(ref s_requestNumber);
         var body = stream
-            ? $$"""{"model":"{{model}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello"}]}"""
-            : $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello"}]}""";
+            ? $$"""{"model":"{{model}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello #{{number}}"}]}"""
+            : $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello #{{number}}"}]}""";
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new("Bearer", "bench-key");
+        request.Options.Set(RequestNumber, number);
         return request;
     }
 
@@ -230,7 +276,7 @@ public static class RouterBenchmark
     private static async Task<LoadResult> RunLoadAsync(HttpClient client, Target target, bool stream, int rate, TimeSpan duration)
     {
         var total = (int)(rate * duration.TotalSeconds);
-        var latencies = new ConcurrentBag<double>();
+        var latencies = new ConcurrentBag<Timing>();
         var failed = 0;
         string? firstError = null;
         var requests = new List<Task>(total);
@@ -259,12 +305,23 @@ public static class RouterBenchmark
         }
         var sendingTime = clock.Elapsed;
         await Task.WhenAll(requests);
-        var sorted = latencies.Order().ToArray();
-        return new LoadResult(total, failed, total / Math.Max(sendingTime.TotalSeconds, duration.TotalSeconds), sorted, firstError);
+        return new LoadResult(total, failed, total / Math.Max(sendingTime.TotalSeconds, duration.TotalSeconds), [.. latencies], firstError);
     }
-    private static async Task<double> TimeToFirstTokenAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
+
+    private static async Task<Timing> TimeToFirstTokenAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
     {
         using var _ = request;
+        var total = await TimeToFirstTokenMsAsync(client, request, stream, scheduled);
+        if (!request.Options.TryGetValue(RequestNumber, out var number) || !ProviderTimes.TryRemove(number, out var provider))
+        {
+            return new Timing(total, double.NaN, double.NaN);
+        }
+        var wayIn = (provider.Arrived - scheduled) * 1000.0 / Stopwatch.Frequency;
+        return new Timing(total, wayIn, total - (provider.Answered - scheduled) * 1000.0 / Stopwatch.Frequency);
+    }
+
+    private static async Task<double> TimeToFirstTokenMsAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
+    {
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
         {
@@ -302,13 +359,18 @@ public static class RouterBenchmark
         app => app.MapPost("/v1/chat/completions", async (HttpContext context) =>
         {
             using var document = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body);
+            var arrived = Stopwatch.GetTimestamp();
             var stream = document.RootElement.TryGetProperty("stream", out var s) && s.GetBoolean();
+            var content = document.RootElement.GetProperty("messages")[0].GetProperty("content").GetString() ?? "";
+            var number = content.Contains('#') ? int.Parse(content[(content.IndexOf('#') + 1)..], CultureInfo.InvariantCulture) : 0;
             await Task.Delay(ProviderTimeToFirstTokenMs);
             var id = "chatcmpl-bench";
             if (!stream)
             {
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync($$$"""{"id":"{{{id}}}","object":"chat.completion","created":1,"model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a benchmark"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":8,"total_tokens":17}}""");
+                await context.Response.Body.FlushAsync();
+                ProviderTimes[number] = (arrived, Stopwatch.GetTimestamp());
                 return;
             }
             context.Response.ContentType = "text/event-stream";
@@ -318,6 +380,10 @@ public static class RouterBenchmark
             {
                 await context.Response.WriteAsync(chunk);
                 await context.Response.Body.FlushAsync();
+                if (i == 0)
+                {
+                    ProviderTimes[number] = (arrived, Stopwatch.GetTimestamp());
+                }
             }
             await context.Response.WriteAsync($$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""" + "\n\n");
             await context.Response.WriteAsync($$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":8,"total_tokens":17}}""" + "\n\n" + "data: [DONE]\n\n");

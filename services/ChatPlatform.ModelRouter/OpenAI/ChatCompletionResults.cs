@@ -96,6 +96,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     if (text.Length > 0)
                     {
                         chunks.WriteContent(text);
+                        clock.TokenWritten();
                     }
                     // By index: a foreach over the IList would allocate an enumerator per token.
                     var contents = update.Contents;
@@ -104,6 +105,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                         if (contents[i] is FunctionCallContent call)
                         {
                             chunks.WriteToolCall(toolCalls++, call);
+                            clock.TokenWritten();
                         }
                     }
                 }
@@ -132,6 +134,12 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
     private static async ValueTask<bool> NextAsync(
         HttpResponse response, IAsyncEnumerator<ChatResponseUpdate> updates, FlushClock clock, CancellationToken cancellationToken)
     {
+        if (clock.FirstTokenWaiting)
+        {
+            // Sent before the next update is even asked for: no read is in flight yet, so a failure needs no care here.
+            await response.BodyWriter.FlushAsync(cancellationToken);
+            clock.Flushed();
+        }
         var next = updates.MoveNextAsync();
         if (next.IsCompleted && !clock.Due)
         {
@@ -158,13 +166,25 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
         return await next;
     }
 
+    // The first token is the exception: it leaves as soon as it is written, since it is what the caller is waiting for,
+    // even when the rest of a burst is in hand behind it and would otherwise go first through the whole router.
     private sealed class FlushClock
     {
         private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(2);
         private long _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        private bool _answerStarted;
+
+        public bool FirstTokenWaiting { get; private set; }
 
         public bool Due => System.Diagnostics.Stopwatch.GetElapsedTime(_flushedAt) >= MaxHold;
 
-        public void Flushed() => _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        public void TokenWritten() => FirstTokenWaiting = !_answerStarted;
+
+        public void Flushed()
+        {
+            _flushedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            _answerStarted |= FirstTokenWaiting;
+            FirstTokenWaiting = false;
+        }
     }
 }

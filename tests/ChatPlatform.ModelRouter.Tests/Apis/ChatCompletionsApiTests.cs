@@ -155,6 +155,32 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
+    public async Task The_first_token_is_sent_before_the_updates_in_hand_behind_it_are_read()
+    {
+        var firstSeen = new TaskCompletionSource();
+        var released = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (host, _) = await StartAsync((Deployment("d1"), new ScriptedChatClient(
+            [Step.Text("first"), Step.BlockUntil(firstSeen.Task, released), Step.Text("second"), Step.Finish()])));
+        await using var _ = host;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+        };
+
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Token));
+        while (await reader.ReadLineAsync(Token) is { } line && !line.Contains("\"first\"", StringComparison.Ordinal))
+        {
+        }
+        firstSeen.SetResult();
+        var rest = await reader.ReadToEndAsync(Token);
+
+        // The provider held the next update until the caller had the first token: it was not kept back for the burst.
+        Assert.True(await released.Task);
+        Assert.Contains("\"second\"", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_non_streamed_answer_is_one_chat_completion_with_usage()
     {
         var (host, clients) = await StartAsync((Deployment("d1"), new ScriptedChatClient([Step.Text("Hello"), Step.Text(" there"), Step.Finish("length")])));

@@ -26,6 +26,12 @@ internal abstract record Step
 
     /// <summary>Waits for the test to release it: a signal rather than a sleep.</summary>
     public static Step WaitFor(Task signal) => new WaitStep(signal);
+
+    /// <summary>
+    /// Holds the provider's thread until the signal, for at most 10 s, without an asynchronous wait: the router finds
+    /// the next update in hand, as when a burst arrived together. <paramref name="released"/> gets whether the signal came.
+    /// </summary>
+    public static Step BlockUntil(Task signal, TaskCompletionSource<bool> released) => new BlockStep(signal, released);
 }
 
 internal sealed record TextStep(string Value) : Step;
@@ -41,6 +47,8 @@ internal sealed record UsageStep(long Input, long Output, long Cached) : Step;
 internal sealed record FinishStep(string Reason, bool UsageEstimated) : Step;
 
 internal sealed record WaitStep(Task Signal) : Step;
+
+internal sealed record BlockStep(Task Signal, TaskCompletionSource<bool> Released) : Step;
 
 /// <summary>
 /// An <see cref="IChatClient"/> that plays scripts, one per call (the last one repeats), and records what it saw:
@@ -106,6 +114,9 @@ internal sealed class ScriptedChatClient(params Step[][] scripts) : IChatClient
                         break;
                     case WaitStep wait:
                         await wait.Signal.WaitAsync(cancellationToken);
+                        break;
+                    case BlockStep block:
+                        block.Released.TrySetResult(block.Signal.Wait(TimeSpan.FromSeconds(10), cancellationToken));
                         break;
                     case UsageStep usage:
                         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
