@@ -43,7 +43,14 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
     public void WriteContent(string text) => WriteChoice(role: false, content: text, finishReason: null);
 
     /// <summary>A whole tool call (id, function name and arguments) in one delta, at its place among the answer's calls.</summary>
-    public void WriteToolCall(int index, Microsoft.Extensions.AI.FunctionCallContent call)
+    public void WriteToolCall(int index, Microsoft.Extensions.AI.FunctionCallContent call) =>
+        WriteToolCall(index, call.CallId, call.Name, ToolCalls.Arguments(call));
+
+    /// <summary>
+    /// A tool call or a fragment of one: the first fragment of a call carries its id, type and name, the next ones only
+    /// pieces of its arguments, all under the call's index, as OpenAI streams them.
+    /// </summary>
+    public void WriteToolCall(int index, string? id, string? name, string? arguments)
     {
         StartChunk();
         _json.WriteStartArray(Choices);
@@ -53,11 +60,17 @@ internal sealed class ChatCompletionChunkWriter(PipeWriter pipe, string id, long
         _json.WriteStartArray(ToolCallsName);
         _json.WriteStartObject();
         _json.WriteNumber(Index, index);
-        _json.WriteString(Id, call.CallId);
-        _json.WriteString(Type, Function);
+        if (id is not null)
+        {
+            _json.WriteString(Id, id);
+            _json.WriteString(Type, Function);
+        }
         _json.WriteStartObject(Function);
-        _json.WriteString(Name, call.Name);
-        _json.WriteString(Arguments, ToolCalls.Arguments(call));
+        if (name is not null)
+        {
+            _json.WriteString(Name, name);
+        }
+        _json.WriteString(Arguments, arguments ?? "");
         _json.WriteEndObject();
         _json.WriteEndObject();
         _json.WriteEndArray();

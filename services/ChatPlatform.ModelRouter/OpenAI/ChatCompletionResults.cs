@@ -1,3 +1,4 @@
+using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Routing;
 using Microsoft.Extensions.AI;
 
@@ -88,6 +89,7 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
             {
                 var clock = new FlushClock();
                 var toolCalls = 0;
+                var fragmentsSent = false;
                 while (await NextAsync(response, updates, clock, cancellationToken))
                 {
                     var update = updates.Current;
@@ -102,10 +104,19 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     var contents = update.Contents;
                     for (var i = 0; i < contents.Count; i++)
                     {
-                        if (contents[i] is FunctionCallContent call)
+                        switch (contents[i])
                         {
-                            chunks.WriteToolCall(toolCalls++, call);
-                            clock.TokenWritten();
+                            // A provider that streams its tool calls (OpenAI's) sends each whole as well once it is
+                            // complete; the caller has had it fragment by fragment already.
+                            case ToolCallDelta fragment:
+                                chunks.WriteToolCall(fragment.Index ?? 0, fragment.Id, fragment.Name, fragment.Arguments);
+                                fragmentsSent = true;
+                                clock.TokenWritten();
+                                break;
+                            case FunctionCallContent call when !fragmentsSent:
+                                chunks.WriteToolCall(toolCalls++, call);
+                                clock.TokenWritten();
+                                break;
                         }
                     }
                 }

@@ -7,8 +7,9 @@ namespace ChatPlatform.ModelRouter.Providers;
 /// <summary>
 /// One fragment of a streamed tool call, as OpenAI's <c>delta.tool_calls</c> sends it: the first carries the call's id
 /// and function name, the next ones pieces of its arguments, under the call's index (which some OpenAI-compatible
-/// servers leave out, or send as 0 for every call). It stays in its update: the answer has started, and routing's
-/// silence timers see the provider is still writing; only the whole call is sent on to the caller.
+/// servers leave out, or send as 0 for every call). <see cref="StreamedToolCalls.Add"/> renumbers it and gives the
+/// first an id when the provider sent none, and it goes on to the caller as it came: the answer has started, routing's
+/// silence timers see the provider is still writing, and a client can show the arguments as they are written.
 /// </summary>
 internal sealed class ToolCallDelta(int? index, string? id, string? name, string? arguments) : AIContent
 {
@@ -28,7 +29,7 @@ internal sealed class ToolCallDelta(int? index, string? id, string? name, string
 /// </summary>
 internal sealed class StreamedToolCalls
 {
-    private readonly List<(string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly List<(string Id, string? Name, StringBuilder Arguments)> _calls = [];
     private readonly Dictionary<int, int> _openByIndex = [];
 
     public bool IsEmpty => _calls.Count == 0;
@@ -47,27 +48,38 @@ internal sealed class StreamedToolCalls
         return false;
     }
 
+    /// <summary>
+    /// Adds the update's fragments and replaces each with the caller's: numbered by the call's place in the answer, the
+    /// first of each call with the call's id (one of ours when the provider sent none) and name, the others with neither.
+    /// </summary>
     public void Add(ChatResponseUpdate update)
     {
-        foreach (var delta in update.Contents.OfType<ToolCallDelta>())
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
         {
+            if (contents[i] is not ToolCallDelta delta)
+            {
+                continue;
+            }
             var index = delta.Index ?? -1;
-            if (!_openByIndex.TryGetValue(index, out var open) || (delta.Id is { } id && _calls[open].Id is { } openId && openId != id))
+            var opens = !_openByIndex.TryGetValue(index, out var open) || (delta.Id is { } id && _calls[open].Id != id);
+            if (opens)
             {
                 open = _calls.Count;
-                _calls.Add((null, null, new StringBuilder()));
+                _calls.Add((delta.Id ?? $"call_{Guid.NewGuid():N}", delta.Name, new StringBuilder()));
                 _openByIndex[index] = open;
             }
             var (callId, name, arguments) = _calls[open];
-            _calls[open] = (callId ?? delta.Id, name ?? delta.Name, arguments.Append(delta.Arguments));
+            _calls[open] = (callId, name ?? delta.Name, arguments.Append(delta.Arguments));
+            contents[i] = new ToolCallDelta(open, opens ? callId : null, opens ? delta.Name : null, delta.Arguments);
         }
     }
 
-    /// <summary>The calls put together, in the order they were opened; a call that came without an id gets one.</summary>
+    /// <summary>The calls put together, in the order they were opened, with the ids their fragments went out with.</summary>
     public List<AIContent> Complete()
     {
         var calls = _calls
-            .Select(call => (AIContent)ToolCalls.Create(call.Id ?? $"call_{Guid.NewGuid():N}", call.Name ?? "", call.Arguments.ToString()))
+            .Select(call => (AIContent)ToolCalls.Create(call.Id, call.Name ?? "", call.Arguments.ToString()))
             .ToList();
         _calls.Clear();
         _openByIndex.Clear();

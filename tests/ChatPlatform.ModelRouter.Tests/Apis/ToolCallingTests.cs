@@ -31,28 +31,27 @@ public sealed class ToolCallingTests
         strict);
 
     [Fact]
-    public async Task A_streamed_tool_call_reaches_the_official_client_whole_with_its_id_name_and_arguments()
+    public async Task A_streamed_tool_call_reaches_the_official_client_fragment_by_fragment_with_its_id_name_and_arguments()
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);
         provider.Behavior = CallsTheWeatherTool;
         await using var host = await StartAsync(provider);
         var options = new ChatCompletionOptions { Tools = { WeatherTool(strict: true) }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather"), AllowParallelToolCalls = false };
 
-        var calls = new Dictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
+        var fragments = new List<StreamingChatToolCallUpdate>();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
         await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options, Token))
         {
-            foreach (var part in update.ToolCallUpdates)
-            {
-                var call = calls.TryGetValue(part.Index, out var existing) ? existing : (null, null, new StringBuilder());
-                call.Arguments.Append(part.FunctionArgumentsUpdate?.ToString());
-                calls[part.Index] = (call.Id ?? part.ToolCallId, call.Name ?? part.FunctionName, call.Arguments);
-            }
+            fragments.AddRange(update.ToolCallUpdates);
             finish = update.FinishReason ?? finish;
         }
 
-        var (id, name, arguments) = Assert.Single(calls).Value;
-        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments.ToString()));
+        // As the provider sent them (the id and name, then the arguments in two pieces), and not once more whole.
+        Assert.Equal(3, fragments.Count);
+        Assert.Equal(("call_weather_1", "get_weather"), (fragments[0].ToolCallId, fragments[0].FunctionName));
+        Assert.All(fragments.Skip(1), f => Assert.Equal((null, null), (f.ToolCallId, f.FunctionName)));
+        var (id, name, arguments) = Assert.Single(Assemble(fragments)).Value;
+        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments));
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
         var sent = Assert.Single(provider.Requests).Body;
         var tool = Assert.Single(sent["tools"]!.AsArray())!;
@@ -90,11 +89,18 @@ public sealed class ToolCallingTests
 
         // Fragments 250 ms apart: 500 ms or more in all, past both timeouts, yet each shows the provider is writing. Each
         // gap leaves 200 ms to spare, so that a loaded machine does not make one of them a real timeout.
-        var call = Assert.Single(calls);
-        Assert.Equal("get_weather", call.FunctionName);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(WeatherArguments), JsonNode.Parse(call.FunctionArgumentsUpdate.ToString())));
+        var (_, name, arguments) = Assert.Single(Assemble(calls)).Value;
+        Assert.Equal("get_weather", name);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(WeatherArguments), JsonNode.Parse(arguments)));
         Assert.Equal(1, provider.CallCount);
     }
+
+    /// <summary>Tool call fragments put together by index, as an OpenAI client does.</summary>
+    private static Dictionary<int, (string? Id, string? Name, string Arguments)> Assemble(IEnumerable<StreamingChatToolCallUpdate> fragments) =>
+        fragments.GroupBy(f => f.Index).ToDictionary(
+            g => g.Key,
+            g => (g.Select(f => f.ToolCallId).FirstOrDefault(i => i is not null), g.Select(f => f.FunctionName).FirstOrDefault(n => n is not null),
+                string.Concat(g.Select(f => f.FunctionArgumentsUpdate?.ToString()))));
 
     [Fact]
     public async Task A_whole_answer_with_a_tool_call_reaches_the_official_client_as_OpenAI_answers_it()

@@ -54,6 +54,16 @@ public sealed class ChatCompletionChunkWriterTests
     }
 
     [Fact]
+    public async Task A_tool_call_fragment_after_the_first_has_only_its_index_and_a_piece_of_the_arguments()
+    {
+        var text = await WrittenAsync(chunks => chunks.WriteToolCall(1, id: null, name: null, arguments: "\"Paris\"}"));
+
+        Assert.Equal(
+            "data: " + Head + """[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"\u0022Paris\u0022}"}}]},"finish_reason":null}]}""" + "\n\n",
+            text);
+    }
+
+    [Fact]
     public async Task The_usage_chunk_has_no_choices_and_the_usage_with_ours_beside_it()
     {
         var usage = new RouteUsage("chat-model", "d1", ProviderKind.OpenAI, 30, 9, 12, Estimated: false,

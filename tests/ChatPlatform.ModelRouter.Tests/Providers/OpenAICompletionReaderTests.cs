@@ -97,6 +97,34 @@ public sealed class OpenAICompletionReaderTests
     }
 
     [Fact]
+    public void Fragments_go_on_renumbered_by_call_the_first_of_each_with_the_calls_id_and_name()
+    {
+        // The second call comes without an id, as some OpenAI-compatible servers send them.
+        var toolCalls = new StreamedToolCalls();
+        var updates = new[]
+        {
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","function":{"name":"first","arguments":""}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"name":"second","arguments":"{\"n\""}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":":2}"}}]}}]}""",
+        }.Select(chunk => Read(chunk)!).ToList();
+
+        updates.ForEach(toolCalls.Add);
+        var fragments = updates.Select(u => Assert.IsType<ToolCallDelta>(Assert.Single(u.Contents))).ToList();
+        var calls = toolCalls.Complete().Cast<FunctionCallContent>().ToList();
+
+        Assert.Equal([0, 0, 1, 1], fragments.Select(f => f.Index ?? -1));
+        Assert.Equal(("call_a", "first"), (fragments[0].Id, fragments[0].Name));
+        Assert.StartsWith("call_", fragments[2].Id, StringComparison.Ordinal);
+        Assert.Equal("second", fragments[2].Name);
+        Assert.All([fragments[1], fragments[3]], f => Assert.Equal((null, null), (f.Id, f.Name)));
+        Assert.Equal(["{}", "{\"n\"", ":2}"], fragments.Skip(1).Select(f => f.Arguments ?? ""));
+        // The whole calls keep the ids their fragments went out with.
+        Assert.Equal([("call_a", "first", "{}"), (fragments[2].Id!, "second", "{\"n\":2}")],
+            calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
+    }
+
+    [Fact]
     public void A_call_that_never_got_an_id_is_given_one()
     {
         var toolCalls = new StreamedToolCalls();
