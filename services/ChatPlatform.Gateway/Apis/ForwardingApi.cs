@@ -6,7 +6,8 @@ namespace ChatPlatform.Gateway.Apis;
 
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
-/// <c>/v1/conversations/**</c> to chat, <c>GET /v1/models</c> and, for admins, <c>/v1/admin/**</c> to the model router.
+/// <c>/v1/conversations/**</c> to chat, <c>GET /v1/models</c> and <c>GET /v1/models/{id}</c> and, for admins,
+/// <c>/v1/admin/**</c> to the model router.
 /// </summary>
 public static class ForwardingApi
 {
@@ -23,6 +24,7 @@ public static class ForwardingApi
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
 
         app.MapGet("/v1/models", ToModelRouter).RequireAuthorization();
+        app.MapGet("/v1/models/{**id}", ToModelRouter).RequireAuthorization();
         app.Map("/v1/admin/{**path}", ToModelRouter)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
             .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));

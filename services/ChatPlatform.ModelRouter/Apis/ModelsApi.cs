@@ -1,17 +1,23 @@
 using System.Text.Json.Serialization;
 using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Model;
+using ChatPlatform.ModelRouter.OpenAI;
+using ChatPlatform.ModelRouter.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatPlatform.ModelRouter.Apis;
 
 public static class ModelsApi
 {
-    /// <summary><c>GET /v1/models</c>: the models users can pick, in OpenAI's list shape plus what a chat UI needs.</summary>
+    /// <summary>
+    /// <c>GET /v1/models</c>: the models users can pick, in OpenAI's list shape plus what a chat UI needs;
+    /// <c>GET /v1/models/{id}</c>: one of them, or OpenAI's 404 for any other path below (slashes included).
+    /// </summary>
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/models");
         api.MapGet("/", ListModels);
+        api.MapGet("/{**id}", GetModel);
         return app;
     }
 
@@ -19,11 +25,22 @@ public static class ModelsApi
     {
         var snapshot = catalog.Current;
         var data = snapshot.Models
-            .Where(m => m.Enabled && snapshot.DeploymentsOf(m.Id).Count > 0)
+            .Where(m => IsListed(snapshot, m))
             .Select(m => ToListedModel(snapshot, m))
             .ToList();
         return TypedResults.Ok(new ModelList(data));
     }
+
+    /// <summary>A model that is not listed is not found either, in OpenAI's error shape.</summary>
+    public static IResult GetModel(string id, IModelCatalog catalog)
+    {
+        var snapshot = catalog.Current;
+        return snapshot.FindModel(id) is { } model && IsListed(snapshot, model)
+            ? TypedResults.Ok(ToListedModel(snapshot, model))
+            : ChatCompletionResults.Error(RoutingException.ModelNotFound(id));
+    }
+
+    private static bool IsListed(CatalogSnapshot snapshot, ModelDefinition model) => model.Enabled && snapshot.DeploymentsOf(model.Id).Count > 0;
 
     private static ListedModel ToListedModel(CatalogSnapshot snapshot, ModelDefinition model)
     {

@@ -184,13 +184,15 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
 
         var refused = await user.GetAsync("/v1/admin/models", Cancellation);
         var models = await user.GetAsync("/v1/models", Cancellation);
+        var model = await user.GetAsync("/v1/models/sim-fast", Cancellation);
         var allowed = await admin.GetAsync("/v1/admin/deployments/d1", Cancellation);
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, model.StatusCode);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.Equal(
-            [("GET", "/v1/models"), ("GET", "/v1/admin/deployments/d1")],
+            [("GET", "/v1/models"), ("GET", "/v1/models/sim-fast"), ("GET", "/v1/admin/deployments/d1")],
             router.Calls.Select(c => (c.Method, c.Path)).ToArray());
         Assert.Equal(adminId.ToString(), router.Calls.Last().UserId);
     }

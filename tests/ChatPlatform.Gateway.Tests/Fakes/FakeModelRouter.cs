@@ -11,7 +11,7 @@ namespace ChatPlatform.Gateway.Tests.Fakes;
 /// <summary>
 /// The model router's public wire over real HTTP (services/ChatPlatform.ModelRouter/OpenAI): chat completions as OpenAI
 /// writes them plus the router's <c>usage.chatplatform</c> block, the usage chunk only when asked for; an unknown model
-/// answers OpenAI's 404 error; <c>/v1/models</c> and <c>/v1/admin/**</c> echo what they received.
+/// answers OpenAI's 404 error; <c>/v1/models</c>, <c>/v1/models/{id}</c> and <c>/v1/admin/**</c> echo what they received.
 /// </summary>
 internal sealed class FakeModelRouter : IAsyncDisposable
 {
@@ -42,6 +42,7 @@ internal sealed class FakeModelRouter : IAsyncDisposable
         {
             app.MapPost("/v1/chat/completions", (HttpContext context) => fake!.CompleteAsync(context));
             app.MapGet("/v1/models", (HttpContext context) => fake!.EchoAsync(context));
+            app.MapGet("/v1/models/{**id}", (HttpContext context) => fake!.EchoAsync(context));
             app.Map("/v1/admin/{**path}", (HttpContext context) => fake!.EchoAsync(context));
         }, TestContext.Current.CancellationToken);
         fake = new FakeModelRouter(server);

@@ -39,6 +39,28 @@ public sealed class ModelsApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task The_official_OpenAI_client_gets_one_model_and_an_unknown_one_is_OpenAIs_404()
+    {
+        await using var router = await StartAsync();
+        var models = new global::OpenAI.Models.OpenAIModelClient(
+            new System.ClientModel.ApiKeyCredential("sk-caller"), new global::OpenAI.OpenAIClientOptions { Endpoint = new Uri(router.Client.BaseAddress!, "v1/") });
+
+        var model = (await models.GetModelAsync("sim-vision", Cancellation)).Value;
+        using var unknown = await router.Client.GetAsync("/v1/models/meta-llama/unknown-8b", Cancellation);
+        var error = await unknown.Content.ReadFromJsonAsync<JsonObject>(Cancellation);
+        var thrown = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(() => models.GetModelAsync("no-such-model", Cancellation));
+
+        Assert.Equal(("sim-vision", "simulator"), (model.Id, model.OwnedBy));
+        var listed = await router.Client.GetFromJsonAsync<JsonObject>("/v1/models/sim-vision", Cancellation);
+        Assert.True((bool)listed!["capabilities"]!["vision"]!);
+        Assert.True((bool)listed["simulated"]!);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(("model_not_found", "model"), ((string?)error!["error"]!["code"], (string?)error["error"]!["param"]));
+        Assert.Contains("meta-llama/unknown-8b", (string?)error["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(404, thrown.Status);
+    }
+
+    [Fact]
     public async Task An_OpenAI_key_adds_its_models_and_the_key_appears_in_no_response()
     {
         const string key = "sk-test-6b1f0c3a9e7d4f21b8c5a0e9d3f7b2c1";
