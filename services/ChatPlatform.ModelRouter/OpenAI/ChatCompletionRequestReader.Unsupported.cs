@@ -6,8 +6,8 @@ namespace ChatPlatform.ModelRouter.OpenAI;
 /// <summary>
 /// <c>reasoning_effort</c>, as Microsoft.Extensions.AI's <see cref="ReasoningOptions"/> with OpenAI's own word kept
 /// beside it (<see cref="ReasoningEffortProperty"/>: "minimal" has no equal there); and the fields the router cannot
-/// honour through every provider (<c>logprobs</c>, <c>top_logprobs</c>, <c>logit_bias</c>), refused with a 400 when
-/// they ask for something rather than silently dropped.
+/// honour through every provider (<c>logprobs</c>, <c>top_logprobs</c>, <c>logit_bias</c>, and audio answers through
+/// <c>modalities</c> and <c>audio</c>), refused with a 400 when they ask for something rather than silently dropped.
 /// </summary>
 public static partial class ChatCompletionRequestReader
 {
@@ -46,6 +46,15 @@ public static partial class ChatCompletionRequestReader
             && (bias.ValueKind != JsonValueKind.Object || bias.EnumerateObject().Any()))
         {
             throw Invalid("'logit_bias' is not supported: leave it empty or absent.", "logit_bias");
+        }
+        if (root.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
+            && (modalities.ValueKind != JsonValueKind.Array || modalities.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || m.GetString() != "text")))
+        {
+            throw Invalid("Only text answers are supported: 'modalities' must be [\"text\"] or absent.", "modalities");
+        }
+        if (root.TryGetProperty("audio", out var audio) && audio.ValueKind != JsonValueKind.Null)
+        {
+            throw Invalid("Audio answers are not supported: leave 'audio' absent.", "audio");
         }
     }
 }

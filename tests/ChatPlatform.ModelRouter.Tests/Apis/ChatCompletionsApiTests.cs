@@ -225,6 +225,8 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"logprobs":true}""", "logprobs")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"top_logprobs":3}""", "top_logprobs")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"logit_bias":{"50256":-100}}""", "logit_bias")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"modalities":["text","audio"]}""", "modalities")]
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"audio":{"voice":"alloy","format":"mp3"}}""", "audio")]
     public async Task An_invalid_request_is_a_400_in_OpenAIs_shape_that_reaches_no_provider(string body, string? param)
     {
         var (host, clients) = await StartAsync((Deployment("d1"), ScriptedChatClient.Answering("never")));
@@ -393,7 +395,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         await using var host = await RoutingTestHost.StartAsync(catalog, clients: null, new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
 
         using var response = await host.Client.PostAsync("/v1/chat/completions", Json("""
-            {"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"minimal","logprobs":false,"top_logprobs":0,"logit_bias":{}}
+            {"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"minimal","logprobs":false,"top_logprobs":0,"logit_bias":{},"modalities":["text"]}
             """), Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
