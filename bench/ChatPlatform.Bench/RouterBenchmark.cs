@@ -36,43 +36,42 @@ public static class RouterBenchmark
 
     private sealed record Target(string Name, Func<bool, HttpRequestMessage> NewRequest, ServerProcess? Server);
 
-    // When the fake provider had each request in hand and when it had written the answer's first content, by the
+    // When the fake provider had each request in hand and when it had sent the answer's first content, by the
     // request's number (its message ends with it), so that a gateway's added time splits into the way in and the way out.
     private static readonly ConcurrentDictionary<int, (long Arrived, long Answered)> ProviderTimes = new();
-    private static int s_requestNumber;
     private static readonly HttpRequestOptionsKey<int> RequestNumber = new("bench-request-number");
+    private static int LastRequestNumber;
 
     /// <summary>
-    /// Per request, in ms: to the first token; to the provider's having the request (way in); from its having sent
-    /// the first content to the client's having it (way out). Way in and way out are NaN when the provider's times
-    /// were not found.
+    /// Per request, in ms: to the first content; to the provider's having the request (way in); the provider's own
+    /// time, from having the request to having sent the first content; from then to the client's having it (way out).
     /// </summary>
-    private readonly record struct Timing(double Total, double WayIn, double WayOut)
+    private readonly record struct Timing(double Total, double WayIn, double Provider)
     {
-        /// <summary>The time spent outside the provider: everything but its own 50 ms.</summary>
+        public double WayOut => Total - WayIn - Provider;
+
+        /// <summary>
+        /// The time spent outside the provider. It leaves out any delay a gateway's load caused the provider itself,
+        /// which shares the machine; <see cref="Provider"/> per target shows whether there was any.
+        /// </summary>
         public double Outside => WayIn + WayOut;
     }
 
     private sealed record LoadResult(int Sent, int Failed, double AchievedRate, Timing[] Timings, string? FirstError)
     {
-        private double[]? _total;
-        private double[]? _outside;
+        public double P50 => Percentile(Timings, t => t.Total, 0.50);
 
-        public double P50 => Percentile(Total, 0.50);
+        public double P99 => Percentile(Timings, t => t.Total, 0.99);
 
-        public double P99 => Percentile(Total, 0.99);
+        public double OutsideP50 => Percentile(Timings, t => t.Outside, 0.50);
 
-        public double OutsideP50 => Percentile(Outside, 0.50);
+        public double OutsideP99 => Percentile(Timings, t => t.Outside, 0.99);
 
-        public double OutsideP99 => Percentile(Outside, 0.99);
+        public double WayInP50 => Percentile(Timings, t => t.WayIn, 0.50);
 
-        public double WayInP50 => Median(Timings.Select(t => t.WayIn));
+        public double WayOutP50 => Percentile(Timings, t => t.WayOut, 0.50);
 
-        public double WayOutP50 => Median(Timings.Select(t => t.WayOut));
-
-        private double[] Total => _total ??= [.. Timings.Select(t => t.Total).Order()];
-
-        private double[] Outside => _outside ??= [.. Timings.Select(t => t.Outside).Where(t => !double.IsNaN(t)).Order()];
+        public double ProviderP50 => Percentile(Timings, t => t.Provider, 0.50);
     }
 
     /// <param name="args">
@@ -132,7 +131,7 @@ public static class RouterBenchmark
         };
         Console.WriteLine($"fake provider: time to first token {ProviderTimeToFirstTokenMs} ms, then {ContentChunks} chunks; open loop, {seconds:0.#} s per rate and target " +
             $"in {Rounds} interleaved rounds after a {WarmUp.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores shared by client, provider and gateways");
-        Console.WriteLine("added = the time outside the provider (time to first token less the provider's own time), the target's percentile minus the direct call's; in/out = the added p50 on the way to the provider and back from its first content; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
+        Console.WriteLine("added = the time outside the provider (time to first token less the provider's own time), the target's percentile minus the direct call's; in/out = the median way to the provider and back from its first content, each minus the direct call's; provider = its own median time; CPU = the gateway process's CPU time per request; RSS after the rate (peak)");
         var verdicts = new List<string>();
         var modes = args.Contains("--streaming-only") ? [true] : args.Contains("--non-streaming-only") ? new[] { false } : [true, false];
         foreach (var stream in modes)
@@ -145,7 +144,7 @@ public static class RouterBenchmark
                 warmUps.Add($"{target.Name} {await WarmUpAsync(client, target, stream, rates.Max()):0} s");
             }
             Console.WriteLine($"warm-up at {rates.Max()}/s: " + string.Join(", ", warmUps));
-            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"in/out p50",12} {"CPU µs/req",11} {"RSS MiB",14}");
+            Console.WriteLine($"{"target",-26} {"rate",6} {"achieved",9} {"failed",7} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10} {"in/out p50",12} {"provider",9} {"CPU µs/req",11} {"RSS MiB",14}");
             foreach (var rate in rates)
             {
                 var machineBefore = MachineCpuTime();
@@ -173,7 +172,7 @@ public static class RouterBenchmark
                     var cpuPerRequest = target.Server is null ? "" : (cpu[target].TotalMicroseconds / result.Sent).ToString("0", CultureInfo.InvariantCulture);
                     var memory = target.Server?.Memory() is { } m ? $"{m.ResidentMiB:0} ({m.PeakMiB:0})" : "";
                     Console.WriteLine($"{target.Name,-26} {rate,6} {result.AchievedRate,9:0} {result.Failed,7} {result.P50,8:0.00} {result.P99,8:0.00} " +
-                        $"{(ok ? Ms(addedP50) : ""),10} {(ok ? Ms(addedP99) : ""),10} {(ok ? $"{Ms(result.WayInP50 - direct.WayInP50)}/{Ms(result.WayOutP50 - direct.WayOutP50)}" : ""),12} {cpuPerRequest,11} {memory,14}");
+                        $"{(ok ? Ms(addedP50) : ""),10} {(ok ? Ms(addedP99) : ""),10} {(ok ? $"{Ms(result.WayInP50 - direct.WayInP50)}/{Ms(result.WayOutP50 - direct.WayOutP50)}" : ""),12} {(result.Timings.Length > 0 ? Ms(result.ProviderP50) : ""),9} {cpuPerRequest,11} {memory,14}");
                     if (result.FirstError is not null)
                     {
                         Console.WriteLine($"  first error: {result.FirstError}");
@@ -257,11 +256,9 @@ public static class RouterBenchmark
             [.. rounds.SelectMany(r => r.Timings)], rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
 
-    private static double Median(IEnumerable<double> values) => Percentile([.. values.Where(v => !double.IsNaN(v)).Order()], 0.5);
-
     private static HttpRequestMessage NewRequest(Uri url, string model, bool stream)
     {
-        var number = Interlocked.Increment(ref s_requestNumber);
+        var number = Interlocked.Increment(ref LastRequestNumber);
         var body = stream
             ? $$"""{"model":"{{model}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello #{{number}}"}]}"""
             : $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello #{{number}}"}]}""";
@@ -311,13 +308,22 @@ public static class RouterBenchmark
     private static async Task<Timing> TimeToFirstTokenAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
     {
         using var _ = request;
-        var total = await TimeToFirstTokenMsAsync(client, request, stream, scheduled);
-        if (!request.Options.TryGetValue(RequestNumber, out var number) || !ProviderTimes.TryRemove(number, out var provider))
+        var number = request.Options.TryGetValue(RequestNumber, out var n) ? n : throw new InvalidOperationException("a request without a number");
+        try
         {
-            return new Timing(total, double.NaN, double.NaN);
+            var total = await TimeToFirstTokenMsAsync(client, request, stream, scheduled);
+            // A request the provider has no record of counts as failed, so that every figure comes from the same requests.
+            var provider = ProviderTimes.TryGetValue(number, out var times)
+                ? times
+                : throw new InvalidOperationException($"the provider has no record of request {number}");
+            return new Timing(total, ToMs(provider.Arrived - scheduled), ToMs(provider.Answered - provider.Arrived));
         }
-        var wayIn = (provider.Arrived - scheduled) * 1000.0 / Stopwatch.Frequency;
-        return new Timing(total, wayIn, total - (provider.Answered - scheduled) * 1000.0 / Stopwatch.Frequency);
+        finally
+        {
+            ProviderTimes.TryRemove(number, out var _);
+        }
+
+        static double ToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
     }
 
     private static async Task<double> TimeToFirstTokenMsAsync(HttpClient client, HttpRequestMessage request, bool stream, long scheduled)
@@ -336,7 +342,9 @@ public static class RouterBenchmark
         double? firstToken = null;
         while (await reader.ReadLineAsync() is { } line)
         {
-            if (firstToken is null && line.StartsWith("data:", StringComparison.Ordinal) && line.Contains("\"content\":\"", StringComparison.Ordinal))
+            // The first content that is not empty: the role chunk's "content":"" is not a token.
+            if (firstToken is null && line.StartsWith("data:", StringComparison.Ordinal) && line.Contains("\"content\":\"", StringComparison.Ordinal)
+                && !line.Contains("\"content\":\"\"", StringComparison.Ordinal))
             {
                 firstToken = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
             }
@@ -349,6 +357,9 @@ public static class RouterBenchmark
     }
 
     private static string Truncate(string text) => text.Length > 200 ? text[..200] + "…" : text;
+
+    private static double Percentile(Timing[] timings, Func<Timing, double> figure, double p) =>
+        Percentile([.. timings.Select(figure).Order()], p);
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

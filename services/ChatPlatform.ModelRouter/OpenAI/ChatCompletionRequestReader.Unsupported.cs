@@ -50,7 +50,7 @@ public static partial class ChatCompletionRequestReader
         if (root.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
             && (modalities.ValueKind != JsonValueKind.Array || modalities.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || m.GetString() != "text")))
         {
-            throw Invalid("Only text answers are supported: 'modalities' must be [\"text\"] or absent.", "modalities");
+            throw Invalid("Only text answers are supported: 'modalities' may ask for text only.", "modalities");
         }
         if (root.TryGetProperty("audio", out var audio) && audio.ValueKind != JsonValueKind.Null)
         {

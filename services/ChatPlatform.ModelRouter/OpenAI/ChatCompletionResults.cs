@@ -106,13 +106,13 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                     {
                         switch (contents[i])
                         {
-                            // A provider that streams its tool calls (OpenAI's) sends each whole as well once it is
-                            // complete; the caller has had it fragment by fragment already.
                             case ToolCallDelta fragment:
-                                chunks.WriteToolCall(fragment.Index ?? 0, fragment.Id, fragment.Name, fragment.Arguments);
+                                chunks.WriteToolCall(fragment.Index!.Value, fragment.Id, fragment.Name, fragment.Arguments);
                                 fragmentsSent = true;
                                 clock.TokenWritten();
                                 break;
+                            // OpenAI's streams carry tool calls only as fragments, and OpenAIChatClient adds the whole
+                            // calls they add up to at the end: the caller has had those fragment by fragment already.
                             case FunctionCallContent call when !fragmentsSent:
                                 chunks.WriteToolCall(toolCalls++, call);
                                 clock.TokenWritten();

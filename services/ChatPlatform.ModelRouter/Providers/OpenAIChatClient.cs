@@ -46,7 +46,8 @@ public sealed class OpenAIChatClient(SdkChatClient client, string providerModel,
             {
                 break;
             }
-            // A tool call goes on whole, with the finish reason that follows its last fragment.
+            // Tool call fragments go on as they come; the calls they add up to are added whole with the finish reason
+            // that follows the last fragment, for usage and for callers of a whole answer.
             if (StreamedToolCalls.HasFragments(update))
             {
                 (toolCalls ??= new()).Add(update);

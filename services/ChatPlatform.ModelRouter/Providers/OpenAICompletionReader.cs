@@ -181,7 +181,8 @@ public static class OpenAICompletionReader
                 else if (reader.ValueTextEquals("id"u8))
                 {
                     reader.Read();
-                    id = StringOrNull(ref reader);
+                    // Some OpenAI-compatible servers send "id": "" on every fragment after the first: that is no id.
+                    id = StringOrNull(ref reader) is { Length: > 0 } given ? given : null;
                 }
                 else if (reader.ValueTextEquals("function"u8))
                 {

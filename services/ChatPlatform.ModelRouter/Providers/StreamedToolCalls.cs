@@ -5,31 +5,13 @@ using Microsoft.Extensions.AI;
 namespace ChatPlatform.ModelRouter.Providers;
 
 /// <summary>
-/// One fragment of a streamed tool call, as OpenAI's <c>delta.tool_calls</c> sends it: the first carries the call's id
-/// and function name, the next ones pieces of its arguments, under the call's index (which some OpenAI-compatible
-/// servers leave out, or send as 0 for every call). <see cref="StreamedToolCalls.Add"/> renumbers it and gives the
-/// first an id when the provider sent none, and it goes on to the caller as it came: the answer has started, routing's
-/// silence timers see the provider is still writing, and a client can show the arguments as they are written.
-/// </summary>
-internal sealed class ToolCallDelta(int? index, string? id, string? name, string? arguments) : AIContent
-{
-    public int? Index { get; } = index;
-
-    public string? Id { get; } = id;
-
-    public string? Name { get; } = name;
-
-    public string? Arguments { get; } = arguments;
-}
-
-/// <summary>
 /// Puts a stream's tool call fragments together; each call is whole, arguments and all, once the provider says why the
 /// answer ended (OpenAI's <c>finish_reason</c> comes after the last fragment). A fragment with a new id opens a new
 /// call even under an index already used; one without an id continues the call last opened under its index.
 /// </summary>
 internal sealed class StreamedToolCalls
 {
-    private readonly List<(string Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly List<Call> _calls = [];
     private readonly Dictionary<int, int> _openByIndex = [];
 
     public bool IsEmpty => _calls.Count == 0;
@@ -62,16 +44,22 @@ internal sealed class StreamedToolCalls
                 continue;
             }
             var index = delta.Index ?? -1;
-            var opens = !_openByIndex.TryGetValue(index, out var open) || (delta.Id is { } id && _calls[open].Id != id);
+            // An id the open call has not seen opens a new call, unless the open call came without one: then the
+            // provider names it late, and the caller keeps the id it was given.
+            var opens = !_openByIndex.TryGetValue(index, out var open)
+                || (delta.Id is { } id && !_calls[open].IdIsOurs && _calls[open].Id != id);
             if (opens)
             {
                 open = _calls.Count;
-                _calls.Add((delta.Id ?? $"call_{Guid.NewGuid():N}", delta.Name, new StringBuilder()));
+                _calls.Add(new Call(delta.Id ?? $"call_{Guid.NewGuid():N}", idIsOurs: delta.Id is null));
                 _openByIndex[index] = open;
             }
-            var (callId, name, arguments) = _calls[open];
-            _calls[open] = (callId, name ?? delta.Name, arguments.Append(delta.Arguments));
-            contents[i] = new ToolCallDelta(open, opens ? callId : null, opens ? delta.Name : null, delta.Arguments);
+            var call = _calls[open];
+            call.Arguments.Append(delta.Arguments);
+            // The name goes out once, with the first fragment that has it (OpenAI's first).
+            var name = call.Name is null ? delta.Name : null;
+            call.Name ??= delta.Name;
+            contents[i] = new ToolCallDelta(open, opens ? call.Id : null, name, delta.Arguments);
         }
     }
 
@@ -84,5 +72,16 @@ internal sealed class StreamedToolCalls
         _calls.Clear();
         _openByIndex.Clear();
         return calls;
+    }
+
+    private sealed class Call(string id, bool idIsOurs)
+    {
+        public string Id { get; } = id;
+
+        public bool IdIsOurs { get; } = idIsOurs;
+
+        public string? Name { get; set; }
+
+        public StringBuilder Arguments { get; } = new();
     }
 }

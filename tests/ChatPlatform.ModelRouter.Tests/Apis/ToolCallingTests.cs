@@ -62,6 +62,28 @@ public sealed class ToolCallingTests
         Assert.False((bool)sent["parallel_tool_calls"]!);
     }
 
+    [Fact]
+    public async Task Two_streamed_tool_calls_reach_the_official_client_apart_each_with_its_id()
+    {
+        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        provider.Behavior = CallsTheWeatherTool with
+        {
+            ToolCalls = [new FakeToolCall("call_paris", "get_weather", WeatherArguments), new FakeToolCall("call_rome", "get_weather", """{"city":"Rome"}""")],
+        };
+        await using var host = await StartAsync(provider);
+
+        var fragments = new List<StreamingChatToolCallUpdate>();
+        await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync(
+            [new UserChatMessage("Weather in Paris and Rome?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
+        {
+            fragments.AddRange(update.ToolCallUpdates);
+        }
+
+        Assert.Equal(
+            [(0, "call_paris", "get_weather", WeatherArguments), (1, "call_rome", "get_weather", """{"city":"Rome"}""")],
+            Assemble(fragments).OrderBy(c => c.Key).Select(c => (c.Key, c.Value.Id, c.Value.Name, c.Value.Arguments)));
+    }
+
     [Theory]
     [InlineData(ProviderKind.OpenAI)]
     [InlineData(ProviderKind.Anthropic)]

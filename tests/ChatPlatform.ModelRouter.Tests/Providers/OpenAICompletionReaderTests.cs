@@ -79,18 +79,24 @@ public sealed class OpenAICompletionReaderTests
     {
         var index = indexZero ? "\"index\":0," : "";
         var toolCalls = new StreamedToolCalls();
+        var fragments = new List<ToolCallDelta>();
         foreach (var chunk in new[]
         {
             $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"id":"call_a","function":{"name":"first","arguments":"{\"x\""}}]}}]}""",
             $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"function":{"arguments":":1}"}}]}}]}""",
             $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"id":"call_b","function":{"name":"second","arguments":"{}"}}]}}]}""",
-            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"function":{"arguments":""}}]}}]}""",
+            $$$"""{"choices":[{"index":0,"delta":{"tool_calls":[{{{{index}}}"id":"","function":{"arguments":""}}]}}]}""",
         })
         {
-            toolCalls.Add(Read(chunk)!);
+            var update = Read(chunk)!;
+            toolCalls.Add(update);
+            fragments.Add(Assert.IsType<ToolCallDelta>(Assert.Single(update.Contents)));
         }
 
         var calls = toolCalls.Complete().Cast<FunctionCallContent>().ToList();
+        // Numbered for the caller by call, whatever the server numbered them; an empty id is no id.
+        Assert.Equal([0, 0, 1, 1], fragments.Select(f => f.Index ?? -1));
+        Assert.Equal(["call_a", null, "call_b", null], fragments.Select(f => f.Id));
 
         Assert.Equal([("call_a", "first", "{\"x\":1}"), ("call_b", "second", "{}")],
             calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
@@ -122,6 +128,24 @@ public sealed class OpenAICompletionReaderTests
         // The whole calls keep the ids their fragments went out with.
         Assert.Equal([("call_a", "first", "{}"), (fragments[2].Id!, "second", "{\"n\":2}")],
             calls.Select(c => (c.CallId, c.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(c))));
+    }
+
+    [Fact]
+    public void A_call_named_by_the_provider_only_after_its_first_fragment_stays_one_call_under_the_id_it_went_out_with()
+    {
+        var toolCalls = new StreamedToolCalls();
+        var first = Read("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\""}}]}}]}""")!;
+        var named = Read("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_late","function":{"name":"f","arguments":":1}"}}]}}]}""")!;
+
+        toolCalls.Add(first);
+        toolCalls.Add(named);
+        var call = Assert.IsType<FunctionCallContent>(Assert.Single(toolCalls.Complete()));
+        var (opening, late) = (Assert.IsType<ToolCallDelta>(Assert.Single(first.Contents)), Assert.IsType<ToolCallDelta>(Assert.Single(named.Contents)));
+
+        Assert.Equal(opening.Id, call.CallId);
+        Assert.Equal(("f", "{\"a\":1}"), (call.Name, ChatPlatform.ModelRouter.OpenAI.ToolCalls.Arguments(call)));
+        // The name went out with the first fragment that had it; the late id did not replace the one the caller has.
+        Assert.Equal((0, null, "f"), (late.Index ?? -1, late.Id, late.Name));
     }
 
     [Fact]

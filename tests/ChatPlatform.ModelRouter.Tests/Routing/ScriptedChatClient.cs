@@ -116,7 +116,14 @@ internal sealed class ScriptedChatClient(params Step[][] scripts) : IChatClient
                         await wait.Signal.WaitAsync(cancellationToken);
                         break;
                     case BlockStep block:
-                        block.Released.TrySetResult(block.Signal.Wait(TimeSpan.FromSeconds(10), cancellationToken));
+                        try
+                        {
+                            block.Released.TrySetResult(block.Signal.Wait(TimeSpan.FromSeconds(10), cancellationToken));
+                        }
+                        finally
+                        {
+                            block.Released.TrySetResult(false);
+                        }
                         break;
                     case UsageStep usage:
                         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails
