@@ -108,10 +108,10 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
     }
 
     [Fact]
-    public void Projects_receive_the_configuration_contract()
+    public async Task Projects_receive_the_configuration_contract()
     {
         var gateway = App.GetResource("gateway");
-        var environment = ProcessEnvironment.Read(gateway.ProcessId!.Value);
+        var environment = await ProcessEnvironment.ReadAsync(gateway.ProcessId!.Value);
 
         Assert.Equal(App.GetConnectionString("chatdb"), environment["ConnectionStrings__chatdb"]);
         Assert.Equal(App.GetConnectionString("redis"), environment["ConnectionStrings__redis"]);
@@ -125,7 +125,7 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         Assert.Equal("Development", environment["ASPNETCORE_ENVIRONMENT"]);
         Assert.Equal("gateway", environment["OTEL_SERVICE_NAME"]);
         Assert.StartsWith("service.instance.id=", environment["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
-        Assert.Equal(Path.Combine(App.DataDirectory, "files"), ProcessEnvironment.Read(App.GetResource("ingestion").ProcessId!.Value)["ConnectionStrings__files"]);
+        Assert.Equal(Path.Combine(App.DataDirectory, "files"), (await ProcessEnvironment.ReadAsync(App.GetResource("ingestion").ProcessId!.Value))["ConnectionStrings__files"]);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class ExistingServersTests(PostgresFixture postgres, RedisFixture 
         Assert.All(["postgres", "chatdb", "redis"], name => Assert.Null(app.GetResource(name).ProcessId));
         Assert.False(Directory.Exists(Path.Combine(app.DataDirectory, "postgres")));
         Assert.False(Directory.Exists(Path.Combine(app.DataDirectory, "redis")));
-        var environment = ProcessEnvironment.Read(client.Resource.ProcessId!.Value);
+        var environment = await ProcessEnvironment.ReadAsync(client.Resource.ProcessId!.Value);
         Assert.Equal(chatdb, environment["ConnectionStrings__chatdb"]);
         Assert.Equal(redis.ConnectionString, environment["ConnectionStrings__redis"]);
         await using var connection = new NpgsqlConnection(chatdb);

@@ -91,7 +91,7 @@ public sealed class OrchestrationTests
 
         await app.StartAsync(ct);
         await app.WaitForAllHealthyAsync(Timeout, ct);
-        var environment = ProcessEnvironment.Read(client.Resource.ProcessId!.Value);
+        var environment = await ProcessEnvironment.ReadAsync(client.Resource.ProcessId!.Value);
 
         Assert.Equal(Path.Combine(app.DataDirectory, "files"), environment["ConnectionStrings__files"]);
         Assert.True(Directory.Exists(environment["ConnectionStrings__files"]));
