@@ -25,7 +25,7 @@ public static partial class RouterBenchmark
         /// The time spent outside the provider. It leaves out any delay a gateway's load caused the provider itself,
         /// which shares the machine; <see cref="Provider"/> per target shows whether there was any.
         /// </summary>
-        public double Outside => WayIn + WayOut;
+        public double Outside => Total - Provider;
     }
 
     private sealed record LoadResult(int Sent, int Failed, double AchievedRate, Timing[] Timings, string? FirstError)
@@ -147,9 +147,9 @@ public static partial class RouterBenchmark
 
     private static string Truncate(string text) => text.Length > 200 ? text[..200] + "…" : text;
 
-    private static double Percentile(Timing[] timings, Func<Timing, double> figure, double p) =>
-        Percentile([.. timings.Select(figure).Order()], p);
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    private static double Percentile(Timing[] timings, Func<Timing, double> figure, double p)
+    {
+        double[] sorted = [.. timings.Select(figure).Order()];
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
 }
