@@ -111,8 +111,9 @@ public sealed class ChatCompletionSseResult(RoutedStream stream, bool includeUsa
                                 fragmentsSent = true;
                                 clock.TokenWritten();
                                 break;
-                            // OpenAI's streams carry tool calls only as fragments, and OpenAIChatClient adds the whole
-                            // calls they add up to at the end: the caller has had those fragment by fragment already.
+                            // Streams carry tool calls as fragments (OpenAI's, and Anthropic's through
+                            // AnthropicToolCallFragments), and the whole calls they add up to come after them: the
+                            // caller has had those fragment by fragment already.
                             case FunctionCallContent call when !fragmentsSent:
                                 chunks.WriteToolCall(toolCalls++, call);
                                 clock.TokenWritten();

@@ -99,7 +99,7 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
             options.BaseUrl = deployment.Endpoint.ToString().TrimEnd('/');
         }
 
-        return new AnthropicClient(options).AsIChatClient(deployment.ProviderModel, DefaultMaxOutputTokens);
+        return new AnthropicToolCallFragments(new AnthropicClient(options).AsIChatClient(deployment.ProviderModel, DefaultMaxOutputTokens));
     }
 
     private string? ReadKey(DeploymentDefinition deployment) =>

@@ -62,10 +62,12 @@ public sealed class ToolCallingTests
         Assert.False((bool)sent["parallel_tool_calls"]!);
     }
 
-    [Fact]
-    public async Task Two_streamed_tool_calls_reach_the_official_client_apart_each_with_its_id()
+    [Theory]
+    [InlineData(ProviderKind.OpenAI)]
+    [InlineData(ProviderKind.Anthropic)]
+    public async Task Two_streamed_tool_calls_reach_the_official_client_apart_each_with_its_id(ProviderKind kind)
     {
-        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        await using var provider = await StartProviderAsync(kind);
         provider.Behavior = CallsTheWeatherTool with
         {
             ToolCalls = [new FakeToolCall("call_paris", "get_weather", WeatherArguments), new FakeToolCall("call_rome", "get_weather", """{"city":"Rome"}""")],
@@ -89,11 +91,10 @@ public sealed class ToolCallingTests
     [InlineData(ProviderKind.Anthropic)]
     public async Task A_tool_call_written_slowly_is_not_taken_for_a_silent_provider(ProviderKind kind)
     {
-        await using FakeProviderServer provider = kind == ProviderKind.OpenAI ? await FakeOpenAIServer.StartAsync(Token) : await FakeAnthropicServer.StartAsync(Token);
-        var deployment = provider is FakeOpenAIServer openAI ? openAI.Deployment(modelId: "chat-model") : ((FakeAnthropicServer)provider).Deployment(modelId: "chat-model");
+        await using var provider = await StartProviderAsync(kind);
         provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(250) };
         await using var host = await RoutingTestHost.StartAsync(
-            new InMemoryCatalog([ChatModel(tools: true)], [deployment]),
+            new InMemoryCatalog([ChatModel(tools: true)], [ChatDeployment(provider)]),
             clients: null,
             new Dictionary<string, string?>
             {
@@ -142,27 +143,27 @@ public sealed class ToolCallingTests
     }
 
     [Fact]
-    public async Task A_tool_call_from_a_fake_Anthropic_provider_reaches_the_official_OpenAI_client_as_an_OpenAI_tool_call()
+    public async Task A_tool_call_from_a_fake_Anthropic_provider_reaches_the_official_OpenAI_client_fragment_by_fragment_as_an_OpenAI_tool_call()
     {
         await using var provider = await FakeAnthropicServer.StartAsync(Token);
         provider.Behavior = CallsTheWeatherTool;
-        await using var host = await RoutingTestHost.StartAsync(
-            new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
-            clients: null,
-            new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+        await using var host = await StartAsync(provider);
 
-        var calls = new List<StreamingChatToolCallUpdate>();
+        var fragments = new List<StreamingChatToolCallUpdate>();
         global::OpenAI.Chat.ChatFinishReason? finish = null;
         await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync(
             [new UserChatMessage("Weather in Paris?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
         {
-            calls.AddRange(update.ToolCallUpdates);
+            fragments.AddRange(update.ToolCallUpdates);
             finish = update.FinishReason ?? finish;
         }
 
-        var call = Assert.Single(calls);
-        Assert.Equal(("call_weather_1", "get_weather"), (call.ToolCallId, call.FunctionName));
-        Assert.Equal(JsonNode.Parse(WeatherArguments)!.ToJsonString(), JsonNode.Parse(call.FunctionArgumentsUpdate.ToString())!.ToJsonString());
+        // The tool_use block's start (id and name), then its input_json_delta pieces, and not once more whole.
+        Assert.Equal(3, fragments.Count);
+        Assert.Equal(("call_weather_1", "get_weather"), (fragments[0].ToolCallId, fragments[0].FunctionName));
+        Assert.All(fragments.Skip(1), f => Assert.Equal((null, null), (f.ToolCallId, f.FunctionName)));
+        var (id, name, arguments) = Assert.Single(Assemble(fragments)).Value;
+        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments));
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
         var tool = Assert.Single(Assert.Single(provider.Requests).Body["tools"]!.AsArray())!;
         Assert.Equal(("get_weather", "object"), ((string?)tool["name"], (string?)tool["input_schema"]!["type"]));
@@ -279,10 +280,20 @@ public sealed class ToolCallingTests
         Assert.Equal(0, clients.Clients["d1"].CallCount);
     }
 
-    private static Task<RoutingTestHost> StartAsync(FakeOpenAIServer provider) => RoutingTestHost.StartAsync(
-        new InMemoryCatalog([ChatModel(tools: true)], [provider.Deployment(modelId: "chat-model")]),
+    private static Task<RoutingTestHost> StartAsync(FakeProviderServer provider) => RoutingTestHost.StartAsync(
+        new InMemoryCatalog([ChatModel(tools: true)], [ChatDeployment(provider)]),
         clients: null,
         new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
+
+    private static async Task<FakeProviderServer> StartProviderAsync(ProviderKind kind) =>
+        kind == ProviderKind.OpenAI ? await FakeOpenAIServer.StartAsync(Token) : await FakeAnthropicServer.StartAsync(Token);
+
+    private static DeploymentDefinition ChatDeployment(FakeProviderServer provider) => provider switch
+    {
+        FakeOpenAIServer openAI => openAI.Deployment(modelId: "chat-model"),
+        FakeAnthropicServer anthropic => anthropic.Deployment(modelId: "chat-model"),
+        _ => throw new ArgumentException($"No deployment for {provider.GetType().Name}.", nameof(provider)),
+    };
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
