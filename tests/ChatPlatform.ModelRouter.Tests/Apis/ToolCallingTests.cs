@@ -170,6 +170,25 @@ public sealed class ToolCallingTests
     }
 
     [Fact]
+    public async Task A_tool_without_parameters_called_through_Anthropic_reaches_the_official_client_with_an_empty_object_as_its_arguments()
+    {
+        await using var provider = await FakeAnthropicServer.StartAsync(Token);
+        // Anthropic streams such a call's input as empty pieces of JSON (the fake: two), or none at all.
+        provider.Behavior = CallsTheWeatherTool with { ToolCalls = [new FakeToolCall("call_time_1", "get_time", "")] };
+        await using var host = await StartAsync(provider);
+
+        var fragments = new List<StreamingChatToolCallUpdate>();
+        await foreach (var update in host.OpenAIClient().CompleteChatStreamingAsync(
+            [new UserChatMessage("What time is it?")], new ChatCompletionOptions { Tools = { WeatherTool() } }, Token))
+        {
+            fragments.AddRange(update.ToolCallUpdates);
+        }
+
+        // As OpenAI writes it, so that a caller parsing the arguments as JSON can.
+        Assert.Equal(("call_time_1", "get_time", "{}"), Assert.Single(Assemble(fragments)).Value);
+    }
+
+    [Fact]
     public async Task The_simulator_calls_a_tool_and_then_answers_its_result_for_the_official_client_offline()
     {
         var simulator = new ChatPlatform.ModelRouter.Model.DeploymentDefinition(
