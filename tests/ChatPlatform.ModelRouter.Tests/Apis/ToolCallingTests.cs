@@ -47,11 +47,7 @@ public sealed class ToolCallingTests
         }
 
         // As the provider sent them (the id and name, then the arguments in two pieces), and not once more whole.
-        Assert.Equal(3, fragments.Count);
-        Assert.Equal(("call_weather_1", "get_weather"), (fragments[0].ToolCallId, fragments[0].FunctionName));
-        Assert.All(fragments.Skip(1), f => Assert.Equal((null, null), (f.ToolCallId, f.FunctionName)));
-        var (id, name, arguments) = Assert.Single(Assemble(fragments)).Value;
-        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments));
+        AssertTheWeatherCallInThreeFragments(fragments);
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
         var sent = Assert.Single(provider.Requests).Body;
         var tool = Assert.Single(sent["tools"]!.AsArray())!;
@@ -118,6 +114,16 @@ public sealed class ToolCallingTests
         Assert.Equal(1, provider.CallCount);
     }
 
+    /// <summary>The weather call as the fakes write it: its id and name, then its arguments in two pieces.</summary>
+    private static void AssertTheWeatherCallInThreeFragments(List<StreamingChatToolCallUpdate> fragments)
+    {
+        Assert.Equal(3, fragments.Count);
+        Assert.Equal(("call_weather_1", "get_weather"), (fragments[0].ToolCallId, fragments[0].FunctionName));
+        Assert.All(fragments.Skip(1), f => Assert.Equal((null, null), (f.ToolCallId, f.FunctionName)));
+        var (id, name, arguments) = Assert.Single(Assemble(fragments)).Value;
+        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments));
+    }
+
     /// <summary>Tool call fragments put together by index, as an OpenAI client does.</summary>
     private static Dictionary<int, (string? Id, string? Name, string Arguments)> Assemble(IEnumerable<StreamingChatToolCallUpdate> fragments) =>
         fragments.GroupBy(f => f.Index).ToDictionary(
@@ -159,11 +165,7 @@ public sealed class ToolCallingTests
         }
 
         // The tool_use block's start (id and name), then its input_json_delta pieces, and not once more whole.
-        Assert.Equal(3, fragments.Count);
-        Assert.Equal(("call_weather_1", "get_weather"), (fragments[0].ToolCallId, fragments[0].FunctionName));
-        Assert.All(fragments.Skip(1), f => Assert.Equal((null, null), (f.ToolCallId, f.FunctionName)));
-        var (id, name, arguments) = Assert.Single(Assemble(fragments)).Value;
-        Assert.Equal(("call_weather_1", "get_weather", WeatherArguments), (id, name, arguments));
+        AssertTheWeatherCallInThreeFragments(fragments);
         Assert.Equal(global::OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
         var tool = Assert.Single(Assert.Single(provider.Requests).Body["tools"]!.AsArray())!;
         Assert.Equal(("get_weather", "object"), ((string?)tool["name"], (string?)tool["input_schema"]!["type"]));
