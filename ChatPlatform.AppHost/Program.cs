@@ -1,43 +1,48 @@
+using ChatPlatform.AppHost;
+using ChatPlatform.AppHost.Infrastructure;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddPostgres("postgres");
-var chatdb = postgres.AddDatabase("chatdb");
-var redis = builder.AddRedis("redis");
-var files = builder.AddBlobFolder("files");
+// The stores: containers where a container engine answers, Debian's and npm's programs otherwise.
+var chatdb = builder.AddPostgresDatabase("postgres", "chatdb");
+var redis = builder.AddRedisServer("redis");
+var blobs = builder.AddBlobStorage("blobs");
 
-var modelRouter = builder.AddProject<Projects.ChatPlatform_ModelRouter>("model-router")
+var modelRouter = builder.AddService<Projects.ChatPlatform_ModelRouter>("model-router")
+    .WithReference(chatdb).WaitFor(chatdb)
+    .WithReference(redis).WaitFor(redis)
+    .WithSettings(ServiceSettings.ModelRouter);
+
+var billing = builder.AddService<Projects.ChatPlatform_Billing>("billing")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis);
 
-var billing = builder.AddProject<Projects.ChatPlatform_Billing>("billing")
+var ingestion = builder.AddService<Projects.ChatPlatform_Ingestion>("ingestion")
     .WithReference(chatdb).WaitFor(chatdb)
-    .WithReference(redis).WaitFor(redis);
-
-var ingestion = builder.AddProject<Projects.ChatPlatform_Ingestion>("ingestion")
-    .WithReference(chatdb).WaitFor(chatdb)
-    .WithReference(files).WaitFor(files);
+    .WithReference(blobs).WaitFor(blobs);
 
 // The gateway holds every open stream to chat: over cleartext HTTP/2 they share a few connections.
-var chat = builder.AddProject<Projects.ChatPlatform_Chat>("chat")
-    .WithHttp2Endpoint()
+var chat = builder.AddService<Projects.ChatPlatform_Chat>("chat")
+    .WithCleartextHttp2Endpoint("h2c")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(modelRouter).WaitFor(modelRouter)
-    .WithReference(ingestion).WaitFor(ingestion);
+    .WithReference(ingestion).WaitFor(ingestion)
+    .WithSettings(ServiceSettings.Chat);
 
-var gateway = builder.AddProject<Projects.ChatPlatform_Gateway>("gateway")
+var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port: 5000)
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(chat).WaitFor(chat)
     .WithReference(modelRouter).WaitFor(modelRouter)
     .WithReference(ingestion).WaitFor(ingestion)
     .WithReference(billing).WaitFor(billing)
-    .WithHttpEndpoint(port: 5000)
+    .WithSettings(ServiceSettings.Gateway)
+    .WithSigningKey()
     .WithExternalHttpEndpoints();
 
-builder.AddProject<Projects.ChatPlatform_Web>("web")
+builder.AddService<Projects.ChatPlatform_Web>("web", port: 5080)
     .WithReference(gateway).WaitFor(gateway)
-    .WithHttpEndpoint(port: 5080)
     .WithExternalHttpEndpoints();
 
 builder.Build().Run();

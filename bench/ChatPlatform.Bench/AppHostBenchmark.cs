@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ChatPlatform.AppHost.Hosting;
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using ChatPlatform.AppHost.Hosting.Testing;
 
 namespace ChatPlatform.Bench;

@@ -6,7 +6,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ChatPlatform.AppHost.Hosting;
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using ChatPlatform.AppHost.Hosting.Resources;
 using ChatPlatform.AppHost.Hosting.Testing;
 using ChatPlatform.ModelRouter.Model;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using ChatPlatform.AppHost.Hosting.Orchestration;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Builder;

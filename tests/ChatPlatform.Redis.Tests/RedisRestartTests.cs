@@ -1,4 +1,4 @@
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using ChatPlatform.Redis;
 using ChatPlatform.Testing;
 using Microsoft.Extensions.Configuration;

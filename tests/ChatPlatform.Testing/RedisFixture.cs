@@ -1,4 +1,4 @@
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using Xunit;
 
 namespace ChatPlatform.Testing;

@@ -8,6 +8,6 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("ingestion", typeof(Program).Assembly);
-        builder.AddBlobFolder("files");
+        builder.AddBlobServiceClient("blobs");
     }
 }

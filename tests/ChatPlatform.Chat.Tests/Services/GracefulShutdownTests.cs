@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ChatPlatform.AppHost.Hosting.Local;
+using ChatPlatform.Testing.Servers;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.Chat.Tests.Fakes;
 using ChatPlatform.Testing;

@@ -1,0 +1,125 @@
+using System.Text;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatPlatform.Testing.Platform;
+
+/// <summary>
+/// The whole platform from its AppHost through Aspire.Hosting.Testing, on a temporary data folder and random ports,
+/// started once and shared (a start and stop costs about 20 s).
+/// </summary>
+public sealed class TestPlatform : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+
+    private TestPlatform(DistributedApplication app, string dataDirectory)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+    }
+
+    public DistributedApplication App { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Starts the AppHost <typeparamref name="TAppHost"/> and waits until every resource is healthy.</summary>
+    public static async Task<TestPlatform> StartAsync<TAppHost>(CancellationToken cancellationToken, params string[] args)
+        where TAppHost : class
+    {
+        var dataDirectory = TestDirectories.Create("platform");
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<TAppHost>(
+            [$"--DataDirectory={dataDirectory}", .. args], cancellationToken);
+        var app = await builder.BuildAsync(cancellationToken);
+        var platform = new TestPlatform(app, dataDirectory);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StartTimeout);
+            await app.StartAsync(timeout.Token);
+            await platform.WaitUntilHealthyAsync(timeout.Token);
+            return platform;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var states = platform.DescribeResources();
+            await platform.DisposeAsync();
+            throw new TimeoutException($"The platform was not healthy within {StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{states}");
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The resources that run and show: neither parameters, nor connection strings the host was given, nor hidden ones.</summary>
+    public IEnumerable<IResource> Resources => App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .Where(r => r is not ParameterResource and not ConnectionStringResource
+            && !(App.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(r.Name, out var e) && e.Snapshot.IsHidden));
+
+    public Uri Endpoint(string resource, string endpoint = "http") => App.GetEndpoint(resource, endpoint);
+
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
+
+    public HttpClient CreateHttpClient(string resource, string endpoint = "http") =>
+        new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Endpoint(resource, endpoint) };
+
+    /// <summary>The last state the host published for each resource, a line each.</summary>
+    public string DescribeResources()
+    {
+        var text = new StringBuilder();
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        foreach (var resource in Resources)
+        {
+            var state = notifications.TryGetCurrentState(resource.Name, out var e) ? e.Snapshot : null;
+            text.AppendLine($"  {resource.Name}: {state?.State?.Text ?? "unknown"}, health {state?.HealthStatus?.ToString() ?? "unknown"}, exit code {state?.ExitCode?.ToString() ?? "-"}");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Every resource healthy; a resource that stops first fails the start at once, with its last output.</summary>
+    private async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    {
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var healthy = Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stop.Token)));
+        var stopped = Task.WhenAny(Resources.Select(r => notifications.WaitForResourceAsync(
+            r.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), stop.Token)));
+        if (await Task.WhenAny(healthy, stopped) == stopped && stopped.Result.IsCompletedSuccessfully)
+        {
+            var name = stopped.Result.Result.Resource.Name;
+            await stop.CancelAsync();
+            throw new InvalidOperationException(
+                $"{name} stopped while the platform started:{Environment.NewLine}{DescribeResources()}{await LastOutputAsync(name)}");
+        }
+        await stop.CancelAsync();
+        await healthy;
+    }
+
+    /// <summary>The last lines a resource wrote, for a failure's message.</summary>
+    public async Task<string> LastOutputAsync(string resource, int lines = 40)
+    {
+        var all = new List<string>();
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource))
+        {
+            all.AddRange(batch.Select(line => line.Content));
+        }
+        return $"{resource} wrote:{Environment.NewLine}{string.Join(Environment.NewLine, all.TakeLast(lines))}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the OS to clean from /tmp; never fail a run over it.
+        }
+    }
+}
