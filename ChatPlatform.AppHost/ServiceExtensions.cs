@@ -20,7 +20,9 @@ internal static class ServiceExtensions
             Console.Error.WriteLine($"{name}: port {wanted} is in use; {name} takes another port, shown in the dashboard.");
             port = null;
         }
+        // The services have no launch profiles of their own: they run in the host's environment.
         return builder.AddProject<TProject>(name)
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithHttpEndpoint(port: port, name: "http")
             .WithHttpHealthCheck("/health");
     }

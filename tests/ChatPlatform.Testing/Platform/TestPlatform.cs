@@ -64,6 +64,13 @@ public sealed class TestPlatform : IAsyncDisposable
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
+    /// <summary>The process id of a running project or executable, as the host reports it.</summary>
+    public int ProcessId(string resource) =>
+        App.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(resource, out var e)
+        && e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+            ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"{resource} reports no process id.");
+
     public HttpClient CreateHttpClient(string resource, string endpoint = "http") =>
         new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Endpoint(resource, endpoint) };
 
