@@ -46,6 +46,11 @@ internal static class ServiceExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithCleartextHttp2Endpoint(this IResourceBuilder<ProjectResource> project, string name)
     {
+        // Azure Container Apps' ingress fronts one port: published, the service keeps its one HTTP endpoint.
+        if (project.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            return project;
+        }
         project.WithHttpEndpoint(name: name).WithEndpoint(name, e => e.Transport = "http2");
         return project.WithEnvironment(context =>
         {

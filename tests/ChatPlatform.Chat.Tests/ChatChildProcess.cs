@@ -10,7 +10,8 @@ public sealed record ChatChildProcess(ChildProcess Process, Uri Url) : IAsyncDis
     public static async Task<ChatChildProcess> StartAsync(
         string database, string redis, Uri router, ConcurrentQueue<string> output, CancellationToken cancellationToken)
     {
-        var targetPath = new Projects.ChatPlatform_Chat().TargetPath;
+        // The referenced service is copied beside the tests with its runtime configuration.
+        var targetPath = typeof(ChatPlatform.Chat.Apis.ConversationsApi).Assembly.Location;
         var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
         var process = ChildProcess.Start("dotnet", [targetPath], (line, _) => output.Enqueue(line), Path.GetDirectoryName(targetPath),
             new Dictionary<string, string?>

@@ -430,7 +430,7 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
     [Fact]
     public async Task An_unreachable_router_answers_503_for_ones_own_conversation_and_404_for_another_users_and_writes_nothing()
     {
-        var unreachable = new Uri($"http://127.0.0.1:{ChatPlatform.AppHost.Hosting.Local.FreePort.Next()}");
+        var unreachable = new Uri($"http://127.0.0.1:{ChatPlatform.Testing.Servers.FreePort.Next()}");
         await using var host = await StartAsync(postgres, redis, Token, unreachable);
         using var owner = host.ClientFor(Guid.NewGuid());
         using var stranger = host.ClientFor(Guid.NewGuid());

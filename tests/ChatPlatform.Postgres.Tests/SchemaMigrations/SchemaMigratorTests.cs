@@ -143,7 +143,7 @@ public sealed class SchemaMigratorTests(PostgresFixture postgres)
     {
         var database = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(Cancellation));
         var target = database.Port;
-        database.Port = ChatPlatform.AppHost.Hosting.Local.FreePort.Next();
+        database.Port = ChatPlatform.Testing.Servers.FreePort.Next();
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var logger = new TestLogger<SchemaMigrator>();
 

@@ -19,9 +19,8 @@ public sealed class BrowserPlatform : IAsyncLifetime
 
     /// <summary>Fails after five tokens, as a provider that drops mid-answer.</summary>
     public const string FailingModel = "sim-failing";
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
-    private DistributedApplication? _app;
+    private TestPlatform? _platform;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
@@ -39,11 +38,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(ArtifactsDirectory);
-        _app = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatPlatform_AppHost>([], ct);
-        await _app.StartAsync(ct);
-        await _app.WaitForAllHealthyAsync(StartTimeout, ct);
-        WebUrl = _app.GetEndpoint("web");
-        GatewayUrl = _app.GetEndpoint("gateway");
+        _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
+        WebUrl = _platform.Endpoint("web");
+        GatewayUrl = _platform.Endpoint("gateway");
         // Before any turn: chat keeps the model list it read for a minute.
         await AddSimulatedModelAsync(StreamModel, new { timeToFirstTokenMs = 50, tokensPerSecond = 200, answerTokens = 600 }, ct);
         await AddSimulatedModelAsync(FailingModel, new { timeToFirstTokenMs = 10, tokensPerSecond = 100, answerTokens = 50, failure = "ErrorMidStream", failAfterTokens = 5 }, ct);
@@ -94,7 +91,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// </summary>
     private async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
     {
-        using var router = _app!.CreateHttpClient("model-router");
+        using var router = _platform!.CreateHttpClient("model-router");
         using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
             new { displayName = $"{id} (simulated)", contextWindow = 32_768, maxOutputTokens = 4_096 }, cancellationToken);
         model.EnsureSuccessStatusCode();
@@ -156,9 +153,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
             await _browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        if (_app is not null)
+        if (_platform is not null)
         {
-            await _app.DisposeAsync();
+            await _platform.DisposeAsync();
         }
     }
 

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ChatPlatform.AppHost.Tests;
+
+/// <summary>
+/// The AppHost's manifest against the hand-written Azure deployment (Aspire's Azure publishing is not served here):
+/// every project resource is a service in azure.yaml and a container app in infra/, and nothing else is.
+/// </summary>
+public sealed partial class ManifestTests
+{
+    [Fact]
+    public async Task Every_project_in_the_manifest_is_an_azd_service_and_a_container_app_and_nothing_else_is()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = RepositoryRoot();
+        var manifest = await PublishManifestAsync(ct);
+
+        var projects = manifest.GetProperty("resources").EnumerateObject()
+            .Where(r => r.Value.GetProperty("type").GetString() == "project.v0").Select(r => r.Name).Order().ToList();
+        var services = AzdService().Matches(await File.ReadAllTextAsync(Path.Combine(root, "azure.yaml"), ct))
+            .Select(m => m.Groups["name"].Value).Order().ToList();
+        var apps = ContainerApp().Matches(await File.ReadAllTextAsync(Path.Combine(root, "infra", "modules", "apps.bicep"), ct))
+            .Select(m => m.Groups["name"].Value).Order().ToList();
+
+        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router", "web"], projects);
+        Assert.Equal(projects, services);
+        Assert.Equal(projects, apps);
+    }
+
+    [Fact]
+    public async Task The_published_gateway_takes_its_signing_key_from_a_secret_parameter()
+    {
+        var manifest = await PublishManifestAsync(TestContext.Current.CancellationToken);
+        var resources = manifest.GetProperty("resources");
+
+        Assert.Equal("{auth-signing-key.value}", resources.GetProperty("gateway").GetProperty("env").GetProperty("Auth__SigningKey").GetString());
+        Assert.True(resources.GetProperty("auth-signing-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.False(resources.GetProperty("chat").GetProperty("env").TryGetProperty("Kestrel__Endpoints__h2c__Url", out _));
+    }
+
+    private static async Task<JsonElement> PublishManifestAsync(CancellationToken ct)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"chatplatform-manifest-{Guid.NewGuid():N}.json");
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatPlatform.AppHost.dll"), "--publisher", "manifest", "--output-path", output])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["DOTNET_ENVIRONMENT"] = "Production" },
+        };
+        using var process = Process.Start(start)!;
+        var log = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        Assert.True(process.ExitCode == 0, $"the manifest publisher failed: {await log}{await errors}");
+        try
+        {
+            using var document = JsonDocument.Parse(await File.ReadAllTextAsync(output, ct));
+            return document.RootElement.Clone();
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "azure.yaml")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("azure.yaml was not found above the test's folder.");
+    }
+
+    // A service's name is the key two spaces in under 'services:'.
+    [GeneratedRegex(@"^  (?<name>[a-z][a-z-]*):\s*$", RegexOptions.Multiline)]
+    private static partial Regex AzdService();
+
+    [GeneratedRegex(@"name: 'app-(?<name>[a-z-]+)'")]
+    private static partial Regex ContainerApp();
+}
