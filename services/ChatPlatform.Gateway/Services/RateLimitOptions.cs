@@ -1,58 +1,66 @@
+using Microsoft.Extensions.Options;
+
 namespace ChatPlatform.Gateway.Services;
 
-/// <summary>One tier's limits: every authenticated call counts against requests, turn-starting calls against turns too.</summary>
-public sealed record TierLimits(int RequestsPerMinute, int TurnsPerMinute);
+/// <summary>
+/// One tier's limits per window: every authenticated call counts against requests, turn-starting calls against turns
+/// too. A limit a tier's section leaves out is the free tier's default.
+/// </summary>
+public sealed class TierLimitOptions
+{
+    public int RequestsPerMinute { get; set; } = 120;
+
+    public int TurnsPerMinute { get; set; } = 20;
+}
 
 /// <summary>
-/// <c>RateLimits:Tiers:{tier}:RequestsPerMinute</c> and <c>...:TurnsPerMinute</c>, resolved once at start-up.
-/// <c>RateLimits:WindowSeconds</c> (default 60) scales the window: the limits are per window.
-/// A tier without a section, or an unknown tier, gets the free tier's limits.
+/// <c>RateLimits:Tiers:{tier}:RequestsPerMinute</c> and <c>...:TurnsPerMinute</c>. <c>RateLimits:WindowSeconds</c>
+/// (default 60) scales the window: the limits are per window. A tier without a section, or an unknown tier, gets the
+/// free tier's limits.
 /// </summary>
-public sealed class RateLimitSettings
+public sealed class RateLimitOptions
 {
-    public const string Section = "RateLimits";
+    public const string SectionName = "RateLimits";
     public const string FreeTier = "free";
 
-    private static readonly Dictionary<string, TierLimits> Defaults = new(StringComparer.OrdinalIgnoreCase)
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Starts with the built-in tiers; the binder sets a configured tier's limits on these instances, so a section that
+    /// names one limit of "pro" keeps pro's default for the other.
+    /// </summary>
+    public Dictionary<string, TierLimitOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        [FreeTier] = new TierLimits(120, 20),
-        ["pro"] = new TierLimits(600, 120),
+        [FreeTier] = new TierLimitOptions(),
+        ["pro"] = new TierLimitOptions { RequestsPerMinute = 600, TurnsPerMinute = 120 },
     };
 
-    public required TimeSpan Window { get; init; }
+    public TimeSpan Window => TimeSpan.FromSeconds(WindowSeconds);
 
-    public required IReadOnlyDictionary<string, TierLimits> Tiers { get; init; }
-
-    public TierLimits For(string? tier) =>
+    public TierLimitOptions For(string? tier) =>
         tier is not null && Tiers.TryGetValue(tier, out var limits) ? limits : Tiers[FreeTier];
+}
 
-    public static RateLimitSettings Load(IConfiguration configuration)
+/// <summary>Every window and limit must be positive: a zero limit would refuse everyone of the tier.</summary>
+internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
     {
-        var section = configuration.GetSection(Section);
-        var tiers = new Dictionary<string, TierLimits>(Defaults, StringComparer.OrdinalIgnoreCase);
-        foreach (var tier in section.GetSection("Tiers").GetChildren())
+        List<string> failures = [];
+        Positive(failures, "WindowSeconds", options.WindowSeconds);
+        foreach (var (tier, limits) in options.Tiers)
         {
-            var fallback = tiers.GetValueOrDefault(tier.Key) ?? Defaults[FreeTier];
-            tiers[tier.Key] = new TierLimits(
-                Positive(tier, "RequestsPerMinute", fallback.RequestsPerMinute),
-                Positive(tier, "TurnsPerMinute", fallback.TurnsPerMinute));
+            Positive(failures, $"Tiers:{tier}:RequestsPerMinute", limits.RequestsPerMinute);
+            Positive(failures, $"Tiers:{tier}:TurnsPerMinute", limits.TurnsPerMinute);
         }
-        return new RateLimitSettings
-        {
-            Window = TimeSpan.FromSeconds(Positive(section, "WindowSeconds", 60)),
-            Tiers = tiers,
-        };
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static int Positive(IConfigurationSection section, string name, int fallback)
+    private static void Positive(List<string> failures, string name, int value)
     {
-        var value = section[name];
-        if (string.IsNullOrWhiteSpace(value))
+        if (value <= 0)
         {
-            return fallback;
+            failures.Add($"{RateLimitOptions.SectionName}:{name} must be a positive whole number.");
         }
-        return int.TryParse(value, out var parsed) && parsed > 0
-            ? parsed
-            : throw new InvalidOperationException($"{section.Path}:{name} must be a positive whole number.");
     }
 }
