@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 
@@ -24,32 +25,15 @@ public static class TurnStreams
     public static async IAsyncEnumerable<SseEvent> ReadAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(body);
         long id = 0;
-        string? type = null;
-        string? data = null;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        await foreach (var item in SseParser.Create(body, static (_, data) => JsonNode.Parse(data)!).EnumerateAsync(cancellationToken))
         {
-            if (line.Length == 0)
+            // An event without an id keeps the last one, as a browser's lastEventId does.
+            if (item.EventId is { } eventId)
             {
-                if (data is not null)
-                {
-                    yield return new SseEvent(id, type ?? "message", JsonNode.Parse(data)!);
-                }
-                (type, data) = (null, null);
+                id = long.Parse(eventId, System.Globalization.CultureInfo.InvariantCulture);
             }
-            else if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                type = line[7..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
+            yield return new SseEvent(id, item.EventType, item.Data);
         }
     }
 

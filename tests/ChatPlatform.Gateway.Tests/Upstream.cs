@@ -1,3 +1,5 @@
+using System.Net.ServerSentEvents;
+
 namespace ChatPlatform.Gateway.Tests;
 
 /// <summary>Settings pointing the gateway's upstreams at the test's servers, through service discovery's configuration.</summary>
@@ -19,23 +21,11 @@ internal static class Upstream
         return settings;
     }
 
-    /// <summary>Reads one SSE event (its lines up to the blank one); null at the end of the stream.</summary>
-    public static async Task<Dictionary<string, string>?> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        var fields = new Dictionary<string, string>();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (fields.Count > 0)
-                {
-                    return fields;
-                }
-                continue;
-            }
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            fields[line[..colon]] = line[(colon + 1)..].TrimStart(' ');
-        }
-        return fields.Count > 0 ? fields : null;
-    }
+    /// <summary>The events of <paramref name="stream"/>, read one at a time with <see cref="NextEventAsync"/>.</summary>
+    public static IAsyncEnumerator<SseItem<string>> ReadEvents(Stream stream, CancellationToken cancellationToken) =>
+        SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+    /// <summary>The next event; null at the end of the stream.</summary>
+    public static async Task<SseItem<string>?> NextEventAsync(IAsyncEnumerator<SseItem<string>> events) =>
+        await events.MoveNextAsync() ? events.Current : null;
 }

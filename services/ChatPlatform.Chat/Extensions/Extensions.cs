@@ -22,7 +22,7 @@ internal static class Extensions
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<ConversationStore>();
 
-        builder.Services.Configure<TurnOptions>(builder.Configuration.GetSection(TurnOptions.Section));
+        builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName).ValidateOnStart();
         builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))
             .AddStreamingResilienceHandler(RouterTimeToHeaders);
         builder.Services.AddSingleton<ModelRouterClient>();

@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -90,69 +89,28 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
             throw await ReadErrorAsync(response, cancellationToken);
         }
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        // A stream waits on the model most of its life: zero-byte reads wait for the next bytes without a buffer, and the
-        // pipe rents one from the pool only while bytes are unread, so an open stream holds no read buffer of its own.
-        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
-        try
+        // SseParser hands each event's data to ParseEvent as bytes in its own pooled buffer: no string per token. It
+        // holds that one rented buffer (1 KB unless an event is longer) for as long as the answer streams.
+        var events = SseParser.Create(new BlankLineAtEndStream(body), static (_, data) => ParseEvent(data));
+        await foreach (var item in events.EnumerateAsync(cancellationToken))
         {
-            while (true)
+            var (chunk, done) = item.Data;
+            if (done)
             {
-                var result = await reader.ReadAsync(cancellationToken);
-                var buffer = result.Buffer;
-                while (TryReadLine(ref buffer, result.IsCompleted, out var line))
-                {
-                    var (chunk, done) = ParseLine(line);
-                    if (done)
-                    {
-                        yield break;
-                    }
-                    if (chunk is not null)
-                    {
-                        yield return chunk;
-                    }
-                }
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
+                yield break;
             }
-        }
-        finally
-        {
-            await reader.CompleteAsync();
+            if (chunk is not null)
+            {
+                yield return chunk;
+            }
         }
         throw new RouterException(502, "stream_incomplete", "The model router's stream ended before the answer was complete.");
     }
 
-    /// <summary>The next line of <paramref name="buffer"/>; once the stream has ended, what is left is its last line, newline or not.</summary>
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool streamEnded, out ReadOnlySequence<byte> line)
+    /// <summary>One event's data: a chunk, the end (<c>[DONE]</c>), or neither (a chunk with nothing to pass on).</summary>
+    private static (RouterChunk? Chunk, bool Done) ParseEvent(ReadOnlySpan<byte> data)
     {
-        if (buffer.PositionOf((byte)'\n') is not { } end)
-        {
-            if (!streamEnded || buffer.IsEmpty)
-            {
-                line = default;
-                return false;
-            }
-            line = buffer;
-            buffer = buffer.Slice(buffer.End);
-            return true;
-        }
-        line = buffer.Slice(0, end);
-        buffer = buffer.Slice(buffer.GetPosition(1, end));
-        return true;
-    }
-
-    /// <summary>One line of the stream: a chunk, the end (<c>data: [DONE]</c>), or neither (other fields, blank lines).</summary>
-    private static (RouterChunk? Chunk, bool Done) ParseLine(ReadOnlySequence<byte> line)
-    {
-        ReadOnlySpan<byte> span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
-        if (!span.StartsWith("data:"u8))
-        {
-            return (null, false);
-        }
-        var data = span[5..].Trim(" \r"u8);
+        data = data.Trim(" \r"u8);
         return data.SequenceEqual("[DONE]"u8) ? (null, true) : (ParseChunk(data), false);
     }
 

@@ -3,7 +3,7 @@ namespace ChatPlatform.Chat.Services;
 /// <summary>Section <c>Turns</c>: the pace of heartbeats and sweeps, and how long a turn's events stay in Redis.</summary>
 public sealed class TurnOptions
 {
-    public const string Section = "Turns";
+    public const string SectionName = "Turns";
 
     /// <summary>How often each instance saves its heartbeat (one row per instance, whatever the number of answers).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);

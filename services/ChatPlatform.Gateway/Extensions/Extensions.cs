@@ -7,6 +7,7 @@ using ChatPlatform.Redis;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatPlatform.Gateway.Extensions;
@@ -30,7 +31,8 @@ internal static partial class Extensions
 
     private static void AddRateLimits(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(RateLimitSettings.Load(builder.Configuration));
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
         builder.Services.AddSingleton<SlidingWindowStore>();
         builder.Services.AddSingleton<UserRateLimiter>();
         builder.Services.AddHostedService<RedisWarmUp>();
@@ -45,9 +47,12 @@ internal static partial class Extensions
 
     private static void AddAccounts(this IHostApplicationBuilder builder)
     {
-        // Resolved here so a missing or weak signing key stops start-up outside Development.
-        var settings = AuthSettings.Load(builder.Configuration, builder.Environment);
-        builder.Services.AddSingleton(settings);
+        // Validated on start, so a missing or weak signing key stops start-up outside Development.
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .PostConfigure<IHostEnvironment>((options, environment) => options.Complete(environment))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<UserStore>();
@@ -61,54 +66,65 @@ internal static partial class Extensions
 
         builder.Services.AddSingleton<ExternalLoginStore>();
 
-        var authentication = builder.Services.AddAuthentication(JwtOrApiKey)
-            // Picks the scheme by what the request carries: API keys start with "cp_"; a JWT is ours unless the
-            // external issuer (when configured) issued it.
-            .AddPolicyScheme(JwtOrApiKey, "JWT or API key", options => options.ForwardDefaultSelector = context =>
-                ApiKeyAuthenticationHandler.HasKey(context.Request) ? ApiKeyAuthenticationHandler.SchemeName
-                : settings.ExternalIssuer is { } external && external.Issued(BearerTokenIssuer(context.Request)) ? ExternalIssuerSettings.SchemeName
-                : JwtBearerDefaults.AuthenticationScheme)
+        // The external issuer's scheme is always registered and only ever chosen when Auth:Oidc is configured: which
+        // schemes exist cannot wait for the options, which are read when the host has been built.
+        builder.Services.AddAuthentication(JwtOrApiKey)
+            .AddPolicyScheme(JwtOrApiKey, "JWT or API key", _ => { })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddJwtBearer(options =>
-            {
-                options.MapInboundClaims = false;
-                options.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = settings.Issuer,
-                    ValidAudience = settings.Audience,
-                    IssuerSigningKey = settings.SigningKey,
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    ValidateIssuer = true,
-                    ValidateAudience = true,
-                    ValidateLifetime = true,
-                    ValidateIssuerSigningKey = true,
-                    RequireExpirationTime = true,
-                    RequireSignedTokens = true,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                    NameClaimType = GatewayClaims.Subject,
-                    RoleClaimType = GatewayClaims.Role,
-                };
-                options.Events = new JwtBearerEvents { OnMessageReceived = ReadWebSocketToken };
-            });
-        if (settings.ExternalIssuer is { } issuer)
+            .AddJwtBearer()
+            .AddJwtBearer(ExternalIssuerOptions.SchemeName, _ => { });
+        // Picks the scheme by what the request carries: API keys start with "cp_"; a JWT is ours unless the external
+        // issuer (when configured) issued it.
+        builder.Services.AddOptions<PolicySchemeOptions>(JwtOrApiKey).Configure<IOptions<AuthOptions>>((options, auth) =>
         {
-            authentication.AddJwtBearer(ExternalIssuerSettings.SchemeName, options =>
+            var external = auth.Value.Oidc;
+            options.ForwardDefaultSelector = context =>
+                ApiKeyAuthenticationHandler.HasKey(context.Request) ? ApiKeyAuthenticationHandler.SchemeName
+                : external.IsConfigured && external.Issued(BearerTokenIssuer(context.Request)) ? ExternalIssuerOptions.SchemeName
+                : JwtBearerDefaults.AuthenticationScheme;
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((options, auth) =>
+        {
+            var settings = auth.Value;
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
             {
-                options.MapInboundClaims = false;
-                options.Authority = issuer.Authority.ToString();
-                options.Audience = issuer.Audience;
-                options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;
-                options.TokenValidationParameters.ValidateIssuer = true;
-                options.TokenValidationParameters.ValidateAudience = true;
-                options.TokenValidationParameters.RequireExpirationTime = true;
-                options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
-                options.Events = new JwtBearerEvents
-                {
-                    OnMessageReceived = ReadWebSocketToken,
-                    OnTokenValidated = ExternalSignIn.OnTokenValidatedAsync,
-                };
-            });
-        }
+                ValidIssuer = settings.Issuer,
+                ValidAudience = settings.Audience,
+                IssuerSigningKey = settings.SecurityKey,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                ValidateIssuer = true,
+                ValidateAudience = true,
+                ValidateLifetime = true,
+                ValidateIssuerSigningKey = true,
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = GatewayClaims.Subject,
+                RoleClaimType = GatewayClaims.Role,
+            };
+            options.Events = new JwtBearerEvents { OnMessageReceived = ReadWebSocketToken };
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(ExternalIssuerOptions.SchemeName).Configure<IOptions<AuthOptions>>((options, auth) =>
+        {
+            if (auth.Value.Oidc is not { IsConfigured: true } issuer)
+            {
+                return;
+            }
+            options.MapInboundClaims = false;
+            options.Authority = issuer.Authority!.ToString();
+            options.Audience = issuer.Audience;
+            options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;
+            options.TokenValidationParameters.ValidateIssuer = true;
+            options.TokenValidationParameters.ValidateAudience = true;
+            options.TokenValidationParameters.RequireExpirationTime = true;
+            options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+            options.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ReadWebSocketToken,
+                OnTokenValidated = ExternalSignIn.OnTokenValidatedAsync,
+            };
+        });
         builder.Services.AddAuthorization();
     }
 
@@ -162,11 +178,11 @@ internal static partial class Extensions
         return app;
     }
 
-    private sealed partial class SigningKeyWarning(AuthSettings settings, ILogger<SigningKeyWarning> logger) : IHostedService
+    private sealed partial class SigningKeyWarning(IOptions<AuthOptions> options, ILogger<SigningKeyWarning> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            if (settings.GeneratedSigningKey)
+            if (options.Value.GeneratedSigningKey)
             {
                 LogGeneratedKey(logger);
             }

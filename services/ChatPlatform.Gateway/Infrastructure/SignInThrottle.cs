@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ChatPlatform.Gateway.Services;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatPlatform.Gateway.Infrastructure;
@@ -9,8 +10,10 @@ namespace ChatPlatform.Gateway.Infrastructure;
 /// Failed sign-ins counted per account and per client address in Redis, in fixed windows. Keys hold a hash of the
 /// email, never the email itself.
 /// </summary>
-public sealed class SignInThrottle(IConnectionMultiplexer redis, AuthSettings settings)
+public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOptions> options)
 {
+    private readonly AuthOptions _options = options.Value;
+
     // INCR and set the window on the first failure only, atomically.
     private const string CountFailureScript = """
         local n = redis.call('INCR', KEYS[1])
@@ -26,13 +29,13 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, AuthSettings se
         var addressKey = AddressKey(address);
         var counts = await database.StringGetAsync([accountKey, addressKey]);
         TimeSpan? wait = null;
-        if ((int?)counts[0] >= settings.SignInFailuresPerAccount)
+        if ((int?)counts[0] >= _options.SignInFailuresPerAccount)
         {
-            wait = await database.KeyTimeToLiveAsync(accountKey) ?? settings.SignInThrottleWindow;
+            wait = await database.KeyTimeToLiveAsync(accountKey) ?? _options.SignInThrottleWindow;
         }
-        if ((int?)counts[1] >= settings.SignInFailuresPerAddress)
+        if ((int?)counts[1] >= _options.SignInFailuresPerAddress)
         {
-            var addressWait = await database.KeyTimeToLiveAsync(addressKey) ?? settings.SignInThrottleWindow;
+            var addressWait = await database.KeyTimeToLiveAsync(addressKey) ?? _options.SignInThrottleWindow;
             wait = wait is { } w && w > addressWait ? w : addressWait;
         }
         return wait;
@@ -41,7 +44,7 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, AuthSettings se
     public async Task RecordFailureAsync(string email, string address)
     {
         var database = redis.GetDatabase();
-        var window = (long)settings.SignInThrottleWindow.TotalMilliseconds;
+        var window = (long)_options.SignInThrottleWindow.TotalMilliseconds;
         await Task.WhenAll(
             database.ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
             database.ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window]));

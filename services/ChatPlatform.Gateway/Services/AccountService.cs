@@ -1,6 +1,7 @@
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Gateway.Services;
 
@@ -15,9 +16,11 @@ public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null
 
 /// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
 public sealed class AccountService(
-    UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, AuthSettings settings,
+    UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, IOptions<AuthOptions> options,
     IPasswordHasher<User> passwordHasher)
 {
+    private readonly AuthOptions _options = options.Value;
+
     // Verified against when the email is unknown, so both failures cost the same hashing time.
     private static readonly Lazy<string> DummyHash = new(() =>
         new PasswordHasher<User>().HashPassword(null!, "dummy-password-for-timing"));
@@ -27,7 +30,7 @@ public sealed class AccountService(
     {
         var id = Guid.CreateVersion7();
         var hash = passwordHasher.HashPassword(new User(id, email, "", Roles.User, Tiers.Free, default), password);
-        var user = await users.CreateAsync(id, email, hash, settings.AdminEmail, cancellationToken);
+        var user = await users.CreateAsync(id, email, hash, _options.AdminEmail, cancellationToken);
         return user is null ? null : await IssueAsync(user, cancellationToken);
     }
 
@@ -56,7 +59,7 @@ public sealed class AccountService(
     {
         var next = TokenService.NewRefreshToken();
         var (outcome, userId) = await refreshTokens.RotateAsync(
-            TokenService.Hash(refreshToken), TokenService.Hash(next), settings.RefreshTokenLifetime, cancellationToken);
+            TokenService.Hash(refreshToken), TokenService.Hash(next), _options.RefreshTokenLifetime, cancellationToken);
         if (outcome != RefreshOutcome.Rotated || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
         {
             return null;
@@ -71,7 +74,7 @@ public sealed class AccountService(
     private async Task<AuthTokens> IssueAsync(User user, CancellationToken cancellationToken)
     {
         var refresh = TokenService.NewRefreshToken();
-        await refreshTokens.IssueAsync(user.Id, Guid.CreateVersion7(), TokenService.Hash(refresh), settings.RefreshTokenLifetime, cancellationToken);
+        await refreshTokens.IssueAsync(user.Id, Guid.CreateVersion7(), TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
         var (access, expiresIn) = tokens.CreateAccessToken(user);
         return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatPlatform.Gateway.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Gateway.Services;
 
@@ -22,7 +23,7 @@ public static partial class ExternalSignIn
             return;
         }
         var services = context.HttpContext.RequestServices;
-        var settings = services.GetRequiredService<AuthSettings>();
+        var settings = services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var verified = bool.TryParse(external.FindFirstValue("email_verified"), out var value) && value;
         var user = await services.GetRequiredService<ExternalLoginStore>().FindOrCreateUserAsync(
             issuer, subject, email.Trim().ToLowerInvariant(), verified, settings.AdminEmail, context.HttpContext.RequestAborted);
@@ -39,7 +40,7 @@ public static partial class ExternalSignIn
                 new Claim(GatewayClaims.Role, user.Role),
                 new Claim(GatewayClaims.Tier, user.Tier),
             ],
-            ExternalIssuerSettings.SchemeName, GatewayClaims.Subject, GatewayClaims.Role));
+            ExternalIssuerOptions.SchemeName, GatewayClaims.Subject, GatewayClaims.Role));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A token from {Issuer} names an email that belongs to a local account without email_verified; refused")]

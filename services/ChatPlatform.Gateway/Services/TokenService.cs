@@ -2,28 +2,31 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using ChatPlatform.Gateway.Model;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatPlatform.Gateway.Services;
 
 /// <summary>Mints access tokens (HS256 JWTs) and the random secrets behind refresh tokens and API keys.</summary>
-public sealed class TokenService(AuthSettings settings, TimeProvider time)
+public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider time)
 {
     public const string ApiKeyPrefix = "cp_";
     private static readonly JsonWebTokenHandler Handler = new();
+
+    private readonly AuthOptions _options = options.Value;
 
     public (string Token, int ExpiresIn) CreateAccessToken(User user)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var descriptor = new SecurityTokenDescriptor
         {
-            Issuer = settings.Issuer,
-            Audience = settings.Audience,
+            Issuer = _options.Issuer,
+            Audience = _options.Audience,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now + settings.AccessTokenLifetime,
-            SigningCredentials = new SigningCredentials(settings.SigningKey, SecurityAlgorithms.HmacSha256),
+            Expires = now + _options.AccessTokenLifetime,
+            SigningCredentials = new SigningCredentials(_options.SecurityKey, SecurityAlgorithms.HmacSha256),
             Claims = new Dictionary<string, object>
             {
                 [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),
@@ -33,7 +36,7 @@ public sealed class TokenService(AuthSettings settings, TimeProvider time)
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             },
         };
-        return (Handler.CreateToken(descriptor), (int)settings.AccessTokenLifetime.TotalSeconds);
+        return (Handler.CreateToken(descriptor), (int)_options.AccessTokenLifetime.TotalSeconds);
     }
 
     public static string NewRefreshToken() => Base64Url(RandomNumberGenerator.GetBytes(32));

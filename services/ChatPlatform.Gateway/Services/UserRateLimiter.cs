@@ -1,4 +1,5 @@
 using ChatPlatform.Gateway.Infrastructure;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatPlatform.Gateway.Services;
@@ -12,7 +13,7 @@ public sealed record RateLimitDecision(bool Admitted, string Policy, int Limit, 
 /// warning: Redis holds only rebuildable state, and an outage of it must not take the API down.
 /// </summary>
 public sealed partial class UserRateLimiter(
-    SlidingWindowStore store, RateLimitSettings settings, TimeProvider time, ILogger<UserRateLimiter> logger)
+    SlidingWindowStore store, IOptions<RateLimitOptions> options, TimeProvider time, ILogger<UserRateLimiter> logger)
 {
     public const string Requests = "requests";
     public const string Turns = "turns";
@@ -22,13 +23,15 @@ public sealed partial class UserRateLimiter(
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan SkipAfterFailure = TimeSpan.FromSeconds(5);
 
+    private readonly RateLimitOptions _options = options.Value;
+
     private long _lastWarningTimestamp = long.MinValue;
     private long _skipUntilTimestamp = long.MinValue;
 
     /// <summary>Counts one call of <paramref name="userId"/>; null when Redis could not be asked (the call is let through).</summary>
     public async Task<RateLimitDecision?> AcquireAsync(Guid userId, string? tier, bool startsTurn)
     {
-        var limits = settings.For(tier);
+        var limits = _options.For(tier);
         List<(string Policy, int Limit)> policies = [(Requests, limits.RequestsPerMinute)];
         if (startsTurn)
         {
@@ -43,7 +46,7 @@ public sealed partial class UserRateLimiter(
         {
             // The hash tag keeps a user's windows in one slot, so the script may touch both on a Redis cluster.
             var (admitted, windows) = await store.AcquireAsync(
-                policies.Select(p => ($"gateway:ratelimit:{{{userId:N}}}:{p.Policy}", p.Limit)).ToList(), settings.Window)
+                policies.Select(p => ($"gateway:ratelimit:{{{userId:N}}}:{p.Policy}", p.Limit)).ToList(), _options.Window)
                 .WaitAsync(CheckTimeout, time);
             RateLimitDecision? deciding = null;
             for (var i = 0; i < policies.Count; i++)

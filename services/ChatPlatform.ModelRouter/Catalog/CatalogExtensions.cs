@@ -13,7 +13,7 @@ public static class CatalogExtensions
     public static IHostApplicationBuilder AddModelCatalog(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<CatalogOptions>().Bind(builder.Configuration.GetSection(CatalogOptions.SectionName));
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<IModelCatalog>(services => services.GetRequiredService<ModelCatalog>());

@@ -24,7 +24,7 @@ public static class Extensions
     /// </summary>
     public static IHostApplicationBuilder AddChatRouting(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RoutingOptions>().Bind(builder.Configuration.GetSection(RoutingOptions.SectionName));
+        builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(Random.Shared);
         builder.Services.TryAddSingleton<DeploymentHealthRegistry>();

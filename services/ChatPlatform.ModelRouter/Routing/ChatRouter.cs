@@ -178,7 +178,7 @@ public sealed class ChatRouter(
     };
 
     /// <summary>The deployment's observed time-to-first-token percentile, never below the floor.</summary>
-    internal static TimeSpan HedgeDelay(DeploymentHealth deployment, HedgingSettings hedging)
+    internal static TimeSpan HedgeDelay(DeploymentHealth deployment, HedgingOptions hedging)
     {
         var observed = deployment.TimeToFirstTokenPercentile(hedging.Percentile) ?? hedging.DelayWithoutSamples;
         return observed > hedging.MinimumDelay ? observed : hedging.MinimumDelay;

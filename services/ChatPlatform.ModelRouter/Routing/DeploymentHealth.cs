@@ -30,7 +30,7 @@ public sealed class DeploymentHealth
     private DateTimeOffset? _retryAfterUntil;
     private DateTimeOffset? _openedAt;
 
-    public DeploymentHealth(string deploymentId, CircuitBreakerSettings settings, TimeProvider time)
+    public DeploymentHealth(string deploymentId, CircuitBreakerOptions settings, TimeProvider time)
     {
         DeploymentId = deploymentId;
         _time = time;

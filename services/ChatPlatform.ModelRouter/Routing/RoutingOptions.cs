@@ -21,13 +21,13 @@ public sealed class RoutingOptions
     /// <summary>Prompt and completion text on spans; off because they are users' words.</summary>
     public bool RecordContent { get; set; }
 
-    public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
-    public HedgingSettings Hedging { get; set; } = new();
+    public HedgingOptions Hedging { get; set; } = new();
 }
 
 /// <summary>Per deployment; the break duration is the cooldown before a half-open probe is let through.</summary>
-public sealed class CircuitBreakerSettings
+public sealed class CircuitBreakerOptions
 {
     public double FailureRatio { get; set; } = 0.5;
 
@@ -42,7 +42,7 @@ public sealed class CircuitBreakerSettings
 /// Hedged requests (off unless a model is listed): when the first deployment has sent no token by its observed
 /// time-to-first-token percentile, the next one starts too and the first to answer wins.
 /// </summary>
-public sealed class HedgingSettings
+public sealed class HedgingOptions
 {
     /// <summary>Model ids to hedge.</summary>
     public IList<string> Models { get; } = [];

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatPlatform.Gateway.Tests.Apis;
@@ -124,7 +125,7 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
         await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = "" });
         using var production = host.WithWebHostBuilder(builder => builder.UseEnvironment("Production"));
 
-        var error = Assert.Throws<InvalidOperationException>(() => production.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => production.CreateClient());
 
         Assert.Contains("Auth:SigningKey", error.Message);
     }
@@ -135,7 +136,7 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
         await using var host = await GatewayHost.StartAsync(
             postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = Convert.ToBase64String(new byte[16]) });
 
-        var error = Assert.Throws<InvalidOperationException>(() => host.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
 
         Assert.Contains("at least 32 bytes", error.Message);
     }

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using ChatPlatform.Gateway.Model;
@@ -76,12 +77,9 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
 
         var response = await client.PostAsJsonAsync("/v1/chat/completions", request, Cancellation);
         var events = new List<string>();
-        using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation)))
+        await foreach (var e in SseParser.Create(await response.Content.ReadAsStreamAsync(Cancellation)).EnumerateAsync(Cancellation))
         {
-            while (await Upstream.ReadEventAsync(reader, Cancellation) is { } e)
-            {
-                events.Add(e["data"]);
-            }
+            events.Add(e.Data);
         }
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

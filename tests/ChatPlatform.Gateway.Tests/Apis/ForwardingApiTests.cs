@@ -55,21 +55,21 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
             HttpCompletionOption.ResponseHeadersRead, Cancellation);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
+        await using var events = Upstream.ReadEvents(await response.Content.ReadAsStreamAsync(Cancellation), Cancellation);
 
         // The fake has not been released: this event can only arrive if nothing on the way buffers.
-        var first = await Upstream.ReadEventAsync(reader, Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        var first = await Upstream.NextEventAsync(events).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         Assert.False(chat.ReleaseTurns.Task.IsCompleted);
-        Assert.Equal("1", first!["id"]);
-        Assert.Equal("turn.started", first["event"]);
+        Assert.Equal("1", first!.Value.EventId);
+        Assert.Equal("turn.started", first.Value.EventType);
 
         chat.ReleaseTurns.SetResult();
-        var delta = await Upstream.ReadEventAsync(reader, Cancellation);
-        var done = await Upstream.ReadEventAsync(reader, Cancellation);
-        Assert.Equal("delta", delta!["event"]);
-        Assert.Equal("done", done!["event"]);
-        Assert.Contains("echo: hi", done["data"]);
-        Assert.Null(await Upstream.ReadEventAsync(reader, Cancellation));
+        var delta = await Upstream.NextEventAsync(events);
+        var done = await Upstream.NextEventAsync(events);
+        Assert.Equal("delta", delta!.Value.EventType);
+        Assert.Equal("done", done!.Value.EventType);
+        Assert.Contains("echo: hi", done.Value.Data);
+        Assert.Null(await Upstream.NextEventAsync(events));
     }
 
     [Theory]
@@ -84,10 +84,10 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
         var response = await client.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{Guid.NewGuid()}/turns") { Content = JsonContent.Create(new { content = "hi" }) },
             HttpCompletionOption.ResponseHeadersRead, Cancellation);
-        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
-        Assert.NotNull(await Upstream.ReadEventAsync(reader, Cancellation));
+        var events = Upstream.ReadEvents(await response.Content.ReadAsStreamAsync(Cancellation), Cancellation);
+        Assert.NotNull(await Upstream.NextEventAsync(events));
 
-        reader.Dispose();
+        await events.DisposeAsync();
         response.Dispose();
         client.Dispose();
 

@@ -10,7 +10,7 @@ public sealed class DeploymentHealthTests
 
     private static RoutingOptions BreakerOptions() => new()
     {
-        CircuitBreaker = new CircuitBreakerSettings
+        CircuitBreaker = new CircuitBreakerOptions
         {
             FailureRatio = 0.5,
             MinimumThroughput = 2,

@@ -98,8 +98,8 @@ public sealed class TimeoutAndHedgingTests
     [Fact]
     public void The_hedge_delay_is_the_observed_percentile_with_a_floor()
     {
-        var health = new DeploymentHealth("d1", new CircuitBreakerSettings(), TimeProvider.System);
-        var hedging = new HedgingSettings { MinimumDelay = TimeSpan.FromMilliseconds(60), DelayWithoutSamples = TimeSpan.FromSeconds(2) };
+        var health = new DeploymentHealth("d1", new CircuitBreakerOptions(), TimeProvider.System);
+        var hedging = new HedgingOptions { MinimumDelay = TimeSpan.FromMilliseconds(60), DelayWithoutSamples = TimeSpan.FromSeconds(2) };
 
         var withoutSamples = ChatRouter.HedgeDelay(health, hedging);
         foreach (var ms in new[] { 10, 20, 30, 40, 50, 60, 70, 80, 90, 1000 })

@@ -44,4 +44,14 @@ public sealed class ServerSentEventsTests
 
         Assert.Equal([1L], events.Select(e => e.Id));
     }
+
+    [Fact]
+    public async Task An_event_without_an_id_keeps_the_last_one_and_empty_data_reads_as_null()
+    {
+        var events = await ReadAsync("id: 7\r\nevent: delta\r\ndata: {\"text\":\"a\"}\r\n\r\nevent: ping\ndata:\n\n");
+
+        Assert.Equal([7L, 7L], events.Select(e => e.Id));
+        Assert.Equal(["delta", "ping"], events.Select(e => e.Type));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, events[1].Data.ValueKind);
+    }
 }

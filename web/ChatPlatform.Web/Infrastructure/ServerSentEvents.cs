@@ -1,59 +1,32 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using ChatPlatform.Web.Model;
 
 namespace ChatPlatform.Web.Infrastructure;
 
-/// <summary>Reads <c>text/event-stream</c> frames (id, event, data; comments ignored) as <see cref="TurnEvent"/>s.</summary>
+/// <summary>
+/// Reads <c>text/event-stream</c> frames as <see cref="TurnEvent"/>s with .NET's <see cref="SseParser"/>: the data is
+/// parsed as JSON straight from its UTF-8 bytes. An event without an id keeps the last one, as a browser's
+/// <c>lastEventId</c> does; an event cut off by a dropped connection is not delivered.
+/// </summary>
 public static class ServerSentEvents
 {
+    // An empty data field reads as JSON null, not as an undefined element.
+    private static readonly JsonElement Null = JsonSerializer.Deserialize<JsonElement>("null"u8);
+
     public static async IAsyncEnumerable<TurnEvent> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var parser = SseParser.Create(stream, static (_, data) => data.IsEmpty ? Null : JsonSerializer.Deserialize<JsonElement>(data));
         long id = 0;
-        string? type = null;
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        await foreach (var item in parser.EnumerateAsync(cancellationToken))
         {
-            if (line.Length == 0)
+            if (item.EventId is { } eventId && long.TryParse(eventId, CultureInfo.InvariantCulture, out var parsed))
             {
-                if (data.Length > 0 || type is not null)
-                {
-                    using var document = JsonDocument.Parse(data.Length == 0 ? "null" : data.ToString());
-                    yield return new TurnEvent(id, type ?? "message", document.RootElement.Clone());
-                }
-                type = null;
-                data.Clear();
-                continue;
+                id = parsed;
             }
-            if (line[0] == ':')
-            {
-                continue;
-            }
-            var colon = line.IndexOf(':');
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..];
-            if (value.StartsWith(' '))
-            {
-                value = value[1..];
-            }
-            switch (field)
-            {
-                case "id" when long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var parsed):
-                    id = parsed;
-                    break;
-                case "event":
-                    type = value;
-                    break;
-                case "data":
-                    if (data.Length > 0)
-                    {
-                        data.Append('\n');
-                    }
-                    data.Append(value);
-                    break;
-            }
+            yield return new TurnEvent(id, item.EventType, item.Data);
         }
     }
 }
