@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -5,14 +6,24 @@ namespace ChatPlatform.AppHost.Infrastructure;
 
 internal static class FreePort
 {
+    private static readonly ConcurrentDictionary<int, bool> Given = new();
+
     /// <summary>
     /// A free loopback port for a store that listens without Aspire's proxy (the proxy would be one more hop on every
-    /// query); the small race until the store binds it is accepted.
+    /// query). The kernel can hand the same port out twice once it is released, so no port is given twice here; the
+    /// small race until the store binds it is accepted.
     /// </summary>
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (Given.TryAdd(port, true))
+            {
+                return port;
+            }
+        }
     }
 }

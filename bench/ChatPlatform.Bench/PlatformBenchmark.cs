@@ -5,12 +5,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ChatPlatform.AppHost.Hosting;
-using ChatPlatform.Testing.Servers;
-using ChatPlatform.AppHost.Hosting.Resources;
-using ChatPlatform.AppHost.Hosting.Testing;
+using Aspire.Hosting.ApplicationModel;
 using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers.Simulator;
+using ChatPlatform.Testing.Platform;
+using ChatPlatform.Testing.Servers;
 using Microsoft.Extensions.AI;
 using Npgsql;
 
@@ -52,10 +51,9 @@ public static class PlatformBenchmark
         var streams = WithinFileLimit(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000);
         var levels = args.Length > 1 ? args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [100, 1000];
 
-        await using var app = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatPlatform_AppHost>([], Configure);
-        await app.StartAsync();
-        await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
-        Console.WriteLine($"platform healthy in {app.TimeToAllHealthy!.Value.TotalSeconds:0.0} s; simulator: first token after {TimeToFirstTokenMs} ms, {TokensPerSecond} tokens/s, {AnswerTokens} tokens per answer");
+        var starting = Stopwatch.StartNew();
+        await using var app = await StartPlatformAsync();
+        Console.WriteLine($"platform healthy in {starting.Elapsed.TotalSeconds:0.0} s; simulator: first token after {TimeToFirstTokenMs} ms, {TokensPerSecond} tokens/s, {AnswerTokens} tokens per answer");
 
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -90,9 +88,7 @@ public static class PlatformBenchmark
 
     private static async Task RunOpenStreamsAsync(int count, int promptCharacters)
     {
-        await using var app = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatPlatform_AppHost>([], Configure);
-        await app.StartAsync();
-        await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
+        await using var app = await StartPlatformAsync();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 100_000, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) })
         { Timeout = Timeout.InfiniteTimeSpan };
         var gateway = Endpoint(app, "gateway");
@@ -102,33 +98,43 @@ public static class PlatformBenchmark
         await MeasureOpenStreamsAsync(app, http, gateway, users, WithinFileLimit(count), promptCharacters);
     }
 
-    private static void Configure(DistributedApplicationBuilder builder)
+    /// <summary>
+    /// The platform with the simulated models and rate limits out of the way, given as the AppHost's settings: it hands
+    /// <c>Catalog</c> to the router and <c>RateLimits</c> to the gateway.
+    /// </summary>
+    private static Task<TestPlatform> StartPlatformAsync()
     {
-        var router = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "model-router");
-        AddSimulatedModel(router, 0, FastModel, TimeToFirstTokenMs, TokensPerSecond, AnswerTokens);
-        // Half a token a second: a stream stays open about a minute, long enough to hold thousands at once.
-        AddSimulatedModel(router, 1, SlowModel, TimeToFirstTokenMs, 0.5, 30);
-        var gateway = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "gateway");
-        foreach (var tier in new[] { "free", "pro" })
+        string[] rateLimits = [.. new[] { "free", "pro" }.SelectMany(tier => new[]
         {
-            gateway.SetEnvironmentVariable($"RateLimits__Tiers__{tier}__RequestsPerMinute", "100000000");
-            gateway.SetEnvironmentVariable($"RateLimits__Tiers__{tier}__TurnsPerMinute", "100000000");
-        }
+            $"--RateLimits:Tiers:{tier}:RequestsPerMinute=100000000",
+            $"--RateLimits:Tiers:{tier}:TurnsPerMinute=100000000",
+        })];
+        return TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(CancellationToken.None,
+        [
+            .. SimulatedModel(0, FastModel, TimeToFirstTokenMs, TokensPerSecond, AnswerTokens),
+            // Half a token a second: a stream stays open about a minute, long enough to hold thousands at once.
+            .. SimulatedModel(1, SlowModel, TimeToFirstTokenMs, 0.5, 30),
+            .. rateLimits,
+            .. AppHostBenchmark.QuietLogging,
+        ]);
     }
 
-    private static void AddSimulatedModel(ProjectResource router, int index, string id, int timeToFirstTokenMs, double tokensPerSecond, int answerTokens)
+    private static string[] SimulatedModel(int index, string id, int timeToFirstTokenMs, double tokensPerSecond, int answerTokens)
     {
-        var model = $"Catalog__Models__{index}__";
-        router.SetEnvironmentVariable(model + "Id", id);
-        router.SetEnvironmentVariable(model + "ContextWindow", "32768");
-        router.SetEnvironmentVariable(model + "MaxOutputTokens", "1024");
-        var deployment = $"Catalog__Deployments__{index}__";
-        router.SetEnvironmentVariable(deployment + "Id", id + "-1");
-        router.SetEnvironmentVariable(deployment + "ModelId", id);
-        router.SetEnvironmentVariable(deployment + "Provider", "Simulator");
-        router.SetEnvironmentVariable(deployment + "Simulator__TimeToFirstTokenMs", timeToFirstTokenMs.ToString(CultureInfo.InvariantCulture));
-        router.SetEnvironmentVariable(deployment + "Simulator__TokensPerSecond", tokensPerSecond.ToString(CultureInfo.InvariantCulture));
-        router.SetEnvironmentVariable(deployment + "Simulator__AnswerTokens", answerTokens.ToString(CultureInfo.InvariantCulture));
+        var model = $"--Catalog:Models:{index}:";
+        var deployment = $"--Catalog:Deployments:{index}:";
+        return
+        [
+            model + "Id=" + id,
+            model + "ContextWindow=32768",
+            model + "MaxOutputTokens=1024",
+            deployment + "Id=" + id + "-1",
+            deployment + "ModelId=" + id,
+            deployment + "Provider=Simulator",
+            deployment + "Simulator:TimeToFirstTokenMs=" + timeToFirstTokenMs.ToString(CultureInfo.InvariantCulture),
+            deployment + "Simulator:TokensPerSecond=" + tokensPerSecond.ToString(CultureInfo.InvariantCulture),
+            deployment + "Simulator:AnswerTokens=" + answerTokens.ToString(CultureInfo.InvariantCulture),
+        ];
     }
 
     // (1) Each conversation: a turn, read to its end, a pause of ThinkTime ± 50 %, again, until the level's time is up.
@@ -233,12 +239,12 @@ public static class PlatformBenchmark
     }
 
     // (2) Back to back: as many turns as the platform takes, counted as answer rows committed in PostgreSQL.
-    private static async Task MeasureThroughputAsync(DistributedApplication app, HttpClient http, Uri gateway, IReadOnlyList<string> users)
+    private static async Task MeasureThroughputAsync(TestPlatform app, HttpClient http, Uri gateway, IReadOnlyList<string> users)
     {
         const int Concurrency = 64;
         var duration = TimeSpan.FromSeconds(15);
         var conversations = await CreateConversationsAsync(http, gateway, users, Concurrency, FastModel);
-        await using var database = NpgsqlDataSource.Create(ConnectionString(app, "chatdb"));
+        await using var database = NpgsqlDataSource.Create(await app.ConnectionStringAsync("chatdb"));
         var before = await CountAnswersAsync(database);
         var cpuBefore = CpuSeconds(app);
         var clock = Stopwatch.StartNew();
@@ -261,7 +267,7 @@ public static class PlatformBenchmark
     }
 
     // (3) Open streams to a slow model until `count` are open at once, then the resident memory of each process.
-    private static async Task MeasureOpenStreamsAsync(DistributedApplication app, HttpClient http, Uri gateway, IReadOnlyList<string> users, int count, int promptCharacters = 0)
+    private static async Task MeasureOpenStreamsAsync(TestPlatform app, HttpClient http, Uri gateway, IReadOnlyList<string> users, int count, int promptCharacters = 0)
     {
         var conversations = await CreateConversationsAsync(http, gateway, users, count, SlowModel);
         var prompt = "Tell me a long story" + new string('.', promptCharacters);
@@ -314,7 +320,7 @@ public static class PlatformBenchmark
         var during = Memory(app);
         Console.WriteLine();
         Console.WriteLine($"open streams: {open} open at once ({failed} failed{(firstError is null ? "" : ", first: " + firstError)}), opened in {opened.TotalSeconds:0.0} s");
-        foreach (var name in new[] { "gateway", "chat", "model-router" })
+        foreach (var name in new[] { "gateway", "chat", "model-router", "(dcp)" })
         {
             var added = during[name] - before[name];
             Console.WriteLine($"  {name,-13} RSS {before[name] / 1024.0,7:0.0} MiB idle, {during[name] / 1024.0,7:0.0} MiB with the streams open: " +
@@ -387,16 +393,24 @@ public static class PlatformBenchmark
     private static string FirstError(List<Sample> samples) =>
         samples.FirstOrDefault(s => s.Error is not null)?.Error is { } error ? $"  first error: {error[..Math.Min(error.Length, 200)]}" : "";
 
-    private static Uri Endpoint(DistributedApplication app, string resource) =>
-        app.Resources.Single(r => r.Name == resource).Endpoints[0];
+    private static Uri Endpoint(TestPlatform app, string resource) => app.Endpoint(resource);
 
-    private static string ConnectionString(DistributedApplication app, string resource) =>
-        app.Resources.OfType<IResourceWithConnectionString>().Single(r => ((Resource)r).Name == resource).ConnectionString
-        ?? throw new InvalidOperationException($"{resource} has no connection string yet.");
+    /// <summary>
+    /// Each project and executable resource's process tree (a service under its `dotnet run`, PostgreSQL's backends
+    /// under its shell), and "(dcp)": Aspire's orchestrator, whose endpoint proxies calls between the services go through.
+    /// </summary>
+    private static Dictionary<string, List<int>> Processes(TestPlatform app)
+    {
+        var trees = app.Resources.Where(r => r is ProjectResource or ExecutableResource)
+            .ToDictionary(r => r.Name, r => Tree(app.ProcessId(r.Name)).ToList());
+        var resources = trees.Values.SelectMany(t => t).ToHashSet();
+        trees["(dcp)"] = [.. AppHostBenchmark.Dcp(Environment.ProcessId).Where(pid => !resources.Contains(pid))];
+        return trees;
+    }
 
     /// <summary>User and system CPU each resource's process tree has used (PostgreSQL's backends included).</summary>
-    private static Dictionary<string, double> CpuSeconds(DistributedApplication app) =>
-        ProcessRegistry.Read(app.DataDirectory).ToDictionary(p => p.Resource, p => Tree(p.Pid).Sum(CpuTicks) / 100.0);
+    private static Dictionary<string, double> CpuSeconds(TestPlatform app) =>
+        Processes(app).ToDictionary(p => p.Key, p => p.Value.Sum(CpuTicks) / 100.0);
 
     private static IEnumerable<int> Tree(int pid) => ProcFs.ReadChildren(pid).SelectMany(Tree).Prepend(pid);
 
@@ -415,8 +429,9 @@ public static class PlatformBenchmark
         }
     }
 
-    private static Dictionary<string, long> Memory(DistributedApplication app) =>
-        ProcessRegistry.Read(app.DataDirectory).ToDictionary(p => p.Resource, p => ProcFs.ReadResidentKilobytes(p.Pid) ?? 0);
+    /// <summary>Resident memory of each resource's process tree (a launcher's share is the same before and after).</summary>
+    private static Dictionary<string, long> Memory(TestPlatform app) =>
+        Processes(app).ToDictionary(p => p.Key, p => p.Value.Sum(pid => ProcFs.ReadResidentKilobytes(pid) ?? 0));
 
     /// <summary>
     /// Each open stream holds a socket in every process on its path (the client's in the gateway, the router's in chat,

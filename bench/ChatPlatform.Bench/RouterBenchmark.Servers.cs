@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using ChatPlatform.Testing.Servers;
-using ChatPlatform.AppHost.Hosting.Orchestration;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -103,6 +103,18 @@ public static partial class RouterBenchmark
         }
 
         public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The router as this benchmark's build left it: a project reference, built in the same configuration and for the
+    /// same framework into the router's own output folder (with its own runtime and dependency files).
+    /// </summary>
+    private static string BuiltRouterPath()
+    {
+        var project = new Projects.ChatPlatform_ModelRouter().ProjectPath;
+        var configuration = typeof(RouterBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var framework = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        return Path.Combine(Path.GetDirectoryName(project)!, "bin", configuration, framework, Path.GetFileNameWithoutExtension(project) + ".dll");
     }
 
     private static async Task<ServerProcess> StartRouterAsync(

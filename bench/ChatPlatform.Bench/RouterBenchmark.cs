@@ -49,7 +49,7 @@ public static partial class RouterBenchmark
         await using var redis = new RedisFixture();
         await redis.InitializeAsync();
         await using var router = await StartRouterAsync(provider.BaseAddress, await postgres.CreateDatabaseAsync(), redis.ConnectionString,
-            EnvironmentOf("--router-env="), new Projects.ChatPlatform_ModelRouter().TargetPath);
+            EnvironmentOf("--router-env="), BuiltRouterPath());
         var baselinePath = args.Where(a => a.StartsWith("--baseline-router=", StringComparison.Ordinal)).Select(a => a["--baseline-router=".Length..]).LastOrDefault();
         await using var baseline = baselinePath is null
             ? null

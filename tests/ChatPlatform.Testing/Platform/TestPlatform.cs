@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatPlatform.Testing.Platform;
 
@@ -14,25 +16,41 @@ public sealed class TestPlatform : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
-    private TestPlatform(DistributedApplication app, string dataDirectory)
+    private readonly bool _keepDataDirectory;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _healthyAt = new();
+
+    private TestPlatform(DistributedApplication app, string dataDirectory, bool keepDataDirectory = false)
     {
         App = app;
         DataDirectory = dataDirectory;
+        _keepDataDirectory = keepDataDirectory;
     }
 
     public DistributedApplication App { get; }
 
     public string DataDirectory { get; }
 
+    /// <summary>When each resource was first reported healthy during the start (UTC).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> HealthyAt => _healthyAt;
+
     /// <summary>Starts the AppHost <typeparamref name="TAppHost"/> and waits until every resource is healthy.</summary>
-    public static async Task<TestPlatform> StartAsync<TAppHost>(CancellationToken cancellationToken, params string[] args)
+    public static Task<TestPlatform> StartAsync<TAppHost>(CancellationToken cancellationToken, params string[] args)
+        where TAppHost : class =>
+        StartAsync<TAppHost>(TestDirectories.Create("platform"), keepDataDirectory: false, cancellationToken, args);
+
+    /// <summary>
+    /// As <see cref="StartAsync{TAppHost}(CancellationToken, string[])"/>, on the data folder <paramref name="dataDirectory"/>
+    /// (existing data is reused: a second start on it is a warm start), deleted on dispose unless <paramref name="keepDataDirectory"/>.
+    /// </summary>
+    public static async Task<TestPlatform> StartAsync<TAppHost>(
+        string dataDirectory, bool keepDataDirectory, CancellationToken cancellationToken, params string[] args)
         where TAppHost : class
     {
-        var dataDirectory = TestDirectories.Create("platform");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<TAppHost>(
             [$"--DataDirectory={dataDirectory}", .. args], cancellationToken);
         var app = await builder.BuildAsync(cancellationToken);
-        var platform = new TestPlatform(app, dataDirectory);
+        var platform = new TestPlatform(app, dataDirectory, keepDataDirectory);
+        _ = platform.RecordHealthyAtAsync();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -106,6 +124,24 @@ public sealed class TestPlatform : IAsyncDisposable
         await healthy;
     }
 
+    private async Task RecordHealthyAtAsync()
+    {
+        try
+        {
+            await foreach (var e in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync())
+            {
+                if (e.Snapshot.HealthStatus == HealthStatus.Healthy)
+                {
+                    _healthyAt.TryAdd(e.Resource.Name, DateTimeOffset.UtcNow);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The host stopped.
+        }
+    }
+
     /// <summary>The last lines a resource wrote, for a failure's message.</summary>
     public async Task<string> LastOutputAsync(string resource, int lines = 40)
     {
@@ -120,6 +156,10 @@ public sealed class TestPlatform : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();
+        if (_keepDataDirectory)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
