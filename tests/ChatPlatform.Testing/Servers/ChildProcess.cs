@@ -91,6 +91,28 @@ public sealed class ChildProcess : IAsyncDisposable
         _exited.TrySetResult(_process.ExitCode);
     }
 
+    /// <summary>
+    /// Polls <paramref name="ready"/> until it holds; fails at once if the process exits first, and after
+    /// <paramref name="timeout"/> with "<paramref name="name"/> <paramref name="notReady"/>".
+    /// </summary>
+    public async Task WaitUntilReadyAsync(
+        Func<CancellationToken, Task<bool>> ready, string name, string notReady, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await ready(cancellationToken))
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited with code {await Exited} while starting; see its output above.");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name} {notReady} within {timeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(poll, cancellationToken);
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/>, waits up to <paramref name="grace"/>, then kills the whole tree.</summary>
     public async Task StopAsync(TimeSpan grace, int signal = UnixSignals.SigTerm, int? signalPid = null)
     {

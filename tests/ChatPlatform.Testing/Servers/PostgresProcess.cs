@@ -90,22 +90,8 @@ public sealed class PostgresProcess : IAsyncDisposable
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) =>
         await ServerProbes.PostgresAnswersAsync(GetConnectionString(), cancellationToken);
 
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await IsHealthyAsync(cancellationToken))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"PostgreSQL exited with code {await _process.Exited} while starting; see its output above.");
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("PostgreSQL did not accept connections within 60 s.");
-            }
-            await Task.Delay(100, cancellationToken);
-        }
-    }
+    private Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _process.WaitUntilReadyAsync(
+        IsHealthyAsync, "PostgreSQL", "did not accept connections", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100), cancellationToken);
 
     public Task StopAsync()
     {

@@ -71,22 +71,8 @@ public sealed class RedisProcess : IAsyncDisposable
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) =>
         await ServerProbes.RedisAnswersAsync(Port, cancellationToken);
 
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await IsHealthyAsync(cancellationToken))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited with code {await _process.Exited} while starting; see its output above.");
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("redis-server did not answer PING within 30 s.");
-            }
-            await Task.Delay(50, cancellationToken);
-        }
-    }
+    private Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _process.WaitUntilReadyAsync(
+        IsHealthyAsync, "redis-server", "did not answer PING", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50), cancellationToken);
 
     public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(10));
 
