@@ -55,8 +55,7 @@ public sealed class TestPlatform : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StartTimeout);
-            await app.StartAsync(timeout.Token);
-            await platform.WaitUntilHealthyAsync(timeout.Token);
+            await platform.StartUntilHealthyAsync(timeout.Token);
             return platform;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -105,23 +104,45 @@ public sealed class TestPlatform : IAsyncDisposable
         return text.ToString();
     }
 
-    /// <summary>Every resource healthy; a resource that stops first fails the start at once, with its last output.</summary>
-    private async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the host and waits until every resource is healthy. A resource that stops first fails the start at once
+    /// with every resource's state and exit code: the host's own start waits on dependencies, so the watch runs beside
+    /// it from the beginning.
+    /// </summary>
+    private async Task StartUntilHealthyAsync(CancellationToken cancellationToken)
     {
-        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var healthy = Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stop.Token)));
-        var stopped = Task.WhenAny(Resources.Select(r => notifications.WaitForResourceAsync(
-            r.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), stop.Token)));
-        if (await Task.WhenAny(healthy, stopped) == stopped && stopped.Result.IsCompletedSuccessfully)
+        var stopped = FirstStoppedAsync(stop.Token);
+        var started = StartThenWaitHealthyAsync(stop.Token);
+        if (await Task.WhenAny(started, stopped) == stopped && stopped.IsCompletedSuccessfully)
         {
-            var name = stopped.Result.Result.Resource.Name;
+            var name = stopped.Result;
             await stop.CancelAsync();
             throw new InvalidOperationException(
-                $"{name} stopped while the platform started:{Environment.NewLine}{DescribeResources()}{await LastOutputAsync(name)}");
+                $"{name} stopped while the platform started (its output is in the dashboard, or under a plain `dotnet run`):{Environment.NewLine}{DescribeResources()}");
         }
         await stop.CancelAsync();
-        await healthy;
+        await started;
+    }
+
+    private async Task StartThenWaitHealthyAsync(CancellationToken cancellationToken)
+    {
+        await App.StartAsync(cancellationToken);
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        await Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
+    }
+
+    /// <summary>The name of the first shown resource to reach a terminal state (exited, finished, failed to start).</summary>
+    private async Task<string> FirstStoppedAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var e in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(cancellationToken))
+        {
+            if (!e.Snapshot.IsHidden && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text))
+            {
+                return e.Resource.Name;
+            }
+        }
+        throw new OperationCanceledException(cancellationToken);
     }
 
     private async Task RecordHealthyAtAsync()
@@ -140,17 +161,6 @@ public sealed class TestPlatform : IAsyncDisposable
         {
             // The host stopped.
         }
-    }
-
-    /// <summary>The last lines a resource wrote, for a failure's message.</summary>
-    public async Task<string> LastOutputAsync(string resource, int lines = 40)
-    {
-        var all = new List<string>();
-        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource))
-        {
-            all.AddRange(batch.Select(line => line.Content));
-        }
-        return $"{resource} wrote:{Environment.NewLine}{string.Join(Environment.NewLine, all.TakeLast(lines))}";
     }
 
     public async ValueTask DisposeAsync()
