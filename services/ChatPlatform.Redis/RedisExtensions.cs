@@ -1,29 +1,23 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
 
 namespace ChatPlatform.Redis;
 
 public static class RedisExtensions
 {
     /// <summary>
-    /// Registers one shared <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:{connectionName}</c>
-    /// (<c>host:port[,password=..]</c>) and a ready health check of the same name.
+    /// Redis at <c>ConnectionStrings:{connectionName}</c> (<c>host:port[,password=..]</c>) through Aspire's
+    /// StackExchange.Redis integration (one shared <see cref="StackExchange.Redis.IConnectionMultiplexer"/>, its health
+    /// check and tracing), configured by <see cref="RedisConnection.Configure"/>, plus <see cref="RedisStreams"/>.
     /// </summary>
-    public static IHostApplicationBuilder AddRedisClient(this IHostApplicationBuilder builder, string connectionName = "redis")
+    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder, string connectionName = "redis")
     {
-        var connectionString = builder.Configuration.GetConnectionString(connectionName)
+        _ = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{connectionName} is not configured; set ConnectionStrings__{connectionName}=host:port.");
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(connectionString));
+        builder.AddRedisClient(connectionName, configureOptions: RedisConnection.Configure);
         builder.Services.AddSingleton<RedisStreams>();
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            connectionName,
-            services => new RedisHealthCheck(services.GetRequiredService<IConnectionMultiplexer>()),
-            failureStatus: null,
-            tags: ["ready"]));
         return builder;
     }
 }

@@ -92,7 +92,7 @@ public sealed class RedisRestartTests : IAsyncLifetime
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:redis"] = _server.ConnectionString;
-        builder.AddRedisClient("redis");
+        builder.AddRedis("redis");
         using var host = builder.Build();
         var health = host.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(TestContext.Current.CancellationToken)).Status);
@@ -115,7 +115,7 @@ public sealed class RedisRestartTests : IAsyncLifetime
     {
         var builder = Host.CreateApplicationBuilder();
 
-        var error = Assert.Throws<InvalidOperationException>(() => builder.AddRedisClient("redis"));
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddRedis("redis"));
 
         Assert.Contains("ConnectionStrings__redis", error.Message, StringComparison.Ordinal);
     }

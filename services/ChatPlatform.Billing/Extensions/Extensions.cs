@@ -10,6 +10,6 @@ internal static class Extensions
     {
         builder.AddChatDatabase("billing", typeof(Program).Assembly);
         builder.AddEventLog();
-        builder.AddRedisClient("redis");
+        builder.AddRedis("redis");
     }
 }

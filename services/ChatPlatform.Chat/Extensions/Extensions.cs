@@ -16,7 +16,7 @@ internal static class Extensions
     {
         builder.AddChatDatabase("chat", typeof(Program).Assembly);
         builder.AddEventLog();
-        builder.AddRedisClient("redis");
+        builder.AddRedis("redis");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<CurrentUser>();

@@ -20,7 +20,7 @@ internal static partial class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("identity", typeof(Program).Assembly);
-        builder.AddRedisClient("redis");
+        builder.AddRedis("redis");
         builder.AddAccounts();
         builder.AddRateLimits();
         builder.AddUpstreams();

@@ -8,7 +8,7 @@ public static class CatalogExtensions
     /// <summary>
     /// The model catalog: <see cref="IModelCatalog"/> (and <see cref="ModelCatalog"/>), <see cref="CatalogStore"/>, start-up
     /// seeding and cross-instance reloads, and the "catalog" ready health check. Needs <c>AddChatDatabase("router", ...)</c>
-    /// and <c>AddRedisClient()</c>.
+    /// and <c>AddRedis()</c>.
     /// </summary>
     public static IHostApplicationBuilder AddModelCatalog(this IHostApplicationBuilder builder)
     {

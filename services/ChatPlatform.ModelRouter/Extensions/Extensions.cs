@@ -11,7 +11,7 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddChatDatabase("router", typeof(Program).Assembly);
-        builder.AddRedisClient("redis");
+        builder.AddRedis("redis");
         builder.AddModelCatalog();
         builder.AddChatProviders();
         builder.AddChatRouting();

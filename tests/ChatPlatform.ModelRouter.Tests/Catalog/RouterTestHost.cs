@@ -61,7 +61,7 @@ internal sealed class RouterTestHost : IAsyncDisposable
                 builder.Configuration.AddInMemoryCollection(all);
                 builder.AddServiceDefaults();
                 builder.AddChatDatabase("router", typeof(ModelDefinition).Assembly);
-                builder.AddRedisClient();
+                builder.AddRedis();
                 builder.AddModelCatalog();
             },
             app =>
