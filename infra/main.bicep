@@ -1,7 +1,7 @@
 // ChatPlatform on Azure Container Apps, provisioned by `azd up` (azure.yaml at the repository root).
 // Creates one resource group rg-<environmentName> holding: Log Analytics, a Container Apps environment,
 // a container registry with a pull identity, PostgreSQL Flexible Server (database chatdb), Azure Cache for Redis,
-// a storage account with an Azure Files share, and one container app per service.
+// a storage account whose blob service holds ingestion's files, and one container app per service.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -156,7 +156,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    shareName: 'files'
+    blobDataPrincipalId: registry.outputs.identityPrincipalId
   }
 }
 
@@ -168,9 +168,6 @@ module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceName: monitoring.outputs.name
-    storageAccountName: storage.outputs.name
-    fileShareName: storage.outputs.shareName
-    storageName: 'files'
   }
 }
 
@@ -183,8 +180,9 @@ module apps 'modules/apps.bicep' = {
     tags: tags
     containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
     containerAppsEnvironmentDefaultDomain: containerAppsEnvironment.outputs.defaultDomain
-    fileShareStorageName: containerAppsEnvironment.outputs.storageName
+    blobEndpoint: storage.outputs.blobEndpoint
     identityId: registry.outputs.identityId
+    identityClientId: registry.outputs.identityClientId
     registryServer: registry.outputs.loginServer
     postgresFqdn: postgres.outputs.fqdn
     postgresAdministratorLogin: postgres.outputs.administratorLogin

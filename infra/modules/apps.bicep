@@ -15,8 +15,11 @@ param containerAppsEnvironmentId string
 @description('Default domain of the Container Apps environment.')
 param containerAppsEnvironmentDefaultDomain string
 
-@description('Name of the environment storage entry for the Azure Files share.')
-param fileShareStorageName string
+@description('Blob endpoint of the storage account that holds ingestion\'s files.')
+param blobEndpoint string
+
+@description('Client id of the user-assigned identity the apps run as (for Entra ID sign-in to storage).')
+param identityClientId string
 
 @description('Resource id of the user-assigned identity the apps run as.')
 param identityId string
@@ -174,12 +177,15 @@ module ingestion 'container-app.bicep' = {
     maxReplicas: 3
     cpu: '1.0'
     memory: '2Gi'
-    fileShareStorageName: fileShareStorageName
-    fileShareMountPath: '/mnt/files'
+    // The blob endpoint, not a connection string: ingestion signs in with the apps' managed identity.
     env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'ingestion' }], dataEnv, [
       {
-        name: 'ConnectionStrings__files'
-        value: '/mnt/files'
+        name: 'ConnectionStrings__blobs'
+        value: blobEndpoint
+      }
+      {
+        name: 'AZURE_CLIENT_ID'
+        value: identityClientId
       }
     ])
     secrets: dataSecrets

@@ -58,12 +58,6 @@ param cpu string = '0.5'
 @description('Memory per replica.')
 param memory string = '1Gi'
 
-@description('Name of the environment storage (Azure Files) to mount; empty for none.')
-param fileShareStorageName string = ''
-
-@description('Mount path of the file share inside the container.')
-param fileShareMountPath string = '/mnt/files'
-
 @description('Liveness path (the process answers).')
 param livenessPath string = '/alive'
 
@@ -125,8 +119,6 @@ var probes = exists
     ]
   : []
 
-var mountFiles = !empty(fileShareStorageName)
-
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
   name: name
   location: location
@@ -175,14 +167,6 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             memory: memory
           }
           probes: probes
-          volumeMounts: mountFiles
-            ? [
-                {
-                  volumeName: 'files'
-                  mountPath: fileShareMountPath
-                }
-              ]
-            : []
         }
       ]
       scale: {
@@ -201,17 +185,6 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             ]
           : []
       }
-      volumes: mountFiles
-        ? [
-            {
-              name: 'files'
-              storageType: 'AzureFile'
-              storageName: fileShareStorageName
-              // The .NET images run as the non-root user app (uid/gid 1654): give it the share's files.
-              mountOptions: 'uid=1654,gid=1654,dir_mode=0770,file_mode=0660,nobrl'
-            }
-          ]
-        : []
     }
   }
 }

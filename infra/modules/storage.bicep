@@ -1,4 +1,4 @@
-// Storage account with the Azure Files share that holds ingestion's blob store (mounted at /mnt/files).
+// Storage account whose blob service holds ingestion's files, read and written by the apps' managed identity.
 @description('Account name: 3-24 lowercase letters and digits, globally unique.')
 param name string
 
@@ -8,11 +8,11 @@ param location string = resourceGroup().location
 @description('Tags applied to the account.')
 param tags object = {}
 
-@description('Name of the file share.')
-param shareName string = 'files'
+@description('Principal (the apps\' managed identity) given Storage Blob Data Contributor on the account.')
+param blobDataPrincipalId string
 
-@description('Share quota in GiB.')
-param shareQuotaGiB int = 100
+// Storage Blob Data Contributor.
+var blobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-01-01' = {
   name: name
@@ -27,24 +27,20 @@ resource account 'Microsoft.Storage/storageAccounts@2023-01-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false
-    // The Container Apps environment mounts the share with the account key.
-    allowSharedKeyAccess: true
+    // Only Entra ID: the apps sign in with their managed identity, and no account key exists to leak.
+    allowSharedKeyAccess: false
   }
 }
 
-resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2023-01-01' = {
-  parent: account
-  name: 'default'
-}
-
-resource share 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-01-01' = {
-  parent: fileService
-  name: shareName
+resource blobDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, blobDataPrincipalId, blobDataContributorRoleId)
+  scope: account
   properties: {
-    shareQuota: shareQuotaGiB
-    enabledProtocols: 'SMB'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributorRoleId)
+    principalId: blobDataPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }
 
 output name string = account.name
-output shareName string = share.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob

@@ -1,23 +1,28 @@
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatPlatform.Ingestion.Infrastructure;
 
 /// <summary>
-/// Azure Blob Storage (Azurite locally) from <c>ConnectionStrings:{name}</c>, in the shape of Aspire's blob client
-/// integration, which is not served here: one <see cref="BlobServiceClient"/> and a ready health check.
+/// Azure Blob Storage from <c>ConnectionStrings:{name}</c>, in the shape of Aspire's blob client integration, which
+/// is not served here: one <see cref="BlobServiceClient"/> and a ready health check. The setting is either a
+/// connection string (Azurite locally) or the account's blob endpoint (<c>https://…</c>), signed in to with Entra ID
+/// (in Azure, the managed identity that <c>AZURE_CLIENT_ID</c> names), as Aspire's integration takes them.
 /// </summary>
 internal static class BlobStorageExtensions
 {
     public static void AddBlobServiceClient(this IHostApplicationBuilder builder, string connectionName)
     {
-        var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var setting = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(setting))
         {
             throw new InvalidOperationException(
-                $"ConnectionStrings:{connectionName} is not configured; set ConnectionStrings__{connectionName} to an Azure Storage connection string.");
+                $"ConnectionStrings:{connectionName} is not configured; set ConnectionStrings__{connectionName} to an Azure Storage connection string or blob endpoint.");
         }
-        builder.Services.AddSingleton(new BlobServiceClient(connectionString));
+        builder.Services.AddSingleton(Uri.TryCreate(setting, UriKind.Absolute, out var endpoint) && endpoint.Scheme == Uri.UriSchemeHttps
+            ? new BlobServiceClient(endpoint, new DefaultAzureCredential())
+            : new BlobServiceClient(setting));
         builder.Services.AddHealthChecks().AddCheck<BlobStorageHealthCheck>(connectionName, tags: ["ready"]);
     }
 }
