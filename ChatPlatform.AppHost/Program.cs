@@ -1,7 +1,7 @@
 using ChatPlatform.AppHost;
 using ChatPlatform.AppHost.Infrastructure;
 
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = DistributedApplication.CreateBuilder(args).WithFreeDashboardPorts();
 
 // The stores: containers where a container engine answers, Debian's and npm's programs otherwise.
 var chatdb = builder.AddPostgresDatabase("postgres", "chatdb");

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ChatPlatform.AppHost.Infrastructure;
 
 namespace ChatPlatform.AppHost;
@@ -15,7 +13,7 @@ internal static class ServiceExtensions
         where TProject : IProjectMetadata, new()
     {
         ServiceSettings.KeepFromChildren();
-        if (port is { } wanted && builder.ExecutionContext.IsRunMode && !IsFree(wanted))
+        if (port is { } wanted && builder.ExecutionContext.IsRunMode && !FreePort.IsFree(wanted))
         {
             Console.Error.WriteLine($"{name}: port {wanted} is in use; {name} takes another port, shown in the dashboard.");
             port = null;
@@ -80,19 +78,5 @@ internal static class ServiceExtensions
             ? builder.AddParameter("auth-signing-key", secret: true).Resource
             : new ParameterResource("auth-signing-key", _ => DataDirectory.Secret(DataDirectory.Get(builder), "gateway-signing-key", bytes: 32), secret: true);
         return gateway.WithEnvironment("Auth__SigningKey", key);
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 
 namespace ChatPlatform.AppHost.Infrastructure;
 
+/// <summary>Loopback ports: a free one to take, or whether a wanted one is free.</summary>
 internal static class FreePort
 {
     private static readonly ConcurrentDictionary<int, bool> Given = new();
@@ -24,6 +25,21 @@ internal static class FreePort
             {
                 return port;
             }
+        }
+    }
+
+    /// <summary>Whether nothing listens on loopback <paramref name="port"/>.</summary>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 }
