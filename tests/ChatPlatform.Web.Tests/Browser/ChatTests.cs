@@ -262,8 +262,11 @@ public sealed class ChatTests(BrowserPlatform platform)
 
         await page.UserMessages().First.GetByRole(AriaRole.Button, new() { Name = "Copy message" }).ClickAsync();
 
-        await page.WaitForFunctionAsync("async () => (await navigator.clipboard.readText()) === 'Copy me, please'");
-        Assert.Equal("Copy me, please", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        // One read, inside the wait: a second read afterwards saw "" once under a full run's load, when another
+        // test's page had the browser's focus, which reading the clipboard needs.
+        var copied = await page.WaitForFunctionAsync(
+            "async () => { const text = await navigator.clipboard.readText(); return text === 'Copy me, please' ? text : null; }");
+        Assert.Equal("Copy me, please", await copied.JsonValueAsync<string>());
     }
 
     [Fact]
