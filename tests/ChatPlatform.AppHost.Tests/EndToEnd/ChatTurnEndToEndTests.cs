@@ -15,8 +15,8 @@ namespace ChatPlatform.AppHost.Tests.EndToEnd;
 /// A person's turn through the real processes: gateway (auth, limits, forwarding) → chat (tree, events, Redis stream) →
 /// model router (the simulator), with PostgreSQL and Redis, as docs/turns.md describes it.
 /// </summary>
-[Collection(nameof(FullPlatformCollection))]
-public sealed class ChatTurnEndToEndTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+[Collection(nameof(SharedPlatformCollection))]
+public sealed class ChatTurnEndToEndTests(PlatformFixture platform)
 {
     // sim-fast: 50 ms to the first token, 200 tokens/s; sim-smart: 400 ms, 40 tokens/s, 120 tokens (about 3 s).
     private const string FastModel = "sim-fast";

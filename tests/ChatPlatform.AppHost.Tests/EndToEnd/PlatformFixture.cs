@@ -1,6 +1,9 @@
+// One platform at a time: two at once on a small machine would only slow each other down.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace ChatPlatform.AppHost.Tests.EndToEnd;
 
-/// <summary>The whole platform from the real AppHost, started once for a test class.</summary>
+/// <summary>The whole platform from the real AppHost, started once for the tests that share it.</summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
     /// <summary>A router setting in the host's environment, as a developer would export it; only the router may see it.</summary>
@@ -25,6 +28,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Full-platform tests run one after another: two platforms at once would only slow each other down.</summary>
-[CollectionDefinition(nameof(FullPlatformCollection))]
-public sealed class FullPlatformCollection;
+/// <summary>The tests that share one platform (a start and stop costs about 20 s).</summary>
+[CollectionDefinition(nameof(SharedPlatformCollection))]
+public sealed class SharedPlatformCollection : ICollectionFixture<PlatformFixture>;
+
+/// <summary>The tests that start a platform of their own, to stop it or to see it fail.</summary>
+[CollectionDefinition(nameof(OwnPlatformCollection))]
+public sealed class OwnPlatformCollection;

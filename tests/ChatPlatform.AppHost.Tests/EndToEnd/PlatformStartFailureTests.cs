@@ -1,6 +1,6 @@
 namespace ChatPlatform.AppHost.Tests.EndToEnd;
 
-[Collection(nameof(FullPlatformCollection))]
+[Collection(nameof(OwnPlatformCollection))]
 public sealed class PlatformStartFailureTests
 {
     [Fact]

@@ -7,8 +7,8 @@ using Npgsql;
 
 namespace ChatPlatform.AppHost.Tests.EndToEnd;
 
-[Collection(nameof(FullPlatformCollection))]
-public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+[Collection(nameof(SharedPlatformCollection))]
+public sealed partial class PlatformTests(PlatformFixture platform)
 {
     private static readonly string[] Projects = ["model-router", "billing", "ingestion", "chat", "gateway", "web"];
     private static readonly string[] Stores = ["postgres", "chatdb", "redis", "blobs"];
