@@ -6,9 +6,10 @@ namespace ChatPlatform.Redis;
 /// <summary>
 /// Append-and-tail over Redis streams. A multiplexed connection cannot block on XREAD, so a reader waits for a
 /// pub/sub wake-up published with each append (one subscriber connection serves every reader) and then reads the
-/// new entries with XRANGE; a slow poll covers a wake-up lost while reconnecting.
+/// new entries with XRANGE; a slow poll covers a wake-up lost while reconnecting. Every call goes through the
+/// <see cref="RedisBreaker"/>: while Redis is unreachable they throw <see cref="RedisUnavailableException"/> at once.
 /// </summary>
-public sealed class RedisStreams(IConnectionMultiplexer redis)
+public sealed class RedisStreams(RedisBreaker redis)
 {
     // XADD, refresh the expiry and wake readers in one atomic step, so no reader ever misses an entry's wake-up.
     private static readonly LuaScript AppendScript = LuaScript.Prepare(
@@ -33,7 +34,7 @@ public sealed class RedisStreams(IConnectionMultiplexer redis)
             arguments.Add(name);
             arguments.Add(value);
         }
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(AppendScript.ExecutableScript, [key], [.. arguments]);
+        var result = await redis.RunAsync(r => r.GetDatabase().ScriptEvaluateAsync(AppendScript.ExecutableScript, [key], [.. arguments]));
         return result.ToString();
     }
 
@@ -44,7 +45,7 @@ public sealed class RedisStreams(IConnectionMultiplexer redis)
     public async IAsyncEnumerable<StreamEntry> TailAsync(string key, string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var wakeUp = new SemaphoreSlim(0);
-        var subscriber = redis.GetSubscriber();
+        var subscriber = redis.Connection.GetSubscriber();
         var channel = RedisChannel.Literal(ChannelFor(key));
         void OnMessage(RedisChannel _, RedisValue __)
         {
@@ -55,14 +56,13 @@ public sealed class RedisStreams(IConnectionMultiplexer redis)
         }
 
         // Subscribe before the first read, so an append between the read and the wait still wakes us.
-        await subscriber.SubscribeAsync(channel, OnMessage);
+        await redis.RunAsync(_ => subscriber.SubscribeAsync(channel, OnMessage));
         try
         {
-            var database = redis.GetDatabase();
             var last = afterId;
             while (!cancellationToken.IsCancellationRequested)
             {
-                var entries = await database.StreamRangeAsync(key, minId: "(" + last, maxId: "+", count: 500);
+                var entries = await redis.RunAsync(r => r.GetDatabase().StreamRangeAsync(key, minId: "(" + last, maxId: "+", count: 500));
                 foreach (var entry in entries)
                 {
                     last = entry.Id!;
@@ -76,7 +76,14 @@ public sealed class RedisStreams(IConnectionMultiplexer redis)
         }
         finally
         {
-            await subscriber.UnsubscribeAsync(channel, OnMessage);
+            try
+            {
+                await subscriber.UnsubscribeAsync(channel, OnMessage);
+            }
+            catch (RedisException)
+            {
+                // Gone with the connection; the handler is dropped from the multiplexer's table either way.
+            }
             wakeUp.Dispose();
         }
     }

@@ -31,7 +31,7 @@ public sealed class RedisStreamsTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task A_reader_that_starts_first_gets_every_entry_in_order_as_it_is_appended()
     {
-        var streams = new RedisStreams(_connection);
+        var streams = new RedisStreams(new RedisBreaker(_connection));
         var key = RedisFixture.UniqueKey("stream");
         var reading = TakeAsync(streams.TailAsync(key, "0", TestContext.Current.CancellationToken), 50);
 
@@ -47,7 +47,7 @@ public sealed class RedisStreamsTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task A_reader_resuming_from_an_id_gets_only_what_came_after_it()
     {
-        var streams = new RedisStreams(_connection);
+        var streams = new RedisStreams(new RedisBreaker(_connection));
         var key = RedisFixture.UniqueKey("stream");
         var ids = new List<string>();
         for (var i = 0; i < 10; i++)
@@ -63,7 +63,7 @@ public sealed class RedisStreamsTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task A_waiting_reader_is_woken_by_the_append_not_by_the_fallback_poll()
     {
-        var streams = new RedisStreams(_connection);
+        var streams = new RedisStreams(new RedisBreaker(_connection));
         var key = RedisFixture.UniqueKey("stream");
         await streams.AppendAsync(key, Delta(0), TimeSpan.FromMinutes(5));
         var reading = TakeAsync(streams.TailAsync(key, "0", TestContext.Current.CancellationToken), 2);
@@ -80,7 +80,7 @@ public sealed class RedisStreamsTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task Appending_sets_the_expiry_of_the_stream()
     {
-        var streams = new RedisStreams(_connection);
+        var streams = new RedisStreams(new RedisBreaker(_connection));
         var key = RedisFixture.UniqueKey("stream");
 
         await streams.AppendAsync(key, Delta(0), TimeSpan.FromSeconds(30));
