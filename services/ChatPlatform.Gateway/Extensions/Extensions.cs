@@ -34,6 +34,7 @@ internal static partial class Extensions
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
         builder.Services.AddSingleton<SlidingWindowStore>();
+        builder.Services.AddSingleton<LocalSlidingWindows>();
         builder.Services.AddSingleton<UserRateLimiter>();
         builder.Services.AddHostedService<RedisWarmUp>();
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -8,11 +9,13 @@ namespace ChatPlatform.Gateway.Infrastructure;
 
 /// <summary>
 /// Failed sign-ins counted per account and per client address in Redis, in fixed windows. Keys hold a hash of the
-/// email, never the email itself.
+/// email, never the email itself. While Redis is unreachable the counts are this instance's own
+/// (<see cref="LocalFailureCounts"/>): sign-in keeps working and stays throttled.
 /// </summary>
-public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOptions> options)
+public sealed class SignInThrottle(RedisBreaker redis, IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly AuthOptions _options = options.Value;
+    private readonly LocalFailureCounts _local = new(time);
 
     // INCR and set the window on the first failure only, atomically.
     private const string CountFailureScript = """
@@ -24,18 +27,24 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOp
     /// <summary>How long until the caller may try again; null when it may try now.</summary>
     public async Task<TimeSpan?> RetryAfterAsync(string email, string address)
     {
-        var database = redis.GetDatabase();
-        var accountKey = AccountKey(email);
-        var addressKey = AddressKey(address);
-        var counts = await database.StringGetAsync([accountKey, addressKey]);
-        TimeSpan? wait = null;
-        if ((int?)counts[0] >= _options.SignInFailuresPerAccount)
+        string[] keys = [AccountKey(email), AddressKey(address)];
+        FailureCount[] counts;
+        try
         {
-            wait = await database.KeyTimeToLiveAsync(accountKey) ?? _options.SignInThrottleWindow;
+            counts = await redis.RunAsync(r => Task.WhenAll(keys.Select(key => ReadAsync(r.GetDatabase(), key))));
         }
-        if ((int?)counts[1] >= _options.SignInFailuresPerAddress)
+        catch (RedisUnavailableException)
         {
-            var addressWait = await database.KeyTimeToLiveAsync(addressKey) ?? _options.SignInThrottleWindow;
+            counts = [.. keys.Select(_local.Read)];
+        }
+        TimeSpan? wait = null;
+        if (counts[0].Count >= _options.SignInFailuresPerAccount)
+        {
+            wait = counts[0].TimeToLive ?? _options.SignInThrottleWindow;
+        }
+        if (counts[1].Count >= _options.SignInFailuresPerAddress)
+        {
+            var addressWait = counts[1].TimeToLive ?? _options.SignInThrottleWindow;
             wait = wait is { } w && w > addressWait ? w : addressWait;
         }
         return wait;
@@ -43,18 +52,45 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOp
 
     public async Task RecordFailureAsync(string email, string address)
     {
-        var database = redis.GetDatabase();
         var window = (long)_options.SignInThrottleWindow.TotalMilliseconds;
-        await Task.WhenAll(
-            database.ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
-            database.ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window]));
+        try
+        {
+            await redis.RunAsync(r => Task.WhenAll(
+                r.GetDatabase().ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
+                r.GetDatabase().ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window])));
+        }
+        catch (RedisUnavailableException)
+        {
+            _local.Increment(AccountKey(email), _options.SignInThrottleWindow);
+            _local.Increment(AddressKey(address), _options.SignInThrottleWindow);
+        }
     }
 
     /// <summary>A success clears the account's count; the address count stays, so one valid account cannot launder guesses at others.</summary>
-    public Task ResetAsync(string email) => redis.GetDatabase().KeyDeleteAsync(AccountKey(email));
+    public async Task ResetAsync(string email)
+    {
+        _local.Remove(AccountKey(email));
+        try
+        {
+            await redis.RunAsync(r => r.GetDatabase().KeyDeleteAsync(AccountKey(email)));
+        }
+        catch (RedisUnavailableException)
+        {
+            // The local count is cleared; a Redis count left from before the outage expires with its window.
+        }
+    }
 
-    private static RedisKey AccountKey(string email) =>
+    private static async Task<FailureCount> ReadAsync(IDatabase database, string key)
+    {
+        var count = database.StringGetAsync(key);
+        var timeToLive = database.KeyTimeToLiveAsync(key);
+        return new FailureCount((int?)await count ?? 0, await timeToLive);
+    }
+
+    private static string AccountKey(string email) =>
         $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email)))}";
 
-    private static RedisKey AddressKey(string address) => $"gateway:signin-failures:address:{address}";
+    private static string AddressKey(string address) => $"gateway:signin-failures:address:{address}";
 }
+
+public readonly record struct FailureCount(int Count, TimeSpan? TimeToLive);

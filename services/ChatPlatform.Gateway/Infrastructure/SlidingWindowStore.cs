@@ -1,3 +1,4 @@
+using ChatPlatform.Redis;
 using StackExchange.Redis;
 
 namespace ChatPlatform.Gateway.Infrastructure;
@@ -8,9 +9,10 @@ public sealed record WindowCount(long Used, TimeSpan UntilOldestExpires);
 /// <summary>
 /// Exact sliding windows in Redis: one sorted set per key, scored by the time of each admitted call. The script reads
 /// the clock from Redis (TIME), so every gateway instance judges against the same clock, and admits a call only when
-/// every key has room, adding it to all of them at once.
+/// every key has room, adding it to all of them at once. Throws <see cref="RedisUnavailableException"/> when Redis
+/// cannot be asked (see <see cref="LocalSlidingWindows"/> for what then counts).
 /// </summary>
-public sealed class SlidingWindowStore(IConnectionMultiplexer redis)
+public sealed class SlidingWindowStore(RedisBreaker redis)
 {
     // KEYS: the windows. ARGV[1]: a unique member for this call; ARGV[2]: the window in microseconds;
     // ARGV[2 + i]: the limit of KEYS[i]. Returns {admitted, used_1, reset_1, used_2, reset_2, ...}, resets in microseconds.
@@ -42,8 +44,6 @@ public sealed class SlidingWindowStore(IConnectionMultiplexer redis)
         return result
         """;
 
-    public bool IsConnected => redis.IsConnected;
-
     /// <summary>Admits one call when every window has room; returns whether it did and each window's count.</summary>
     public async Task<(bool Admitted, IReadOnlyList<WindowCount> Windows)> AcquireAsync(
         IReadOnlyList<(string Key, int Limit)> windows, TimeSpan window)
@@ -56,7 +56,7 @@ public sealed class SlidingWindowStore(IConnectionMultiplexer redis)
             arguments[i + 2] = windows[i].Limit;
         }
         var keys = windows.Select(w => (RedisKey)w.Key).ToArray();
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, keys, arguments))!;
+        var result = (RedisResult[])(await redis.RunAsync(r => r.GetDatabase().ScriptEvaluateAsync(AcquireScript, keys, arguments)))!;
         var counts = new WindowCount[windows.Count];
         for (var i = 0; i < windows.Count; i++)
         {

@@ -26,11 +26,6 @@ public sealed class UserRateLimitMiddleware(RequestDelegate next)
         }
         var startsTurn = endpoint.Metadata.GetMetadata<StartsTurnMetadata>() is not null;
         var decision = await limiter.AcquireAsync(userId, context.User.FindFirstValue(GatewayClaims.Tier), startsTurn);
-        if (decision is null)
-        {
-            await next(context);
-            return;
-        }
         RateLimitHeaders.Apply(context.Response.Headers, decision);
         if (decision.Admitted)
         {
