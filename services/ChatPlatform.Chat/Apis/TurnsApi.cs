@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
@@ -79,7 +78,7 @@ public static class TurnsApi
     /// <summary>The events after <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>), then the live tail.</summary>
     public static async Task<Results<TurnEventStreamResult, NotFound, ValidationProblem>> GetEventsAsync(
         Guid id, Guid messageId, [FromQuery] string? lastEventId, HttpRequest request, CurrentUser user, TurnStore turns,
-        TurnEventStream eventStream, CancellationToken cancellationToken)
+        TurnResumer resumer, CancellationToken cancellationToken)
     {
         var given = request.Headers["Last-Event-ID"] is [{ } header] ? header : lastEventId;
         var after = 0L;
@@ -94,11 +93,12 @@ public static class TurnsApi
         {
             return TypedResults.NotFound();
         }
-        return new TurnEventStreamResult(ResumeAsync(eventStream, state, after, default));
+        return new TurnEventStreamResult(resumer.ResumeAsync(user.Id, id, state, after, default));
     }
 
     public static async Task<Results<Accepted, NotFound, ProblemHttpResult>> StopAsync(
-        Guid id, Guid messageId, CurrentUser user, TurnStore turns, StopSignals stopSignals, CancellationToken cancellationToken)
+        Guid id, Guid messageId, CurrentUser user, TurnStore turns, TurnRegistry registry, StopSignals stopSignals,
+        CancellationToken cancellationToken)
     {
         if (await turns.FindAsync(user.Id, id, messageId, cancellationToken) is not { Message.Role: MessageRole.Assistant } state)
         {
@@ -110,28 +110,10 @@ public static class TurnsApi
                 statusCode: StatusCodes.Status409Conflict, title: "Conflict",
                 detail: $"The message is not streaming; it is {state.Message.Status.ToString().ToLowerInvariant()}.");
         }
+        // Here first, so a stop reaches a turn of this instance even while Redis (which tells the others) is unreachable.
+        registry.Stop(messageId);
         await stopSignals.PublishAsync(messageId);
         return TypedResults.Accepted((string?)null);
-    }
-
-    // From Redis while the stream lives; once it has expired (or Redis lost it), the end as PostgreSQL committed it.
-    private static async IAsyncEnumerable<TurnEvent> ResumeAsync(
-        TurnEventStream eventStream, MessageState state, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        if (state.Message.Status != MessageStatus.Streaming && !await eventStream.ExistsAsync(state.Message.Id))
-        {
-            var terminal = TurnEvent.Terminal(
-                state.LastEventId ?? 1, state.Message, state.FinishReason, state.Usage, state.ErrorCode, state.ErrorDetail);
-            if (terminal.Id > after)
-            {
-                yield return terminal;
-            }
-            yield break;
-        }
-        await foreach (var e in eventStream.TailAsync(state.Message.Id, after, cancellationToken))
-        {
-            yield return e;
-        }
     }
 
     private static async Task<RouterModels?> ListModelsAsync(ModelRouterClient router, CancellationToken cancellationToken)

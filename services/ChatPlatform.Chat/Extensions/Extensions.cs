@@ -38,6 +38,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceHeartbeat>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
         builder.Services.AddSingleton<TurnRunner>();
+        builder.Services.AddSingleton<TurnResumer>();
         builder.Services.AddSingleton<StaleTurnSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StaleTurnSweeper>());
 

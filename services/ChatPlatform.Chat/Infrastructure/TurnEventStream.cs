@@ -11,8 +11,9 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// <summary>
 /// A turn's events in the Redis stream <c>chat:turn:{messageId}</c>, one entry per event (its number, type and JSON),
 /// kept for <see cref="TurnOptions.EventsTimeToLive"/> after the last append, so any instance can replay and tail them.
+/// Every call throws <see cref="RedisUnavailableException"/> (at once while the breaker is open) when Redis is unreachable.
 /// </summary>
-public sealed class TurnEventStream(RedisStreams streams, IConnectionMultiplexer redis, IOptions<TurnOptions> options)
+public sealed class TurnEventStream(RedisStreams streams, RedisBreaker redis, IOptions<TurnOptions> options)
 {
     public static string KeyFor(Guid messageId) => $"chat:turn:{messageId}";
 
@@ -21,12 +22,12 @@ public sealed class TurnEventStream(RedisStreams streams, IConnectionMultiplexer
         [new("id", e.Id.ToString(CultureInfo.InvariantCulture)), new("type", e.Type), new("data", e.Data)],
         options.Value.EventsTimeToLive);
 
-    public Task<bool> ExistsAsync(Guid messageId) => redis.GetDatabase().KeyExistsAsync(KeyFor(messageId));
+    public Task<bool> ExistsAsync(Guid messageId) => redis.RunAsync(r => r.GetDatabase().KeyExistsAsync(KeyFor(messageId)));
 
     /// <summary>Every event the stream holds now, in order.</summary>
     public async Task<IReadOnlyList<TurnEvent>> ReadAllAsync(Guid messageId)
     {
-        var entries = await redis.GetDatabase().StreamRangeAsync(KeyFor(messageId));
+        var entries = await redis.RunAsync(r => r.GetDatabase().StreamRangeAsync(KeyFor(messageId)));
         return [.. entries.Select(ToEvent)];
     }
 

@@ -4,7 +4,8 @@ using ChatPlatform.Chat.Infrastructure;
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// The turns this instance is generating. A stop signal from any instance (Redis pub/sub) cancels the one it names; on
+/// The turns this instance is generating. A stop signal from any instance (Redis pub/sub, or this one's own stop
+/// request when Redis is unreachable) cancels the one it names; on
 /// shutdown every turn is cancelled as interrupted and awaited, so each is committed before the process exits.
 /// </summary>
 public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicationLifetime lifetime, ILogger<TurnRegistry> logger) : IHostedService
@@ -20,6 +21,9 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicati
 
     /// <summary>The turns generating here now, for the instance heartbeat that saves their text.</summary>
     public IEnumerable<RunningTurn> Running => _turns.Values;
+
+    /// <summary>The turn generating <paramref name="messageId"/> here, if it is.</summary>
+    public RunningTurn? Find(Guid messageId) => _turns.TryGetValue(messageId, out var turn) ? turn : null;
 
     public RunningTurn Add(Guid messageId, Guid userId, TurnProgress progress)
     {
@@ -114,6 +118,9 @@ public sealed class RunningTurn(Guid messageId, Guid userId, TurnProgress progre
     public Guid UserId { get; } = userId;
 
     public TurnProgress Progress { get; } = progress;
+
+    /// <summary>Every event sent so far, for resumes on this instance.</summary>
+    public TurnEventLog Events { get; } = new();
 
     public CancellationToken Token => _cancellation.Token;
 

@@ -49,6 +49,7 @@ public sealed partial class TurnRunner(
             finally
             {
                 events.Writer.TryComplete();
+                turn.Events.Complete();
                 registry.Remove(turn);
                 turn.Complete();
             }
@@ -82,11 +83,12 @@ public sealed partial class TurnRunner(
 
         // The reader gets each event at once; the Redis appends are pipelined behind it (one connection keeps them in
         // order) and awaited only before the turn ends, so the relay never waits on a Redis round trip.
-        var appended = Task.CompletedTask;
+        var appends = new RedisAppends(eventStream, answer.Id, logger);
         void Publish(TurnEvent e)
         {
             reader.TryWrite(e);
-            appended = AppendInOrderAsync(appended, answer.Id, e);
+            turn.Events.Add(e);
+            appends.Append(e);
         }
 
         Publish(TurnEvent.Create(progress.NextId(), TurnEvent.Started, prepared.TakeStarted()));
@@ -153,11 +155,11 @@ public sealed partial class TurnRunner(
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
             LogAlreadyFinished(logger, answer.Id);
-            await appended;
+            await appends.Completion;
             return MessageStatus.Interrupted;
         }
         Publish(TurnEvent.Terminal(terminalId, saved, finishReason, turnUsage, errorCode, errorDetail));
-        await appended;
+        await appends.Completion;
         LogTurnFinished(logger, answer.Id, status, content.Length, clock.ElapsedMilliseconds);
         return status;
     }
@@ -187,19 +189,34 @@ public sealed partial class TurnRunner(
     private static readonly TimeSpan[] FinishRetryDelays =
         [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10)];
 
-    /// <summary>Sends the append now, then waits for the earlier ones before its own; never throws.</summary>
-    private async Task AppendInOrderAsync(Task earlier, Guid messageId, TurnEvent e)
+    /// <summary>
+    /// A turn's appends to its Redis stream, in order. Redis holds only what resumes on other instances need: a failed
+    /// append is logged once per turn (the breaker logs the outage) and the answer goes on and is saved either way.
+    /// </summary>
+    private sealed class RedisAppends(TurnEventStream eventStream, Guid messageId, ILogger logger)
     {
-        var append = eventStream.AppendAsync(messageId, e);
-        await earlier;
-        try
+        private int _failed;
+
+        public Task Completion { get; private set; } = Task.CompletedTask;
+
+        public void Append(TurnEvent e) => Completion = AppendAfterAsync(Completion, e);
+
+        /// <summary>Sends the append now, then waits for the earlier ones before its own; never throws.</summary>
+        private async Task AppendAfterAsync(Task earlier, TurnEvent e)
         {
-            await append;
-        }
-        catch (Exception error) when (error is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            // Redis holds only what resumes need; the answer goes on and is saved either way.
-            LogRedisAppendFailed(logger, error, messageId, e.Id);
+            var append = eventStream.AppendAsync(messageId, e);
+            await earlier;
+            try
+            {
+                await append;
+            }
+            catch (StackExchange.Redis.RedisException error)
+            {
+                if (Interlocked.Exchange(ref _failed, 1) == 0)
+                {
+                    LogRedisAppendFailed(logger, error, messageId, e.Id);
+                }
+            }
         }
     }
 
@@ -222,7 +239,7 @@ public sealed partial class TurnRunner(
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {MessageId} failed unexpectedly")]
     private static partial void LogTurnCrashed(ILogger logger, Exception exception, Guid messageId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: event {EventId} could not be appended to Redis")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: event {EventId} could not be appended to Redis (and perhaps later ones; resumes here read memory, elsewhere PostgreSQL)")]
     private static partial void LogRedisAppendFailed(ILogger logger, Exception exception, Guid messageId, long eventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: the model router could not be reached")]

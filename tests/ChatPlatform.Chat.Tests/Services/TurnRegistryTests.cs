@@ -18,7 +18,7 @@ public sealed class TurnRegistryTests(RedisFixture redis) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        _registry = new TurnRegistry(new StopSignals(_redis), new NoLifetime(), NullLogger<TurnRegistry>.Instance);
+        _registry = new TurnRegistry(new StopSignals(new ChatPlatform.Redis.RedisBreaker(_redis), NullLogger<StopSignals>.Instance), new NoLifetime(), NullLogger<TurnRegistry>.Instance);
     }
 
     public async ValueTask DisposeAsync()
