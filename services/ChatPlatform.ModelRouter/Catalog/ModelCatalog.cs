@@ -1,3 +1,4 @@
+using ChatPlatform.Redis;
 using StackExchange.Redis;
 
 namespace ChatPlatform.ModelRouter.Catalog;
@@ -7,7 +8,7 @@ namespace ChatPlatform.ModelRouter.Catalog;
 /// lock. A change made here is reloaded at once and announced on <see cref="ChangesChannel"/> so every other router
 /// instance reloads too (<see cref="CatalogSync"/> listens, and reloads periodically in case a message was lost).
 /// </summary>
-public sealed partial class ModelCatalog(CatalogStore store, IConnectionMultiplexer redis, ILogger<ModelCatalog> logger) : IModelCatalog
+public sealed partial class ModelCatalog(CatalogStore store, RedisBreaker redis, ILogger<ModelCatalog> logger) : IModelCatalog
 {
     public static readonly RedisChannel ChangesChannel = RedisChannel.Literal("router:catalog");
 
@@ -52,9 +53,9 @@ public sealed partial class ModelCatalog(CatalogStore store, IConnectionMultiple
         await ReloadAsync(cancellationToken);
         try
         {
-            await redis.GetSubscriber().PublishAsync(ChangesChannel, InstanceId);
+            await redis.RunAsync(r => r.GetSubscriber().PublishAsync(ChangesChannel, InstanceId));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (RedisUnavailableException e)
         {
             LogPublishFailed(logger, e);
         }

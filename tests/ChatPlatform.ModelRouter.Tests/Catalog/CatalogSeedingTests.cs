@@ -141,7 +141,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(Cancellation));
         await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var catalog = new ModelCatalog(new CatalogStore(dataSource), connection, Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelCatalog>.Instance);
+        var catalog = new ModelCatalog(new CatalogStore(dataSource), new ChatPlatform.Redis.RedisBreaker(connection), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelCatalog>.Instance);
         var check = new CatalogHealthCheck(catalog);
 
         var before = await check.CheckHealthAsync(new HealthCheckContext(), Cancellation);
