@@ -1,5 +1,6 @@
 using ChatPlatform.Testing;
 using ChatPlatform.Testing.Servers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
@@ -27,7 +28,8 @@ public sealed class RedisBreakerTests : IAsyncLifetime
     public async Task Once_open_calls_skip_redis_until_the_cool_down_ends_then_a_probe_closes_it()
     {
         using var connection = RedisConnection.Connect(_server.ConnectionString);
-        var breaker = new RedisBreaker(connection, _time);
+        var logger = new ListLogger();
+        var breaker = new RedisBreaker(connection, _time, logger);
         var calls = 0;
         Task<bool> Ping(IConnectionMultiplexer redis)
         {
@@ -45,6 +47,7 @@ public sealed class RedisBreakerTests : IAsyncLifetime
         }
         var callsWhenOpened = calls;
         var skipped = await Assert.ThrowsAsync<RedisUnavailableException>(() => breaker.RunAsync(Ping));
+        await Assert.ThrowsAsync<RedisUnavailableException>(() => breaker.RunAsync(Ping));
 
         Assert.True(breaker.IsOpen);
         Assert.False(breaker.IsAvailable);
@@ -60,6 +63,8 @@ public sealed class RedisBreakerTests : IAsyncLifetime
 
         Assert.True(await breaker.RunAsync(Ping));
         Assert.False(breaker.IsOpen);
+        // The outage is logged when it begins and when it ends, not once per call.
+        Assert.Equal([LogLevel.Warning, LogLevel.Information], logger.Levels);
     }
 
     [Fact]
@@ -89,6 +94,23 @@ public sealed class RedisBreakerTests : IAsyncLifetime
         Assert.InRange(options.SyncTimeout, 1, 1_000);
         Assert.InRange(options.ConnectTimeout, 1, 1_000);
         Assert.False(options.AbortOnConnectFail);
+    }
+
+    private sealed class ListLogger : ILogger<RedisBreaker>
+    {
+        public List<LogLevel> Levels { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Levels)
+            {
+                Levels.Add(logLevel);
+            }
+        }
     }
 
     private static Task Signal(Action<EventHandler<ConnectionFailedEventArgs>> subscribe)

@@ -77,6 +77,36 @@ public sealed class RedisRestartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subscription_made_while_the_server_is_down_is_made_once_it_is_back()
+    {
+        using var connection = RedisConnection.Connect(_server.ConnectionString);
+        var channel = RedisChannel.Literal(RedisFixture.UniqueKey("channel"));
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _server.StopAsync();
+        try
+        {
+            await connection.GetSubscriber().SubscribeAsync(channel, (_, message) => received.TrySetResult(message!));
+        }
+        catch (RedisException)
+        {
+            // Refused at once while disconnected; the multiplexer keeps the handler (what chat's stop signals rely on).
+        }
+
+        await _server.RestartAsync(TestContext.Current.CancellationToken);
+        using var publisher = RedisConnection.Connect(_server.ConnectionString);
+        await EventuallyAsync(async () =>
+        {
+            if (await publisher.GetSubscriber().PublishAsync(channel, "after restart") == 0)
+            {
+                throw new TimeoutException("not subscribed yet");
+            }
+            return true;
+        });
+
+        Assert.Equal("after restart", await received.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Commands_fail_with_a_clear_error_while_the_server_is_down()
     {
         using var connection = RedisConnection.Connect(_server.ConnectionString);
