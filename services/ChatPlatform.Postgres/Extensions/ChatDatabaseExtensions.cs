@@ -41,14 +41,10 @@ public static class ChatDatabaseExtensions
     {
         // Names the service in pg_stat_activity unless the connection string already does.
         builder.ConnectionStringBuilder.ApplicationName ??= environment.ApplicationName;
-        // The hot paths run the same few statements over and over: prepare them once per connection instead of parsing
-        // each time, and keep them (a reset on every return to the pool, DISCARD ALL, would drop them). No code here
-        // leaves session state on a pooled connection; the event log's listener gives up its LISTEN and lock itself.
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-            builder.ConnectionStringBuilder.NoResetOnClose = true;
-        }
+        // No automatic preparation (Npgsql's Max Auto Prepare stays 0): a statement that Npgsql prepares in the same round
+        // trip as its first use, and whose parameters PostgreSQL then refuses at Bind (a NUL in text, 22021; in jsonb, 22P05),
+        // is recorded as prepared without its row description. Every later use of it on that pooled connection reads its
+        // rows as unexpected ("Received unexpected backend message DataRow"), whoever sends it. Reset on close stays on too:
+        // no session state may outlive a request on a pooled connection.
     }
 }
