@@ -40,18 +40,28 @@ public static class ProblemDetailsExtensions
 }
 
 internal sealed partial class ProblemDetailsExceptionHandler(
-    IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+    IProblemDetailsService problemDetails, IEnumerable<IExceptionProblemMapper> mappers, ILogger<ProblemDetailsExceptionHandler> logger)
+    : IExceptionHandler
 {
+    private readonly IExceptionProblemMapper[] _mappers = [.. mappers];
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        var mapped = _mappers.Select(m => m.Map(exception)).FirstOrDefault(p => p is not null);
         var (status, detail) = exception switch
         {
+            _ when mapped is not null => (mapped.Status, mapped.Detail),
             BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
             JsonException => (StatusCodes.Status400BadRequest, "The request body is not valid JSON."),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, null),
             _ => (StatusCodes.Status500InternalServerError, null),
         };
-        if (status >= 500)
+        if (mapped is not null)
+        {
+            // Expected when a dependency is down: one line, no stack trace per request.
+            LogMapped(logger, context.Request.Method, context.Request.Path, status, exception.GetType().Name, exception.Message);
+        }
+        else if (status >= 500)
         {
             LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
         }
@@ -60,6 +70,10 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             return true;
         }
         context.Response.StatusCode = status;
+        if (mapped?.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -77,6 +91,9 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         exception.InnerException is JsonException json
             ? $"{exception.Message} {json.Message}"
             : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {ExceptionType}: {ExceptionMessage}")]
+    private static partial void LogMapped(ILogger logger, string method, string path, int status, string exceptionType, string exceptionMessage);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

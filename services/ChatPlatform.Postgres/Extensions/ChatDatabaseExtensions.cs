@@ -34,6 +34,8 @@ public static class ChatDatabaseExtensions
         builder.AddNpgsqlDataSource(ConnectionStringName, configureDataSourceBuilder: data => Tune(data, builder.Environment));
         builder.Services.AddHostedService<MigrationHostedService>();
         builder.Services.AddHealthChecks().AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
+        // The database out of reach answers 503 with Retry-After, in every service, through the shared exception handler.
+        builder.Services.AddSingleton<IExceptionProblemMapper, DatabaseUnavailableProblems>();
         return builder;
     }
 
