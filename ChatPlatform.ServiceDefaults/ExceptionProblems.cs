@@ -11,5 +11,9 @@ public interface IExceptionProblemMapper
     ExceptionProblem? Map(Exception exception);
 }
 
-/// <summary>A status, a detail safe to show anyone, and when the client may try again (the <c>Retry-After</c> header).</summary>
-public sealed record ExceptionProblem(int Status, string Detail, TimeSpan? RetryAfter = null);
+/// <summary>
+/// A status, a detail safe to show anyone, when the client may try again (the <c>Retry-After</c> header) and, for bad input,
+/// the errors by field (a validation problem's <c>errors</c>).
+/// </summary>
+public sealed record ExceptionProblem(
+    int Status, string Detail, TimeSpan? RetryAfter = null, IReadOnlyDictionary<string, string[]>? Errors = null);

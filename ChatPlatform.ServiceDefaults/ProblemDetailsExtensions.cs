@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,7 @@ public static class ProblemDetailsExtensions
             context.ProblemDetails.Extensions.TryAdd("traceId", traceId);
         });
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        builder.Services.AddSingleton<IExceptionProblemMapper, UnstorableTextProblems>();
         // Minimal APIs report unreadable bodies as exceptions, so the handler below can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
@@ -35,6 +37,7 @@ public static class ProblemDetailsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStorableText();
         return app;
     }
 }
@@ -56,7 +59,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, null),
             _ => (StatusCodes.Status500InternalServerError, null),
         };
-        if (mapped is not null)
+        if (mapped is { Status: >= 500 })
         {
             // Expected when a dependency is down: one line, no stack trace per request.
             LogMapped(logger, context.Request.Method, context.Request.Path, status, exception.GetType().Name, exception.Message);
@@ -74,16 +77,12 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         {
             context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetails { Status = status, Title = ReasonPhrases.GetReasonPhrase(status), Detail = detail };
+        if (mapped?.Errors is { } errors)
         {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = status,
-                Title = ReasonPhrases.GetReasonPhrase(status),
-                Detail = detail,
-            },
-        });
+            problem.Extensions["errors"] = errors;
+        }
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 
     // The framework's message names the parameter and the problem; the inner JSON error adds where it is.
