@@ -43,10 +43,11 @@ public static class ChatDatabaseExtensions
     {
         // Names the service in pg_stat_activity unless the connection string already does.
         builder.ConnectionStringBuilder.ApplicationName ??= environment.ApplicationName;
-        // No automatic preparation (Npgsql's Max Auto Prepare stays 0): a statement that Npgsql prepares in the same round
-        // trip as its first use, and whose parameters PostgreSQL then refuses at Bind (a NUL in text, 22021; in jsonb, 22P05),
-        // is recorded as prepared without its row description. Every later use of it on that pooled connection reads its
-        // rows as unexpected ("Received unexpected backend message DataRow"), whoever sends it. Reset on close stays on too:
-        // no session state may outlive a request on a pooled connection.
+        // No automatic preparation, even when the connection string asks for it: a statement that Npgsql prepares in the
+        // same round trip as its first use, and whose parameters PostgreSQL then refuses at Bind (a NUL in text, 22021; in
+        // jsonb, 22P05), is recorded as prepared without its row description. Every later use of it on that pooled
+        // connection reads its rows as unexpected ("Received unexpected backend message DataRow"), whoever sends it.
+        // Reset on close stays on too: no session state may outlive a request on a pooled connection.
+        builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
     }
 }
