@@ -28,7 +28,12 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
         builder.AddProblemDetailsDefaults();
-        builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Apply(options.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            JsonDefaults.Apply(options.SerializerOptions);
+            // Request bodies only: what a service reads from its peers and providers is cleaned where it is stored.
+            options.SerializerOptions.Converters.Add(new StorableTextConverter());
+        });
         return builder;
     }
 

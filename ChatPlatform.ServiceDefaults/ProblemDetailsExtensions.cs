@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,7 @@ public static class ProblemDetailsExtensions
             context.ProblemDetails.Extensions.TryAdd("traceId", traceId);
         });
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        builder.Services.AddSingleton<IExceptionProblemMapper, UnstorableTextProblems>();
         // Minimal APIs report unreadable bodies as exceptions, so the handler below can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
@@ -35,23 +37,34 @@ public static class ProblemDetailsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStorableText();
         return app;
     }
 }
 
 internal sealed partial class ProblemDetailsExceptionHandler(
-    IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+    IProblemDetailsService problemDetails, IEnumerable<IExceptionProblemMapper> mappers, ILogger<ProblemDetailsExceptionHandler> logger)
+    : IExceptionHandler
 {
+    private readonly IExceptionProblemMapper[] _mappers = [.. mappers];
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        var mapped = _mappers.Select(m => m.Map(exception)).FirstOrDefault(p => p is not null);
         var (status, detail) = exception switch
         {
+            _ when mapped is not null => (mapped.Status, mapped.Detail),
             BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
             JsonException => (StatusCodes.Status400BadRequest, "The request body is not valid JSON."),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, null),
             _ => (StatusCodes.Status500InternalServerError, null),
         };
-        if (status >= 500)
+        if (mapped is { Status: >= 500 })
+        {
+            // Expected when a dependency is down: one line, no stack trace per request.
+            LogMapped(logger, context.Request.Method, context.Request.Path, status, exception.GetType().Name, exception.Message);
+        }
+        else if (status >= 500)
         {
             LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
         }
@@ -60,16 +73,16 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             return true;
         }
         context.Response.StatusCode = status;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        if (mapped?.RetryAfter is { } retryAfter)
         {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = status,
-                Title = ReasonPhrases.GetReasonPhrase(status),
-                Detail = detail,
-            },
-        });
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var problem = new ProblemDetails { Status = status, Title = ReasonPhrases.GetReasonPhrase(status), Detail = detail };
+        if (mapped?.Errors is { } errors)
+        {
+            problem.Extensions["errors"] = errors;
+        }
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 
     // The framework's message names the parameter and the problem; the inner JSON error adds where it is.
@@ -77,6 +90,9 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         exception.InnerException is JsonException json
             ? $"{exception.Message} {json.Message}"
             : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {ExceptionType}: {ExceptionMessage}")]
+    private static partial void LogMapped(ILogger logger, string method, string path, int status, string exceptionType, string exceptionMessage);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

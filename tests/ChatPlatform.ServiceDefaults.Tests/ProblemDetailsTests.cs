@@ -10,11 +10,15 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
 {
     private sealed record Item(string Name, int Count);
 
+    private sealed record Order(IReadOnlyList<Item> Items, Dictionary<string, string>? Notes = null);
+
     private ServiceHost _service = null!;
 
     public async ValueTask InitializeAsync() => _service = await ServiceHost.StartAsync(null, app =>
     {
         app.MapPost("/items", (Item item) => Results.Ok(item));
+        app.MapPost("/orders", (Order order) => Results.Ok(order));
+        app.MapGet("/items/{name}", (string name, string? filter) => Results.Ok(new { name, filter }));
         app.MapGet("/boom", string () => throw new InvalidOperationException("secret connection string Password=hunter2"));
     });
 
@@ -71,6 +75,49 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
         Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/items", """{"name": "a\u0000b", "count": 1}""", "name")]
+    [InlineData("/orders", """{"items": [{"name": "a", "count": 1}, {"name": "\u0000", "count": 2}]}""", "items[1].name")]
+    [InlineData("/orders", """{"items": [], "notes": {"x\u0000": "y"}}""", "notes.x")]
+    public async Task A_nul_character_in_a_json_string_is_a_400_problem_naming_the_field(string path, string json, string field)
+    {
+        using var response = await _service.Client.PostAsync(new Uri(path, UriKind.Relative),
+            new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.StartsWith($"'{field}' contains a NUL character", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Array, problem.GetProperty("errors").GetProperty(field).ValueKind);
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_the_query_is_a_400_problem_naming_the_parameter()
+    {
+        using var response = await _service.Client.GetAsync(new Uri("/items/a?filter=x%00", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.StartsWith("'filter' contains a NUL character", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_the_path_is_a_400()
+    {
+        // Kestrel refuses it before any middleware; under other servers the same middleware as the query's does.
+        using var response = await _service.Client.GetAsync(new Uri("/items/a%00b", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_lone_surrogate_is_a_400_problem()
+    {
+        using var response = await PostRawAsync("""{"name": "a\ud800", "count": 1}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(400, (await ReadProblemAsync(response)).GetProperty("status").GetInt32());
     }
 
     [Fact]

@@ -262,20 +262,61 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     }
 
     /// <summary>
+    /// Streaming messages of this instance started before <paramref name="startedBefore"/>: those its registry does not hold
+    /// any more lost their turn here (an end that could not be saved, a generation that failed unexpectedly).
+    /// </summary>
+    public async Task<IReadOnlyList<StaleAnswer>> FindOwnStreamingAsync(DateTimeOffset startedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT user_id, conversation_id, id, content, COALESCE(last_event_id, 0) FROM chat.messages
+            WHERE status = 'streaming' AND instance_id = $1 AND created_at < $2
+            LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = instance.Id });
+        command.Parameters.Add(new() { Value = startedBefore });
+        command.Parameters.Add(new() { Value = limit });
+        var found = new List<StaleAnswer>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found.Add(new StaleAnswer(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt64(4)));
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Marks an answer of this instance that is no longer generated here <c>failed</c> with <paramref name="errorCode"/>,
+    /// keeping <paramref name="content"/>, unless someone finished it first (then null); its end is recorded as
+    /// <see cref="InterruptStaleAsync"/> records it.
+    /// </summary>
+    public Task<Message?> FailOrphanedAsync(
+        Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, string errorCode, string errorDetail,
+        CancellationToken cancellationToken) =>
+        EndAbandonedAsync(userId, conversationId, messageId, content, lastEventId, MessageStatus.Failed, errorCode, errorDetail,
+            "instance_id = $7", instance.Id, cancellationToken);
+
+    /// <summary>
     /// Marks an answer whose owner died <c>interrupted</c>, keeping <paramref name="content"/>, unless its instance's heartbeat
     /// came back after <paramref name="heartbeatBefore"/> or someone finished it first (then null): of two sweepers, one wins.
     /// Its end is recorded as the owner would have: <c>message.completed</c> and, when any text was generated, an estimated
     /// <c>usage.recorded</c> (the context it was sent, the text it got), in the same transaction.
     /// </summary>
-    public async Task<Message?> InterruptStaleAsync(
+    public Task<Message?> InterruptStaleAsync(
         Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, DateTimeOffset heartbeatBefore,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        EndAbandonedAsync(userId, conversationId, messageId, content, lastEventId, MessageStatus.Interrupted, "interrupted", InterruptedDetail,
+            OwnerIsStale("$7"), heartbeatBefore, cancellationToken);
+
+    /// <summary>Ends a streaming answer its owner will not end, when <paramref name="ownerCondition"/> (on $7) holds.</summary>
+    private async Task<Message?> EndAbandonedAsync(
+        Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, MessageStatus status, string errorCode,
+        string errorDetail, string ownerCondition, object ownerParameter, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var update = new NpgsqlBatchCommand($"""
-            UPDATE chat.messages SET status = 'interrupted', content = $3, error_code = 'interrupted',
+            UPDATE chat.messages SET status = $8, content = $3, error_code = $9,
                 error_detail = $4, last_event_id = $5, finished_at = $6, heartbeat_at = NULL
-            WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND {OwnerIsStale("$7")}
+            WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND {ownerCondition}
             RETURNING {MessageColumns}
             """)
         {
@@ -284,10 +325,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 new() { Value = userId },
                 new() { Value = messageId },
                 new() { Value = content },
-                new() { Value = InterruptedDetail },
+                new() { Value = errorDetail },
                 new() { Value = lastEventId },
                 new() { Value = now },
-                new() { Value = heartbeatBefore },
+                new() { Value = ownerParameter },
+                new() { Value = ToSql(status) },
+                new() { Value = errorCode },
             },
         };
         var systemPrompt = new NpgsqlBatchCommand("SELECT system_prompt FROM chat.conversations WHERE user_id = $1 AND id = $2")
@@ -325,7 +368,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         }
         var usage = TurnUsage.Estimate(inputTokens, content, message.Model ?? "unknown", 0);
         var durationMs = (long)(now - message.CreatedAt).TotalMilliseconds;
-        await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, MessageStatus.Interrupted, usage, durationMs, now), cancellationToken);
+        await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, status, usage, durationMs, now), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return message;
     }

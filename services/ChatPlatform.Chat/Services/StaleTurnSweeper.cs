@@ -11,10 +11,14 @@ namespace ChatPlatform.Chat.Services;
 /// deltas or the row's last save), records their end as the owner would have (<c>message.completed</c> and an estimated
 /// <c>usage.recorded</c>), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
 /// sweeper win each answer, so running many is safe. The rows of instances long gone are removed once none of their
-/// answers streams.
+/// answers streams. It also ends this instance's own answers that no turn here generates any more (an end that could not
+/// be saved, a generation that failed unexpectedly): while the instance lives its heartbeat would keep them streaming
+/// forever. Those are marked <c>failed</c> once older than <see cref="TurnOptions.StaleAfter"/> (a turn is registered a
+/// moment after its row is committed).
 /// </summary>
 public sealed partial class StaleTurnSweeper(
     TurnStore turns,
+    TurnRegistry registry,
     InstanceStore instances,
     TurnEventStream eventStream,
     MigrationStatus migrations,
@@ -55,23 +59,19 @@ public sealed partial class StaleTurnSweeper(
         }
     }
 
-    /// <summary>One pass; the number of answers this sweeper marked interrupted.</summary>
+    /// <summary>One pass; the number of answers this sweeper ended (interrupted, or failed for its own orphans).</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var cutoff = timeProvider.GetUtcNow() - options.Value.StaleAfter;
         var marked = 0;
         foreach (var stale in await turns.FindStaleAsync(cutoff, BatchSize, cancellationToken))
         {
-            var events = await ReadEventsAsync(stale.MessageId);
+            var (events, content, terminalId) = await ReadStreamedAsync(stale);
             if (events.Any(e => e.IsTerminal))
             {
                 // Owners commit before they send the end, so this is a commit lost after all; the row must not stay streaming.
                 LogTerminalWithoutCommit(logger, stale.MessageId);
             }
-            var streamed = string.Concat(events.Where(e => e.Type == TurnEvent.Delta).Select(e => System.Text.Json.JsonSerializer
-                .Deserialize<DeltaData>(e.Data, JsonDefaults.Options)!.Text));
-            var content = streamed.Length > stale.Content.Length ? streamed : stale.Content;
-            var terminalId = Math.Max(stale.LastEventId, events.Count == 0 ? 0 : events.Max(e => e.Id)) + 1;
             if (await turns.InterruptStaleAsync(stale.UserId, stale.ConversationId, stale.MessageId, content, terminalId, cutoff, cancellationToken) is not { } message)
             {
                 continue;
@@ -85,8 +85,45 @@ public sealed partial class StaleTurnSweeper(
                     TurnEvent.Terminal(terminalId, message, null, null, "interrupted", TurnStore.InterruptedDetail));
             }
         }
+        foreach (var orphan in await turns.FindOwnStreamingAsync(cutoff, BatchSize, cancellationToken))
+        {
+            if (registry.IsRunning(orphan.MessageId))
+            {
+                continue;
+            }
+            var (events, content, terminalId) = await ReadStreamedAsync(orphan);
+            // The owner sent its end when the save failed (TurnRunner): the row then says what the client was told.
+            var (code, detail) = events.LastOrDefault(e => e.Type == TurnEvent.Error) is { } sent
+                && System.Text.Json.JsonSerializer.Deserialize<ErrorData>(sent.Data, JsonDefaults.Options) is { } error
+                ? (error.Code, error.Detail)
+                : (TurnRunner.SaveFailedCode, TurnRunner.SaveFailedDetail);
+            if (await turns.FailOrphanedAsync(orphan.UserId, orphan.ConversationId, orphan.MessageId, content, terminalId, code, detail, cancellationToken)
+                is not { } message)
+            {
+                continue;
+            }
+            marked++;
+            telemetry.Swept();
+            LogOrphanFailed(logger, orphan.MessageId, content.Length);
+            if (!events.Any(e => e.IsTerminal))
+            {
+                await eventStream.AppendAsync(orphan.MessageId, TurnEvent.Terminal(terminalId, message, null, null, code, detail));
+            }
+        }
         await instances.RemoveGoneAsync(timeProvider.GetUtcNow() - InstanceRowLifetime, cancellationToken);
         return marked;
+    }
+
+    /// <summary>The answer's events in Redis, its most complete text (the deltas or the row's last save), the number of its end.</summary>
+    private async Task<(IReadOnlyList<TurnEvent> Events, string Content, long TerminalId)> ReadStreamedAsync(StaleAnswer answer)
+    {
+        var events = await ReadEventsAsync(answer.MessageId);
+        var streamed = string.Concat(events.Where(e => e.Type == TurnEvent.Delta).Select(e => System.Text.Json.JsonSerializer
+            .Deserialize<DeltaData>(e.Data, JsonDefaults.Options)!.Text));
+        var content = streamed.Length > answer.Content.Length ? streamed : answer.Content;
+        var terminalId = events.FirstOrDefault(e => e.IsTerminal)?.Id
+            ?? Math.Max(answer.LastEventId, events.Count == 0 ? 0 : events.Max(e => e.Id)) + 1;
+        return (events, content, terminalId);
     }
 
     private async Task<IReadOnlyList<TurnEvent>> ReadEventsAsync(Guid messageId)
@@ -107,6 +144,9 @@ public sealed partial class StaleTurnSweeper(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} lost its owner: marked interrupted with {Characters} characters")]
     private static partial void LogInterrupted(ILogger logger, Guid messageId, int characters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} was no longer generated by its own instance: marked failed with {Characters} characters")]
+    private static partial void LogOrphanFailed(ILogger logger, Guid messageId, int characters);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} has a terminal event in Redis but was still streaming in PostgreSQL")]
     private static partial void LogTerminalWithoutCommit(ILogger logger, Guid messageId);

@@ -63,6 +63,8 @@ public sealed partial class TurnRegistry(StopSignals stopSignals, IHostApplicati
         }
     }
 
+    public bool IsRunning(Guid messageId) => _turns.ContainsKey(messageId);
+
     public void Remove(RunningTurn turn) => _turns.TryRemove(new KeyValuePair<Guid, RunningTurn>(turn.MessageId, turn));
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -62,7 +62,7 @@ public sealed partial class TurnRunner(
         ChannelWriter<TurnEvent> reader)
     {
         telemetry.Started();
-        // Should the commit itself fail, the message stays streaming: once this instance stops or dies, a sweeper ends it.
+        // Should the generation itself fail unexpectedly, the message stays streaming: this instance's sweeper ends it.
         var status = MessageStatus.Interrupted;
         try
         {
@@ -150,7 +150,21 @@ public sealed partial class TurnRunner(
             : TurnUsage.Estimate(prepared.EstimatedInputTokens, content, model.Id, progress.TimeToFirstTokenMs ?? 0);
         var terminalId = progress.NextId();
         var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId);
-        var saved = await FinishAsync(userId, answer, outcome);
+        Message? saved;
+        try
+        {
+            saved = await FinishAsync(userId, answer, outcome);
+        }
+        catch (Exception e)
+        {
+            // Whatever the error, the client must not wait for an end that will never come: it gets one now. The answer leaves
+            // this instance's registry while its row still says streaming, so this instance's sweeper marks it failed.
+            LogFinishFailed(logger, e, answer.Id);
+            var failed = answer with { Content = content, Status = MessageStatus.Failed };
+            Publish(TurnEvent.Terminal(terminalId, failed, null, turnUsage, SaveFailedCode, SaveFailedDetail));
+            await appended;
+            return MessageStatus.Failed;
+        }
         if (saved is null)
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
@@ -164,10 +178,16 @@ public sealed partial class TurnRunner(
         return status;
     }
 
+    /// <summary>The code of the <c>error</c> event of an answer whose end could not be saved.</summary>
+    public const string SaveFailedCode = "save_failed";
+
+    public const string SaveFailedDetail = "The answer could not be saved.";
+
     /// <summary>
     /// Commits the end, trying again through a brief database outage: this instance's heartbeat keeps the answer its own,
-    /// so no sweeper would end it while the instance lives. Not cancelled by the stop or the shutdown that ended the
-    /// generation; should every try fail, the instance's retirement at its stop hands the answer to the sweepers.
+    /// so no other instance's sweeper would end it while the instance lives. Not cancelled by the stop or the shutdown that
+    /// ended the generation; should every try fail, this instance's sweeper finds the answer streaming but no longer
+    /// running here and marks it failed (and a stop's retirement hands it to the other instances' sweepers).
     /// </summary>
     private async Task<Message?> FinishAsync(Guid userId, Message answer, TurnOutcome outcome)
     {
@@ -177,7 +197,8 @@ public sealed partial class TurnRunner(
             {
                 return await turns.FinishAsync(userId, answer, outcome, CancellationToken.None);
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException)
+            // Any database error: a transient one may pass, and trying a permanent one again costs only the wait.
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
                 LogFinishRetried(logger, e, answer.Id, delay.TotalSeconds);
                 await Task.Delay(delay, timeProvider);
@@ -247,6 +268,9 @@ public sealed partial class TurnRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId}: its end could not be saved; trying again in {DelaySeconds} s")]
     private static partial void LogFinishRetried(ILogger logger, Exception exception, Guid messageId, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Turn {MessageId}: its end could not be saved; sent as failed, left to the sweeper")]
+    private static partial void LogFinishFailed(ILogger logger, Exception exception, Guid messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {MessageId} was already finished by another instance")]
     private static partial void LogAlreadyFinished(ILogger logger, Guid messageId);

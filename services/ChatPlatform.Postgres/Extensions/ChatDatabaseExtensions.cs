@@ -34,6 +34,8 @@ public static class ChatDatabaseExtensions
         builder.AddNpgsqlDataSource(ConnectionStringName, configureDataSourceBuilder: data => Tune(data, builder.Environment));
         builder.Services.AddHostedService<MigrationHostedService>();
         builder.Services.AddHealthChecks().AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
+        // The database out of reach answers 503 with Retry-After, in every service, through the shared exception handler.
+        builder.Services.AddSingleton<IExceptionProblemMapper, DatabaseUnavailableProblems>();
         return builder;
     }
 
@@ -41,14 +43,11 @@ public static class ChatDatabaseExtensions
     {
         // Names the service in pg_stat_activity unless the connection string already does.
         builder.ConnectionStringBuilder.ApplicationName ??= environment.ApplicationName;
-        // The hot paths run the same few statements over and over: prepare them once per connection instead of parsing
-        // each time, and keep them (a reset on every return to the pool, DISCARD ALL, would drop them). No code here
-        // leaves session state on a pooled connection; the event log's listener gives up its LISTEN and lock itself.
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-            builder.ConnectionStringBuilder.NoResetOnClose = true;
-        }
+        // No automatic preparation, even when the connection string asks for it: a statement that Npgsql prepares in the
+        // same round trip as its first use, and whose parameters PostgreSQL then refuses at Bind (a NUL in text, 22021; in
+        // jsonb, 22P05), is recorded as prepared without its row description. Every later use of it on that pooled
+        // connection reads its rows as unexpected ("Received unexpected backend message DataRow"), whoever sends it.
+        // Reset on close stays on too: no session state may outlive a request on a pooled connection.
+        builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
     }
 }

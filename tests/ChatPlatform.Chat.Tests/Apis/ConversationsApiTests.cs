@@ -405,6 +405,40 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
         Assert.Equal((0, 1), ((int)first["siblingIndex"]!, (int)sibling["siblingIndex"]!));
     }
 
+    [Fact]
+    public async Task A_nul_character_in_any_text_is_a_400_naming_the_field_and_nothing_is_written()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var id = await CreateConversationAsync(client, "Kept");
+        var refused = new (HttpMethod Method, string Path, string Body, string Field)[]
+        {
+            (HttpMethod.Post, "/v1/conversations", """{"model":"gpt-4o","title":"a\u0000b"}""", "title"),
+            (HttpMethod.Post, "/v1/conversations", """{"model":"gpt-4o","systemPrompt":"\u0000"}""", "systemPrompt"),
+            (HttpMethod.Post, "/v1/conversations", """{"model":"gpt\u00004o"}""", "model"),
+            (HttpMethod.Patch, $"/v1/conversations/{id}", """{"title":"x\u0000"}""", "title"),
+            (HttpMethod.Patch, $"/v1/conversations/{id}", """{"systemPrompt":"x\u0000"}""", "systemPrompt"),
+            (HttpMethod.Patch, $"/v1/conversations/{id}", """{"model":"x\u0000"}""", "model"),
+            (HttpMethod.Post, $"/v1/conversations/{id}/messages", """{"content":"Hello\u0000"}""", "content"),
+            (HttpMethod.Post, $"/v1/conversations/{id}/turns", """{"content":"Hello\u0000"}""", "content"),
+            (HttpMethod.Get, "/v1/conversations?cursor=%00", "", "cursor"),
+        };
+
+        foreach (var (method, path, body, field) in refused)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body.Length == 0 ? null : Json(body) };
+            using var response = await client.SendAsync(request, Token);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {path} {body}: {(int)response.StatusCode}");
+            var problem = await ReadJsonAsync(response, Token);
+            Assert.StartsWith($"'{field}' contains a NUL character", (string?)problem["detail"], StringComparison.Ordinal);
+            Assert.NotNull(problem["errors"]![field]);
+        }
+
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM chat.conversations", Token));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM chat.conversations WHERE title = 'Kept' AND system_prompt IS NULL AND model = 'gpt-4o'", Token));
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages", Token));
+    }
+
     private static async Task<Guid> CreateConversationAsync(HttpClient client, string? title = null)
     {
         using var response = await client.PostAsJsonAsync("/v1/conversations", new { model = "gpt-4o", title }, Token);

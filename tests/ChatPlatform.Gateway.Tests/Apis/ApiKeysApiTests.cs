@@ -98,4 +98,29 @@ public sealed class ApiKeysApiTests(PostgresFixture postgres, RedisFixture redis
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(0, await host.CountAsync("api_keys"));
     }
+
+    [Fact]
+    public async Task A_nul_character_in_an_email_password_or_key_name_is_a_400_naming_the_field_and_nothing_is_written()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var client = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        var refused = new (string Path, string Body, string Field)[]
+        {
+            ("/v1/auth/register", $$"""{"email":"a\u0000{{GatewayHost.NewEmail()}}","password":"{{GatewayHost.Password}}"}""", "email"),
+            ("/v1/auth/register", $$"""{"email":"{{GatewayHost.NewEmail()}}","password":"pass\u0000word-Long-1"}""", "password"),
+            ("/v1/auth/signin", $$"""{"email":"a\u0000@example.com","password":"{{GatewayHost.Password}}"}""", "email"),
+            ("/v1/api-keys", """{"name":"lap\u0000top"}""", "name"),
+        };
+
+        foreach (var (path, body, field) in refused)
+        {
+            using var response = await client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Cancellation);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path} {body}: {(int)response.StatusCode}");
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            Assert.StartsWith($"'{field}' contains a NUL character", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, await host.CountAsync("users"));
+        Assert.Equal(0, await host.CountAsync("api_keys"));
+    }
 }

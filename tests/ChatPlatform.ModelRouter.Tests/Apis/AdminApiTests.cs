@@ -271,4 +271,31 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         var errors = JsonNode.Parse(text)!["errors"]!.AsObject();
         Assert.True(errors.ContainsKey(field), $"No error for '{field}' in {text}");
     }
+
+    [Fact]
+    public async Task A_nul_character_in_a_model_or_deployment_is_a_400_naming_the_field_and_nothing_is_written()
+    {
+        await using var router = await StartAsync();
+        var deployment = ValidDeployment();
+        // A C# NUL, which the JSON writer escapes as \u0000.
+        deployment["providerModel"] = "llama\u00003";
+        var refused = new (string Path, string Body, string Field)[]
+        {
+            ("/v1/admin/models/nul-model", """{"displayName":"Nul\u0000","contextWindow":8192,"maxOutputTokens":1024}""", "displayName"),
+            ("/v1/admin/deployments/nul-deployment", deployment.ToJsonString(), "providerModel"),
+        };
+
+        foreach (var (path, body, field) in refused)
+        {
+            using var response = await router.Client.PutAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path} {body}: {(int)response.StatusCode}");
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!;
+            Assert.StartsWith($"'{field}' contains a NUL character", (string?)problem["detail"], StringComparison.Ordinal);
+        }
+        using var byId = await router.Client.GetAsync("/v1/admin/models/nul%00model", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, byId.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await router.Client.GetAsync("/v1/admin/models/nul-model", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await router.Client.GetAsync("/v1/admin/deployments/nul-deployment", Cancellation)).StatusCode);
+    }
 }

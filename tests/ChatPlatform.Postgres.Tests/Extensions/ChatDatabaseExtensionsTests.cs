@@ -60,6 +60,18 @@ public sealed class ChatDatabaseExtensionsTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Statements_are_never_prepared_automatically_even_when_the_connection_string_asks()
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(Cancellation)) { MaxAutoPrepare = 20 };
+        using var host = Build(CreateBuilder(connectionString.ConnectionString));
+
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+
+        // Npgsql's auto-preparation desynchronises a connection after a statement refused at Bind (PooledConnectionTests).
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+    }
+
+    [Fact]
     public async Task Missing_connection_string_stops_startup_with_a_clear_error()
     {
         using var host = Build(CreateBuilder(connectionString: null));

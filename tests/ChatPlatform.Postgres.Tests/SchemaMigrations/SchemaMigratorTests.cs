@@ -1,4 +1,5 @@
 using ChatPlatform.Testing;
+using ChatPlatform.Testing.Servers;
 using Npgsql;
 
 namespace ChatPlatform.Postgres.Tests.SchemaMigrations;
@@ -143,7 +144,7 @@ public sealed class SchemaMigratorTests(PostgresFixture postgres)
     {
         var database = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(Cancellation));
         var target = database.Port;
-        database.Port = ChatPlatform.Testing.Servers.FreePort.Next();
+        database.Port = FreePort.Next();
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var logger = new TestLogger<SchemaMigrator>();
 

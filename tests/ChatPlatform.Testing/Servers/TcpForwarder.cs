@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ChatPlatform.Postgres.Tests;
+namespace ChatPlatform.Testing.Servers;
 
-/// <summary>Forwards a loopback port to another: a server that "comes up" when the test decides.</summary>
+/// <summary>Forwards a loopback port to another: a server that comes up, or goes away, when the test decides.</summary>
 public sealed class TcpForwarder : IAsyncDisposable
 {
     private readonly TcpListener _listener;
