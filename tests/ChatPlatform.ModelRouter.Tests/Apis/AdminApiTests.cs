@@ -19,7 +19,7 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         ["provider"] = "openAICompatible",
         ["providerModel"] = "llama3",
         ["endpoint"] = "http://127.0.0.1:11434/v1",
-        ["apiKeySetting"] = "LOCAL_LLM_KEY",
+        ["apiKeySetting"] = "Providers:Keys:local_llm",
         ["priority"] = 0,
         ["weight"] = 1,
         ["price"] = new JsonObject { ["inputPerMillion"] = 1.5, ["outputPerMillion"] = 2 },

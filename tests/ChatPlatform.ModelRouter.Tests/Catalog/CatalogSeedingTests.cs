@@ -29,7 +29,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         ["Catalog:Deployments:0:Provider"] = "OpenAICompatible",
         ["Catalog:Deployments:0:ProviderModel"] = "Qwen/Qwen2.5-7B-Instruct",
         ["Catalog:Deployments:0:Endpoint"] = "http://127.0.0.1:8000/v1",
-        ["Catalog:Deployments:0:ApiKeySetting"] = "VLLM_API_KEY",
+        ["Catalog:Deployments:0:ApiKeySetting"] = "Providers:Keys:vllm",
         ["Catalog:Deployments:0:Priority"] = "2",
         ["Catalog:Deployments:0:Price:InputPerMillion"] = "0.2",
         ["Catalog:Deployments:0:Price:OutputPerMillion"] = "0.6",
@@ -70,7 +70,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         var vllm = Assert.Single(second.Catalog.Current.DeploymentsOf("team-model"));
         Assert.Equal(
             new DeploymentDefinition("team-model-vllm", "team-model", ProviderKind.OpenAICompatible, "Qwen/Qwen2.5-7B-Instruct",
-                new Uri("http://127.0.0.1:8000/v1"), "VLLM_API_KEY", 2, 1, new Pricing(0.2m, 0m, 0.6m)),
+                new Uri("http://127.0.0.1:8000/v1"), "Providers:Keys:vllm", 2, 1, new Pricing(0.2m, 0m, 0.6m)),
             vllm);
         Assert.Equal("Fast (simulated, configured)", second.Catalog.Current.FindModel("sim-fast")!.DisplayName);
         var slow = second.Catalog.Current.Deployments.Single(d => d.Id == "sim-fast-slow");
