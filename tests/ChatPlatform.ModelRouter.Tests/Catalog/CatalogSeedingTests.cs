@@ -137,6 +137,23 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
     }
 
     [Fact]
+    public async Task A_configured_deployment_naming_a_setting_that_is_not_a_provider_key_stops_start_up()
+    {
+        var database = await postgres.CreateDatabaseAsync(Cancellation);
+        var settings = new Dictionary<string, string?>(ConfiguredCatalog)
+        {
+            ["Catalog:Deployments:0:ApiKeySetting"] = "ConnectionStrings:chatdb",
+            ["Catalog:Deployments:0:Endpoint"] = "http://169.254.169.254/v1",
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RouterTestHost.StartAsync(database, redis.ConnectionString, settings));
+
+        Assert.Contains("Catalog:Deployments:0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("apiKeySetting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("endpoint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_catalog_health_check_is_unhealthy_until_the_catalog_is_loaded()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(Cancellation));

@@ -43,6 +43,18 @@ public sealed class ChatClientFactoryTests
     }
 
     [Fact]
+    public void A_stored_deployment_naming_a_setting_that_is_not_a_provider_key_never_reads_it()
+    {
+        const string connectionString = "Host=db;Password=hunter2";
+        var factory = CreateFactory(new KeyValuePair<string, string?>("ConnectionStrings:chatdb", connectionString));
+
+        var error = Assert.Throws<ProviderException>(() => factory.GetClient(OpenAI with { ApiKeySetting = "ConnectionStrings:chatdb" }));
+
+        Assert.False(error.IsTransient);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_OpenAI_compatible_deployment_without_an_endpoint_is_a_permanent_error()
     {
         var error = Assert.Throws<ProviderException>(() =>
