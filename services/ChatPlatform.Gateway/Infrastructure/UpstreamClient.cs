@@ -23,7 +23,8 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfigu
 
     /// <summary>
     /// The internal token that tells an upstream who the authenticated <paramref name="user"/> is (sub, role, tier,
-    /// email); null when the principal names no user. Minted per call: about 4 µs, below the cost of caching it.
+    /// email); null when the principal names no user. Minted per call, not cached: 12 to 29 µs and 7 KB each, measured on
+    /// two busy cores, against the milliseconds a forwarded call takes.
     /// </summary>
     public string? InternalTokenFor(ClaimsPrincipal user) =>
         InternalCaller.From(user) is { } caller ? tokens.CreateToken(caller) : null;
