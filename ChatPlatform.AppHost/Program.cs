@@ -8,18 +8,24 @@ var chatdb = builder.AddPostgresDatabase("postgres", "chatdb");
 var redis = builder.AddRedisServer("redis");
 var blobs = builder.AddBlobStorage("blobs");
 
+// Every service but web checks (and the gateway and chat mint) internal tokens with this key.
+var internalKey = builder.AddInternalKey();
+
 var modelRouter = builder.AddService<Projects.ChatPlatform_ModelRouter>("model-router")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
-    .WithSettings(ServiceSettings.ModelRouter);
+    .WithSettings(ServiceSettings.ModelRouter)
+    .WithInternalKey(internalKey);
 
 var billing = builder.AddService<Projects.ChatPlatform_Billing>("billing")
     .WithReference(chatdb).WaitFor(chatdb)
-    .WithReference(redis).WaitFor(redis);
+    .WithReference(redis).WaitFor(redis)
+    .WithInternalKey(internalKey);
 
 var ingestion = builder.AddService<Projects.ChatPlatform_Ingestion>("ingestion")
     .WithReference(chatdb).WaitFor(chatdb)
-    .WithReference(blobs).WaitFor(blobs);
+    .WithReference(blobs).WaitFor(blobs)
+    .WithInternalKey(internalKey);
 
 // The gateway holds every open stream to chat: over cleartext HTTP/2 they share a few connections.
 var chat = builder.AddService<Projects.ChatPlatform_Chat>("chat")
@@ -28,7 +34,8 @@ var chat = builder.AddService<Projects.ChatPlatform_Chat>("chat")
     .WithReference(redis).WaitFor(redis)
     .WithReference(modelRouter).WaitFor(modelRouter)
     .WithReference(ingestion).WaitFor(ingestion)
-    .WithSettings(ServiceSettings.Chat);
+    .WithSettings(ServiceSettings.Chat)
+    .WithInternalKey(internalKey);
 
 var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port: 5000)
     .WithReference(chatdb).WaitFor(chatdb)
@@ -39,6 +46,7 @@ var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port:
     .WithReference(billing).WaitFor(billing)
     .WithSettings(ServiceSettings.Gateway)
     .WithSigningKey()
+    .WithInternalKey(internalKey)
     .WithExternalHttpEndpoints();
 
 builder.AddService<Projects.ChatPlatform_Web>("web", port: 5080)

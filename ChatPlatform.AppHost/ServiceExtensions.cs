@@ -84,6 +84,27 @@ internal static class ServiceExtensions
     }
 
     /// <summary>
+    /// The key of internal tokens, which tell a service who a call acts for: the host's <c>Internal:Key</c> when
+    /// given, else generated once into the data folder when run locally (distinct from the signing key); a secret
+    /// parameter when published (infra/ has azd generate it; a Key Vault secret is issue 21's job).
+    /// </summary>
+    public static ParameterResource AddInternalKey(this IDistributedApplicationBuilder builder)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return builder.AddParameter("internal-key", secret: true).Resource;
+        }
+        var configured = builder.Configuration["Internal:Key"];
+        return new ParameterResource("internal-key", _ => string.IsNullOrWhiteSpace(configured)
+            ? DataDirectory.Secret(DataDirectory.Get(builder), "internal-key", bytes: 32)
+            : configured, secret: true);
+    }
+
+    /// <summary>Gives <paramref name="project"/> the internal key (<c>Internal__Key</c>).</summary>
+    public static IResourceBuilder<ProjectResource> WithInternalKey(this IResourceBuilder<ProjectResource> project, ParameterResource key) =>
+        project.WithEnvironment("Internal__Key", key);
+
+    /// <summary>
     /// The key that signs access tokens, unless the host's configuration gives <c>Auth:SigningKey</c>: generated once
     /// into the data folder when run locally, so that a restart does not sign everyone out; a secret parameter when
     /// published.

@@ -17,8 +17,11 @@ internal sealed record ServiceSettings(string[] Sections, string[] Variables)
 
     public static readonly ServiceSettings Chat = new(["Turns"], []);
 
+    /// <summary>The internal key: handed to each service but web by <c>WithInternalKey</c>, never inherited.</summary>
+    public static readonly ServiceSettings Internal = new(["Internal"], []);
+
     private static readonly ServiceSettings Everything = new(
-        ["ConnectionStrings", .. new[] { ModelRouter, Gateway, Chat }.SelectMany(s => s.Sections)],
+        ["ConnectionStrings", .. new[] { ModelRouter, Gateway, Chat, Internal }.SelectMany(s => s.Sections)],
         [.. new[] { ModelRouter, Gateway, Chat }.SelectMany(s => s.Variables)]);
 
     /// <summary>Whether <paramref name="key"/> (in configuration's form, <c>Section:Name</c>) is one of these settings.</summary>

@@ -40,6 +40,22 @@ param postgresAdministratorLogin string = 'chatadmin'
 })
 param postgresAdministratorPassword string
 
+@secure()
+@description('The key the services sign internal tokens with (Internal__Key): azd generates it once; 44 letters and digits are valid base64 of 33 bytes. A Key Vault secret is issue 21\'s job.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 44
+      noSpecial: true
+      minLower: 2
+      minUpper: 2
+      minNumeric: 2
+    }
+  }
+})
+param internalKey string
+
 @description('PostgreSQL major version.')
 @allowed(['15', '16'])
 param postgresVersion string = '16'
@@ -198,6 +214,7 @@ module apps 'modules/apps.bicep' = {
       billing: billingExists
       web: webExists
     }
+    internalKey: internalKey
     openAiApiKey: openAiApiKey
     anthropicApiKey: anthropicApiKey
     azureOpenAiEndpoint: azureOpenAiEndpoint

@@ -63,6 +63,9 @@ public static class PlatformBenchmark
         { Timeout = Timeout.InfiniteTimeSpan };
         var gateway = Endpoint(app, "gateway");
         var router = Endpoint(app, "model-router");
+        // The router alone wants an internal token: minted with the key the AppHost generated.
+        RouterToken = ChatPlatform.Testing.InternalTokens.Bearer(ChatPlatform.Testing.InternalTokens.Mint(
+            "service", key: File.ReadAllText(Path.Combine(app.DataDirectory, "internal-key")).Trim(), lifetime: TimeSpan.FromHours(12)));
         var users = await RegisterUsersAsync(http, gateway, count: 8);
 
         Console.WriteLine();
@@ -174,6 +177,8 @@ public static class PlatformBenchmark
         return new Sample(first ?? double.NaN, first is null, first is null ? "no text" : null);
     }
 
+    private static AuthenticationHeaderValue? RouterToken;
+
     private static async Task<Sample> RouterTurnAsync(HttpClient http, Uri router, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -183,6 +188,7 @@ public static class PlatformBenchmark
                 $$"""{"model":"{{FastModel}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello"}]}""",
                 Encoding.UTF8, "application/json"),
         };
+        request.Headers.Authorization = RouterToken;
         return await ReadStreamAsync(http, request, clock, line => line.StartsWith("data: {", StringComparison.Ordinal) && line.Contains("\"content\":", StringComparison.Ordinal),
             line => line == "data: [DONE]", cancellationToken);
     }

@@ -45,6 +45,19 @@ public static partial class RouterBenchmark
         public double ProviderP50 => Percentile(Timings, t => t.Provider, 0.50);
     }
 
+    private static (System.Net.Http.Headers.AuthenticationHeaderValue Header, DateTime MintedAt)? _serviceToken;
+
+    // The router wants an internal token (the bench starts it with the test key); one a minute, so minting stays out of
+    // the figures.
+    private static System.Net.Http.Headers.AuthenticationHeaderValue ServiceToken()
+    {
+        if (_serviceToken is not { } token || DateTime.UtcNow - token.MintedAt > TimeSpan.FromMinutes(1))
+        {
+            _serviceToken = token = (ChatPlatform.Testing.InternalTokens.Service(), DateTime.UtcNow);
+        }
+        return token.Header;
+    }
+
     private static HttpRequestMessage NewRequest(Uri url, string model, bool stream)
     {
         var number = Interlocked.Increment(ref LastRequestNumber);
@@ -52,7 +65,7 @@ public static partial class RouterBenchmark
             ? $$"""{"model":"{{model}}","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello #{{number}}"}]}"""
             : $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello #{{number}}"}]}""";
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new("Bearer", "bench-key");
+        request.Headers.Authorization = ServiceToken();
         request.Options.Set(RequestNumber, number);
         return request;
     }

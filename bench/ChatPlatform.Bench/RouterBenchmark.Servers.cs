@@ -128,6 +128,7 @@ public static partial class RouterBenchmark
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__chatdb"] = chatdb,
             ["ConnectionStrings__redis"] = redis,
+            ["Internal__Key"] = ChatPlatform.Testing.InternalTokens.Key,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Catalog__SimulatedModels"] = "Never",
             ["Catalog__Models__0__Id"] = "bench-model",

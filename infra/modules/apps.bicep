@@ -51,6 +51,10 @@ param redisName string
 param exists object
 
 @secure()
+@description('The internal key (Internal__Key) every service but web signs and checks internal tokens with.')
+param internalKey string
+
+@secure()
 param openAiApiKey string = ''
 
 @secure()
@@ -74,6 +78,18 @@ var dataSecrets = {
   'chatdb-connection': chatdbConnectionString
   'redis-connection': redisConnectionString
 }
+
+// Every service but web: the key of internal tokens, which tell a service who a call acts for.
+var internalSecrets = {
+  'internal-key': internalKey
+}
+
+var internalEnv = [
+  {
+    name: 'Internal__Key'
+    secretRef: 'internal-key'
+  }
+]
 
 var dataEnv = [
   {
@@ -157,8 +173,8 @@ module modelRouter 'container-app.bicep' = {
     registryServer: registryServer
     external: false
     maxReplicas: 5
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'model-router' }], dataEnv, providerEnv)
-    secrets: union(dataSecrets, providerSecrets)
+    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'model-router' }], dataEnv, internalEnv, providerEnv)
+    secrets: union(dataSecrets, internalSecrets, providerSecrets)
   }
 }
 
@@ -178,7 +194,7 @@ module ingestion 'container-app.bicep' = {
     cpu: '1.0'
     memory: '2Gi'
     // The blob endpoint, not a connection string: ingestion signs in with the apps' managed identity.
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'ingestion' }], dataEnv, [
+    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'ingestion' }], dataEnv, internalEnv, [
       {
         name: 'ConnectionStrings__blobs'
         value: blobEndpoint
@@ -188,7 +204,7 @@ module ingestion 'container-app.bicep' = {
         value: identityClientId
       }
     ])
-    secrets: dataSecrets
+    secrets: union(dataSecrets, internalSecrets)
   }
 }
 
@@ -205,8 +221,8 @@ module billing 'container-app.bicep' = {
     registryServer: registryServer
     external: false
     maxReplicas: 3
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'billing' }], dataEnv)
-    secrets: dataSecrets
+    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'billing' }], dataEnv, internalEnv)
+    secrets: union(dataSecrets, internalSecrets)
   }
 }
 
@@ -224,11 +240,11 @@ module chat 'container-app.bicep' = {
     external: false
     maxReplicas: 10
     httpConcurrentRequests: 100
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'chat' }], dataEnv, [
+    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'chat' }], dataEnv, internalEnv, [
       internalReferences['model-router']
       internalReferences.ingestion
     ])
-    secrets: dataSecrets
+    secrets: union(dataSecrets, internalSecrets)
   }
 }
 
@@ -246,13 +262,13 @@ module gateway 'container-app.bicep' = {
     external: true
     maxReplicas: 10
     httpConcurrentRequests: 100
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'gateway' }], dataEnv, [
+    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'gateway' }], dataEnv, internalEnv, [
       internalReferences.chat
       internalReferences['model-router']
       internalReferences.ingestion
       internalReferences.billing
     ])
-    secrets: dataSecrets
+    secrets: union(dataSecrets, internalSecrets)
   }
 }
 

@@ -8,6 +8,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseProblemDetails();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapConversationsApi();
 app.MapTurnsApi();

@@ -1,3 +1,4 @@
+using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Apis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,11 +9,19 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseProblemDetails();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 
-app.MapChatCompletionsApi();
-app.MapModelsApi();
-app.MapAdminCatalogApi();
-app.MapProvidersHealthApi();
+// The OpenAI-compatible routes serve any internal caller (a user through the gateway, or a service); the admin API
+// only admins, on every port, not only through the gateway.
+var callers = app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.CallerPolicy);
+callers.MapChatCompletionsApi();
+callers.MapModelsApi();
+
+var admins = app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.AdminPolicy);
+admins.MapAdminCatalogApi();
+admins.MapProvidersHealthApi();
+admins.MapAdminAuditApi();
 
 app.Run();

@@ -40,6 +40,23 @@ public sealed partial class ManifestTests
         Assert.False(resources.GetProperty("chat").GetProperty("env").TryGetProperty("Kestrel__Endpoints__h2c__Url", out _));
     }
 
+    [Fact]
+    public async Task Every_published_service_but_web_takes_the_internal_key_from_one_secret_parameter()
+    {
+        var manifest = await PublishManifestAsync(TestContext.Current.CancellationToken);
+        var resources = manifest.GetProperty("resources");
+
+        foreach (var service in new[] { "billing", "chat", "gateway", "ingestion", "model-router" })
+        {
+            Assert.Equal("{internal-key.value}", resources.GetProperty(service).GetProperty("env").GetProperty("Internal__Key").GetString());
+        }
+        Assert.False(resources.GetProperty("web").GetProperty("env").TryGetProperty("Internal__Key", out _));
+        Assert.True(resources.GetProperty("internal-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        // infra/ hands the same key to the same apps.
+        var apps = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "infra", "modules", "apps.bicep"), TestContext.Current.CancellationToken);
+        Assert.Equal(5, Regex.Matches(apps, @"dataEnv, internalEnv").Count);
+    }
+
     private static async Task<JsonElement> PublishManifestAsync(CancellationToken ct)
     {
         var output = Path.Combine(Path.GetTempPath(), $"chatplatform-manifest-{Guid.NewGuid():N}.json");

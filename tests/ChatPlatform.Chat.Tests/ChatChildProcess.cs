@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ChatPlatform.Testing;
 using ChatPlatform.Testing.Servers;
 
 namespace ChatPlatform.Chat.Tests;
@@ -19,6 +20,7 @@ public sealed record ChatChildProcess(ChildProcess Process, Uri Url) : IAsyncDis
                 ["ASPNETCORE_URLS"] = url.ToString(),
                 ["ConnectionStrings__chatdb"] = database,
                 ["ConnectionStrings__redis"] = redis,
+                ["Internal__Key"] = InternalTokens.Key,
                 ["services__model-router__http__0"] = router.ToString().TrimEnd('/'),
                 // Every token its own delta, as in ChatServiceHost: the tests count them.
                 ["Turns__DeltaWindow"] = "00:00:00",

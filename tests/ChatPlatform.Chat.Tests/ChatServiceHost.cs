@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChatPlatform.Chat.Infrastructure;
-using ChatPlatform.Chat.Services;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -10,7 +9,7 @@ using Npgsql;
 
 namespace ChatPlatform.Chat.Tests;
 
-/// <summary>The chat service as Program wires it, on a fresh database; clients act as users through X-User-Id.</summary>
+/// <summary>The chat service as Program wires it, on a fresh database; clients act as users through internal tokens.</summary>
 public sealed class ChatServiceHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<ConversationStore> _factory;
@@ -39,6 +38,7 @@ public sealed class ChatServiceHost : IAsyncDisposable
         {
             web.UseSetting("ConnectionStrings:chatdb", database);
             web.UseSetting("ConnectionStrings:redis", redis);
+            web.UseSetting(InternalTokens.Setting, InternalTokens.Key);
             if (modelRouter is not null)
             {
                 web.UseSetting("services:model-router:http:0", modelRouter.ToString().TrimEnd('/'));
@@ -56,13 +56,13 @@ public sealed class ChatServiceHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    /// <summary>A client acting as <paramref name="userId"/>; null sends no X-User-Id header.</summary>
+    /// <summary>A client acting as <paramref name="userId"/> with the internal token the gateway would mint; null sends none.</summary>
     public HttpClient ClientFor(Guid? userId)
     {
         var client = _factory.CreateClient();
         if (userId is { } id)
         {
-            client.DefaultRequestHeaders.Add(CurrentUser.HeaderName, id.ToString());
+            client.DefaultRequestHeaders.Authorization = InternalTokens.User(id);
         }
         return client;
     }

@@ -48,6 +48,7 @@ internal sealed class GatewayHost : WebApplicationFactory<AccountService>
             ["ConnectionStrings:chatdb"] = database,
             ["ConnectionStrings:redis"] = redisConnectionString ?? redis.ConnectionString,
             ["Auth:SigningKey"] = Convert.ToBase64String(SigningKey),
+            [InternalTokens.Setting] = InternalTokens.Key,
             // Every test shares one client address; the per-address limit gets its own test.
             ["Auth:SignInFailuresPerAddress"] = "100000",
         };

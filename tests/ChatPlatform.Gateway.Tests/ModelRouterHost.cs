@@ -42,6 +42,7 @@ internal sealed class ModelRouterHost : WebApplicationFactory<ChatRouter>
     {
         builder.UseSetting("ConnectionStrings:chatdb", _database);
         builder.UseSetting("ConnectionStrings:redis", _redis);
+        builder.UseSetting(InternalTokens.Setting, InternalTokens.Key);
         foreach (var setting in new[]
         {
             DefaultCatalog.OpenAIKeySetting, DefaultCatalog.AnthropicKeySetting, DefaultCatalog.AzureEndpointSetting,

@@ -1,6 +1,7 @@
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.EventLog;
+using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,8 @@ internal static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // Callers prove who they act for with an internal token; chat's own calls to the router carry one it mints.
+        builder.AddInternalAuthentication();
         builder.AddChatDatabase("chat", typeof(Program).Assembly);
         builder.AddEventLog();
         builder.AddRedis("redis");
@@ -24,7 +27,8 @@ internal static class Extensions
 
         builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName).ValidateOnStart();
         builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))
-            .AddStreamingResilienceHandler(RouterTimeToHeaders);
+            .AddStreamingResilienceHandler(RouterTimeToHeaders)
+            .AddInternalToken();
         builder.Services.AddSingleton<ModelRouterClient>();
         builder.Services.AddSingleton<ChatInstance>();
         builder.Services.AddSingleton<InstanceStore>();

@@ -3,12 +3,14 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatPlatform.Identity;
 
 namespace ChatPlatform.Chat.Infrastructure;
 
 /// <summary>
 /// The model router's OpenAI-compatible API (<c>http://model-router</c>, snake_case JSON): the model list, cached, and
-/// chat completions, streamed as server-sent events or whole.
+/// chat completions, streamed as server-sent events or whole. Each call carries a service token (the client's
+/// <see cref="InternalTokenHandler"/>), acting for the user whose turn or title it is.
 /// </summary>
 public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, TimeProvider timeProvider)
 {
@@ -66,12 +68,14 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     /// OpenAI's error JSON) and errors sent inside it (<c>data: {"error": ...}</c>) throw <see cref="RouterException"/>.
     /// The messages are serialized at once: the stream, read for as long as the answer takes, holds none of them.
     /// </summary>
-    public IAsyncEnumerable<RouterChunk> StreamAsync(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
+    public IAsyncEnumerable<RouterChunk> StreamAsync(
+        Guid userId, string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = Body(model, messages, maxTokens, stream: true),
         };
+        request.Options.Set(InternalTokenHandler.ActingFor, userId);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         return SendAndReadAsync(request, cancellationToken);
     }
@@ -115,10 +119,16 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     }
 
     /// <summary>A short, whole completion (no stream): the answer's text.</summary>
-    public async Task<string> CompleteAsync(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
+    public async Task<string> CompleteAsync(
+        Guid userId, string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
     {
         using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.PostAsync("/v1/chat/completions", Body(model, messages, maxTokens, stream: false), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Body(model, messages, maxTokens, stream: false),
+        };
+        request.Options.Set(InternalTokenHandler.ActingFor, userId);
+        using var response = await client.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw await ReadErrorAsync(response, cancellationToken);

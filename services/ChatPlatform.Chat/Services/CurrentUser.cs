@@ -1,13 +1,13 @@
+using ChatPlatform.Identity;
+
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// The user a request acts for, from the <c>X-User-Id</c> header. The chat service is internal: only the gateway
-/// reaches it, after authenticating the caller, so the header is trusted here.
+/// The user a request acts for: the subject of its internal token, which the JwtBearer handler has validated (signed
+/// with the platform's internal key, unexpired). Only the gateway mints such tokens for people.
 /// </summary>
 public sealed class CurrentUser
 {
-    public const string HeaderName = "X-User-Id";
-
     private Guid? _id;
 
     public Guid Id => _id ?? throw new InvalidOperationException($"No user: the endpoint is not behind {nameof(CurrentUserExtensions.RequireCurrentUser)}.");
@@ -17,20 +17,22 @@ public sealed class CurrentUser
 
 public static class CurrentUserExtensions
 {
-    /// <summary>Answers 401 problem details unless <c>X-User-Id</c> holds one uuid; otherwise fills the scoped <see cref="CurrentUser"/>.</summary>
+    /// <summary>
+    /// Requires a valid internal token (401 otherwise, as problem details) whose subject is a user (403 for a service
+    /// token acting for nobody), and fills the scoped <see cref="CurrentUser"/> from it.
+    /// </summary>
     public static RouteGroupBuilder RequireCurrentUser(this RouteGroupBuilder group)
     {
+        group.RequireAuthorization(InternalIdentityExtensions.CallerPolicy);
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.Request.Headers[CurrentUser.HeaderName] is not [{ } value]
-                || !Guid.TryParseExact(value, "D", out var id)
-                || id == Guid.Empty)
+            if (http.User.UserId() is not { } id)
             {
                 return TypedResults.Problem(
-                    statusCode: StatusCodes.Status401Unauthorized,
-                    title: "Unauthorized",
-                    detail: $"The {CurrentUser.HeaderName} header must hold the caller's user id (a uuid).");
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "Forbidden",
+                    detail: "The internal token acts for no user.");
             }
             http.RequestServices.GetRequiredService<CurrentUser>().Set(id);
             return await next(context);

@@ -35,11 +35,11 @@ public sealed partial class TitleGenerator(
         {
             return;
         }
-        var title = await AskRouterAsync(exchange, cancellationToken) ?? FirstWords(exchange.Question);
+        var title = await AskRouterAsync(completed.UserId, exchange, cancellationToken) ?? FirstWords(exchange.Question);
         await titles.SetTitleIfMissingAsync(completed.UserId, completed.ConversationId, title, cancellationToken);
     }
 
-    private async Task<string?> AskRouterAsync(UntitledExchange exchange, CancellationToken cancellationToken)
+    private async Task<string?> AskRouterAsync(Guid userId, UntitledExchange exchange, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RouterTimeout);
@@ -47,7 +47,7 @@ public sealed partial class TitleGenerator(
         var question = exchange.Question.Length > 2_000 ? exchange.Question[..2_000] : exchange.Question;
         try
         {
-            var answer = await router.CompleteAsync(model, [new("system", Instruction), new("user", question)], maxTokens: 24, timeout.Token);
+            var answer = await router.CompleteAsync(userId, model, [new("system", Instruction), new("user", question)], maxTokens: 24, timeout.Token);
             return Clean(answer);
         }
         catch (Exception error) when (error is RouterException or HttpRequestException or OperationCanceledException or TimeoutException

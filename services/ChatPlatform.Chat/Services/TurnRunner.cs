@@ -33,7 +33,7 @@ public sealed partial class TurnRunner(
         var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
         var prepared = new PreparedTurn(
             new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer),
-            router.StreamAsync(model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
+            router.StreamAsync(userId, model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
             context.Sum(m => (long)ContextBuilder.EstimateTokens(m.Content)));
         started = started with { UserMessage = null, ContextPath = [] };
         _ = Task.Run(async () =>

@@ -2,6 +2,7 @@ using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
 using ChatPlatform.EventLog;
+using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
 using Microsoft.AspNetCore.Authentication;
@@ -19,6 +20,7 @@ internal static partial class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.AddInternalTokens();
         builder.AddChatDatabase("identity", typeof(Program).Assembly);
         builder.AddRedis("redis");
         builder.AddAccounts();

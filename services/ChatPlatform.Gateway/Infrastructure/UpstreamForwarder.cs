@@ -6,20 +6,21 @@ namespace ChatPlatform.Gateway.Infrastructure;
 /// <summary>
 /// Forwards the request as it is (method, path, query, headers, streamed body) to an upstream and streams the answer
 /// back as it arrives (YARP's <see cref="IHttpForwarder"/>: hop-by-hop headers dropped, each SSE write flushed, the
-/// client's disconnect cancelling the upstream call). The upstream learns the caller only from <c>X-User-Id</c>.
+/// client's disconnect cancelling the upstream call). The upstream learns the caller only from the internal token the
+/// gateway mints for the call (<see cref="UpstreamClient.InternalTokenFor"/>).
 /// </summary>
 public sealed partial class UpstreamForwarder(
     IHttpForwarder forwarder, UpstreamClient client, IProblemDetailsService problems, ILogger<UpstreamForwarder> logger)
 {
     public async Task ForwardAsync(HttpContext context, string upstream)
     {
-        if (context.User.UserId() is not { } userId)
+        if (client.InternalTokenFor(context.User) is not { } token)
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
         using var invoker = client.CreateInvoker(upstream);
-        var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, client.ForwarderConfig(upstream), new CallerTransformer(userId));
+        var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, client.ForwarderConfig(upstream), new CallerTransformer(token));
         if (error == ForwarderError.None)
         {
             return;
@@ -64,19 +65,18 @@ public sealed partial class UpstreamForwarder(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Upstream} failed: {Error}")]
     private static partial void LogForwardFailed(ILogger logger, Exception? exception, string upstream, string method, string path, ForwarderError error);
 
-    /// <summary>Copies the request YARP's way, then replaces the caller's credentials with the authenticated user id.</summary>
-    private sealed class CallerTransformer(Guid userId) : HttpTransformer
+    /// <summary>Copies the request YARP's way, then replaces the caller's credentials with the internal token.</summary>
+    private sealed class CallerTransformer(string token) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(
             HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            // A client-sent X-User-Id is never trusted; credentials stay at the edge.
-            proxyRequest.Headers.Remove(UpstreamClient.UserIdHeader);
-            proxyRequest.Headers.Remove("Authorization");
+            // Credentials stay at the edge; the old X-User-Id header goes too, in case anything still reads it.
+            proxyRequest.Headers.Remove(UpstreamClient.LegacyUserIdHeader);
             proxyRequest.Headers.Remove(ApiKeyAuthenticationHandler.HeaderName);
             proxyRequest.Headers.Remove("Cookie");
-            proxyRequest.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, userId.ToString());
+            proxyRequest.Headers.Authorization = UpstreamClient.Bearer(token);
         }
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class ChatCompletionsRelay(
         {
             Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
         };
-        request.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, context.User.UserId().ToString());
+        request.Headers.Authorization = UpstreamClient.Bearer(upstream.InternalTokenFor(context.User)!);
         using var invoker = upstream.CreateInvoker(Upstreams.ModelRouter);
         HttpResponseMessage response;
         try

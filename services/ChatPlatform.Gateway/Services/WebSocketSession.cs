@@ -186,7 +186,8 @@ public sealed partial class WebSocketSession(
             message.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        message.Headers.TryAddWithoutValidation(UpstreamClient.UserIdHeader, _userId.ToString());
+        // Minted per request: a socket outlives a token's two minutes.
+        message.Headers.Authorization = UpstreamClient.Bearer(upstream.InternalTokenFor(user)!);
         return message;
     }
 

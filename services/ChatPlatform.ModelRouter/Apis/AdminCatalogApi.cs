@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,13 +8,13 @@ namespace ChatPlatform.ModelRouter.Apis;
 /// <summary>
 /// <c>/v1/admin/models</c> and <c>/v1/admin/deployments</c>: change the catalog without a restart. Every change is
 /// reloaded here and announced to the other router instances. Keys are never accepted or returned, only the names
-/// of the configuration entries that hold them.
+/// of the configuration entries that hold them. Every change is audited (<see cref="AdminAuditLog"/>). Program maps these
+/// for admins only.
 /// </summary>
 public static class AdminCatalogApi
 {
     public static IEndpointRouteBuilder MapAdminCatalogApi(this IEndpointRouteBuilder app)
     {
-        // No authorization here: the router is internal, and the gateway is where admins are told from users.
         var models = app.MapGroup("/v1/admin/models");
         models.MapGet("/", ListModelsAsync);
         models.MapGet("/{id}", GetModelAsync);
@@ -37,21 +38,21 @@ public static class AdminCatalogApi
         await store.FindModelAsync(id, cancellationToken) is { } model ? TypedResults.Ok(AdminModel.From(model)) : TypedResults.NotFound();
 
     public static async Task<Results<Created<AdminModel>, Ok<AdminModel>, ValidationProblem>> PutModelAsync(
-        string id, ModelRequest request, CatalogStore store, ModelCatalog catalog, CancellationToken cancellationToken)
+        string id, ModelRequest request, CatalogStore store, ModelCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.ToDefinition(id, existing: null, errors) is not { } model)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var saved = await store.UpsertModelAsync(model, CatalogEntrySource.Admin, cancellationToken);
+        var saved = await store.UpsertModelAsync(model, AdminActor.From(user), cancellationToken);
         await catalog.ChangedAsync(cancellationToken);
         var body = AdminModel.From(saved.Entry);
         return saved.Created ? TypedResults.Created($"/v1/admin/models/{id}", body) : TypedResults.Ok(body);
     }
 
     public static async Task<Results<Ok<AdminModel>, NotFound, ValidationProblem>> PatchModelAsync(
-        string id, ModelRequest request, CatalogStore store, ModelCatalog catalog, CancellationToken cancellationToken)
+        string id, ModelRequest request, CatalogStore store, ModelCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await store.FindModelAsync(id, cancellationToken) is not { } existing)
         {
@@ -62,16 +63,16 @@ public static class AdminCatalogApi
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var saved = await store.UpsertModelAsync(model, CatalogEntrySource.Admin, cancellationToken);
+        var saved = await store.UpsertModelAsync(model, AdminActor.From(user), cancellationToken);
         await catalog.ChangedAsync(cancellationToken);
         return TypedResults.Ok(AdminModel.From(saved.Entry));
     }
 
     /// <summary>Deletes the model and its deployments.</summary>
     public static async Task<Results<NoContent, NotFound>> DeleteModelAsync(
-        string id, CatalogStore store, ModelCatalog catalog, CancellationToken cancellationToken)
+        string id, CatalogStore store, ModelCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (!await store.DeleteModelAsync(id, cancellationToken))
+        if (!await store.DeleteModelAsync(id, AdminActor.From(user), cancellationToken))
         {
             return TypedResults.NotFound();
         }
@@ -92,14 +93,14 @@ public static class AdminCatalogApi
 
     public static async Task<Results<Created<AdminDeployment>, Ok<AdminDeployment>, ValidationProblem>> PutDeploymentAsync(
         string id, DeploymentRequest request, CatalogStore store, ModelCatalog catalog, IConfiguration configuration,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.ToDefinition(id, existing: null, errors) is not { } deployment)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        if (await SaveAsync(deployment, store, catalog, cancellationToken) is not { } saved)
+        if (await SaveAsync(deployment, store, catalog, user, cancellationToken) is not { } saved)
         {
             return UnknownModel(deployment.ModelId);
         }
@@ -109,7 +110,7 @@ public static class AdminCatalogApi
 
     public static async Task<Results<Ok<AdminDeployment>, NotFound, ValidationProblem>> PatchDeploymentAsync(
         string id, DeploymentRequest request, CatalogStore store, ModelCatalog catalog, IConfiguration configuration,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await store.FindDeploymentAsync(id, cancellationToken) is not { } existing)
         {
@@ -120,15 +121,15 @@ public static class AdminCatalogApi
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        return await SaveAsync(deployment, store, catalog, cancellationToken) is { } saved
+        return await SaveAsync(deployment, store, catalog, user, cancellationToken) is { } saved
             ? TypedResults.Ok(AdminDeployment.From(saved.Entry, configuration))
             : UnknownModel(deployment.ModelId);
     }
 
     public static async Task<Results<NoContent, NotFound>> DeleteDeploymentAsync(
-        string id, CatalogStore store, ModelCatalog catalog, CancellationToken cancellationToken)
+        string id, CatalogStore store, ModelCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (!await store.DeleteDeploymentAsync(id, cancellationToken))
+        if (!await store.DeleteDeploymentAsync(id, AdminActor.From(user), cancellationToken))
         {
             return TypedResults.NotFound();
         }
@@ -138,10 +139,10 @@ public static class AdminCatalogApi
 
     /// <summary>Null when the deployment's model does not exist.</summary>
     private static async Task<Upserted<StoredDeployment>?> SaveAsync(
-        DeploymentDefinition deployment, CatalogStore store, ModelCatalog catalog, CancellationToken cancellationToken)
+        DeploymentDefinition deployment, CatalogStore store, ModelCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await store.FindModelAsync(deployment.ModelId, cancellationToken) is null
-            || await store.UpsertDeploymentAsync(deployment, CatalogEntrySource.Admin, cancellationToken) is not { } saved)
+            || await store.UpsertDeploymentAsync(deployment, AdminActor.From(user), cancellationToken) is not { } saved)
         {
             return null;
         }

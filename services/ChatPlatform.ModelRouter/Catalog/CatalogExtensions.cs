@@ -15,6 +15,7 @@ public static class CatalogExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<AdminAuditLog>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<IModelCatalog>(services => services.GetRequiredService<ModelCatalog>());
         builder.Services.AddHostedService<CatalogSync>();

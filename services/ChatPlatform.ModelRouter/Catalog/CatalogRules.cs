@@ -11,6 +11,16 @@ public static partial class CatalogRules
 {
     public const int MaxIdLength = 64;
 
+    /// <summary>Where operators put the keys of deployments they add: <c>Providers:Keys:&lt;name&gt;</c> (<c>Providers__Keys__name</c>).</summary>
+    public const string ProviderKeysSection = "Providers:Keys:";
+
+    /// <summary>The documented provider variables (see the AppHost's ServiceSettings and README).</summary>
+    public static readonly IReadOnlyList<string> ProviderKeyVariables =
+        ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_COMPATIBLE_API_KEY"];
+
+    // Cloud metadata services by name (GCP, Azure, Alibaba, Oracle); their addresses are link-local and refused as such.
+    private static readonly string[] MetadataHosts = ["metadata.google.internal", "metadata", "metadata.azure.internal", "instance-data", "instance-data.ec2.internal"];
+
     // Known secret prefixes: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), Google (AIza), GitHub (ghp_, github_pat_), xAI, Groq.
     private static readonly string[] SecretPrefixes = ["sk-", "sk_", "AIza", "ghp_", "gho_", "github_pat_", "xai-", "gsk_", "hf_"];
 
@@ -71,9 +81,9 @@ public static partial class CatalogRules
             {
                 errors.Add("endpoint", "Must be an absolute http or https URI.");
             }
-            else if (!string.IsNullOrEmpty(endpoint.UserInfo))
+            else if (EndpointProblem(endpoint) is { } endpointProblem)
             {
-                errors.Add("endpoint", "Must not carry credentials; name the key's setting in apiKeySetting.");
+                errors.Add("endpoint", endpointProblem);
             }
         }
         else if (deployment.Provider is ProviderKind.AzureOpenAI or ProviderKind.OpenAICompatible)
@@ -99,16 +109,64 @@ public static partial class CatalogRules
         }
     }
 
-    /// <summary>Why the text is not a configuration entry's name, or null when it is one. Key values are refused outright.</summary>
+    /// <summary>
+    /// Why the text may not name a deployment's key, or null when it may. Only provider-key settings are allowed: the
+    /// key is sent to the deployment's endpoint as a bearer, so naming any other entry (a connection string, the
+    /// internal key) would hand that secret to whoever controls the endpoint. Key values are refused outright.
+    /// </summary>
     public static string? ApiKeySettingProblem(string setting)
     {
         if (LooksLikeSecret(setting))
         {
             return "Must be the NAME of the configuration entry that holds the key (e.g. OPENAI_API_KEY), never the key itself.";
         }
-        return SettingNamePattern().IsMatch(setting)
+        return IsAllowedApiKeySetting(setting)
             ? null
-            : "Must be a configuration entry's name: letters, digits, '_' or ':', starting with a letter or '_', at most 128 characters.";
+            : $"Must name a provider key: {ProviderKeysSection}<name> (letters, digits or '_') or one of {string.Join(", ", ProviderKeyVariables)}.";
+    }
+
+    /// <summary>Whether a deployment may take its key from <paramref name="setting"/> (checked again where keys are read).</summary>
+    public static bool IsAllowedApiKeySetting(string setting) =>
+        ProviderKeyVariables.Contains(setting, StringComparer.Ordinal) || ProviderKeyName().IsMatch(setting);
+
+    /// <summary>
+    /// Why a provider endpoint is refused, or null. Self-hosted models on localhost or a private network (vLLM, Ollama)
+    /// are fine; link-local and cloud metadata addresses are not: they hand out the machine's own credentials.
+    /// </summary>
+    public static string? EndpointProblem(Uri endpoint)
+    {
+        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            return "Must be an absolute http or https URI.";
+        }
+        if (!string.IsNullOrEmpty(endpoint.UserInfo))
+        {
+            return "Must not carry credentials; name the key's setting in apiKeySetting.";
+        }
+        if (!string.IsNullOrEmpty(endpoint.Fragment) || endpoint.OriginalString.Contains('#', StringComparison.Ordinal))
+        {
+            return "Must not have a fragment ('#...').";
+        }
+        var host = endpoint.IdnHost.TrimEnd('.').ToLowerInvariant();
+        if (MetadataHosts.Contains(host, StringComparer.Ordinal)
+            || (System.Net.IPAddress.TryParse(endpoint.HostNameType == UriHostNameType.IPv6 ? host.Trim('[', ']') : host, out var address)
+                && IsLinkLocal(address)))
+        {
+            return "Must not be a link-local or cloud metadata address.";
+        }
+        return null;
+    }
+
+    private static bool IsLinkLocal(System.Net.IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? address.GetAddressBytes() is [169, 254, ..]
+            // fe80::/10, and AWS's IPv6 metadata address fd00:ec2::254.
+            : address.IsIPv6LinkLocal || address.Equals(System.Net.IPAddress.Parse("fd00:ec2::254"));
     }
 
     private static bool LooksLikeSecret(string text)
@@ -175,8 +233,8 @@ public static partial class CatalogRules
     [GeneratedRegex(@"^[a-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_:]{0,127}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex SettingNamePattern();
+    [GeneratedRegex(@"^Providers:Keys:[A-Za-z0-9_]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderKeyName();
 }
 
 /// <summary>Field errors in the shape of <c>TypedResults.ValidationProblem</c>.</summary>

@@ -85,34 +85,90 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         return (await ReadAllAsync(command, ReadDeployment, cancellationToken)).SingleOrDefault();
     }
 
-    public async Task<Upserted<StoredModel>> UpsertModelAsync(ModelDefinition model, CatalogEntrySource source, CancellationToken cancellationToken)
+    /// <summary>An admin's create-or-replace, written with its audit row in one transaction (none when nothing changed).</summary>
+    public async Task<Upserted<StoredModel>> UpsertModelAsync(ModelDefinition model, AdminActor actor, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var created = await UpsertModelAsync(connection, null, model, source, cancellationToken) == true;
-        return new(await FindModelAsync(model.Id, cancellationToken) ?? throw Vanished(model.Id), created);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await FindModelAsync(connection, transaction, model.Id, cancellationToken);
+        var changed = await UpsertModelAsync(connection, transaction, model, CatalogEntrySource.Admin, cancellationToken);
+        var after = await FindModelAsync(connection, transaction, model.Id, cancellationToken) ?? throw Vanished(model.Id);
+        if (changed is not null)
+        {
+            await AdminAuditLog.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
+                AdminAuditLog.Model, model.Id, before?.Definition, after.Definition, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new(after, changed == true);
     }
 
-    /// <summary>Null when the deployment's model does not exist.</summary>
+    /// <summary>As <see cref="UpsertModelAsync(ModelDefinition, AdminActor, CancellationToken)"/>; null when the deployment's model does not exist.</summary>
     public async Task<Upserted<StoredDeployment>?> UpsertDeploymentAsync(
-        DeploymentDefinition deployment, CatalogEntrySource source, CancellationToken cancellationToken)
+        DeploymentDefinition deployment, AdminActor actor, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        bool created;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await FindDeploymentAsync(connection, transaction, deployment.Id, cancellationToken);
+        bool? changed;
         try
         {
-            created = await UpsertDeploymentAsync(connection, null, deployment, source, cancellationToken) == true;
+            changed = await UpsertDeploymentAsync(connection, transaction, deployment, CatalogEntrySource.Admin, cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return null;
         }
-        return new(await FindDeploymentAsync(deployment.Id, cancellationToken) ?? throw Vanished(deployment.Id), created);
+        var after = await FindDeploymentAsync(connection, transaction, deployment.Id, cancellationToken) ?? throw Vanished(deployment.Id);
+        if (changed is not null)
+        {
+            await AdminAuditLog.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
+                AdminAuditLog.Deployment, deployment.Id, before?.Definition, after.Definition, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new(after, changed == true);
     }
 
-    /// <summary>Deletes the model and, with it, its deployments; false when there was no such model.</summary>
-    public Task<bool> DeleteModelAsync(string id, CancellationToken cancellationToken) => DeleteAsync("models", id, cancellationToken);
+    /// <summary>Deletes the model and, with it, its deployments (each audited); false when there was no such model.</summary>
+    public async Task<bool> DeleteModelAsync(string id, AdminActor actor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await FindModelAsync(connection, transaction, id, cancellationToken) is not { } model)
+        {
+            return false;
+        }
+        await using (var deployments = new NpgsqlCommand(
+            $"DELETE FROM {Schema}.deployments WHERE model_id = $1 RETURNING {DeploymentColumns}", connection, transaction))
+        {
+            deployments.Parameters.Add(new NpgsqlParameter { Value = id });
+            foreach (var deployment in await ReadAllAsync(deployments, ReadDeployment, cancellationToken))
+            {
+                await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Deployment,
+                    deployment.Definition.Id, deployment.Definition, null, cancellationToken);
+            }
+        }
+        var deleted = await DeleteAsync(connection, transaction, "models", id, cancellationToken);
+        if (deleted)
+        {
+            await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Model, id, model.Definition, null, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
 
-    public Task<bool> DeleteDeploymentAsync(string id, CancellationToken cancellationToken) => DeleteAsync("deployments", id, cancellationToken);
+    public async Task<bool> DeleteDeploymentAsync(string id, AdminActor actor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await FindDeploymentAsync(connection, transaction, id, cancellationToken) is not { } deployment
+            || !await DeleteAsync(connection, transaction, "deployments", id, cancellationToken))
+        {
+            return false;
+        }
+        await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Deployment, id, deployment.Definition, null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
 
     /// <summary>
     /// Upserts the start-up entries in one transaction and retires earlier start-up entries no longer present (their
@@ -209,11 +265,29 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) is bool inserted ? inserted : null;
     }
 
-    private async Task<bool> DeleteAsync(string table, string id, CancellationToken cancellationToken)
+    private static async Task<bool> DeleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"DELETE FROM {Schema}.{table} WHERE id = $1");
+        await using var command = new NpgsqlCommand($"DELETE FROM {Schema}.{table} WHERE id = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    // Locks the row (when there is one) so that the audit's "before" is what the change replaced.
+    private static async Task<StoredModel?> FindModelAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {ModelColumns} FROM {Schema}.models WHERE id = $1 FOR UPDATE", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (await ReadAllAsync(command, ReadModel, cancellationToken)).SingleOrDefault();
+    }
+
+    private static async Task<StoredDeployment?> FindDeploymentAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {DeploymentColumns} FROM {Schema}.deployments WHERE id = $1 FOR UPDATE", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (await ReadAllAsync(command, ReadDeployment, cancellationToken)).SingleOrDefault();
     }
 
     private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)

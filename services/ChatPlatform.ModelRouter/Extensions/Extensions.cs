@@ -1,3 +1,4 @@
+using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Providers;
 using ChatPlatform.ModelRouter.Routing;
 using ChatPlatform.Postgres;
@@ -10,6 +11,8 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // Every route but /health and /alive needs an internal token; the admin API an admin's (see Program).
+        builder.AddInternalAuthentication();
         builder.AddChatDatabase("router", typeof(Program).Assembly);
         builder.AddRedis("redis");
         builder.AddModelCatalog();

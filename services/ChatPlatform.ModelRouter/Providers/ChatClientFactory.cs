@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Anthropic;
 using Anthropic.Core;
+using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.Providers.Simulator;
 using Microsoft.Extensions.AI;
@@ -102,8 +103,10 @@ public sealed class ChatClientFactory(IConfiguration configuration, IHttpClientF
         return new AnthropicToolCallFragments(new AnthropicClient(options).AsIChatClient(deployment.ProviderModel, DefaultMaxOutputTokens));
     }
 
+    // Checked here too: a row stored before the allow-list existed must not send, say, a connection string as a bearer.
     private string? ReadKey(DeploymentDefinition deployment) =>
-        string.IsNullOrEmpty(deployment.ApiKeySetting) ? null : configuration[deployment.ApiKeySetting] is { Length: > 0 } value ? value : null;
+        string.IsNullOrEmpty(deployment.ApiKeySetting) || !CatalogRules.IsAllowedApiKeySetting(deployment.ApiKeySetting) ? null
+            : configuration[deployment.ApiKeySetting] is { Length: > 0 } value ? value : null;
 
     private static string RequireKey(DeploymentDefinition deployment, string? key) =>
         key ?? throw new ProviderException(

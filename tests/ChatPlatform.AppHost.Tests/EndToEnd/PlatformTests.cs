@@ -105,6 +105,11 @@ public sealed partial class PlatformTests(PlatformFixture platform)
         Assert.Equal(await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken), gateway["Auth__SigningKey"]);
         Assert.False(router.ContainsKey("Auth__SigningKey"));
         Assert.All(others, environment => Assert.False(environment.ContainsKey("Auth__SigningKey")));
+        // The internal key: one, generated once into the data folder, for every service but web, not the signing key.
+        var internalKey = await File.ReadAllTextAsync(Path.Combine(Platform.DataDirectory, "internal-key"), TestContext.Current.CancellationToken);
+        Assert.All([router, gateway, .. others[..3]], environment => Assert.Equal(internalKey, environment["Internal__Key"]));
+        Assert.False(others[3].ContainsKey("Internal__Key"));
+        Assert.NotEqual(gateway["Auth__SigningKey"], internalKey);
     }
 
     [Fact]
@@ -112,7 +117,7 @@ public sealed partial class PlatformTests(PlatformFixture platform)
     public void The_data_folder_keeps_its_secrets_and_stores_readable_by_their_owner_only()
     {
         const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        foreach (var secret in new[] { "postgres.password", "redis.password", "blobs.key", "gateway-signing-key" })
+        foreach (var secret in new[] { "postgres.password", "redis.password", "blobs.key", "gateway-signing-key", "internal-key" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Platform.DataDirectory, secret)));
         }

@@ -297,26 +297,65 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
             "SELECT count(*) FROM events.events WHERE key = $1 AND type = 'chat.message.created'", Token, id.ToString()));
     }
 
+    public static TheoryData<string> Forgeries => ["none", "x-user-id", "other-key", "expired", "user-token-issuer", "wrong-audience", "unsigned", "not-a-jwt"];
+
+    /// <summary>What a neighbour on the internal network could send instead of the gateway's internal token.</summary>
+    private static void Forge(HttpClient client, string forgery, Guid victim)
+    {
+        var otherKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var header = forgery switch
+        {
+            "x-user-id" => null,
+            "other-key" => InternalTokens.Bearer(InternalTokens.Mint("user", victim, key: otherKey)),
+            "expired" => InternalTokens.Bearer(InternalTokens.Mint("user", victim, issuedAt: DateTime.UtcNow.AddMinutes(-10))),
+            // A user's access token from the gateway has its own issuer and audience.
+            "user-token-issuer" => InternalTokens.Bearer(InternalTokens.Mint("user", victim, issuer: "chatplatform", audience: "chatplatform")),
+            "wrong-audience" => InternalTokens.Bearer(InternalTokens.Mint("user", victim, audience: "someone-else")),
+            "unsigned" => InternalTokens.Bearer(new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+                $$"""{"sub":"{{victim}}","role":"user","iss":"chatplatform-internal","aud":"chatplatform-services","exp":{{DateTimeOffset.UtcNow.AddMinutes(2).ToUnixTimeSeconds()}}}""")),
+            "not-a-jwt" => InternalTokens.Bearer("not-a-jwt"),
+            _ => null,
+        };
+        client.DefaultRequestHeaders.Authorization = header;
+        if (forgery == "x-user-id")
+        {
+            client.DefaultRequestHeaders.Add("X-User-Id", victim.ToString());
+        }
+    }
+
     [Theory]
-    [InlineData(null)]
-    [InlineData("not-a-uuid")]
-    [InlineData("00000000-0000-0000-0000-000000000000")]
-    public async Task Requests_without_a_valid_user_header_answer_401_problem_details(string? header)
+    [MemberData(nameof(Forgeries))]
+    public async Task Requests_without_a_valid_internal_token_answer_401_problem_details_and_see_nothing(string forgery)
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        var victim = Guid.NewGuid();
+        using var owner = host.ClientFor(victim);
+        var id = await CreateConversationAsync(owner, "Mine");
+        using var client = host.ClientFor(null);
+        Forge(client, forgery, victim);
+        var writes = await host.CountWritesAsync(Token);
+
+        using var list = await client.GetAsync("/v1/conversations", Token);
+        using var get = await client.GetAsync($"/v1/conversations/{id}", Token);
+        using var create = await client.PostAsync("/v1/conversations", Json("""{"model":"gpt-4o"}"""), Token);
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized],
+            [list.StatusCode, get.StatusCode, create.StatusCode]);
+        Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(writes, await host.CountWritesAsync(Token));
+    }
+
+    [Fact]
+    public async Task A_service_token_acting_for_nobody_is_refused_403()
     {
         await using var host = await StartAsync(postgres, redis, Token);
         using var client = host.ClientFor(null);
-        if (header is not null)
-        {
-            client.DefaultRequestHeaders.Add("X-User-Id", header);
-        }
+        client.DefaultRequestHeaders.Authorization = InternalTokens.Service();
 
         using var list = await client.GetAsync("/v1/conversations", Token);
-        using var create = await client.PostAsync("/v1/conversations", Json("""{"model":"gpt-4o"}"""), Token);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, create.StatusCode);
-        Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(0, await host.CountWritesAsync(Token));
+        Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+        Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]

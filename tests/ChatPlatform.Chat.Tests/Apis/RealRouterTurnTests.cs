@@ -24,6 +24,7 @@ public sealed class RealRouterTurnTests(PostgresFixture postgres, RedisFixture r
         {
             web.UseSetting("ConnectionStrings:chatdb", routerDatabase);
             web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+            web.UseSetting(InternalTokens.Setting, InternalTokens.Key);
             foreach (var setting in new[]
             {
                 DefaultCatalog.OpenAIKeySetting, DefaultCatalog.AnthropicKeySetting, DefaultCatalog.AzureEndpointSetting,

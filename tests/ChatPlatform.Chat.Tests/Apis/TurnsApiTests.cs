@@ -63,6 +63,12 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
             Token, userId.ToString(), messageId.ToString(), router.Tokens.Count));
         var conversation = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{conversationId}", Token);
         Assert.Equal(messageId, Guid.Parse((string)conversation!["currentLeafId"]!));
+
+        // Chat signs its own calls to the router: a service token, acting for the user whose turn it is.
+        Assert.All(router.Callers, call => Assert.Equal("service", call.Role));
+        var completions = router.Callers.Where(call => call.Path == "/v1/chat/completions").ToList();
+        Assert.NotEmpty(completions);
+        Assert.All(completions, call => Assert.Equal(userId.ToString(), call.Subject));
     }
 
     [Fact]

@@ -56,11 +56,30 @@ public sealed class FakeModelRouter : IAsyncDisposable
         FakeModelRouter? router = null;
         var server = await LoopbackHttpServer.StartAsync(app =>
         {
-            app.MapGet("/v1/models", () => Results.Text(Models, "application/json"));
-            app.MapPost("/v1/chat/completions", (HttpContext context) => router!.CompleteAsync(context));
+            app.MapGet("/v1/models", (HttpContext context) =>
+            {
+                router!.Record(context);
+                return Results.Text(Models, "application/json");
+            });
+            app.MapPost("/v1/chat/completions", (HttpContext context) =>
+            {
+                router!.Record(context);
+                return router.CompleteAsync(context);
+            });
         }, cancellationToken);
         router = new FakeModelRouter(server);
         return router;
+    }
+
+    /// <summary>Each call's path and the role and subject of its internal token (unchecked here; the real router checks it).</summary>
+    public ConcurrentQueue<(string Path, string? Role, string? Subject)> Callers { get; } = new();
+
+    private void Record(HttpContext context)
+    {
+        var token = InternalTokens.Read(context.Request.Headers.Authorization.ToString());
+        Callers.Enqueue((context.Request.Path.ToString(),
+            token?.TryGetClaim("role", out var role) == true ? role.Value : null,
+            token?.TryGetClaim("sub", out var sub) == true ? sub.Value : null));
     }
 
     /// <summary>Holds the next stream after <paramref name="tokens"/> tokens until <see cref="Release"/>.</summary>

@@ -52,7 +52,7 @@ public sealed class ModelRouterClientTests
 
         var error = await Assert.ThrowsAsync<RouterException>(async () =>
         {
-            await foreach (var chunk in client.StreamAsync("m", Question, 100, TestContext.Current.CancellationToken))
+            await foreach (var chunk in client.StreamAsync(Guid.NewGuid(), "m", Question, 100, TestContext.Current.CancellationToken))
             {
                 chunks.Add(chunk);
             }
@@ -85,7 +85,7 @@ public sealed class ModelRouterClientTests
     private static async Task<List<RouterChunk>> ReadAllAsync(ModelRouterClient client)
     {
         var chunks = new List<RouterChunk>();
-        await foreach (var chunk in client.StreamAsync("m", Question, 100, TestContext.Current.CancellationToken))
+        await foreach (var chunk in client.StreamAsync(Guid.NewGuid(), "m", Question, 100, TestContext.Current.CancellationToken))
         {
             chunks.Add(chunk);
         }

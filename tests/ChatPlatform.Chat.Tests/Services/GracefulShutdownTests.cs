@@ -20,7 +20,7 @@ public sealed class GracefulShutdownTests(PostgresFixture postgres, RedisFixture
         var output = new ConcurrentQueue<string>();
         await using var chat = await ChatChildProcess.StartAsync(database, redis.ConnectionString, router.BaseAddress, output, Token);
         using var client = new HttpClient { BaseAddress = chat.Url };
-        client.DefaultRequestHeaders.Add(CurrentUser.HeaderName, Guid.NewGuid().ToString());
+        client.DefaultRequestHeaders.Authorization = InternalTokens.User(Guid.NewGuid());
         var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.FastModel);
         using var turn = await PostTurnAsync(client, conversationId, """{"content":"Take your time"}""", Token);
         await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);

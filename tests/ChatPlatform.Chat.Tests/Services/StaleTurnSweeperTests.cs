@@ -32,7 +32,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         await using var doomed = await ChatChildProcess.StartAsync(database, redis.ConnectionString, router.BaseAddress, output, Token);
         var userId = Guid.NewGuid();
         using var doomedClient = new HttpClient { BaseAddress = doomed.Url };
-        doomedClient.DefaultRequestHeaders.Add(CurrentUser.HeaderName, userId.ToString());
+        doomedClient.DefaultRequestHeaders.Authorization = InternalTokens.User(userId);
         var conversationId = await Apis.TurnsApiTests.CreateConversationAsync(doomedClient, FakeModelRouter.FastModel);
         using var turn = await PostTurnAsync(doomedClient, conversationId, """{"content":"Write a long essay"}""", Token);
         await using var events = ReadAsync(turn, Token).GetAsyncEnumerator(Token);

@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace ChatPlatform.Gateway.Tests.Fakes;
 
-/// <summary>A request as the fake chat service received it.</summary>
+/// <summary>
+/// A request as the fake chat service received it: <see cref="UserIds"/> are the subjects of a valid internal token
+/// (none without one); <see cref="HadCredentials"/> says whether any of the client's own credentials came through.
+/// </summary>
 internal sealed record ReceivedRequest(string Method, string PathAndQuery, string[] UserIds, bool HadCredentials, string Body, string? LastEventId, string Protocol);
 
 /// <summary>
@@ -62,11 +65,13 @@ internal sealed class FakeChatService : IAsyncDisposable
     private async Task<ReceivedRequest> RecordAsync(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body);
+        var caller = await InternalTokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
         var received = new ReceivedRequest(
             context.Request.Method,
             $"{context.Request.Path}{context.Request.QueryString}",
-            [.. context.Request.Headers["X-User-Id"].Select(v => v ?? "")],
-            context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("x-api-key"),
+            [.. caller?.FindAll("sub").Select(c => c.Value) ?? []],
+            (caller is null && context.Request.Headers.ContainsKey("Authorization")) || context.Request.Headers.ContainsKey("x-api-key")
+                || context.Request.Headers.ContainsKey("X-User-Id") || context.Request.Headers.ContainsKey("Cookie"),
             await reader.ReadToEndAsync(context.RequestAborted),
             context.Request.Headers["Last-Event-ID"].FirstOrDefault(),
             context.Request.Protocol);

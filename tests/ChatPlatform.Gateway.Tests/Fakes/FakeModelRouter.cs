@@ -28,7 +28,7 @@ internal sealed class FakeModelRouter : IAsyncDisposable
 
     public LoopbackHttpServer Server { get; }
 
-    /// <summary>Each chat completion body as received, with its X-User-Id.</summary>
+    /// <summary>Each chat completion body as received, with the subject of its valid internal token (null without one).</summary>
     public ConcurrentQueue<(JsonObject Body, string? UserId)> Completions { get; } = new();
 
     public ConcurrentQueue<(string Method, string Path, string? UserId)> Calls { get; } = new();
@@ -49,16 +49,19 @@ internal sealed class FakeModelRouter : IAsyncDisposable
         return fake;
     }
 
+    private static async Task<string?> CallerAsync(HttpContext context) =>
+        (await InternalTokens.ValidateAsync(context.Request.Headers.Authorization.ToString()))?.FindFirst("sub")?.Value;
+
     private async Task EchoAsync(HttpContext context)
     {
-        Calls.Enqueue((context.Request.Method, context.Request.Path.ToString(), context.Request.Headers["X-User-Id"].FirstOrDefault()));
+        Calls.Enqueue((context.Request.Method, context.Request.Path.ToString(), await CallerAsync(context)));
         await context.Response.WriteAsJsonAsync(new { @object = "list", path = context.Request.Path.ToString() }, context.RequestAborted);
     }
 
     private async Task CompleteAsync(HttpContext context)
     {
         var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
-        Completions.Enqueue((body, context.Request.Headers["X-User-Id"].FirstOrDefault()));
+        Completions.Enqueue((body, await CallerAsync(context)));
         if ((string?)body["model"] != Model)
         {
             context.Response.StatusCode = 404;

@@ -45,6 +45,19 @@ public sealed class GatewayOptionsTests(PostgresFixture postgres, RedisFixture r
         Assert.Contains("Auth:Oidc:Audience is required with Auth:Oidc:Authority.", error.Message);
     }
 
+    [Theory]
+    [InlineData("", "Internal:Key is not configured")]
+    [InlineData("c2hvcnQ=", "Internal:Key must decode to at least 32 bytes")]
+    [InlineData("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", "Internal:Key must differ from Auth:SigningKey")]
+    public async Task A_missing_short_or_reused_internal_key_stops_start_up_in_every_environment(string key, string message)
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { [InternalTokens.Setting] = key });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_signing_key_that_is_not_base64_stops_start_up_without_showing_it()
     {

@@ -19,7 +19,7 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         ["provider"] = "openAICompatible",
         ["providerModel"] = "llama3",
         ["endpoint"] = "http://127.0.0.1:11434/v1",
-        ["apiKeySetting"] = "LOCAL_LLM_KEY",
+        ["apiKeySetting"] = "Providers:Keys:local_llm",
         ["priority"] = 0,
         ["weight"] = 1,
         ["price"] = new JsonObject { ["inputPerMillion"] = 1.5, ["outputPerMillion"] = 2 },
@@ -155,6 +155,27 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         { "d", "apiKeySetting", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4" },
         { "d", "apiKeySetting", "MY-KEY" },
         { "d", "apiKeySetting", "1KEY" },
+        // Settings that are not provider keys: the key is sent to the endpoint as a bearer.
+        { "d", "apiKeySetting", "ConnectionStrings:chatdb" },
+        { "d", "apiKeySetting", "ConnectionStrings:redis" },
+        { "d", "apiKeySetting", "Internal:Key" },
+        { "d", "apiKeySetting", "Auth:SigningKey" },
+        { "d", "apiKeySetting", "PATH" },
+        { "d", "apiKeySetting", "LOCAL_LLM_KEY" },
+        { "d", "apiKeySetting", "Providers:Keys:" },
+        { "d", "apiKeySetting", "Providers:Keys:a:b" },
+        { "d", "apiKeySetting", "providers:keys:x" },
+        { "d", "endpoint", "http://169.254.169.254/latest/meta-data/" },
+        { "d", "endpoint", "http://169.254.170.2/v2/credentials" },
+        { "d", "endpoint", "http://2852039166/latest/meta-data/" },
+        { "d", "endpoint", "http://0xA9FEA9FE/latest/meta-data/" },
+        { "d", "endpoint", "http://[fe80::1]/v1" },
+        { "d", "endpoint", "http://[::ffff:169.254.169.254]/v1" },
+        { "d", "endpoint", "http://[fd00:ec2::254]/latest" },
+        { "d", "endpoint", "http://metadata.google.internal/computeMetadata/v1" },
+        { "d", "endpoint", "http://METADATA.google.internal./v1" },
+        { "d", "endpoint", "https://example.com/v1#fragment" },
+        { "d", "endpoint", "https://user@example.com/v1" },
         { "d", "priority", -1 },
         { "d", "weight", -1 },
         { "d", "price.inputPerMillion", -0.01 },
@@ -201,6 +222,122 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         var deployments = await router.Client.GetFromJsonAsync<JsonArray>("/v1/admin/deployments", Cancellation);
         Assert.Equal(4, deployments!.Count);
         Assert.Equal(4, router.Catalog.Current.Deployments.Count);
+    }
+
+    [Fact]
+    public async Task A_deployment_naming_the_database_connection_string_as_its_key_is_refused_and_nothing_is_stored()
+    {
+        await using var router = await StartAsync();
+        var attack = ValidDeployment();
+        attack["apiKeySetting"] = "ConnectionStrings:chatdb";
+        attack["endpoint"] = "http://attacker.example/v1";
+
+        var put = await router.Client.PutAsJsonAsync("/v1/admin/deployments/x", attack, Cancellation);
+        var patch = await router.Client.PatchAsJsonAsync("/v1/admin/deployments/sim-fast-1",
+            new { provider = "openAICompatible", endpoint = "http://attacker.example/v1", apiKeySetting = "ConnectionStrings:chatdb" }, Cancellation);
+
+        await AssertValidationProblemAsync(put, "apiKeySetting");
+        await AssertValidationProblemAsync(patch, "apiKeySetting");
+        Assert.Equal(HttpStatusCode.NotFound, (await router.Client.GetAsync("/v1/admin/deployments/x", Cancellation)).StatusCode);
+        var stored = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/deployments/sim-fast-1", Cancellation);
+        Assert.Equal(("simulator", 1L), ((string)stored!["provider"]!, (long)stored["version"]!));
+        Assert.DoesNotContain(router.Catalog.Current.Deployments, d => d.ApiKeySetting == "ConnectionStrings:chatdb");
+        var audit = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/audit", Cancellation);
+        Assert.Empty(audit!["items"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("Providers:Keys:local_llm", "http://127.0.0.1:11434/v1")]
+    [InlineData("OPENAI_COMPATIBLE_API_KEY", "http://localhost:8000/v1")]
+    [InlineData("OPENAI_API_KEY", "https://api.openai.com/v1")]
+    [InlineData("Providers:Keys:vllm", "http://10.0.0.5:8000/v1")]
+    [InlineData("Providers:Keys:vllm", "http://192.168.1.20:8000/v1")]
+    [InlineData("Providers:Keys:ollama", "http://[::1]:11434/v1")]
+    [InlineData(null, "http://vllm.internal:8000/v1")]
+    public async Task Provider_keys_and_self_hosted_endpoints_are_accepted(string? apiKeySetting, string endpoint)
+    {
+        await using var router = await StartAsync();
+        var deployment = ValidDeployment();
+        deployment["apiKeySetting"] = apiKeySetting;
+        deployment["endpoint"] = endpoint;
+
+        var response = await router.Client.PutAsJsonAsync("/v1/admin/deployments/self-hosted", deployment, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_admin_change_is_audited_with_who_when_what_before_and_after_newest_first()
+    {
+        await using var router = await StartAsync();
+        var started = DateTimeOffset.UtcNow.AddSeconds(-5);
+
+        Assert.Equal(HttpStatusCode.Created, (await router.Client.PutAsJsonAsync("/v1/admin/models/audited", ValidModel, Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await router.Client.PutAsJsonAsync("/v1/admin/deployments/audited-1", ValidDeployment("audited"), Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await router.Client.PatchAsJsonAsync("/v1/admin/deployments/audited-1", new { weight = 5 }, Cancellation)).StatusCode);
+        // Unchanged: nothing happened, so nothing is audited.
+        Assert.Equal(HttpStatusCode.OK, (await router.Client.PatchAsJsonAsync("/v1/admin/deployments/audited-1", new { weight = 5 }, Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await router.Client.DeleteAsync("/v1/admin/models/audited", Cancellation)).StatusCode);
+
+        var page = (await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/audit", Cancellation))!;
+
+        var items = page["items"]!.AsArray();
+        Assert.Null(page["next"]);
+        Assert.Equal(
+            ["delete model audited", "delete deployment audited-1", "update deployment audited-1", "create deployment audited-1", "create model audited"],
+            items.Select(e => $"{e!["action"]} {e["entity"]} {e["entityId"]}"));
+        Assert.All(items, e => Assert.Equal((router.AdminId.ToString(), RouterTestHost.AdminEmail), ((string)e!["userId"]!, (string)e["userEmail"]!)));
+        Assert.All(items, e => Assert.InRange(DateTimeOffset.Parse((string)e!["at"]!, System.Globalization.CultureInfo.InvariantCulture), started, DateTimeOffset.UtcNow.AddSeconds(5)));
+        var update = items[2]!;
+        Assert.Equal((1, 5), ((int)update["before"]!["weight"]!, (int)update["after"]!["weight"]!));
+        Assert.Equal("Providers:Keys:local_llm", (string)update["after"]!["apiKeySetting"]!);
+        Assert.Null(items[4]!["before"]);
+        Assert.Equal("Test model", (string)items[4]!["after"]!["displayName"]!);
+        Assert.Null(items[0]!["after"]);
+        Assert.Equal("Test model", (string)items[0]!["before"]!["displayName"]!);
+
+        var first = (await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/audit?limit=2", Cancellation))!;
+        var second = (await router.Client.GetFromJsonAsync<JsonObject>($"/v1/admin/audit?limit=2&before={first["next"]}", Cancellation))!;
+        Assert.Equal(
+            items.Take(4).Select(e => (long)e!["id"]!),
+            first["items"]!.AsArray().Concat(second["items"]!.AsArray()).Select(e => (long)e!["id"]!));
+    }
+
+    [Theory]
+    [InlineData("?limit=0", "limit")]
+    [InlineData("?limit=201", "limit")]
+    [InlineData("?before=0", "before")]
+    public async Task A_bad_audit_page_is_answered_400(string query, string field)
+    {
+        await using var router = await StartAsync();
+
+        await AssertValidationProblemAsync(await router.Client.GetAsync("/v1/admin/audit" + query, Cancellation), field);
+    }
+
+    [Fact]
+    public async Task Only_an_admin_token_reaches_the_admin_API()
+    {
+        await using var router = await StartAsync();
+        using var anonymous = router.ClientWith(null);
+        using var user = router.ClientWith(InternalTokens.User(Guid.NewGuid()));
+        using var service = router.ClientWith(InternalTokens.Service(Guid.NewGuid()));
+        using var forged = router.ClientWith(InternalTokens.Bearer(InternalTokens.Mint("admin", Guid.NewGuid(),
+            key: Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)))));
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var client in new[] { anonymous, forged, user, service })
+        {
+            statuses.Add((await client.PutAsJsonAsync("/v1/admin/models/stolen", ValidModel, Cancellation)).StatusCode);
+            statuses.Add((await client.GetAsync("/v1/admin/deployments", Cancellation)).StatusCode);
+            statuses.Add((await client.GetAsync("/v1/admin/audit", Cancellation)).StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 6), .. Enumerable.Repeat(HttpStatusCode.Forbidden, 6)], statuses);
+        Assert.Equal(HttpStatusCode.NotFound, (await router.Client.GetAsync("/v1/admin/models/stolen", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.GetAsync("/v1/models", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.GetAsync("/v1/models", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/models", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health", Cancellation)).StatusCode);
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         {
             web.UseSetting("ConnectionStrings:chatdb", database);
             web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+            web.UseSetting(InternalTokens.Setting, InternalTokens.Key);
             foreach (var setting in new[]
             {
                 DefaultCatalog.OpenAIKeySetting, DefaultCatalog.AnthropicKeySetting, DefaultCatalog.AzureEndpointSetting,
@@ -39,6 +40,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
             }
         });
         using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = InternalTokens.Admin();
         await factory.Services.GetRequiredService<ModelCatalog>().WhenLoadedAsync(Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
 
         using var response = await client.PostAsync("/v1/chat/completions", Json("""

@@ -42,8 +42,9 @@ public sealed class ModelsApiTests(PostgresFixture postgres, RedisFixture redis)
     public async Task The_official_OpenAI_client_gets_one_model_and_an_unknown_one_is_OpenAIs_404()
     {
         await using var router = await StartAsync();
+        // The router's own port wants an internal token, which OpenAI's clients send as their API key.
         var models = new global::OpenAI.Models.OpenAIModelClient(
-            new System.ClientModel.ApiKeyCredential("sk-caller"), new global::OpenAI.OpenAIClientOptions { Endpoint = new Uri(router.Client.BaseAddress!, "v1/") });
+            new System.ClientModel.ApiKeyCredential(InternalTokens.Mint("user", Guid.NewGuid())), new global::OpenAI.OpenAIClientOptions { Endpoint = new Uri(router.Client.BaseAddress!, "v1/") });
 
         var model = (await models.GetModelAsync("sim-vision", Cancellation)).Value;
         using var unknown = await router.Client.GetAsync("/v1/models/meta-llama/unknown-8b", Cancellation);

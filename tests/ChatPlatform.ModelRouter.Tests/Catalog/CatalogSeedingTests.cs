@@ -29,7 +29,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         ["Catalog:Deployments:0:Provider"] = "OpenAICompatible",
         ["Catalog:Deployments:0:ProviderModel"] = "Qwen/Qwen2.5-7B-Instruct",
         ["Catalog:Deployments:0:Endpoint"] = "http://127.0.0.1:8000/v1",
-        ["Catalog:Deployments:0:ApiKeySetting"] = "VLLM_API_KEY",
+        ["Catalog:Deployments:0:ApiKeySetting"] = "Providers:Keys:vllm",
         ["Catalog:Deployments:0:Priority"] = "2",
         ["Catalog:Deployments:0:Price:InputPerMillion"] = "0.2",
         ["Catalog:Deployments:0:Price:OutputPerMillion"] = "0.6",
@@ -70,7 +70,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         var vllm = Assert.Single(second.Catalog.Current.DeploymentsOf("team-model"));
         Assert.Equal(
             new DeploymentDefinition("team-model-vllm", "team-model", ProviderKind.OpenAICompatible, "Qwen/Qwen2.5-7B-Instruct",
-                new Uri("http://127.0.0.1:8000/v1"), "VLLM_API_KEY", 2, 1, new Pricing(0.2m, 0m, 0.6m)),
+                new Uri("http://127.0.0.1:8000/v1"), "Providers:Keys:vllm", 2, 1, new Pricing(0.2m, 0m, 0.6m)),
             vllm);
         Assert.Equal("Fast (simulated, configured)", second.Catalog.Current.FindModel("sim-fast")!.DisplayName);
         var slow = second.Catalog.Current.Deployments.Single(d => d.Id == "sim-fast-slow");
@@ -134,6 +134,23 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         Assert.Contains("weight", error.Message, StringComparison.Ordinal);
         Assert.Contains("missing-model", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("0123456789abcdef", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_configured_deployment_naming_a_setting_that_is_not_a_provider_key_stops_start_up()
+    {
+        var database = await postgres.CreateDatabaseAsync(Cancellation);
+        var settings = new Dictionary<string, string?>(ConfiguredCatalog)
+        {
+            ["Catalog:Deployments:0:ApiKeySetting"] = "ConnectionStrings:chatdb",
+            ["Catalog:Deployments:0:Endpoint"] = "http://169.254.169.254/v1",
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RouterTestHost.StartAsync(database, redis.ConnectionString, settings));
+
+        Assert.Contains("Catalog:Deployments:0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("apiKeySetting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("endpoint", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

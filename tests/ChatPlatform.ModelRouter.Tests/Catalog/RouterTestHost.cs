@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Apis;
 using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Extensions;
@@ -15,8 +16,9 @@ using Microsoft.Extensions.Hosting;
 namespace ChatPlatform.ModelRouter.Tests.Catalog;
 
 /// <summary>
-/// A router with just the catalog wired (not Program.cs, which other features change), on a loopback port, with real
-/// PostgreSQL and Redis. Provider settings from the machine's environment are blanked so each test states its own.
+/// A router with just the catalog and the internal identity wired (not Program.cs, which other features change), on a
+/// loopback port, with real PostgreSQL and Redis. Provider settings from the machine's environment are blanked so each
+/// test states its own. <see cref="Client"/> acts as an admin (<see cref="AdminId"/>, <see cref="AdminEmail"/>).
 /// </summary>
 internal sealed class RouterTestHost : IAsyncDisposable
 {
@@ -25,10 +27,18 @@ internal sealed class RouterTestHost : IAsyncDisposable
     private RouterTestHost(LoopbackHttpServer server)
     {
         _server = server;
-        Client = new HttpClient { BaseAddress = server.BaseAddress };
+        Client = ClientWith(InternalTokens.Admin(AdminId, AdminEmail));
     }
 
+    public const string AdminEmail = "admin@example.com";
+
+    public Guid AdminId { get; } = Guid.NewGuid();
+
     public HttpClient Client { get; }
+
+    /// <summary>A client sending <paramref name="authorization"/>, or no credentials when null.</summary>
+    public HttpClient ClientWith(System.Net.Http.Headers.AuthenticationHeaderValue? authorization) =>
+        new() { BaseAddress = _server.BaseAddress, DefaultRequestHeaders = { Authorization = authorization } };
 
     public IServiceProvider Services => _server.App.Services;
 
@@ -41,6 +51,7 @@ internal sealed class RouterTestHost : IAsyncDisposable
         {
             ["ConnectionStrings:chatdb"] = databaseConnectionString,
             ["ConnectionStrings:redis"] = redisConnectionString,
+            [InternalTokens.Setting] = InternalTokens.Key,
             [DefaultCatalog.OpenAIKeySetting] = "",
             [DefaultCatalog.AnthropicKeySetting] = "",
             [DefaultCatalog.AzureEndpointSetting] = "",
@@ -60,6 +71,7 @@ internal sealed class RouterTestHost : IAsyncDisposable
             {
                 builder.Configuration.AddInMemoryCollection(all);
                 builder.AddServiceDefaults();
+                builder.AddInternalAuthentication();
                 builder.AddChatDatabase("router", typeof(ModelDefinition).Assembly);
                 builder.AddRedis();
                 builder.AddModelCatalog();
@@ -67,9 +79,14 @@ internal sealed class RouterTestHost : IAsyncDisposable
             app =>
             {
                 app.UseProblemDetails();
+                app.UseAuthentication();
+                app.UseAuthorization();
                 app.MapDefaultEndpoints();
-                app.MapModelsApi();
-                app.MapAdminCatalogApi();
+                // As Program maps them.
+                app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.CallerPolicy).MapModelsApi();
+                var admins = app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.AdminPolicy);
+                admins.MapAdminCatalogApi();
+                admins.MapAdminAuditApi();
             },
             cancellationToken);
         var host = new RouterTestHost(server);

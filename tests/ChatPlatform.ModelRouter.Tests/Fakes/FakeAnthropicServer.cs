@@ -15,7 +15,7 @@ namespace ChatPlatform.ModelRouter.Tests.Fakes;
 /// </summary>
 public sealed class FakeAnthropicServer : FakeProviderServer
 {
-    public override string ApiKeySetting => "FAKE_ANTHROPIC_API_KEY";
+    public override string ApiKeySetting => "Providers:Keys:fake_anthropic";
 
     public static async Task<FakeAnthropicServer> StartAsync(CancellationToken cancellationToken = default)
     {

@@ -15,7 +15,7 @@ public sealed class FakeOpenAIServer : FakeProviderServer
 {
     private const long Created = 1_767_225_600;
 
-    public override string ApiKeySetting => "FAKE_OPENAI_API_KEY";
+    public override string ApiKeySetting => "Providers:Keys:fake_openai";
 
     public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
     {

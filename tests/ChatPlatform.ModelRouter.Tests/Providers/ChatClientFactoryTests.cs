@@ -8,9 +8,9 @@ namespace ChatPlatform.ModelRouter.Tests.Providers;
 public sealed class ChatClientFactoryTests
 {
     private static readonly DeploymentDefinition OpenAI = new(
-        "openai-1", "gpt", ProviderKind.OpenAI, "gpt-4o-mini", new Uri("http://127.0.0.1:9/v1/"), "TEST_OPENAI_KEY", 1, 1, Pricing.Free);
+        "openai-1", "gpt", ProviderKind.OpenAI, "gpt-4o-mini", new Uri("http://127.0.0.1:9/v1/"), "Providers:Keys:test_openai", 1, 1, Pricing.Free);
 
-    private static readonly KeyValuePair<string, string?> Key = new("TEST_OPENAI_KEY", "sk-test");
+    private static readonly KeyValuePair<string, string?> Key = new("Providers:Keys:test_openai", "sk-test");
 
     [Fact]
     public void The_same_deployment_gets_the_same_client()
@@ -39,7 +39,19 @@ public sealed class ChatClientFactoryTests
 
         Assert.False(error.IsTransient);
         Assert.Null(error.StatusCode);
-        Assert.Contains("TEST_OPENAI_KEY", error.Message);
+        Assert.Contains("Providers:Keys:test_openai", error.Message);
+    }
+
+    [Fact]
+    public void A_stored_deployment_naming_a_setting_that_is_not_a_provider_key_never_reads_it()
+    {
+        const string connectionString = "Host=db;Password=hunter2";
+        var factory = CreateFactory(new KeyValuePair<string, string?>("ConnectionStrings:chatdb", connectionString));
+
+        var error = Assert.Throws<ProviderException>(() => factory.GetClient(OpenAI with { ApiKeySetting = "ConnectionStrings:chatdb" }));
+
+        Assert.False(error.IsTransient);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChatPlatform.Testing;
 
 [assembly: AssemblyFixture(typeof(ChatPlatform.Web.Tests.Browser.BrowserPlatform))]
 
@@ -91,7 +92,10 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// </summary>
     private async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
     {
+        // The router's admin API wants an admin's internal token: minted with the key the AppHost generated.
         using var router = _platform!.CreateHttpClient("model-router");
+        var key = await File.ReadAllTextAsync(Path.Combine(_platform.DataDirectory, "internal-key"), cancellationToken);
+        router.DefaultRequestHeaders.Authorization = InternalTokens.Bearer(InternalTokens.Mint("admin", Guid.NewGuid(), key: key.Trim()));
         using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
             new { displayName = $"{id} (simulated)", contextWindow = 32_768, maxOutputTokens = 4_096 }, cancellationToken);
         model.EnsureSuccessStatusCode();
