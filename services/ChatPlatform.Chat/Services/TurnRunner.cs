@@ -162,7 +162,7 @@ public sealed partial class TurnRunner(
             LogFinishFailed(logger, e, answer.Id);
             var failed = answer with { Content = content, Status = MessageStatus.Failed };
             Publish(TurnEvent.Terminal(terminalId, failed, null, turnUsage, SaveFailedCode, SaveFailedDetail));
-            await appended;
+            await appends.Completion;
             return MessageStatus.Failed;
         }
         if (saved is null)
