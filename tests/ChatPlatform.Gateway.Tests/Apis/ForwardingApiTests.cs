@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -5,6 +6,10 @@ using System.Net.Sockets;
 using System.Text;
 using ChatPlatform.Gateway.Tests.Fakes;
 using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ChatPlatform.Gateway.Tests.Apis;
 
@@ -93,6 +98,48 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
 
         await chat.TurnAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         Assert.False(chat.ReleaseTurns.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Answers_an_h2c_upstream_gives_before_reading_the_body_reach_the_client_whole()
+    {
+        // Like chat refusing a wrong content type: it answers at once, unread body and all, and Kestrel then resets the
+        // HTTP/2 stream, which fails (and cancels) the gateway's copy of the body after the answer has gone through. The
+        // client keeps one connection pool, so a connection closed under a kept-alive answer shows on its next request.
+        await using var chat = await LoopbackHttpServer.StartAsync(
+            builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2)),
+            app => app.MapPost("/v1/conversations/{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, detail: "Send application/json.")),
+            Cancellation);
+        await using var host = await GatewayHost.StartKestrelAsync(
+            postgres, redis, Upstream.Settings(chat.BaseAddress.ToString().TrimEnd('/'), chatHttp2Only: true));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        var body = new string('x', 256 * 1024);
+        var failures = new ConcurrentQueue<string>();
+
+        await Parallel.ForAsync(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Cancellation }, async (_, cancellationToken) =>
+        {
+            try
+            {
+                // A user each, so the turn limit stays out of the way.
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{Guid.NewGuid()}/turns")
+                {
+                    Content = new StringContent(body, Encoding.UTF8, "text/plain"),
+                    Headers = { Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid())) },
+                };
+                using var response = await client.SendAsync(request, cancellationToken);
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (response.StatusCode != HttpStatusCode.UnsupportedMediaType || !text.Contains("Send application/json.", StringComparison.Ordinal))
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {text}");
+                }
+            }
+            catch (HttpRequestException exception)
+            {
+                failures.Enqueue(exception.InnerException?.Message ?? exception.Message);
+            }
+        });
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of 200 failed, e.g. {failures.FirstOrDefault()}");
     }
 
     [Fact]
