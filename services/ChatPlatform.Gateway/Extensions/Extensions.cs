@@ -25,6 +25,8 @@ internal static partial class Extensions
         builder.AddRateLimits();
         builder.AddUpstreams();
         builder.AddEventLog();
+        // First, so it is chosen before the default writer on the OpenAI-compatible routes.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAIErrorWriter>());
         builder.Services.AddSingleton<UsageEventWriter>();
         builder.Services.AddSingleton<ChatCompletionsRelay>();
     }
