@@ -89,6 +89,8 @@ internal static partial class Extensions
         {
             var settings = auth.Value;
             options.MapInboundClaims = false;
+            // WWW-Authenticate says invalid_token, never the handler's IDX... exception text.
+            options.IncludeErrorDetails = false;
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = settings.Issuer,
@@ -114,6 +116,7 @@ internal static partial class Extensions
                 return;
             }
             options.MapInboundClaims = false;
+            options.IncludeErrorDetails = false;
             options.Authority = issuer.Authority!.ToString();
             options.Audience = issuer.Audience;
             options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;

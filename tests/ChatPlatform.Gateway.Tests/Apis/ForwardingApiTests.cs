@@ -182,8 +182,50 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(chat.Requests);
+        // Neither the challenge nor the body repeats the JWT handler's exception text (IDX10...).
+        var said = string.Join(" ", response.Headers.WwwAuthenticate) + await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.DoesNotContain("IDX", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("error_description", said, StringComparison.Ordinal);
         // The same route with a good token is forwarded: the refusal above is the credential's.
         Assert.Equal(HttpStatusCode.OK, (await host.CreateClient(valid).GetAsync("/v1/conversations", Cancellation)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("CONNECT", "/v1/conversations", null, null, 405)]
+    [InlineData("TRACE", "/v1/conversations/x", null, null, 405)]
+    [InlineData("CONNECT", "/v1/admin/deployments", null, null, 405)]
+    [InlineData("POST", "/v1/conversations", "application/json; charset=klingon", "{}", 415)]
+    [InlineData("POST", "/v1/api-keys", "application/json; charset=klingon", """{"name":"x"}""", 415)]
+    [InlineData("POST", "/v1/auth/signin", "application/json; charset=\"klingon\"", "{}", 415)]
+    [InlineData("POST", "/v1/api-keys", "application/json", """{"name": 12}""", 400)]
+    [InlineData("POST", "/v1/api-keys", "application/json", """{"name": """, 400)]
+    [InlineData("DELETE", "/v1/api-keys/not-a-guid", null, null, 404)]
+    public async Task Odd_methods_charsets_and_bodies_answer_4xx_that_name_no_internals(
+        string method, string path, string? contentType, string? body, int status)
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var client = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Empty(chat.Requests);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+        foreach (var leak in new[] { "System.", "Exception", "CreateApiKeyRequest", "SignInRequest", "LineNumber", "BytePosition" })
+        {
+            Assert.DoesNotContain(leak, text, StringComparison.Ordinal);
+        }
+        if (status == 400)
+        {
+            Assert.Contains("not valid JSON", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
