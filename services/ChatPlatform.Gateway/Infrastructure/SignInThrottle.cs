@@ -7,8 +7,11 @@ using StackExchange.Redis;
 namespace ChatPlatform.Gateway.Infrastructure;
 
 /// <summary>
-/// Failed sign-ins counted per account and per client address in Redis, in fixed windows. Keys hold a hash of the
-/// email, never the email itself.
+/// Failed sign-ins counted in Redis, in fixed windows, per client address (against spraying many accounts) and per
+/// account and address together (against guessing one account's password). Not per account alone: then anyone could
+/// keep a victim locked out from anywhere, five bad passwords every window; this way the victim's own address stays
+/// open, and a distributed guesser gets five tries per address per window. Keys hold a hash of the email and address,
+/// never the email itself.
 /// </summary>
 public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOptions> options)
 {
@@ -25,7 +28,7 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOp
     public async Task<TimeSpan?> RetryAfterAsync(string email, string address)
     {
         var database = redis.GetDatabase();
-        var accountKey = AccountKey(email);
+        var accountKey = AccountKey(email, address);
         var addressKey = AddressKey(address);
         var counts = await database.StringGetAsync([accountKey, addressKey]);
         TimeSpan? wait = null;
@@ -46,15 +49,15 @@ public sealed class SignInThrottle(IConnectionMultiplexer redis, IOptions<AuthOp
         var database = redis.GetDatabase();
         var window = (long)_options.SignInThrottleWindow.TotalMilliseconds;
         await Task.WhenAll(
-            database.ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
+            database.ScriptEvaluateAsync(CountFailureScript, [AccountKey(email, address)], [window]),
             database.ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window]));
     }
 
-    /// <summary>A success clears the account's count; the address count stays, so one valid account cannot launder guesses at others.</summary>
-    public Task ResetAsync(string email) => redis.GetDatabase().KeyDeleteAsync(AccountKey(email));
+    /// <summary>A success clears the account's count at that address; the address count stays, so one valid account cannot launder guesses at others.</summary>
+    public Task ResetAsync(string email, string address) => redis.GetDatabase().KeyDeleteAsync(AccountKey(email, address));
 
-    private static RedisKey AccountKey(string email) =>
-        $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email)))}";
+    private static RedisKey AccountKey(string email, string address) =>
+        $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{email}\n{address}")))}";
 
     private static RedisKey AddressKey(string address) => $"gateway:signin-failures:address:{address}";
 }

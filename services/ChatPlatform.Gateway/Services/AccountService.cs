@@ -50,7 +50,7 @@ public sealed class AccountService(
             await throttle.RecordFailureAsync(email, clientAddress);
             return new SignInResult(SignInStatus.Failed);
         }
-        await throttle.ResetAsync(email);
+        await throttle.ResetAsync(email, clientAddress);
         return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
     }
 
