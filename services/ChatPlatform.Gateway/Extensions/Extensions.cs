@@ -61,6 +61,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton<RefreshTokenStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<AccessTokenDenyList>();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<ApiKeyService>();
@@ -107,7 +108,11 @@ internal static partial class Extensions
                 NameClaimType = GatewayClaims.Subject,
                 RoleClaimType = GatewayClaims.Role,
             };
-            options.Events = new JwtBearerEvents { OnMessageReceived = ReadWebSocketToken };
+            options.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ReadWebSocketToken,
+                OnTokenValidated = AccessTokenDenyList.OnTokenValidatedAsync,
+            };
         });
         builder.Services.AddOptions<JwtBearerOptions>(ExternalIssuerOptions.SchemeName).Configure<IOptions<AuthOptions>>((options, auth) =>
         {
