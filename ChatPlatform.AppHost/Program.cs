@@ -51,6 +51,7 @@ var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port:
 
 builder.AddService<Projects.ChatPlatform_Web>("web", port: 5080)
     .WithReference(gateway).WaitFor(gateway)
+    .WithWebClientKey(gateway)
     .WithExternalHttpEndpoints();
 
 builder.Build().Run();

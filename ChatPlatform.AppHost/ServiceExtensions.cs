@@ -121,4 +121,22 @@ internal static class ServiceExtensions
             : new ParameterResource("auth-signing-key", _ => DataDirectory.Secret(DataDirectory.Get(builder), "gateway-signing-key", bytes: 32), secret: true);
         return gateway.WithEnvironment("Auth__SigningKey", key);
     }
+
+    /// <summary>
+    /// The secret with which the web app vouches, to the gateway only, for the address of the user it signs in (sign-in
+    /// throttling): the host's <c>Auth:WebClientKey</c> when given, else generated once into the data folder when run
+    /// locally, and a secret parameter when published. Both get the same value; no other service sees it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithWebClientKey(this IResourceBuilder<ProjectResource> web, IResourceBuilder<ProjectResource> gateway)
+    {
+        var builder = web.ApplicationBuilder;
+        var configured = builder.Configuration["Auth:WebClientKey"];
+        var key = builder.ExecutionContext.IsPublishMode
+            ? builder.AddParameter("auth-web-client-key", secret: true).Resource
+            : new ParameterResource("auth-web-client-key", _ => string.IsNullOrWhiteSpace(configured)
+                ? DataDirectory.Secret(DataDirectory.Get(builder), "web-client-key", bytes: 32)
+                : configured, secret: true);
+        gateway.WithEnvironment("Auth__WebClientKey", key);
+        return web.WithEnvironment("Auth__WebClientKey", key);
+    }
 }

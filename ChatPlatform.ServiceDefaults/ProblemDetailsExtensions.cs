@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -37,8 +40,44 @@ public static class ProblemDetailsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(RefuseUnknownCharsetAsync);
         app.UseStorableText();
         return app;
+    }
+
+    // A body in a charset .NET does not know cannot be read: the JSON reader throws a 500 for it deep in binding, and the
+    // gateway would forward it for chat to do the same.
+    private static Task RefuseUnknownCharsetAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            || HeaderUtilities.RemoveQuotes(mediaType.Charset) is not { Length: > 0 } charset || IsKnown(charset.Value!))
+        {
+            return next(context);
+        }
+        context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
+                Title = ReasonPhrases.GetReasonPhrase(StatusCodes.Status415UnsupportedMediaType),
+                Detail = "The Content-Type's charset is not supported: send UTF-8 (charset=utf-8).",
+            },
+        }).AsTask();
+    }
+
+    private static bool IsKnown(string charset)
+    {
+        try
+        {
+            Encoding.GetEncoding(charset);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }
 
@@ -85,11 +124,30 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 
-    // The framework's message names the parameter and the problem; the inner JSON error adds where it is.
-    private static string Describe(BadHttpRequestException exception) =>
-        exception.InnerException is JsonException json
-            ? $"{exception.Message} {json.Message}"
-            : exception.Message;
+    // The framework's and the JSON reader's messages name .NET types ("Failed to read parameter \"CreateRequest request\"",
+    // "could not be converted to System.String"): the client gets the parameter or the JSON path and what is wrong.
+    private static string Describe(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is JsonException json)
+        {
+            return json.Path is { Length: > 1 } path
+                ? $"The request body is not valid JSON, or the value at '{path}' has the wrong type."
+                : "The request body is not valid JSON.";
+        }
+        var message = exception.Message;
+        var parameter = FrameworkParameter().Match(message) is { Success: true } match ? match.Groups["name"].Value : null;
+        return message switch
+        {
+            _ when parameter is null => message,
+            _ when message.StartsWith("Failed to bind", StringComparison.Ordinal) => $"The value of '{parameter}' is not valid.",
+            _ when message.StartsWith("Required parameter", StringComparison.Ordinal) => $"'{parameter}' is required.",
+            _ when message.StartsWith("Implicit body", StringComparison.Ordinal) => "A request body is required.",
+            _ => "The request body is not valid JSON.",
+        };
+    }
+
+    [GeneratedRegex("""parameter "[^"]* (?<name>[^" ]+)"(?: |$)""")]
+    private static partial Regex FrameworkParameter();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {ExceptionType}: {ExceptionMessage}")]
     private static partial void LogMapped(ILogger logger, string method, string path, int status, string exceptionType, string exceptionMessage);

@@ -37,6 +37,11 @@ public sealed partial class ManifestTests
 
         Assert.Equal("{auth-signing-key.value}", resources.GetProperty("gateway").GetProperty("env").GetProperty("Auth__SigningKey").GetString());
         Assert.True(resources.GetProperty("auth-signing-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        // The web app's key for vouching for its users' addresses: one secret, for the gateway and the web app only.
+        Assert.Equal("{auth-web-client-key.value}", resources.GetProperty("gateway").GetProperty("env").GetProperty("Auth__WebClientKey").GetString());
+        Assert.Equal("{auth-web-client-key.value}", resources.GetProperty("web").GetProperty("env").GetProperty("Auth__WebClientKey").GetString());
+        Assert.True(resources.GetProperty("auth-web-client-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.False(resources.GetProperty("chat").GetProperty("env").TryGetProperty("Auth__WebClientKey", out _));
         Assert.False(resources.GetProperty("chat").GetProperty("env").TryGetProperty("Kestrel__Endpoints__h2c__Url", out _));
     }
 

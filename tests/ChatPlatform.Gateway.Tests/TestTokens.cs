@@ -8,9 +8,20 @@ internal static class TestTokens
 {
     public static string Mint(
         Guid userId, DateTime? issuedAt = null, DateTime? expires = null, string audience = "chatplatform", string issuer = "chatplatform",
-        string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null, string role = "user", string tier = "free")
+        string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null, string role = "user", string tier = "free", Guid? session = null)
     {
         var now = issuedAt ?? DateTime.UtcNow;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = userId.ToString(),
+            ["email"] = "someone@example.com",
+            ["role"] = role,
+            ["tier"] = tier,
+        };
+        if (session is { } sid)
+        {
+            claims["sid"] = sid.ToString("N");
+        }
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
@@ -19,13 +30,7 @@ internal static class TestTokens
             NotBefore = now,
             Expires = expires ?? now.AddMinutes(10),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? GatewayHost.SigningKey), algorithm),
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = userId.ToString(),
-                ["email"] = "someone@example.com",
-                ["role"] = role,
-                ["tier"] = tier,
-            },
+            Claims = claims,
         });
     }
 

@@ -20,7 +20,9 @@ public sealed record ConversationCursor(DateTimeOffset UpdatedAt, Guid Id)
     {
         cursor = null;
         Span<byte> bytes = stackalloc byte[Length + 3];
-        if (!Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Length)
+        // TryDecodeFromChars throws on characters outside base64url (a cursor of "../../"); only a short destination is false.
+        if (!Base64Url.IsValid(text, out var decodedLength) || decodedLength != Length
+            || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Length)
         {
             return false;
         }

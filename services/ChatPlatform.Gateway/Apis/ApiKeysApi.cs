@@ -5,14 +5,20 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatPlatform.Gateway.Apis;
 
-/// <summary><c>/v1/api-keys</c>: the signed-in user's keys. The full key is returned once, at creation.</summary>
+/// <summary>
+/// <c>/v1/api-keys</c>: the signed-in user's keys, managed with an access token only (an API key answers 403). The full
+/// key is returned once, at creation.
+/// </summary>
 public static class ApiKeysApi
 {
     public const int MaxNameLength = 100;
 
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/api-keys").RequireAuthorization().WithMetadata(new RequestSizeLimitMetadata(AuthApi.MaxBodyBytes));
+        var group = app.MapGroup("/v1/api-keys")
+            .RequireAuthorization()
+            .RequireInteractiveSession()
+            .WithMetadata(new RequestSizeLimitMetadata(AuthApi.MaxBodyBytes));
         group.MapPost("/", CreateAsync);
         group.MapGet("/", ListAsync);
         group.MapDelete("/{id:guid}", RevokeAsync);

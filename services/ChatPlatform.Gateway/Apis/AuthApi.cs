@@ -1,6 +1,7 @@
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Gateway.Apis;
 
@@ -42,7 +43,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<AuthTokens>, ValidationProblem, ProblemHttpResult>> SignInAsync(
-        SignInRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
+        SignInRequest request, AccountService accounts, IOptions<AuthOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -61,7 +62,7 @@ public static class AuthApi
         {
             return Unauthorized(InvalidCredentials);
         }
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = ClientAddress.Of(context, options.Value);
         var result = await accounts.SignInAsync(request.Email.Trim().ToLowerInvariant(), request.Password, address, cancellationToken);
         switch (result.Status)
         {

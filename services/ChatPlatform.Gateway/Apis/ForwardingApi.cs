@@ -14,18 +14,21 @@ public static class ForwardingApi
     public const long ConversationBodyLimit = 1024 * 1024;
     public const long AdminBodyLimit = 1024 * 1024;
 
+    // The methods the services answer; anything else (CONNECT, TRACE...) gets 405 here rather than a 502 from the forwarder.
+    private static readonly string[] ForwardedMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
+
     public static IEndpointRouteBuilder MapForwardingApi(this IEndpointRouteBuilder app)
     {
         var conversations = app.MapGroup("/v1/conversations")
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitMetadata(ConversationBodyLimit));
-        conversations.Map("/{**path}", ToChat);
+        conversations.MapMethods("/{**path}", ForwardedMethods, ToChat);
         conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
 
         app.MapGet("/v1/models", ToModelRouter).RequireAuthorization();
         app.MapGet("/v1/models/{**id}", ToModelRouter).RequireAuthorization();
-        app.Map("/v1/admin/{**path}", ToModelRouter)
+        app.MapMethods("/v1/admin/{**path}", ForwardedMethods, ToModelRouter)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
             .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
         return app;

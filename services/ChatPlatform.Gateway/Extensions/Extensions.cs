@@ -27,6 +27,8 @@ internal static partial class Extensions
         builder.AddRateLimits();
         builder.AddUpstreams();
         builder.AddEventLog();
+        // First, so it is chosen before the default writer on the OpenAI-compatible routes.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAIErrorWriter>());
         builder.Services.AddSingleton<UsageEventWriter>();
         builder.Services.AddSingleton<ChatCompletionsRelay>();
     }
@@ -62,6 +64,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton<RefreshTokenStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<AccessTokenDenyList>();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<ApiKeyService>();
@@ -90,6 +93,8 @@ internal static partial class Extensions
         {
             var settings = auth.Value;
             options.MapInboundClaims = false;
+            // WWW-Authenticate says invalid_token, never the handler's IDX... exception text.
+            options.IncludeErrorDetails = false;
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = settings.Issuer,
@@ -106,7 +111,11 @@ internal static partial class Extensions
                 NameClaimType = GatewayClaims.Subject,
                 RoleClaimType = GatewayClaims.Role,
             };
-            options.Events = new JwtBearerEvents { OnMessageReceived = ReadWebSocketToken };
+            options.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ReadWebSocketToken,
+                OnTokenValidated = AccessTokenDenyList.OnTokenValidatedAsync,
+            };
         });
         builder.Services.AddOptions<JwtBearerOptions>(ExternalIssuerOptions.SchemeName).Configure<IOptions<AuthOptions>>((options, auth) =>
         {
@@ -115,6 +124,7 @@ internal static partial class Extensions
                 return;
             }
             options.MapInboundClaims = false;
+            options.IncludeErrorDetails = false;
             options.Authority = issuer.Authority!.ToString();
             options.Audience = issuer.Audience;
             options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;

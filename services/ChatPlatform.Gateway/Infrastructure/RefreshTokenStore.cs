@@ -31,7 +31,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
     /// Spends <paramref name="tokenHash"/> and issues <paramref name="newTokenHash"/> in the same family, atomically.
     /// A token already spent means it leaked (or the client raced itself): the whole family is revoked.
     /// </summary>
-    public async Task<(RefreshOutcome Outcome, Guid UserId)> RotateAsync(
+    public async Task<(RefreshOutcome Outcome, Guid UserId, Guid FamilyId)> RotateAsync(
         byte[] tokenHash, byte[] newTokenHash, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -48,7 +48,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
-                return (RefreshOutcome.Invalid, Guid.Empty);
+                return (RefreshOutcome.Invalid, Guid.Empty, Guid.Empty);
             }
             (userId, id, familyId, expiresAt, used, revoked) = (reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), reader.GetBoolean(5));
@@ -56,13 +56,13 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
         var now = time.GetUtcNow();
         if (revoked || expiresAt <= now)
         {
-            return (RefreshOutcome.Invalid, userId);
+            return (RefreshOutcome.Invalid, userId, familyId);
         }
         if (used)
         {
             await RevokeFamilyAsync(connection, transaction, userId, familyId, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return (RefreshOutcome.Reused, userId);
+            return (RefreshOutcome.Reused, userId, familyId);
         }
         await using (var spend = new NpgsqlCommand($"""
             UPDATE {Schema}.refresh_tokens SET used_at = now() WHERE user_id = $1 AND id = $2;
@@ -84,21 +84,21 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, TimeProvider 
             await issue.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return (RefreshOutcome.Rotated, userId);
+        return (RefreshOutcome.Rotated, userId, familyId);
     }
 
-    /// <summary>Revokes the family the token belongs to; false when the token is unknown.</summary>
-    public async Task<bool> RevokeFamilyOfAsync(byte[] tokenHash, CancellationToken cancellationToken)
+    /// <summary>Revokes the family the token belongs to; its id, or null when the token is unknown or already revoked.</summary>
+    public async Task<Guid?> RevokeFamilyOfAsync(byte[] tokenHash, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             UPDATE {Schema}.refresh_tokens t SET revoked_at = now()
             FROM {Schema}.refresh_tokens s
             WHERE s.token_hash = $1 AND t.user_id = s.user_id AND t.family_id = s.family_id AND t.revoked_at IS NULL
-            RETURNING 1
+            RETURNING t.family_id
             """);
         command.Parameters.Add(new() { Value = tokenHash });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetGuid(0) : null;
     }
 
     private static async Task RevokeFamilyAsync(

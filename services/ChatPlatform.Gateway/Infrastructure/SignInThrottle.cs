@@ -8,9 +8,12 @@ using StackExchange.Redis;
 namespace ChatPlatform.Gateway.Infrastructure;
 
 /// <summary>
-/// Failed sign-ins counted per account and per client address in Redis, in fixed windows. Keys hold a hash of the
-/// email, never the email itself. While Redis is unreachable the counts are this instance's own
-/// (<see cref="LocalFailureCounts"/>): sign-in keeps working and stays throttled.
+/// Failed sign-ins counted in fixed windows, per client address (against spraying many accounts) and per account and
+/// address together (against guessing one account's password). Not per account alone: then anyone could keep a victim
+/// locked out from anywhere, five bad passwords every window; this way the victim's own address stays open, and a
+/// distributed guesser gets five tries per address per window. Keys hold a hash of the email and address, never the
+/// email itself. While Redis is unreachable the counts are this instance's own (<see cref="LocalFailureCounts"/>):
+/// sign-in keeps working and stays throttled.
 /// </summary>
 public sealed class SignInThrottle(RedisBreaker redis, IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -27,7 +30,7 @@ public sealed class SignInThrottle(RedisBreaker redis, IOptions<AuthOptions> opt
     /// <summary>How long until the caller may try again; null when it may try now.</summary>
     public async Task<TimeSpan?> RetryAfterAsync(string email, string address)
     {
-        string[] keys = [AccountKey(email), AddressKey(address)];
+        string[] keys = [AccountKey(email, address), AddressKey(address)];
         FailureCount[] counts;
         try
         {
@@ -56,23 +59,23 @@ public sealed class SignInThrottle(RedisBreaker redis, IOptions<AuthOptions> opt
         try
         {
             await redis.RunAsync(r => Task.WhenAll(
-                r.GetDatabase().ScriptEvaluateAsync(CountFailureScript, [AccountKey(email)], [window]),
+                r.GetDatabase().ScriptEvaluateAsync(CountFailureScript, [AccountKey(email, address)], [window]),
                 r.GetDatabase().ScriptEvaluateAsync(CountFailureScript, [AddressKey(address)], [window])));
         }
         catch (RedisUnavailableException)
         {
-            _local.Increment(AccountKey(email), _options.SignInThrottleWindow);
+            _local.Increment(AccountKey(email, address), _options.SignInThrottleWindow);
             _local.Increment(AddressKey(address), _options.SignInThrottleWindow);
         }
     }
 
-    /// <summary>A success clears the account's count; the address count stays, so one valid account cannot launder guesses at others.</summary>
-    public async Task ResetAsync(string email)
+    /// <summary>A success clears the account's count at that address; the address count stays, so one valid account cannot launder guesses at others.</summary>
+    public async Task ResetAsync(string email, string address)
     {
-        _local.Remove(AccountKey(email));
+        _local.Remove(AccountKey(email, address));
         try
         {
-            await redis.RunAsync(r => r.GetDatabase().KeyDeleteAsync(AccountKey(email)));
+            await redis.RunAsync(r => r.GetDatabase().KeyDeleteAsync(AccountKey(email, address)));
         }
         catch (RedisUnavailableException)
         {
@@ -87,8 +90,8 @@ public sealed class SignInThrottle(RedisBreaker redis, IOptions<AuthOptions> opt
         return new FailureCount((int?)await count ?? 0, await timeToLive);
     }
 
-    private static string AccountKey(string email) =>
-        $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email)))}";
+    private static string AccountKey(string email, string address) =>
+        $"gateway:signin-failures:account:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{email}\n{address}")))}";
 
     private static string AddressKey(string address) => $"gateway:signin-failures:address:{address}";
 }

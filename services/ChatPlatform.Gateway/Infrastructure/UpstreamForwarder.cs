@@ -20,6 +20,7 @@ public sealed partial class UpstreamForwarder(
             return;
         }
         using var invoker = client.CreateInvoker(upstream);
+        context.Request.Body = new UncancelledRequestBody(context.Request.Body);
         var error = await forwarder.SendAsync(context, client.Prefix(upstream), invoker, client.ForwarderConfig(upstream), new CallerTransformer(token));
         if (error == ForwarderError.None)
         {
@@ -31,13 +32,18 @@ public sealed partial class UpstreamForwarder(
         {
             return;
         }
-        LogForwardFailed(logger, exception, upstream, context.Request.Method, context.Request.Path, error);
         if (context.Response.HasStarted)
         {
-            // Mid-stream: the status is gone; ending the body early is all that is left to tell the client.
-            context.Abort();
+            // A request-body error after the answer started is an upstream that answered early (415, 404) without reading
+            // the body; YARP reports it once the whole answer has been sent. Aborting then reset the client's connection
+            // under its complete answer. Answer-side failures YARP has already reset or aborted itself.
+            if (error is not (ForwarderError.RequestBodyClient or ForwarderError.RequestBodyDestination))
+            {
+                LogForwardFailed(logger, exception, upstream, context.Request.Method, context.Request.Path, error);
+            }
             return;
         }
+        LogForwardFailed(logger, exception, upstream, context.Request.Method, context.Request.Path, error);
         var (status, detail) = FindBadRequest(exception) switch
         {
             { } bad => (bad.StatusCode, bad.Message),

@@ -17,7 +17,7 @@ public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null
 /// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
 public sealed class AccountService(
     UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, IOptions<AuthOptions> options,
-    IPasswordHasher<User> passwordHasher)
+    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -50,7 +50,7 @@ public sealed class AccountService(
             await throttle.RecordFailureAsync(email, clientAddress);
             return new SignInResult(SignInStatus.Failed);
         }
-        await throttle.ResetAsync(email);
+        await throttle.ResetAsync(email, clientAddress);
         return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
     }
 
@@ -58,24 +58,38 @@ public sealed class AccountService(
     public async Task<AuthTokens?> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
         var next = TokenService.NewRefreshToken();
-        var (outcome, userId) = await refreshTokens.RotateAsync(
+        var (outcome, userId, familyId) = await refreshTokens.RotateAsync(
             TokenService.Hash(refreshToken), TokenService.Hash(next), _options.RefreshTokenLifetime, cancellationToken);
+        if (outcome == RefreshOutcome.Reused)
+        {
+            // The family was revoked for reuse: its access tokens go with it.
+            await denyList.DenySessionAsync(familyId);
+        }
         if (outcome != RefreshOutcome.Rotated || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
         {
             return null;
         }
-        var (access, expiresIn) = tokens.CreateAccessToken(user);
+        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId);
         return new AuthTokens(access, next, expiresIn, user.ToInfo());
     }
 
-    public Task<bool> SignOutAsync(string refreshToken, CancellationToken cancellationToken) =>
-        refreshTokens.RevokeFamilyOfAsync(TokenService.Hash(refreshToken), cancellationToken);
+    /// <summary>Revokes the refresh token's family and denies every access token it issued.</summary>
+    public async Task<bool> SignOutAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        if (await refreshTokens.RevokeFamilyOfAsync(TokenService.Hash(refreshToken), cancellationToken) is not { } familyId)
+        {
+            return false;
+        }
+        await denyList.DenySessionAsync(familyId);
+        return true;
+    }
 
     private async Task<AuthTokens> IssueAsync(User user, CancellationToken cancellationToken)
     {
         var refresh = TokenService.NewRefreshToken();
-        await refreshTokens.IssueAsync(user.Id, Guid.CreateVersion7(), TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
-        var (access, expiresIn) = tokens.CreateAccessToken(user);
+        var familyId = Guid.CreateVersion7();
+        await refreshTokens.IssueAsync(user.Id, familyId, TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
+        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId);
         return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
     }
 }

@@ -30,6 +30,13 @@ public sealed class AuthOptions
     /// <summary>The account with this email is an admin; stored trimmed and lower-case, as emails are compared.</summary>
     public string? AdminEmail { get; set; }
 
+    /// <summary>
+    /// The secret the web app proves itself with when it passes its user's address for sign-in throttling
+    /// (<see cref="ClientAddress"/>); unset, only connection addresses count. A secret: no message ever repeats it.
+    /// </summary>
+    public string? WebClientKey { get; set; }
+
+    /// <summary>Failed sign-ins to one account from one address before that address is refused for that account.</summary>
     public int SignInFailuresPerAccount { get; set; } = 5;
 
     public int SignInFailuresPerAddress { get; set; } = 20;
@@ -81,6 +88,10 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (SigningKeyProblem(options.SigningKey) is { } problem)
         {
             failures.Add(problem);
+        }
+        if (options.WebClientKey is { Length: > 0 and < 32 })
+        {
+            failures.Add("Auth:WebClientKey must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).");
         }
         Positive(failures, "AccessTokenMinutes", options.AccessTokenMinutes);
         Positive(failures, "RefreshTokenDays", options.RefreshTokenDays);

@@ -16,7 +16,8 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
 
     private readonly AuthOptions _options = options.Value;
 
-    public (string Token, int ExpiresIn) CreateAccessToken(User user)
+    /// <param name="sessionId">The refresh-token family the token is issued from, so revoking it denies the token.</param>
+    public (string Token, int ExpiresIn) CreateAccessToken(User user, Guid sessionId)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var descriptor = new SecurityTokenDescriptor
@@ -34,6 +35,7 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
                 [GatewayClaims.Role] = user.Role,
                 [GatewayClaims.Tier] = user.Tier,
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+                [GatewayClaims.Session] = sessionId.ToString("N"),
             },
         };
         return (Handler.CreateToken(descriptor), (int)_options.AccessTokenLifetime.TotalSeconds);
@@ -55,6 +57,7 @@ public static class GatewayClaims
     public const string Email = "email";
     public const string Role = "role";
     public const string Tier = "tier";
+    public const string Session = "sid";
 
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(Subject), out var id) ? id : null;

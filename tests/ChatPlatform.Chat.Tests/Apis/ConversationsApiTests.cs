@@ -381,6 +381,8 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
     [InlineData("GET", "?limit=0", null)]
     [InlineData("GET", "?limit=abc", null)]
     [InlineData("GET", "?cursor=not-a-cursor", null)]
+    [InlineData("GET", "?cursor=../../", null)]
+    [InlineData("GET", "?cursor=%25%25", null)]
     public async Task Invalid_input_answers_400_problem_details_and_writes_nothing(string method, string path, string? body)
     {
         await using var host = await StartAsync(postgres, redis, Token);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -139,6 +140,59 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
         var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
 
         Assert.Contains("at least 32 bytes", error.Message);
+    }
+
+    [Fact]
+    public async Task Signing_out_revokes_every_access_token_of_that_session_at_once_and_no_other()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var email = GatewayHost.NewEmail();
+        var first = await host.RegisterAsync(email);
+        var refreshed = await PostAuthAsync<Gateway.Model.AuthTokens>(host, "/v1/auth/refresh", new { refreshToken = first.RefreshToken });
+        var otherSession = await PostAuthAsync<Gateway.Model.AuthTokens>(host, "/v1/auth/signin", new { email, password = GatewayHost.Password });
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(host, first.AccessToken));
+
+        var signOut = await host.CreateClient().PostAsJsonAsync("/v1/auth/signout", new { refreshToken = refreshed!.RefreshToken }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, first.AccessToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, refreshed.AccessToken));
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(host, otherSession!.AccessToken));
+    }
+
+    [Fact]
+    public async Task A_reused_refresh_token_revokes_its_sessions_access_tokens()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var first = await host.RegisterAsync();
+        var refreshed = await PostAuthAsync<Gateway.Model.AuthTokens>(host, "/v1/auth/refresh", new { refreshToken = first.RefreshToken });
+
+        var reuse = await host.CreateClient().PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = first.RefreshToken }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(host, refreshed!.AccessToken));
+    }
+
+    [Fact]
+    public async Task With_redis_down_access_tokens_are_accepted_unchecked_and_a_warning_is_logged()
+    {
+        await using var host = await GatewayHost.StartAsync(
+            postgres, redis, Upstream.Settings(), redisConnectionString: $"127.0.0.1:{ForwardingApiTests.ClosedPort()}");
+        var userId = Guid.NewGuid();
+        var client = host.CreateClient(TestTokens.Mint(userId, session: Guid.NewGuid()));
+
+        // The admin-only route answers 403 to an authenticated user: authentication passed without Redis.
+        var response = await client.GetAsync("/v1/admin/deployments", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains(host.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("revoked access tokens are not checked", StringComparison.Ordinal));
+    }
+
+    private static async Task<T?> PostAuthAsync<T>(GatewayHost host, string path, object body)
+    {
+        var response = await host.CreateClient().PostAsJsonAsync(path, body, Cancellation);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<T>(Cancellation);
     }
 
     private static async Task<HttpStatusCode> MeStatusAsync(GatewayHost host, string token) =>

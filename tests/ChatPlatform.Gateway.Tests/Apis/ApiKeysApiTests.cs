@@ -64,6 +64,36 @@ public sealed class ApiKeysApiTests(PostgresFixture postgres, RedisFixture redis
     }
 
     [Fact]
+    public async Task An_api_key_cannot_create_list_or_revoke_keys_and_gets_403_problem_details()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var session = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        var leaked = await (await session.PostAsJsonAsync("/v1/api-keys", new { name = "leaked" }, Cancellation))
+            .Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation);
+        var withKey = host.CreateClient(leaked!.Key);
+        var viaHeader = host.CreateClient();
+        viaHeader.DefaultRequestHeaders.Add("x-api-key", leaked.Key);
+
+        HttpResponseMessage[] responses =
+        [
+            await withKey.PostAsJsonAsync("/v1/api-keys", new { name = "outlives-it" }, Cancellation),
+            await viaHeader.PostAsJsonAsync("/v1/api-keys", new { name = "outlives-it" }, Cancellation),
+            await withKey.GetAsync("/v1/api-keys", Cancellation),
+            await withKey.DeleteAsync($"/v1/api-keys/{leaked.Id}", Cancellation),
+        ];
+
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("access token", await response.Content.ReadAsStringAsync(Cancellation));
+        }
+        Assert.Equal(1, await host.CountAsync("api_keys"));
+        // The key still does what keys are for.
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/me", Cancellation)).StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_api_key_answers_401()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis);

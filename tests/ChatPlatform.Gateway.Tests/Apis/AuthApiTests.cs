@@ -303,6 +303,93 @@ public sealed class AuthApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.NotNull(throttled.Headers.RetryAfter);
     }
 
+    private const string WebClientKey = "test-web-client-key-of-at-least-32-characters";
+
+    /// <summary>A gateway with a Redis database of its own, flushed: every test signs in from the same test-server address.</summary>
+    private async Task<GatewayHost> StartWithOwnThrottleAsync(int database, Dictionary<string, string?> settings)
+    {
+        var host = await GatewayHost.StartAsync(postgres, redis, settings, redisConnectionString: $"{redis.ConnectionString},defaultDatabase={database}");
+        await using var cleanup = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        await cleanup.GetServers()[0].FlushDatabaseAsync(database);
+        return host;
+    }
+
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password, string? address, string? key = WebClientKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/signin") { Content = JsonContent.Create(new { email, password }) };
+        if (address is not null)
+        {
+            request.Headers.Add("X-Web-Client-Address", address);
+        }
+        if (key is not null)
+        {
+            request.Headers.Add("X-Web-Client-Key", key);
+        }
+        return client.SendAsync(request, Cancellation);
+    }
+
+    [Fact]
+    public async Task The_web_apps_users_are_throttled_by_their_own_address_when_it_vouches_for_it_with_the_key()
+    {
+        await using var host = await StartWithOwnThrottleAsync(4, new()
+        {
+            ["Auth:SignInFailuresPerAddress"] = "3",
+            ["Auth:WebClientKey"] = WebClientKey,
+        });
+        var client = host.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignInAsync(client, GatewayHost.NewEmail(), "Wrong-password-1", "203.0.113.7");
+        }
+
+        var attacker = await SignInAsync(client, GatewayHost.NewEmail(), "Wrong-password-1", "203.0.113.7");
+        var otherWebUser = await SignInAsync(client, GatewayHost.NewEmail(), "Wrong-password-1", "198.51.100.20");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, attacker.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherWebUser.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key-wrong-key-wrong-key-wrong-key")]
+    public async Task A_client_address_without_the_web_key_is_ignored(string? key)
+    {
+        await using var host = await StartWithOwnThrottleAsync(5, new()
+        {
+            ["Auth:SignInFailuresPerAddress"] = "3",
+            ["Auth:WebClientKey"] = WebClientKey,
+        });
+        var client = host.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            // A fresh forged address each time: were it believed, no address would reach the limit.
+            await SignInAsync(client, GatewayHost.NewEmail(), "Wrong-password-1", $"192.0.2.{i + 1}", key);
+        }
+
+        var throttled = await SignInAsync(client, GatewayHost.NewEmail(), "Wrong-password-1", "192.0.2.99", key);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+    }
+
+    [Fact]
+    public async Task Failures_at_one_account_from_one_address_do_not_lock_its_owner_out_elsewhere()
+    {
+        await using var host = await StartWithOwnThrottleAsync(6, new() { ["Auth:WebClientKey"] = WebClientKey });
+        var email = GatewayHost.NewEmail();
+        await host.RegisterAsync(email);
+        var client = host.CreateClient();
+        for (var i = 0; i < 5; i++)
+        {
+            await SignInAsync(client, email, "Wrong-password-1", "203.0.113.66");
+        }
+
+        var guesser = await SignInAsync(client, email, GatewayHost.Password, "203.0.113.66");
+        var owner = await SignInAsync(client, email, GatewayHost.Password, "198.51.100.1");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, guesser.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
+    }
+
     [Fact]
     public async Task Refreshing_rotates_the_refresh_token()
     {

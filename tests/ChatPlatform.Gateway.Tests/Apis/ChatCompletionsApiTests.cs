@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -131,7 +132,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     [Theory]
     [InlineData("{not json")]
     [InlineData("[1, 2]")]
-    public async Task A_malformed_body_answers_400_problem_details_and_reaches_no_router(string body)
+    public async Task A_malformed_body_answers_400_in_OpenAIs_error_shape_and_reaches_no_router(string body)
     {
         await using var router = await FakeModelRouter.StartAsync();
         await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
@@ -140,12 +141,12 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
             .PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await AssertOpenAIErrorAsync(response, "invalid_request_error");
         Assert.Empty(router.Completions);
     }
 
     [Fact]
-    public async Task An_unreachable_router_answers_502_problem_details()
+    public async Task An_unreachable_router_answers_502_in_OpenAIs_error_shape()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: $"http://127.0.0.1:{ForwardingApiTests.ClosedPort()}"));
 
@@ -153,11 +154,79 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
             .PostAsJsonAsync("/v1/chat/completions", new { model = FakeModelRouter.Model, messages = new[] { new { role = "user", content = "hi" } } }, Cancellation);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("model router", await AssertOpenAIErrorAsync(response, "server_error"));
     }
 
+    [Fact]
+    public async Task The_OpenAI_client_shows_the_gateways_401_and_429_messages()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address, more: new Dictionary<string, string?>
+        {
+            ["RateLimits:Tiers:free:TurnsPerMinute"] = "1",
+        }));
+        var (_, key) = await CreateApiKeyAsync(host);
+        var chat = OpenAIChat(host, key, FakeModelRouter.Model);
+        var unknownKey = OpenAIChat(host, key with { Key = "cp_" + new string('A', 43) }, FakeModelRouter.Model);
+        await chat.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Cancellation);
+
+        var unauthorized = await Assert.ThrowsAsync<ClientResultException>(() => unknownKey.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Cancellation));
+        var limited = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Cancellation));
+
+        Assert.Equal(401, unauthorized.Status);
+        Assert.Contains("A valid API key or access token is required", unauthorized.Message);
+        Assert.Contains("invalid_api_key", unauthorized.Message);
+        Assert.Equal(429, limited.Status);
+        Assert.Contains("rate_limit_exceeded", limited.Message);
+        Assert.Contains("Retry after", limited.Message);
+    }
+
+    public static TheoryData<string, string, string?, int> OpenAIRouteRejections => new()
+    {
+        { "POST", "/v1/chat/completions", null, 401 },
+        { "GET", "/v1/models", null, 401 },
+        { "GET", "/v1/models/sim-fast", null, 401 },
+        { "DELETE", "/v1/models", "token", 405 },
+        { "POST", "/v1/chat/completions", "huge", 413 },
+        { "GET", "/v1/models", "unknown-key", 401 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OpenAIRouteRejections))]
+    public async Task Rejections_on_the_OpenAI_routes_answer_in_OpenAIs_error_shape(string method, string path, string? credential, int status)
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var client = credential is null ? host.CreateClient() : host.CreateClient(credential is "unknown-key" ? "cp_" + new string('B', 43) : TestTokens.Mint(Guid.NewGuid()));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (credential == "huge")
+        {
+            request.Content = new ByteArrayContent(new byte[Gateway.Apis.ChatCompletionsApi.BodyLimit + 1]) { Headers = { ContentType = new("application/json") } };
+        }
+
+        var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.False(string.IsNullOrWhiteSpace(await AssertOpenAIErrorAsync(response, status == 401 ? "invalid_request_error" : null)));
+        Assert.Empty(router.Completions);
+    }
+
+    /// <summary>Asserts OpenAI's <c>{"error":{"message","type","param","code"}}</c> and returns the message.</summary>
+    private static async Task<string> AssertOpenAIErrorAsync(HttpResponseMessage response, string? type)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancellation)).RootElement.GetProperty("error");
+        Assert.True(error.TryGetProperty("param", out _) && error.TryGetProperty("code", out _));
+        if (type is not null)
+        {
+            Assert.Equal(type, error.GetProperty("type").GetString());
+        }
+        return error.GetProperty("message").GetString()!;
+    }
+
+    // No retries: a 429's Retry-After would otherwise hold the test for the window.
     private static ChatClient OpenAIChat(GatewayHost host, CreatedApiKey key, string model) =>
-        new(model, new ApiKeyCredential(key.Key), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress!, "v1") });
+        new(model, new ApiKeyCredential(key.Key), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress!, "v1"), RetryPolicy = new ClientRetryPolicy(0) });
 
     private static void AssertRecordedFromRouter(JsonElement payload, Guid userId, Guid apiKeyId, ChatTokenUsage usage)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -5,6 +6,10 @@ using System.Net.Sockets;
 using System.Text;
 using ChatPlatform.Gateway.Tests.Fakes;
 using ChatPlatform.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ChatPlatform.Gateway.Tests.Apis;
 
@@ -96,6 +101,48 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
     }
 
     [Fact]
+    public async Task Answers_an_h2c_upstream_gives_before_reading_the_body_reach_the_client_whole()
+    {
+        // Like chat refusing a wrong content type: it answers at once, unread body and all, and Kestrel then resets the
+        // HTTP/2 stream, which fails (and cancels) the gateway's copy of the body after the answer has gone through. The
+        // client keeps one connection pool, so a connection closed under a kept-alive answer shows on its next request.
+        await using var chat = await LoopbackHttpServer.StartAsync(
+            builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2)),
+            app => app.MapPost("/v1/conversations/{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, detail: "Send application/json.")),
+            Cancellation);
+        await using var host = await GatewayHost.StartKestrelAsync(
+            postgres, redis, Upstream.Settings(chat.BaseAddress.ToString().TrimEnd('/'), chatHttp2Only: true));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        var body = new string('x', 256 * 1024);
+        var failures = new ConcurrentQueue<string>();
+
+        await Parallel.ForAsync(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Cancellation }, async (_, cancellationToken) =>
+        {
+            try
+            {
+                // A user each, so the turn limit stays out of the way.
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{Guid.NewGuid()}/turns")
+                {
+                    Content = new StringContent(body, Encoding.UTF8, "text/plain"),
+                    Headers = { Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid())) },
+                };
+                using var response = await client.SendAsync(request, cancellationToken);
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (response.StatusCode != HttpStatusCode.UnsupportedMediaType || !text.Contains("Send application/json.", StringComparison.Ordinal))
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {text}");
+                }
+            }
+            catch (HttpRequestException exception)
+            {
+                failures.Enqueue(exception.InnerException?.Message ?? exception.Message);
+            }
+        });
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of 200 failed, e.g. {failures.FirstOrDefault()}");
+    }
+
+    [Fact]
     public async Task An_unreachable_chat_service_answers_502_problem_details()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat: $"http://127.0.0.1:{ClosedPort()}"));
@@ -135,8 +182,50 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(chat.Requests);
+        // Neither the challenge nor the body repeats the JWT handler's exception text (IDX10...).
+        var said = string.Join(" ", response.Headers.WwwAuthenticate) + await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.DoesNotContain("IDX", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("error_description", said, StringComparison.Ordinal);
         // The same route with a good token is forwarded: the refusal above is the credential's.
         Assert.Equal(HttpStatusCode.OK, (await host.CreateClient(valid).GetAsync("/v1/conversations", Cancellation)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("CONNECT", "/v1/conversations", null, null, 405)]
+    [InlineData("TRACE", "/v1/conversations/x", null, null, 405)]
+    [InlineData("CONNECT", "/v1/admin/deployments", null, null, 405)]
+    [InlineData("POST", "/v1/conversations", "application/json; charset=klingon", "{}", 415)]
+    [InlineData("POST", "/v1/api-keys", "application/json; charset=klingon", """{"name":"x"}""", 415)]
+    [InlineData("POST", "/v1/auth/signin", "application/json; charset=\"klingon\"", "{}", 415)]
+    [InlineData("POST", "/v1/api-keys", "application/json", """{"name": 12}""", 400)]
+    [InlineData("POST", "/v1/api-keys", "application/json", """{"name": """, 400)]
+    [InlineData("DELETE", "/v1/api-keys/not-a-guid", null, null, 404)]
+    public async Task Odd_methods_charsets_and_bodies_answer_4xx_that_name_no_internals(
+        string method, string path, string? contentType, string? body, int status)
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var client = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Empty(chat.Requests);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+        foreach (var leak in new[] { "System.", "Exception", "CreateApiKeyRequest", "SignInRequest", "LineNumber", "BytePosition" })
+        {
+            Assert.DoesNotContain(leak, text, StringComparison.Ordinal);
+        }
+        if (status == 400)
+        {
+            Assert.Contains("not valid JSON", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

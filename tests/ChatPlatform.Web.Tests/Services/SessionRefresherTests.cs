@@ -46,7 +46,7 @@ public sealed class SessionRefresherTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = _gateway.BaseAddress };
     }
 
-    private SessionRefresher Refresher() => new(_store, new GatewayAuthClient(_http), _time, NullLogger<SessionRefresher>.Instance);
+    private SessionRefresher Refresher() => new(_store, new GatewayAuthClient(_http, Microsoft.Extensions.Options.Options.Create(new WebClientOptions())), _time, NullLogger<SessionRefresher>.Instance);
 
     private SessionTokens CookieTokens(TimeSpan validFor) => new("access-0", "refresh-0", _time.GetUtcNow() + validFor);
 

@@ -29,6 +29,7 @@ public static class Extensions
                 options.Events.OnValidatePrincipal = SessionCookie.ValidateAsync;
             });
 
+        services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SessionTokenStore>();
         services.AddSingleton<SessionRefresher>();

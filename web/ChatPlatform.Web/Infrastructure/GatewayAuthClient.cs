@@ -1,16 +1,29 @@
 using System.Net.Http.Json;
 using ChatPlatform.Web.Model;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Web.Infrastructure;
 
 /// <summary>The gateway's <c>/v1/auth</c> endpoints: the only calls made without an access token.</summary>
-public sealed class GatewayAuthClient(HttpClient http)
+public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions> options)
 {
+    // Read by the gateway only with the key beside it (ChatPlatform.Gateway's ClientAddress).
+    private const string AddressHeader = "X-Web-Client-Address";
+    private const string KeyHeader = "X-Web-Client-Key";
+
     public Task<AuthTokens> RegisterAsync(string email, string password, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/register", new { email, password }, cancellationToken);
 
-    public Task<AuthTokens> SignInAsync(string email, string password, CancellationToken cancellationToken) =>
-        PostAsync("/v1/auth/signin", new { email, password }, cancellationToken);
+    /// <summary>Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by.</summary>
+    public Task<AuthTokens> SignInAsync(string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken) =>
+        PostAsync("/v1/auth/signin", new { email, password }, cancellationToken, request =>
+        {
+            if (options.Value.WebClientKey is { Length: > 0 } key && clientAddress is not null)
+            {
+                request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
+                request.Headers.TryAddWithoutValidation(KeyHeader, key);
+            }
+        });
 
     public Task<AuthTokens> RefreshAsync(string refreshToken, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/refresh", new { refreshToken }, cancellationToken);
@@ -24,9 +37,9 @@ public sealed class GatewayAuthClient(HttpClient http)
         }
     }
 
-    private async Task<AuthTokens> PostAsync(string path, object body, CancellationToken cancellationToken)
+    private async Task<AuthTokens> PostAsync(string path, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? prepare = null)
     {
-        using var response = await SendAsync(path, body, cancellationToken);
+        using var response = await SendAsync(path, body, cancellationToken, prepare);
         if (!response.IsSuccessStatusCode)
         {
             throw await GatewayException.FromResponseAsync(response, cancellationToken);
@@ -35,11 +48,13 @@ public sealed class GatewayAuthClient(HttpClient http)
             ?? throw new GatewayException(502, "The service answered without tokens.");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, object body, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(string path, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? prepare = null)
     {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: JsonDefaults.Options) };
+        prepare?.Invoke(request);
         try
         {
-            return await http.PostAsJsonAsync(path, body, JsonDefaults.Options, cancellationToken);
+            return await http.SendAsync(request, cancellationToken);
         }
         catch (Exception e) when (GatewayException.IsTransportFailure(e))
         {

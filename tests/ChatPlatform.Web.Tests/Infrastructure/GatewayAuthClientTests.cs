@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using System.Net;
+using ChatPlatform.Testing;
+using ChatPlatform.Web.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace ChatPlatform.Web.Tests.Infrastructure;
+
+/// <summary>What the web app tells the gateway at sign-in, against a real HTTP peer standing in for it.</summary>
+public sealed class GatewayAuthClientTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("a-web-client-key-of-at-least-32-characters", "203.0.113.7", "a-web-client-key-of-at-least-32-characters")]
+    [InlineData(null, null, null)]
+    public async Task Sign_in_passes_the_users_address_with_the_key_only_when_a_key_is_configured(string? key, string? address, string? keySent)
+    {
+        var seen = new ConcurrentQueue<(string Address, string Key)>();
+        await using var gateway = await LoopbackHttpServer.StartAsync(app => app.MapPost("/v1/auth/signin", (HttpContext context) =>
+        {
+            seen.Enqueue((context.Request.Headers["X-Web-Client-Address"].ToString(), context.Request.Headers["X-Web-Client-Key"].ToString()));
+            return Results.Problem(statusCode: 401, detail: "Invalid email or password");
+        }), Cancellation);
+        var client = new GatewayAuthClient(
+            new HttpClient { BaseAddress = gateway.BaseAddress }, Options.Create(new WebClientOptions { WebClientKey = key }));
+
+        await Assert.ThrowsAsync<GatewayException>(() => client.SignInAsync("a@example.com", "wrong", IPAddress.Parse("203.0.113.7"), Cancellation));
+
+        var (sentAddress, sentKey) = Assert.Single(seen);
+        Assert.Equal(address ?? "", sentAddress);
+        Assert.Equal(keySent ?? "", sentKey);
+    }
+}
