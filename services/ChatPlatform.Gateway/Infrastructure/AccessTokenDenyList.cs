@@ -1,4 +1,5 @@
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.Redis;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -11,22 +12,20 @@ namespace ChatPlatform.Gateway.Infrastructure;
 /// and every other token it issued with one Redis key, kept for one access-token lifetime; no token id is recorded.
 /// Checked on every request with an access token. With Redis unreachable the check is skipped (fail open, warned):
 /// a revoked token then lives at most its remaining 15 minutes, as before, rather than the outage refusing everyone.
+/// Redis is reached through the process's <see cref="RedisBreaker"/>, so an outage costs no request a timeout.
 /// </summary>
-public sealed partial class AccessTokenDenyList(
-    IConnectionMultiplexer redis, IOptions<AuthOptions> options, TimeProvider time, ILogger<AccessTokenDenyList> logger)
+public sealed partial class AccessTokenDenyList(RedisBreaker redis, IOptions<AuthOptions> options, ILogger<AccessTokenDenyList> logger)
 {
     // A revoked token may still be inside its lifetime plus the validator's clock skew.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(1);
 
     public async Task DenySessionAsync(Guid sessionId)
     {
         try
         {
-            await redis.GetDatabase().StringSetAsync(Key(sessionId.ToString("N")), 1, options.Value.AccessTokenLifetime + ClockSkew)
-                .WaitAsync(CheckTimeout, time);
+            await redis.RunAsync(r => r.GetDatabase().StringSetAsync(Key(sessionId.ToString("N")), 1, options.Value.AccessTokenLifetime + ClockSkew));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (RedisUnavailableException e)
         {
             LogDenyFailed(logger, e);
         }
@@ -34,16 +33,11 @@ public sealed partial class AccessTokenDenyList(
 
     public async Task<bool> IsDeniedAsync(string sessionId)
     {
-        if (!redis.IsConnected)
-        {
-            LogCheckSkipped(logger, null);
-            return false;
-        }
         try
         {
-            return await redis.GetDatabase().KeyExistsAsync(Key(sessionId)).WaitAsync(CheckTimeout, time);
+            return await redis.RunAsync(r => r.GetDatabase().KeyExistsAsync(Key(sessionId)));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (RedisUnavailableException e)
         {
             LogCheckSkipped(logger, e);
             return false;
@@ -63,7 +57,7 @@ public sealed partial class AccessTokenDenyList(
     private static RedisKey Key(string sessionId) => $"gateway:denied-session:{sessionId}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unreachable: revoked access tokens are not checked until it is back (failing open)")]
-    private static partial void LogCheckSkipped(ILogger logger, Exception? exception);
+    private static partial void LogCheckSkipped(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unreachable: a revoked session's access tokens stay valid until they expire")]
     private static partial void LogDenyFailed(ILogger logger, Exception exception);
