@@ -67,6 +67,14 @@ public sealed class ComposerTests(BrowserPlatform platform)
         await page.Composer().PressAsync("Backspace");
         await Expect(limit).ToBeEmptyAsync();
         await Expect(send).ToBeEnabledAsync();
+
+        // Pasted far beyond what the circuit takes (2 MB): nothing of it is sent, and the chat goes on.
+        await page.Composer().EvaluateAsync("(e, n) => { e.value = 'x'.repeat(n); e.dispatchEvent(new Event('input', { bubbles: true })); }", 3_000_000);
+        await Expect(limit).ToContainTextAsync("3,000,000 characters");
+        await page.Composer().FillAsync("Now a short one");
+        await page.Composer().PressAsync("Enter");
+        await page.WaitForAnswerAsync();
+        await Expect(page.UserMessages().Locator(".bubble")).ToHaveTextAsync(["Now a short one"]);
     }
 
     [Fact]
