@@ -100,11 +100,15 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         return path.Count == 0 ? null : path;
     }
 
+    /// <summary>
+    /// Changes the fields sent. <c>updated_at</c> stays: it is the conversation's last activity (a new message), which
+    /// orders the list, and renaming or changing the model is not activity.
+    /// </summary>
     public async Task<Conversation?> UpdateAsync(Guid userId, Guid conversationId, UpdateConversationRequest request, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             UPDATE chat.conversations
-            SET title = COALESCE($3, title), system_prompt = COALESCE($4, system_prompt), model = COALESCE($5, model), updated_at = $6
+            SET title = COALESCE($3, title), system_prompt = COALESCE($4, system_prompt), model = COALESCE($5, model)
             WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
             RETURNING {ConversationColumns}
             """);
@@ -113,7 +117,6 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         command.Parameters.Add(new() { Value = (object?)request.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)request.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)request.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = Now() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
     }

@@ -74,6 +74,24 @@ public sealed class ConversationsApiTests(PostgresFixture postgres, RedisFixture
     }
 
     [Fact]
+    public async Task Renaming_or_changing_the_model_keeps_the_conversations_place_in_the_list()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var older = await CreateConversationAsync(client, "Older");
+        var newer = await CreateConversationAsync(client, "Newer");
+
+        using var renamed = await client.PatchAsync($"/v1/conversations/{older}", Json("""{"title":"Renamed"}"""), Token);
+        using var remodelled = await client.PatchAsync($"/v1/conversations/{older}", Json("""{"model":"claude-sonnet","systemPrompt":"Terse."}"""), Token);
+        var page = await client.GetFromJsonAsync<JsonNode>("/v1/conversations", Token);
+
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, remodelled.StatusCode);
+        Assert.Equal([newer, older], page!["items"]!.AsArray().Select(c => Guid.Parse((string)c!["id"]!)));
+        Assert.Equal("Renamed", (string?)page["items"]![1]!["title"]);
+    }
+
+    [Fact]
     public async Task Renaming_changes_only_the_fields_sent()
     {
         await using var host = await StartAsync(postgres, redis, Token);

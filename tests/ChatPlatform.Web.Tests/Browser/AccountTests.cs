@@ -81,4 +81,22 @@ public sealed class AccountTests(BrowserPlatform platform)
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin"));
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "chat.session");
     }
+
+    [Theory]
+    [InlineData("signin")]
+    [InlineData("signup")]
+    public async Task Every_id_a_field_refers_to_exists(string path)
+    {
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync(path);
+        await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
+
+        var missing = await page.EvaluateAsync<string[]>("""
+            [...document.querySelectorAll('[aria-describedby], [aria-labelledby]')]
+                .flatMap(e => ['aria-describedby', 'aria-labelledby'].flatMap(a => (e.getAttribute(a) ?? '').split(/\s+/).filter(Boolean)))
+                .filter(id => !document.getElementById(id))
+            """);
+
+        Assert.Empty(missing);
+    }
 }

@@ -21,6 +21,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// <summary>Fails after five tokens, as a provider that drops mid-answer.</summary>
     public const string FailingModel = "sim-failing";
 
+    /// <summary>A model served by a provider (an OpenAI-compatible endpoint where nothing listens), so not simulated.</summary>
+    public const string ProviderModel = "unreachable-provider";
+
     private TestPlatform? _platform;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -45,6 +48,14 @@ public sealed class BrowserPlatform : IAsyncLifetime
         // Before any turn: chat keeps the model list it read for a minute.
         await AddSimulatedModelAsync(StreamModel, new { timeToFirstTokenMs = 50, tokensPerSecond = 200, answerTokens = 600 }, ct);
         await AddSimulatedModelAsync(FailingModel, new { timeToFirstTokenMs = 10, tokensPerSecond = 100, answerTokens = 50, failure = "ErrorMidStream", failAfterTokens = 5 }, ct);
+        await AddModelAsync(ProviderModel, new
+        {
+            modelId = ProviderModel,
+            provider = "OpenAICompatible",
+            providerModel = "llama3",
+            endpoint = "http://127.0.0.1:9/v1",
+            price = new { inputPerMillion = 0m, outputPerMillion = 0m },
+        }, ct);
         TurnsUnavailable = await ProbeTurnsAsync(ct);
 
         // Two cores shared with the rest of the platform: give the page time before an expectation fails.
@@ -88,18 +99,10 @@ public sealed class BrowserPlatform : IAsyncLifetime
 
     /// <summary>
     /// Adds a simulated model with its own pace or failure through the model router's catalog API (internal, so the
-    /// test calls the router itself), and waits until the router lists it.
+    /// test calls the router itself, as an admin), and waits until the router lists it.
     /// </summary>
-    private async Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken)
-    {
-        // The router's admin API wants an admin's internal token: minted with the key the AppHost generated.
-        using var router = _platform!.CreateHttpClient("model-router");
-        var key = await File.ReadAllTextAsync(Path.Combine(_platform.DataDirectory, "internal-key"), cancellationToken);
-        router.DefaultRequestHeaders.Authorization = InternalTokens.Bearer(InternalTokens.Mint("admin", Guid.NewGuid(), key: key.Trim()));
-        using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
-            new { displayName = $"{id} (simulated)", contextWindow = 32_768, maxOutputTokens = 4_096 }, cancellationToken);
-        model.EnsureSuccessStatusCode();
-        using var deployment = await router.PutAsJsonAsync($"/v1/admin/deployments/{id}-1", new
+    private Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken) =>
+        AddModelAsync(id, new
         {
             modelId = id,
             provider = "Simulator",
@@ -107,6 +110,18 @@ public sealed class BrowserPlatform : IAsyncLifetime
             price = new { inputPerMillion = 0.1m, outputPerMillion = 0.4m },
             simulator,
         }, cancellationToken);
+
+    /// <summary>Adds a model with one deployment through the model router's catalog API and waits until the router lists it.</summary>
+    private async Task AddModelAsync(string id, object deploymentDefinition, CancellationToken cancellationToken)
+    {
+        // The router's admin API wants an admin's internal token: minted with the key the AppHost generated.
+        using var router = _platform!.CreateHttpClient("model-router");
+        var key = await File.ReadAllTextAsync(Path.Combine(_platform.DataDirectory, "internal-key"), cancellationToken);
+        router.DefaultRequestHeaders.Authorization = InternalTokens.Bearer(InternalTokens.Mint("admin", Guid.NewGuid(), key: key.Trim()));
+        using var model = await router.PutAsJsonAsync($"/v1/admin/models/{id}",
+            new { displayName = id, contextWindow = 32_768, maxOutputTokens = 4_096 }, cancellationToken);
+        model.EnsureSuccessStatusCode();
+        using var deployment = await router.PutAsJsonAsync($"/v1/admin/deployments/{id}-1", deploymentDefinition, cancellationToken);
         deployment.EnsureSuccessStatusCode();
         while (!(await router.GetStringAsync("/v1/models", cancellationToken)).Contains($"\"{id}\"", StringComparison.Ordinal))
         {

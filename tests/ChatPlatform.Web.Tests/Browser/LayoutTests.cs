@@ -77,4 +77,37 @@ public sealed class LayoutTests(BrowserPlatform platform)
             await page.ScreenshotAsync($"desktop-{scheme.ToString().ToLowerInvariant()}-signin");
         }
     }
+
+    [Fact]
+    public async Task Task_list_items_show_their_checkbox_and_no_bullet()
+    {
+        var page = await platform.NewPageAsync();
+        await page.SignUpAsync(TestAccount.New());
+        // An answer's HTML as the renderer makes it, placed where answers go (the simulator cannot be asked for a list).
+        var html = new ChatPlatform.Web.Services.MarkdownRenderer().ToHtml("- [ ] to do\n- [x] done\n\n- a plain item");
+        await page.Locator(".messages-inner").EvaluateAsync("(e, html) => e.insertAdjacentHTML('beforeend', `<div class=\"markdown\">${html}</div>`)", html);
+
+        var tasks = page.Locator(".markdown li.task-list-item");
+        await Expect(tasks).ToHaveCountAsync(2);
+        Assert.Equal(["none", "none"], await tasks.EvaluateAllAsync<string[]>("items => items.map(i => getComputedStyle(i).listStyleType)"));
+        await Expect(tasks.Locator("input[type=checkbox]")).ToHaveCountAsync(2);
+        Assert.Equal("disc", await page.Locator(".markdown li:not(.task-list-item)").EvaluateAsync<string>("i => getComputedStyle(i).listStyleType"));
+    }
+
+    [Fact]
+    public async Task The_web_serves_its_favicon()
+    {
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync("signin");
+        var linked = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
+
+        foreach (var path in new[] { "favicon.ico", linked! })
+        {
+            using var client = new HttpClient { BaseAddress = platform.WebUrl };
+            using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("image/x-icon", response.Content.Headers.ContentType?.MediaType);
+            Assert.True((await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).AsSpan().StartsWith((byte[])[0, 0, 1, 0]), "an ICO file");
+        }
+    }
 }

@@ -9,10 +9,17 @@ public static class Extensions
     /// <summary>How long the gateway may take to start answering a turn (its stream then runs as long as it needs).</summary>
     private static readonly TimeSpan TimeToStreamHeaders = TimeSpan.FromSeconds(30);
 
+    private const long MaxCircuitMessageBytes = 2 * 1024 * 1024;
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // The composer sends its text with every keystroke (twice: the event's value and the field's), up to
+        // MessageLimits.MaxContentLength (100,000 UTF-16 units); SignalR's default of 32 KB closed the circuit at about
+        // 16,000 characters. 2 MB holds the longest message even with every character escaped in JSON (6 bytes each);
+        // a longer text is never sent (ChatPlatform.Web.lib.module.js).
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddCascadingAuthenticationState();
         services.AddAuthorization();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)

@@ -1,6 +1,7 @@
 using Markdig;
 using Markdig.Renderers;
 using Markdig.Renderers.Html;
+using Markdig.Renderers.Html.Inlines;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
@@ -11,6 +12,11 @@ namespace ChatPlatform.Web.Services;
 /// mailto targets (others become plain text) and open in a new tab without a referrer, images become links (nothing is
 /// fetched from elsewhere), and each code block gets a header with its language and a copy button.
 /// </summary>
+/// <remarks>
+/// URLs are checked where they are written, by the renderers of links (inline, reference, bare and image links) and of
+/// autolinks, rather than in the parsed tree: a walk of the tree missed the links inside table cells, which the pipe
+/// table parser builds after the inlines, and any node a future extension adds would be missed the same way.
+/// </remarks>
 public sealed class MarkdownRenderer
 {
     private static readonly string[] SafeSchemes = ["http", "https", "mailto"];
@@ -26,48 +32,15 @@ public sealed class MarkdownRenderer
     public string ToHtml(string markdown)
     {
         var document = Markdown.Parse(markdown, _pipeline);
-        foreach (var link in document.Descendants<LinkInline>().ToList())
-        {
-            MakeSafe(link);
-        }
-        foreach (var autolink in document.Descendants<AutolinkInline>().ToList())
-        {
-            if (!IsSafeUrl(autolink.IsEmail ? "mailto:" + autolink.Url : autolink.Url))
-            {
-                autolink.ReplaceBy(new LiteralInline(autolink.Url));
-            }
-            else
-            {
-                OpenInNewTab(autolink.GetAttributes());
-            }
-        }
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);
         _pipeline.Setup(renderer);
         renderer.ObjectRenderers.ReplaceOrAdd<CodeBlockRenderer>(new CodeBlockWithHeaderRenderer());
+        renderer.ObjectRenderers.ReplaceOrAdd<LinkInlineRenderer>(new SafeLinkRenderer());
+        renderer.ObjectRenderers.ReplaceOrAdd<AutolinkInlineRenderer>(new SafeAutolinkRenderer());
         renderer.Render(document);
         writer.Flush();
         return writer.ToString();
-    }
-
-    private static void MakeSafe(LinkInline link)
-    {
-        link.IsImage = false;
-        if (IsSafeUrl(link.Url))
-        {
-            OpenInNewTab(link.GetAttributes());
-            return;
-        }
-        // Keep what the link said, without the link.
-        var child = link.FirstChild;
-        while (child is not null)
-        {
-            var next = child.NextSibling;
-            child.Remove();
-            link.InsertBefore(child);
-            child = next;
-        }
-        link.Remove();
     }
 
     private static void OpenInNewTab(HtmlAttributes attributes)
@@ -76,8 +49,49 @@ public sealed class MarkdownRenderer
         attributes.AddPropertyIfNotExist("rel", "noopener noreferrer nofollow");
     }
 
-    internal static bool IsSafeUrl(string? url) =>
-        Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && SafeSchemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// True for an absolute http, https or mailto URL. A URL with whitespace or a control character anywhere is refused
+    /// rather than read: a browser drops tabs and line breaks before it reads the scheme (<c>jav&amp;#x09;ascript:</c>).
+    /// </summary>
+    internal static bool IsSafeUrl(string? url)
+    {
+        if (string.IsNullOrEmpty(url) || url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return false;
+        }
+        var colon = url.IndexOf(':');
+        return colon > 0 && SafeSchemes.Contains(url[..colon], StringComparer.OrdinalIgnoreCase) && Uri.TryCreate(url, UriKind.Absolute, out _);
+    }
+
+    private sealed class SafeLinkRenderer : LinkInlineRenderer
+    {
+        protected override void Write(HtmlRenderer renderer, LinkInline link)
+        {
+            if (!IsSafeUrl(link.GetDynamicUrl?.Invoke() ?? link.Url))
+            {
+                // Keep what the link said (an image's alt text), without the link.
+                renderer.WriteChildren(link);
+                return;
+            }
+            link.IsImage = false;
+            OpenInNewTab(link.GetAttributes());
+            base.Write(renderer, link);
+        }
+    }
+
+    private sealed class SafeAutolinkRenderer : AutolinkInlineRenderer
+    {
+        protected override void Write(HtmlRenderer renderer, AutolinkInline link)
+        {
+            if (!IsSafeUrl(link.IsEmail ? "mailto:" + link.Url : link.Url))
+            {
+                renderer.WriteEscape(link.Url);
+                return;
+            }
+            OpenInNewTab(link.GetAttributes());
+            base.Write(renderer, link);
+        }
+    }
 
     private sealed class CodeBlockWithHeaderRenderer : CodeBlockRenderer
     {

@@ -25,10 +25,9 @@ public sealed partial class Chat
     private List<Conversation> _conversations = [];
     private string? _nextCursor;
     private string? _conversationsError;
-    private IReadOnlyList<ModelInfo> _models = [];
+    private readonly ModelChoice _modelChoice = new();
     private string? _modelsError;
     private Conversation? _conversation;
-    private string? _draftModel;
     private string? _draftSystemPrompt;
     private string? _systemPromptDraft;
     private bool _showSystemPrompt;
@@ -54,7 +53,9 @@ public sealed partial class Chat
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ILogger<Chat> Logger { get; set; } = default!;
 
-    private string? SelectedModel => _conversation?.Model ?? _draftModel ?? _models.FirstOrDefault()?.Id;
+    private string? SelectedModel => _modelChoice.Selected(_conversation, _conversations);
+
+    private ModelInfo? SelectedModelInfo => _modelChoice.Find(SelectedModel);
 
     private string? SystemPrompt => _conversation is null ? _draftSystemPrompt : _conversation.SystemPrompt;
 
@@ -103,7 +104,8 @@ public sealed partial class Chat
 
     private sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
 
-    private sealed record TurnError(string Message, Func<Task> Retry);
+    /// <summary>An error over the composer; <paramref name="Retry"/> null when there is nothing to retry (a refused message is back in the composer).</summary>
+    private sealed record TurnError(string Message, Func<Task>? Retry);
 
     // ---- Loading ----
 
@@ -142,8 +144,8 @@ public sealed partial class Chat
     {
         try
         {
-            _models = await Gateway.ListModelsAsync(Disposed);
-            _modelsError = _models.Count == 0 ? "No models are available." : null;
+            _modelChoice.Models = await Gateway.ListModelsAsync(Disposed);
+            _modelsError = _modelChoice.Models.Count == 0 ? "No models are available." : null;
         }
         catch (GatewayException e)
         {
@@ -194,16 +196,17 @@ public sealed partial class Chat
 
     // ---- Turns ----
 
-    private async Task SendAsync(string text)
+    /// <summary>Sends a message; false when it was refused before its answer began (the composer then gives the text back).</summary>
+    private async Task<bool> SendAsync(string text)
     {
         if (_streaming is not null)
         {
-            return;
+            return false;
         }
         _turnError = null;
         if (_conversation is null && !await CreateConversationAsync(text))
         {
-            return;
+            return false;
         }
         var parent = _messages.LastOrDefault();
         var user = MessageState.PendingUser(text, parent?.Id, 0, 1);
@@ -211,7 +214,7 @@ public sealed partial class Chat
         _messages.Add(user);
         _messages.Add(answer);
         var conversationId = _conversation!.Id;
-        await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, text, null, parentIdGiven: false, ct), () => SendAsync(text));
+        return await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, text, null, parentIdGiven: false, ct), retry: null);
     }
 
     private async Task EditAsync((MessageState Message, string Content) edit)
@@ -258,7 +261,7 @@ public sealed partial class Chat
         return RegenerateAsync(message);
     }
 
-    private Task RetryTurnAsync() => _turnError?.Retry() ?? Task.CompletedTask;
+    private Task RetryTurnAsync() => _turnError?.Retry?.Invoke() ?? Task.CompletedTask;
 
     private async Task ReloadAndRetryAsync()
     {
@@ -292,9 +295,12 @@ public sealed partial class Chat
         }
     }
 
-    /// <summary>Streams one turn into <paramref name="answer"/>; a refusal before the stream began is shown with a retry.</summary>
-    private async Task RunTurnAsync(
-        MessageState answer, MessageState? user, Func<CancellationToken, IAsyncEnumerable<TurnEvent>> open, Func<Task> retry)
+    /// <summary>
+    /// Streams one turn into <paramref name="answer"/>; false when it was refused before the stream began, which is shown
+    /// (with <paramref name="retry"/> when given).
+    /// </summary>
+    private async Task<bool> RunTurnAsync(
+        MessageState answer, MessageState? user, Func<CancellationToken, IAsyncEnumerable<TurnEvent>> open, Func<Task>? retry)
     {
         _streaming = answer;
         _stopRequested = false;
@@ -316,6 +322,7 @@ public sealed partial class Chat
                 _messages.Remove(user);
             }
             _turnError = new TurnError(e.Message, retry);
+            return false;
         }
         catch (Exception e) when (answer.Id is not null && IsConnectionLoss(e, cancellation.Token))
         {
@@ -329,6 +336,7 @@ public sealed partial class Chat
         {
             EndStreaming(answer);
         }
+        return true;
     }
 
     /// <summary>Follows an answer that is streaming from its last event, retrying a lost connection a few times.</summary>
@@ -519,7 +527,7 @@ public sealed partial class Chat
     {
         if (SelectedModel is not { } model)
         {
-            _turnError = new TurnError("Pick a model first.", () => Task.CompletedTask);
+            _turnError = new TurnError("Pick a model first.", null);
             return false;
         }
         try
@@ -527,7 +535,8 @@ public sealed partial class Chat
             var title = TitleFrom(firstMessage);
             _conversation = await Gateway.CreateConversationAsync(new CreateConversationRequest(model, NullIfBlank(_draftSystemPrompt), title), Disposed);
             _conversations.Insert(0, _conversation);
-            _draftModel = null;
+            _modelChoice.Draft = null;
+            _modelChoice.Used(model);
             _draftSystemPrompt = null;
             Navigation.NavigateTo($"c/{_conversation.Id}");
             return true;
@@ -535,7 +544,7 @@ public sealed partial class Chat
         catch (GatewayException e)
         {
             HandleSignedOut(e);
-            _turnError = new TurnError(e.Message, () => SendAsync(firstMessage));
+            _turnError = new TurnError(e.Message, null);
             return false;
         }
     }
@@ -550,9 +559,10 @@ public sealed partial class Chat
 
     private async Task ChangeModelAsync(string model)
     {
+        _modelChoice.Used(model);
         if (_conversation is null)
         {
-            _draftModel = model;
+            _modelChoice.Draft = model;
             return;
         }
         await UpdateConversationAsync(new UpdateConversationRequest(Model: model));

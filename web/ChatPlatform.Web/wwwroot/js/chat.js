@@ -60,9 +60,24 @@ function onInput(event) {
     }
 }
 
-function autosize(area) {
-    area.style.height = "auto";
-    area.style.height = Math.min(area.scrollHeight, 240) + "px";
+export function autosize(area) {
+    if (area) {
+        area.style.height = "auto";
+        area.style.height = Math.min(area.scrollHeight, 240) + "px";
+    }
+}
+
+// The composer takes the focus when a chat opens, unless a person is typing in another field; not on a phone, where
+// it would open the keyboard over the chat.
+export function focusComposer(area) {
+    if (!area || area.disabled || window.matchMedia("(max-width: 768px)").matches) {
+        return;
+    }
+    const active = document.activeElement;
+    if (active && active !== area && active.matches("input, textarea, select, [contenteditable]")) {
+        return;
+    }
+    area.focus({ preventScroll: true });
 }
 
 function onClick(event) {

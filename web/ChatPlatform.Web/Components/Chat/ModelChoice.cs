@@ -1,0 +1,29 @@
+using ChatPlatform.Web.Model;
+
+namespace ChatPlatform.Web.Components.Chat;
+
+/// <summary>
+/// Which model the chat shows: a conversation's own; for a new chat the one picked for it, else the one last used
+/// (picked or sent to on this page, else that of the most recently active conversation), while it is still offered,
+/// else the first offered.
+/// </summary>
+public sealed class ModelChoice
+{
+    private string? _lastUsed;
+
+    public IReadOnlyList<ModelInfo> Models { get; set; } = [];
+
+    /// <summary>The model picked for the new chat, before its first message.</summary>
+    public string? Draft { get; set; }
+
+    public void Used(string model) => _lastUsed = model;
+
+    /// <param name="conversation">The open conversation, or null for a new chat.</param>
+    /// <param name="byActivity">The user's conversations, most recently active first.</param>
+    public string? Selected(Conversation? conversation, IReadOnlyList<Conversation> byActivity) =>
+        conversation?.Model ?? Draft ?? Offered(_lastUsed) ?? Offered(byActivity.FirstOrDefault()?.Model) ?? Models.FirstOrDefault()?.Id;
+
+    public ModelInfo? Find(string? model) => Models.FirstOrDefault(m => m.Id == model);
+
+    private string? Offered(string? model) => model is not null && Models.Any(m => m.Id == model) ? model : null;
+}
