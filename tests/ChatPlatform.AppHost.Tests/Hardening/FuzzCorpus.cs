@@ -45,7 +45,7 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
     private static readonly string[] JunkCursors =
     [
         "../../", "..%2F..%2F", "%00", "AAAA", "%2B%2F%3D", "eyJ0IjoiMjAyNi0xMi0wNiJ9", "0", "-1", new string('A', 5000), "%ff",
-        "2026-13-45T99:99:99Z", "null", "' OR 1=1--", "%7B%7D", "%5B%5D", "____", "a b", "%E2%80%AE",
+        "2026-13-45T99:99:99Z", "null", "'%20OR%201=1--", "%7B%7D", "%5B%5D", "____", "a%20b", "%E2%80%AE",
     ];
 
     private static readonly string[] JunkNumbers = ["-1", "0", "1e3", "abc", "99999999999999999999", "%00", "1.5", "NaN", "", "%20"];
@@ -246,6 +246,10 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
         {
             mutations.Add("valid");
         }
+        if (BelowHttp(target, headers))
+        {
+            expectation = FuzzExpectation.Protocol;
+        }
         return new FuzzRequest(index, spec.Route, method, target, headers, body, string.Join("; ", mutations), expectation, item);
     }
 
@@ -362,7 +366,7 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 {
                     headers.Add(($"X-Many-{i}", "v"));
                 }
-                return ("120 headers", FuzzExpectation.Shaped);
+                return ("120 headers", FuzzExpectation.Protocol);
             case 11:
                 headers.Add(("X-Bad", "a\u00ff\u0001b"));
                 return ("control and Latin-1 bytes in a header", FuzzExpectation.Protocol);
@@ -378,6 +382,16 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 return ("WebSocket upgrade headers", FuzzExpectation.Protocol);
         }
     }
+
+    /// <summary>
+    /// Whether the server may refuse the request before any endpoint runs, with a bare 400 or 431: a NUL or a byte
+    /// outside ASCII in the target or a header, or more headers than it reads.
+    /// </summary>
+    private static bool BelowHttp(string target, List<(string Name, string Value)> headers) =>
+        target.Contains("%00", StringComparison.Ordinal)
+        || target.Any(ch => ch is <= ' ' or > '~')
+        || headers.Any(h => h.Value.Any(ch => ch is (< ' ' and not '\t') or > '~'))
+        || headers.Count > 100;
 
     private static byte[] Chunked(byte[] body) =>
         body.Length == 0

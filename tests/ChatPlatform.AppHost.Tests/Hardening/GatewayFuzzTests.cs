@@ -68,7 +68,11 @@ public sealed class GatewayFuzzTests
         }
         Report($"{"WS /v1/ws frames",-58} {frames.Sent,6} {frames.Failures.Count(f => f.Contains("5xx", StringComparison.Ordinal)),5} {frames.Failures.Count,7}");
         var replays = Path.Combine(AppContext.BaseDirectory, "fuzz-failures", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var failure in failures.Take(60))
+        foreach (var failure in failures)
+        {
+            Report($"FAILED #{failure.Request.Index} {failure.Request.Route} [{failure.Request.Mutation}]{(failure.Request.Item is null ? "" : $" (item {failure.Request.Item})")}: {Cut(failure.Failure!, 240)}");
+        }
+        foreach (var failure in failures.Take(20))
         {
             Directory.CreateDirectory(replays);
             var file = Path.Combine(replays, $"{failure.Request.Index}.http");
@@ -136,7 +140,7 @@ public sealed class GatewayFuzzTests
         {
             return $"the error names internals ('{leak}'): {summary}";
         }
-        if (response.Header("www-authenticate") is { } challenge && (challenge.Contains("error_description", StringComparison.Ordinal) || challenge.Contains("Exception", StringComparison.Ordinal)))
+        if (response.Header("www-authenticate") is { } challenge && (Internals.Any(challenge.Contains) || challenge.Contains("IDX", StringComparison.Ordinal)))
         {
             return $"WWW-Authenticate carries a parser message: {challenge}";
         }

@@ -33,29 +33,35 @@ public static class HardeningPlatform
     }
 
     /// <summary>
-    /// After a kill: waits for the host to see the resource stop or run again, starts it with the dashboard's Start
-    /// command when it stopped (DCP does not restart a process that died), and waits until it is healthy.
-    /// Answers whether the host restarted it by itself.
+    /// After a kill: waits for the host to see the resource stop, or run again under another pid, and answers whether
+    /// the host restarted it by itself (DCP does not restart an executable or project that died, as far as seen here).
     /// </summary>
-    public static async Task<bool> RestartAsync(TestPlatform platform, string resource, int killedPid, CancellationToken ct)
+    public static async Task<bool> WaitUntilStoppedAsync(TestPlatform platform, string resource, int killedPid, CancellationToken ct)
     {
-        var notifications = platform.App.Services.GetRequiredService<ResourceNotificationService>();
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(TimeSpan.FromSeconds(60));
-        var state = await notifications.WaitForResourceAsync(resource, e =>
+        var state = await platform.App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(resource, e =>
             KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text)
             || (e.Snapshot.State?.Text == KnownResourceStates.Running
                 && e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
                 && Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture) != killedPid), wait.Token);
-        var restartedByHost = !KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text);
-        if (!restartedByHost)
-        {
-            var commands = platform.App.Services.GetRequiredService<ResourceCommandService>();
-            var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct);
-            Assert.True(result.Success, $"starting {resource} again: {result.Message}");
-        }
-        await notifications.WaitForResourceHealthyAsync(resource, wait.Token);
-        return restartedByHost;
+        return !KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text);
+    }
+
+    /// <summary>Starts a stopped resource with the dashboard's Start command and waits until it is healthy again.</summary>
+    public static async Task StartAgainAsync(TestPlatform platform, string resource, CancellationToken ct)
+    {
+        var result = await platform.App.Services.GetRequiredService<ResourceCommandService>()
+            .ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct);
+        Assert.True(result.Success, $"starting {resource} again: {result.Message}");
+        await WaitHealthyAsync(platform, resource, ct);
+    }
+
+    public static async Task WaitHealthyAsync(TestPlatform platform, string resource, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(120));
+        await platform.App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(resource, wait.Token);
     }
 
     /// <summary>Waits until <paramref name="probe"/> succeeds, trying every 100 ms, and answers how long it took.</summary>
@@ -73,9 +79,9 @@ public static class HardeningPlatform
                     return clock.Elapsed;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+            catch (Exception) when (!ct.IsCancellationRequested)
             {
-                // not yet
+                // not yet: refused, reset, or a step that did not hold
             }
             await Task.Delay(100, ct);
         }
