@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using ChatPlatform.AppHost.Tests.EndToEnd;
 using static ChatPlatform.AppHost.Tests.Hardening.HardeningPlatform;
 
@@ -14,9 +15,10 @@ namespace ChatPlatform.AppHost.Tests.Hardening;
 public sealed class ChatKillTests
 {
     private const int Streams = 20;
-
-    // Turns are limited to 20 a minute per free account: five people with four answers each.
     private const int People = 5;
+
+    // An answer of a minute (600 tokens at 10 a second), so that every one of the 20 is still streaming when chat dies.
+    private const string LongModel = "sim-long";
 
     private sealed record OpenStream(GatewayUser User, Guid Conversation, string Content, Guid Message, HttpResponseMessage Response, SseStream Events)
     {
@@ -28,7 +30,11 @@ public sealed class ChatKillTests
     {
         var ct = TestContext.Current.CancellationToken;
         var seen = new FaultObservations("chat killed mid-stream");
-        await using var platform = await StartAsync(ct);
+        await using var platform = await StartAsync(ct, FuzzSettings);
+        using (var admin = await GatewayUser.RegisterAsync(platform, ct, AdminEmail))
+        {
+            await AddLongModelAsync(admin, ct);
+        }
         var people = new List<GatewayUser>();
         for (var i = 0; i < People; i++)
         {
@@ -96,9 +102,23 @@ public sealed class ChatKillTests
         seen.AssertAll();
     }
 
+    private static async Task AddLongModelAsync(GatewayUser admin, CancellationToken ct)
+    {
+        using var model = await admin.Client.PutAsJsonAsync($"/v1/admin/models/{LongModel}",
+            new { displayName = "Long answers", contextWindow = 8192, maxOutputTokens = 1024 }, ct);
+        Assert.True(model.IsSuccessStatusCode, $"{LongModel}: {(int)model.StatusCode} {await model.Content.ReadAsStringAsync(ct)}");
+        using var deployment = await admin.Client.PutAsJsonAsync($"/v1/admin/deployments/{LongModel}-simulated", new
+        {
+            modelId = LongModel, provider = "simulator", providerModel = LongModel,
+            price = new { inputPerMillion = 0, outputPerMillion = 0 },
+            simulator = new { timeToFirstTokenMs = 100, tokensPerSecond = 10, answerTokens = 600 },
+        }, ct);
+        Assert.True(deployment.IsSuccessStatusCode, $"{LongModel}: {(int)deployment.StatusCode} {await deployment.Content.ReadAsStringAsync(ct)}");
+    }
+
     private static async Task<OpenStream> OpenAsync(GatewayUser user, int index, CancellationToken ct)
     {
-        var conversation = await user.CreateConversationAsync(GatewayUser.SlowModel, ct);
+        var conversation = await user.CreateConversationAsync(LongModel, ct);
         var content = $"question {index}: tell me a long story";
         var response = await user.StartTurnAsync(conversation, content, ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"turn {index}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
