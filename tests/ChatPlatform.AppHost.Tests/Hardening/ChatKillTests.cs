@@ -17,7 +17,8 @@ public sealed class ChatKillTests
     private const int Streams = 20;
     private const int People = 5;
 
-    // An answer of a minute (600 tokens at 10 a second), so that every one of the 20 is still streaming when chat dies.
+    // An answer that outlasts the test (10 tokens a second for hours): opening 20 took over a minute on a loaded
+    // machine, so answers of a fixed minute had ended before the kill.
     private const string LongModel = "sim-long";
 
     private sealed record OpenStream(GatewayUser User, Guid Conversation, string Content, Guid Message, HttpResponseMessage Response, SseStream Events)
@@ -42,6 +43,7 @@ public sealed class ChatKillTests
         }
         try
         {
+            var opening = Stopwatch.StartNew();
             var streams = await Task.WhenAll(Enumerable.Range(0, Streams).Select(i => OpenAsync(people[i % People], i, ct)));
             // Every answer is under way: each has sent text.
             await Task.WhenAll(streams.Select(async s =>
@@ -53,6 +55,7 @@ public sealed class ChatKillTests
             }));
             Assert.All(streams, s => Assert.DoesNotContain(s.Seen, e => e.Type is "done" or "error"));
 
+            seen.Note($"20 answers open and under way after {opening.Elapsed.TotalSeconds:0.0} s");
             var pid = platform.ProcessId("chat");
             var killed = Stopwatch.StartNew();
             Kill(platform, "chat");
@@ -63,6 +66,7 @@ public sealed class ChatKillTests
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
                 var terminal = await Task.WhenAll(streams.Select(s => ReadUntilEndAsync(s, timeout.Token)));
                 seen.Note($"streams that got a terminal event before ending: {terminal.Count(t => t)} of {Streams}");
+                seen.Note($"the first stream's last event: {Cut(streams[0].Seen[^1].Type + " " + streams[0].Seen[^1].Data, 300)}");
                 return killed.Elapsed;
             });
             seen.Figure("time until the last stream ended", ended);
@@ -102,16 +106,18 @@ public sealed class ChatKillTests
         seen.AssertAll();
     }
 
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
     private static async Task AddLongModelAsync(GatewayUser admin, CancellationToken ct)
     {
         using var model = await admin.Client.PutAsJsonAsync($"/v1/admin/models/{LongModel}",
-            new { displayName = "Long answers", contextWindow = 8192, maxOutputTokens = 1024 }, ct);
+            new { displayName = "Long answers", contextWindow = 1_000_000, maxOutputTokens = 100_000 }, ct);
         Assert.True(model.IsSuccessStatusCode, $"{LongModel}: {(int)model.StatusCode} {await model.Content.ReadAsStringAsync(ct)}");
         using var deployment = await admin.Client.PutAsJsonAsync($"/v1/admin/deployments/{LongModel}-simulated", new
         {
             modelId = LongModel, provider = "simulator", providerModel = LongModel,
             price = new { inputPerMillion = 0, outputPerMillion = 0 },
-            simulator = new { timeToFirstTokenMs = 100, tokensPerSecond = 10, answerTokens = 600 },
+            simulator = new { timeToFirstTokenMs = 100, tokensPerSecond = 10, answerTokens = 100_000 },
         }, ct);
         Assert.True(deployment.IsSuccessStatusCode, $"{LongModel}: {(int)deployment.StatusCode} {await deployment.Content.ReadAsStringAsync(ct)}");
     }

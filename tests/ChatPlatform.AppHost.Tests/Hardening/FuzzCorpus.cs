@@ -217,7 +217,7 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 }
                 break;
         }
-        if (target.StartsWith("/v1/conversations?", StringComparison.Ordinal) && target.Contains("cursor=../../", StringComparison.Ordinal))
+        if (target.StartsWith("/v1/conversations?", StringComparison.Ordinal))
         {
             item ??= "6";
         }

@@ -162,12 +162,13 @@ public sealed class GatewayFuzzTests
             && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String;
         var problemShape = response.Header("content-type")?.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase) == true
             && body.ValueKind == JsonValueKind.Object && body.TryGetProperty("status", out var problemStatus) && problemStatus.ValueKind == JsonValueKind.Number;
-        // A traversal out of an OpenAI route lands on another route, which answers problem details.
+        // A traversal out of an OpenAI route may land on another route, which answers problem details (or stay on it).
         var openAIRoute = (request.Target.StartsWith("/v1/chat/completions", StringComparison.Ordinal) || request.Target.StartsWith("/v1/models", StringComparison.Ordinal))
             && !request.Target.Contains("..", StringComparison.Ordinal) && !request.Target.Contains("%2e", StringComparison.OrdinalIgnoreCase);
+        var traversal = request.Target.Contains("..", StringComparison.Ordinal) || request.Target.Contains("%2e", StringComparison.OrdinalIgnoreCase);
         return openAIRoute
             ? openAIShape ? null : $"not OpenAI's error shape: {summary}"
-            : problemShape ? null : $"not problem details ({response.Header("content-type") ?? "no content type"}): {summary}";
+            : problemShape || (traversal && openAIShape) ? null : $"not problem details ({response.Header("content-type") ?? "no content type"}): {summary}";
     }
 
     /// <summary>
