@@ -44,11 +44,14 @@ public sealed class ChatKillTests
         try
         {
             var opening = Stopwatch.StartNew();
-            var streams = await Task.WhenAll(Enumerable.Range(0, Streams).Select(i => OpenAsync(people[i % People], i, ct)));
+            using var openLimit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            openLimit.CancelAfter(TimeSpan.FromMinutes(3));
+            var streams = await Task.WhenAll(Enumerable.Range(0, Streams).Select(i => OpenAsync(people[i % People], i, openLimit.Token)));
+            seen.Note($"20 answers started after {opening.Elapsed.TotalSeconds:0.0} s");
             // Every answer is under way: each has sent text.
             await Task.WhenAll(streams.Select(async s =>
             {
-                while (s.Seen.Count(e => e.Type == "delta") < 2 && await s.Events.ReadAsync(ct) is { } e)
+                while (s.Seen.Count(e => e.Type == "delta") < 2 && await s.Events.ReadAsync(openLimit.Token) is { } e)
                 {
                     s.Seen.Add(e);
                 }

@@ -88,7 +88,17 @@ public static class HardeningPlatform
         throw new Xunit.Sdk.XunitException($"{what} did not happen within {limit.TotalSeconds:0} s.");
     }
 
-    public static void Report(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+    /// <summary>Prints a line to the test's output and, as it happens, to <c>hardening.log</c> beside the tests (a hung run still shows its progress).</summary>
+    public static void Report(string line)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        lock (LogLock)
+        {
+            File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "hardening.log"), $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}{Environment.NewLine}");
+        }
+    }
+
+    private static readonly Lock LogLock = new();
 
     private static IEnumerable<int> Descendants(int pid) =>
         (Directory.Exists($"/proc/{pid}/task") ? Directory.EnumerateDirectories($"/proc/{pid}/task") : [])
