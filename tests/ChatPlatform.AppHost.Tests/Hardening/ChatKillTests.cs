@@ -130,7 +130,11 @@ public sealed class ChatKillTests
         var conversation = await user.CreateConversationAsync(LongModel, ct);
         var content = $"question {index}: tell me a long story";
         var response = await user.StartTurnAsync(conversation, content, ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"turn {index}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            // Read only when refused: an answer's body is its endless stream.
+            Assert.Fail($"turn {index}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
         var events = new SseStream(await response.Content.ReadAsStreamAsync(ct));
         var started = (await events.ReadAsync(ct))!;
         var stream = new OpenStream(user, conversation, content, started.Data.GetProperty("assistantMessage").GetProperty("id").GetGuid(), response, events);

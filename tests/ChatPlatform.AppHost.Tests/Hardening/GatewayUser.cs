@@ -62,7 +62,11 @@ public sealed class GatewayUser(HttpClient client, string email, string password
     public async Task<List<SseEvent>> TurnAsync(Guid conversation, string content, CancellationToken ct)
     {
         using var response = await StartTurnAsync(conversation, content, ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"turn: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            // Read only when refused: read first, the stream would be buffered whole before its first event.
+            Assert.Fail($"turn: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
         using var stream = new SseStream(await response.Content.ReadAsStreamAsync(ct));
         return await stream.ReadToEndAsync(ct);
     }
