@@ -268,7 +268,9 @@ public sealed class GatewayFuzzTests
         }
         if (socket.State == WebSocketState.Open)
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "turn", requestId = "valid", conversationId = c, content = "still here?" })),
+            // A conversation of its own: an odd method (DELETE for GET) may have deleted the attacker's.
+            var fresh = await user.CreateConversationAsync(GatewayUser.FastModel, ct);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "turn", requestId = "valid", conversationId = fresh, content = "still here?" })),
                 WebSocketMessageType.Text, endOfMessage: true, ct);
             JsonElement last;
             do
