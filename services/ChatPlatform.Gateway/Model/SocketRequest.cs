@@ -86,9 +86,31 @@ public sealed record SocketRequest(
         }
     }
 
-    private static string? String(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? String(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate (\ud800) is valid JSON but no string: refused as a wrong field, not a dropped socket
+        }
+    }
 
-    private static Guid? Id(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var id) ? id : null;
+    private static Guid? Id(JsonElement root, string name)
+    {
+        try
+        {
+            return root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var id) ? id : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate: even TryGetGuid throws on one
+        }
+    }
 }

@@ -30,6 +30,11 @@ public sealed partial class ChatCompletionsRelay(
             await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request body must be a JSON object.");
             return;
         }
+        if (!HasUniqueProperties(body))
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request body names a property more than once.");
+            return;
+        }
         var streamed = body["stream"] is JsonValue stream && stream.GetValueKind() == JsonValueKind.True;
         var clientWantsUsage = false;
         if (streamed && body["stream_options"] is var options && options is null or JsonObject)
@@ -98,6 +103,23 @@ public sealed partial class ChatCompletionsRelay(
                 return;
             }
             await RecordAsync(context.User, usage, time.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// A JSON object may repeat a name, but a <see cref="JsonObject"/> throws on its first use when one does (found by
+    /// the fuzz suite as a 500): it is checked once, here, where it can be refused.
+    /// </summary>
+    private static bool HasUniqueProperties(JsonObject body)
+    {
+        try
+        {
+            _ = body.Count;
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -132,6 +132,8 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     [Theory]
     [InlineData("{not json")]
     [InlineData("[1, 2]")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"model":12}""")]
+    [InlineData("""{"stream":true,"stream":false}""")]
     public async Task A_malformed_body_answers_400_in_OpenAIs_error_shape_and_reaches_no_router(string body)
     {
         await using var router = await FakeModelRouter.StartAsync();
