@@ -45,13 +45,21 @@ public static class ProblemDetailsExtensions
         return app;
     }
 
-    // A body in a charset .NET does not know cannot be read: the JSON reader throws a 500 for it deep in binding, and the
-    // gateway would forward it for chat to do the same.
+    // JSON is UTF-8 (RFC 8259). Any other charset makes the framework transcode the body, and a transcoding reader fails
+    // with a 500 on an unknown name, an empty one, a byte-order mark or a cut body. So a UTF-8 charset, however written
+    // ("utf-8", "UTF8", quoted), is rewritten as the plain one the reader takes as its default, an empty one is dropped,
+    // and any other is refused here, before the gateway forwards it or a service reads it.
     private static Task RefuseUnknownCharsetAsync(HttpContext context, RequestDelegate next)
     {
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
-            || HeaderUtilities.RemoveQuotes(mediaType.Charset) is not { Length: > 0 } charset || IsKnown(charset.Value!))
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.Charset.HasValue)
         {
+            return next(context);
+        }
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).Trim();
+        if (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            mediaType.Charset = charset.Length == 0 ? default : "utf-8";
+            context.Request.ContentType = mediaType.ToString();
             return next(context);
         }
         context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
@@ -65,19 +73,6 @@ public static class ProblemDetailsExtensions
                 Detail = "The Content-Type's charset is not supported: send UTF-8 (charset=utf-8).",
             },
         }).AsTask();
-    }
-
-    private static bool IsKnown(string charset)
-    {
-        try
-        {
-            Encoding.GetEncoding(charset);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }
 
