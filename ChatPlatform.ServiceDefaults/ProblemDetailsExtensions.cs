@@ -28,6 +28,8 @@ public static class ProblemDetailsExtensions
             var traceId = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
             context.ProblemDetails.Extensions.TryAdd("traceId", traceId);
         });
+        // After the framework's writer, which AddProblemDetails registered: used only when that one declines.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         builder.Services.AddSingleton<IExceptionProblemMapper, UnstorableTextProblems>();
         // Minimal APIs report unreadable bodies as exceptions, so the handler below can say what was wrong.

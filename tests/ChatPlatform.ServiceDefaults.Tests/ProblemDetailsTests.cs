@@ -147,6 +147,25 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         }
     }
 
+    // The fuzz suite found GET /v1/ws with "Accept: application/xml" answering 500 with no body: the framework's writer
+    // declined, and IProblemDetailsService.WriteAsync threw.
+    [Fact]
+    public async Task A_client_that_accepts_only_xml_still_gets_its_problem_as_json()
+    {
+        using var content = new StringContent("{}", System.Text.Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=klingon");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/items", UriKind.Relative)) { Content = content };
+        request.Headers.Accept.ParseAdd("application/xml");
+
+        using var response = await _service.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await ReadProblemAsync(response);
+        Assert.Equal(415, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+
     [Fact]
     public async Task Valid_input_still_works()
     {

@@ -88,8 +88,10 @@ public sealed class GatewayFuzzTests
         Assert.True(turns >= 3, $"the bystander completed only {turns} turns during the run");
         Assert.Empty(bystanderFailures);
         Assert.Empty(frames.Failures);
-        Assert.True(failures.Count == 0,
-            $"seed {seed}: {failures.Count} of {all.Count} fuzzed requests failed, e.g. {failures[0].Failure}:{Environment.NewLine}{failures[0].Request.Describe(gateway)}");
+        if (failures.Count > 0)
+        {
+            Assert.Fail($"seed {seed}: {failures.Count} of {all.Count} fuzzed requests failed, e.g. {failures[0].Failure}:{Environment.NewLine}{failures[0].Request.Describe(gateway)}");
+        }
     }
 
     /// <summary>The attacker's own conversation with one exchange, an API key, and a model of the admin's to aim the admin routes at.</summary>
