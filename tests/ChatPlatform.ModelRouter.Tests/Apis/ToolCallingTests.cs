@@ -88,15 +88,15 @@ public sealed class ToolCallingTests
     public async Task A_tool_call_written_slowly_is_not_taken_for_a_silent_provider(ProviderKind kind)
     {
         await using var provider = await StartProviderAsync(kind);
-        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(250) };
+        provider.Behavior = CallsTheWeatherTool with { TokenDelay = TimeSpan.FromMilliseconds(500) };
         await using var host = await RoutingTestHost.StartAsync(
             new InMemoryCatalog([ChatModel(tools: true)], [ChatDeployment(provider)]),
             clients: null,
             new Dictionary<string, string?>
             {
                 [provider.ApiKeySetting] = FakeProviderServer.ApiKey,
-                ["Routing:FirstTokenTimeout"] = "00:00:00.450",
-                ["Routing:InterTokenTimeout"] = "00:00:00.450",
+                ["Routing:FirstTokenTimeout"] = "00:00:00.900",
+                ["Routing:InterTokenTimeout"] = "00:00:00.900",
             });
 
         var calls = new List<StreamingChatToolCallUpdate>();
@@ -106,8 +106,8 @@ public sealed class ToolCallingTests
             calls.AddRange(update.ToolCallUpdates);
         }
 
-        // Fragments 250 ms apart: 500 ms or more in all, past both timeouts, yet each shows the provider is writing. Each
-        // gap leaves 200 ms to spare, so that a loaded machine does not make one of them a real timeout.
+        // Fragments 500 ms apart: 1 s or more in all, past both timeouts, yet each shows the provider is writing. Each gap
+        // leaves 400 ms to spare (200 ms was once too little when CI ran every test assembly at once).
         var (_, name, arguments) = Assert.Single(Assemble(calls)).Value;
         Assert.Equal("get_weather", name);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(WeatherArguments), JsonNode.Parse(arguments)));
