@@ -37,7 +37,7 @@ public sealed class RedisBreakerTests : IAsyncLifetime
             return redis.GetDatabase().PingAsync().ContinueWith(_ => true, TaskScheduler.Default);
         }
         await breaker.RunAsync(Ping);
-        var lost = Signal(h => connection.ConnectionFailed += h);
+        var lost = Signal(h => connection.ConnectionFailed += h, ConnectionType.Interactive);
 
         await _server.StopAsync();
         await lost.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
@@ -54,7 +54,8 @@ public sealed class RedisBreakerTests : IAsyncLifetime
         Assert.Equal(callsWhenOpened, calls);
         Assert.Contains("cool-down", skipped.Message, StringComparison.Ordinal);
 
-        var restored = Signal(h => connection.ConnectionRestored += h);
+        // The subscriber's connection may come back first: the breaker needs the interactive one.
+        var restored = Signal(h => connection.ConnectionRestored += h, ConnectionType.Interactive);
         await _server.RestartAsync(Cancellation);
         await restored.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
         // Still cooling down: Redis is back, but the breaker has not probed yet.
@@ -113,10 +114,16 @@ public sealed class RedisBreakerTests : IAsyncLifetime
         }
     }
 
-    private static Task Signal(Action<EventHandler<ConnectionFailedEventArgs>> subscribe)
+    private static Task Signal(Action<EventHandler<ConnectionFailedEventArgs>> subscribe, ConnectionType? only = null)
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        subscribe((_, _) => signal.TrySetResult());
+        subscribe((_, e) =>
+        {
+            if (only is null || e.ConnectionType == only)
+            {
+                signal.TrySetResult();
+            }
+        });
         return signal.Task;
     }
 }
