@@ -49,22 +49,8 @@ public static class InternalIdentityExtensions
             options.MapInboundClaims = false;
             // Problem details say why, without the handler's parser messages (they name internal types).
             options.IncludeErrorDetails = false;
-            options.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = InternalIdentityOptions.Issuer,
-                ValidAudience = InternalIdentityOptions.Audience,
-                IssuerSigningKey = identity.Value.SecurityKey,
-                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                ValidateIssuer = true,
-                ValidateAudience = true,
-                ValidateLifetime = true,
-                ValidateIssuerSigningKey = true,
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = InternalClaims.Subject,
-                RoleClaimType = InternalClaims.Role,
-            };
+            options.TokenValidationParameters = SignedTokenValidation.For(
+                InternalIdentityOptions.Issuer, InternalIdentityOptions.Audience, identity.Value.SecurityKey, InternalClaims.Subject, InternalClaims.Role);
         });
         var caller = new AuthorizationPolicyBuilder(SchemeName)
             .RequireAuthenticatedUser()

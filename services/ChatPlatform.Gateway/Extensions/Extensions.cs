@@ -95,22 +95,8 @@ internal static partial class Extensions
             options.MapInboundClaims = false;
             // WWW-Authenticate says invalid_token, never the handler's IDX... exception text.
             options.IncludeErrorDetails = false;
-            options.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = settings.Issuer,
-                ValidAudience = settings.Audience,
-                IssuerSigningKey = settings.SecurityKey,
-                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                ValidateIssuer = true,
-                ValidateAudience = true,
-                ValidateLifetime = true,
-                ValidateIssuerSigningKey = true,
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = GatewayClaims.Subject,
-                RoleClaimType = GatewayClaims.Role,
-            };
+            options.TokenValidationParameters = SignedTokenValidation.For(
+                settings.Issuer, settings.Audience, settings.SecurityKey, GatewayClaims.Subject, GatewayClaims.Role);
             options.Events = new JwtBearerEvents
             {
                 OnMessageReceived = ReadWebSocketToken,
