@@ -29,7 +29,7 @@ public sealed class GatewayOptionsTests(PostgresFixture postgres, RedisFixture r
         await using var host = await GatewayHost.StartAsync(
             postgres, redis, new Dictionary<string, string?> { ["RateLimits:Tiers:pro:TurnsPerMinute"] = "0" });
 
-        var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
+        var error = StartUpFailure.Of(host);
 
         Assert.Contains("RateLimits:Tiers:pro:TurnsPerMinute must be a positive whole number.", error.Message);
     }
@@ -40,7 +40,7 @@ public sealed class GatewayOptionsTests(PostgresFixture postgres, RedisFixture r
         await using var host = await GatewayHost.StartAsync(
             postgres, redis, new Dictionary<string, string?> { ["Auth:Oidc:Authority"] = "https://login.example.com/" });
 
-        var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
+        var error = StartUpFailure.Of(host);
 
         Assert.Contains("Auth:Oidc:Audience is required with Auth:Oidc:Authority.", error.Message);
     }
@@ -53,7 +53,7 @@ public sealed class GatewayOptionsTests(PostgresFixture postgres, RedisFixture r
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { [InternalTokens.Setting] = key });
 
-        var error = Assert.Throws<OptionsValidationException>(() => host.CreateClient());
+        var error = StartUpFailure.Of(host);
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
@@ -64,7 +64,7 @@ public sealed class GatewayOptionsTests(PostgresFixture postgres, RedisFixture r
         await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:SigningKey"] = "not base64!" });
         using var production = host.WithWebHostBuilder(builder => builder.UseEnvironment("Production"));
 
-        var error = Assert.Throws<OptionsValidationException>(() => production.CreateClient());
+        var error = StartUpFailure.Of(production);
 
         Assert.Contains("Auth:SigningKey is not valid base64.", error.Message);
         Assert.DoesNotContain("not base64!", error.Message);
