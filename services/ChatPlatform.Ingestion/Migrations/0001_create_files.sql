@@ -16,6 +16,8 @@ CREATE TABLE files (
     pages       integer,
     chunks      integer,
     error       text,
+    -- Processing attempts so far: a file that fails every attempt is failed for good after a few.
+    attempts    smallint NOT NULL DEFAULT 0,
     -- Image size, when the file is an image.
     width       integer,
     height      integer,
