@@ -68,7 +68,7 @@ public sealed class TestHost : IAsyncDisposable
         Host.Dispose();
     }
 
-    private sealed class DelegatingHandler(Func<EventRecord, CancellationToken, Task> handle) : IEventHandler
+    internal sealed class DelegatingHandler(Func<EventRecord, CancellationToken, Task> handle) : IEventHandler
     {
         public Task HandleAsync(EventRecord e, CancellationToken cancellationToken) => handle(e, cancellationToken);
     }

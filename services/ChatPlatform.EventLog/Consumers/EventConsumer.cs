@@ -131,6 +131,11 @@ internal sealed partial class EventConsumer(
         {
             foreach (var e in events)
             {
+                if (options.Partition is { } partition && !partition.Owns(e.Key))
+                {
+                    handled = e.Position; // another partition's consumer handles it
+                    continue;
+                }
                 var progress = handled;
                 await HandleAsync(e, () => _store.SaveOffsetAsync(progress, cancellationToken), cancellationToken);
                 handled = e.Position;

@@ -23,13 +23,16 @@ public sealed class EventConsumerOptions
     /// </summary>
     public TimeSpan WakeDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Set by <c>AddPartitionedEventConsumers</c>: the share of keys this consumer handles; null handles all.</summary>
+    public EventPartition? Partition { get; set; }
+
     internal void Validate(string consumer)
     {
         if (PollInterval <= TimeSpan.Zero || RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || BatchSize is < 1 or > 10_000
-            || WakeDelay < TimeSpan.Zero || WakeDelay >= PollInterval)
+            || WakeDelay < TimeSpan.Zero || WakeDelay >= PollInterval || Partition is { IsValid: false })
         {
             throw new ArgumentException(
-                $"Event consumer {consumer}: PollInterval and RetryDelay must be positive, MaxRetryDelay at least RetryDelay, BatchSize 1 to 10000, WakeDelay 0 or more and less than PollInterval.");
+                $"Event consumer {consumer}: PollInterval and RetryDelay must be positive, MaxRetryDelay at least RetryDelay, BatchSize 1 to 10000, WakeDelay 0 or more and less than PollInterval, a Partition's Index 0 to Count - 1.");
         }
     }
 }

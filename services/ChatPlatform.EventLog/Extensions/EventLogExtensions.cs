@@ -61,6 +61,28 @@ public static class EventLogExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Runs <paramref name="count"/> consumers named <c>{consumerName}-0</c> to <c>-{count - 1}</c>, each handling the
+    /// events whose key falls in its <see cref="EventPartition"/>: a slow event holds back only the keys that share its
+    /// partition. Keep <paramref name="count"/> fixed (see <see cref="EventPartition"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddPartitionedEventConsumers<THandler>(
+        this IHostApplicationBuilder builder, string consumerName, int count, Action<EventConsumerOptions>? configure = null)
+        where THandler : class, IEventHandler
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        for (var index = 0; index < count; index++)
+        {
+            var partition = new EventPartition(index, count);
+            builder.AddEventConsumer<THandler>($"{consumerName}-{index}", options =>
+            {
+                configure?.Invoke(options);
+                options.Partition = partition;
+            });
+        }
+        return builder;
+    }
+
     private sealed class ConsumerNames : HashSet<string>
     {
         public ConsumerNames()
