@@ -40,14 +40,14 @@ public sealed class MultipartUpload
         {
             return (null, UploadProblem.BadRequest("The multipart/form-data content type needs a boundary of 1 to 70 characters."));
         }
-        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 8, HeadersLengthLimit = 8 * 1024, BodyLengthLimit = null };
+        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 8, HeadersLengthLimit = 16 * 1024, BodyLengthLimit = null };
         var section = await reader.ReadNextSectionAsync(cancellationToken);
         if (section is null)
         {
             return (null, UploadProblem.BadRequest("The request has no part named \"file\"."));
         }
         if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-            || !disposition.IsFormDisposition()
+            || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
             || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
         {
             return (null, UploadProblem.BadRequest("The request must have exactly one part, named \"file\"."));

@@ -41,7 +41,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             program,
             [
                 "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
-                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--location", workingDirectory,
+                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck",
             ],
             onOutputLine,
             workingDirectory,
