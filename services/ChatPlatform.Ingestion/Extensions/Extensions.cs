@@ -1,4 +1,6 @@
+using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Infrastructure;
+using ChatPlatform.Ingestion.Scanning;
 using ChatPlatform.Postgres;
 
 namespace ChatPlatform.Ingestion.Extensions;
@@ -9,5 +11,7 @@ internal static class Extensions
     {
         builder.AddChatDatabase("ingestion", typeof(Program).Assembly);
         builder.AddBlobServiceClient("blobs");
+        builder.AddExtraction();
+        builder.AddVirusScanning();
     }
 }
