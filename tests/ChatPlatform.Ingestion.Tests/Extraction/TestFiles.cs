@@ -135,7 +135,7 @@ internal static class TestFiles
     }
 
     /// <summary>A workbook with one sheet per entry; rows of cells, shared strings for text, numbers as numbers.</summary>
-    public static byte[] Xlsx(params (string Name, object[][] Rows)[] sheets)
+    public static byte[] Xlsx(params (string Name, object?[][] Rows)[] sheets)
     {
         using var stream = new MemoryStream();
         using (var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
