@@ -55,7 +55,7 @@ public sealed partial class DocumentExtractor(
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new ExtractionException($"Reading the file took longer than {_options.FileTimeout.TotalMinutes:0.#} minutes.");
+            throw new ExtractionException($"Reading the file took longer than {Durations.Describe(_options.FileTimeout)}.");
         }
         finally
         {

@@ -62,7 +62,7 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
             await ((Task)Task.WhenAll(output, error)).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
             LogTimedOut(logger, Path.GetFileName(program), timeout);
-            throw new ExtractionException($"Reading the file took too long ('{Path.GetFileName(program)}' was stopped after {timeout.TotalSeconds:0} s).");
+            throw new ExtractionException($"Reading the file took too long ('{Path.GetFileName(program)}' was stopped after {Durations.Describe(timeout)}).");
         }
     }
 

@@ -64,6 +64,20 @@ public sealed class OfficeExtractionTests
     }
 
     [Fact]
+    public async Task A_package_that_unpacks_past_the_size_bound_is_refused()
+    {
+        var bomb = TestFiles.ZipBombDocx(12L * 1024 * 1024);
+
+        var error = await Extractors.FailsAsync(bomb, MediaTypes.Docx, o =>
+        {
+            o.MaxUnpackedBytes = 8L * 1024 * 1024;
+            o.MaxCompressionRatio = 100_000;
+        });
+
+        Assert.Equal("The document unpacks to more than 8 MB; it is refused as a possible zip bomb.", error.Message);
+    }
+
+    [Fact]
     public async Task A_zip_bomb_whose_directory_claims_small_sizes_is_refused()
     {
         var bomb = TestFiles.ZipBombDocx(12L * 1024 * 1024, lieInDirectory: true);
