@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using ChatPlatform.Ingestion.Extraction;
 using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Ingestion.Scanning;
@@ -51,7 +52,7 @@ public sealed partial class ClamdScanner(IOptions<VirusScanOptions> options, Tim
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new VirusScanException($"clamd at {_options.Clamd} did not answer within {_options.Timeout.TotalSeconds:0} s.");
+            throw new VirusScanException($"clamd at {_options.Clamd} did not answer within {Durations.Describe(_options.Timeout)}.");
         }
         catch (Exception e) when (e is SocketException or IOException)
         {

@@ -32,6 +32,6 @@ public sealed class VirusScanOptions
             return false;
         }
         host = value[..colon].Trim('[', ']');
-        return host.Length > 0 && !host.Contains(':', StringComparison.Ordinal) || value.StartsWith('[');
+        return host.Length > 0 && (!host.Contains(':', StringComparison.Ordinal) || value.StartsWith('['));
     }
 }

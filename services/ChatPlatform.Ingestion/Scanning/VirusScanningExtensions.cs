@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace ChatPlatform.Ingestion.Scanning;
 
 public static class VirusScanningExtensions
@@ -15,6 +17,7 @@ public static class VirusScanningExtensions
         var enabled = builder.Configuration.GetSection(VirusScanOptions.SectionName).Get<VirusScanOptions>()?.Enabled ?? false;
         if (enabled)
         {
+            builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<IVirusScanner, ClamdScanner>();
         }
         else
