@@ -2,7 +2,9 @@ using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Ingestion.Apis;
 using ChatPlatform.Ingestion.Files;
+using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Infrastructure;
+using ChatPlatform.Ingestion.Scanning;
 using ChatPlatform.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,5 +27,8 @@ internal static class Extensions
         builder.Services.AddSingleton<FileBlobs>();
         builder.Services.AddSingleton<FileUploader>();
         builder.Services.AddHostedService<BlobContainersInitializer>();
+
+        builder.AddExtraction();
+        builder.AddVirusScanning();
     }
 }
