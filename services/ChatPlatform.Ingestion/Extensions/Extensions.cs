@@ -1,4 +1,5 @@
 using ChatPlatform.Ingestion.Infrastructure;
+using ChatPlatform.Ingestion.Retrieval;
 using ChatPlatform.Postgres;
 
 namespace ChatPlatform.Ingestion.Extensions;
@@ -9,5 +10,6 @@ internal static class Extensions
     {
         builder.AddChatDatabase("ingestion", typeof(Program).Assembly);
         builder.AddBlobServiceClient("blobs");
+        builder.AddRetrieval();
     }
 }
