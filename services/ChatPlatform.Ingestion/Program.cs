@@ -1,3 +1,5 @@
+using ChatPlatform.Ingestion.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -7,5 +9,6 @@ var app = builder.Build();
 
 app.UseProblemDetails();
 app.MapDefaultEndpoints();
+app.MapFileContextApi();
 
 app.Run();

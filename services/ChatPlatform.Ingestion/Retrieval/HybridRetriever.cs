@@ -23,6 +23,7 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
     // Words the question shares with a chunk, each weighted by how rare it is among the searched chunks (BM25's idf):
     // the 'simple' configuration keeps every word, so without the weight "what", "is" and "the" would outrank the
     // identifier the user asked about. Any query word matches (OR): a question's words rarely all appear in one chunk.
+    // (websearch_to_tsquery ANDs every word, and with no stop words a question then matches almost nothing.)
     private const string ByWordsSql = """
         WITH terms AS (
             SELECT to_tsquery('simple', quote_literal(lexeme)) AS query
@@ -40,6 +41,8 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
                 SELECT count(*)::float8 AS n FROM ingestion.chunks c
                 WHERE c.user_id = $1 AND c.file_id = ANY($2) AND c.tsv @@ terms.query
             ) matched
+            -- A word in more than half the searched chunks says nothing about which to pick ("the", "what", "is").
+            WHERE matched.n * 2 <= scope.n
         )
         SELECT c.file_id, c.ordinal, c.page, c.text, c.tokens
         FROM ingestion.chunks c

@@ -19,6 +19,9 @@ internal static class RetrievalExtensions
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>, MiniLmEmbeddingGenerator>();
         builder.Services.AddSingleton<ChunkStore>();
         builder.Services.AddSingleton<HybridRetriever>();
+        builder.Services.AddSingleton<ContextFileReader>();
+        builder.Services.AddSingleton<ContextImages>();
+        builder.Services.AddSingleton<FileContextBuilder>();
         return builder;
     }
 }
