@@ -23,6 +23,12 @@ public sealed class RetrievalDatabase : IAsyncDisposable
     public static async Task<RetrievalDatabase> CreateAsync(PostgresFixture postgres, CancellationToken cancellationToken)
     {
         var connectionString = await postgres.CreateDatabaseAsync(cancellationToken);
+        return await OpenAsync(connectionString, cancellationToken);
+    }
+
+    /// <summary>An existing database, migrated if it is not yet.</summary>
+    public static async Task<RetrievalDatabase> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
         await MigrateAsync(connectionString, cancellationToken);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.UseVector();
