@@ -12,5 +12,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapFilesApi();
+app.MapFileContextApi();
 
 app.Run();

@@ -5,6 +5,7 @@ using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Infrastructure;
 using ChatPlatform.Ingestion.Scanning;
+using ChatPlatform.Ingestion.Retrieval;
 using ChatPlatform.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,5 +31,6 @@ internal static class Extensions
 
         builder.AddExtraction();
         builder.AddVirusScanning();
+        builder.AddRetrieval();
     }
 }

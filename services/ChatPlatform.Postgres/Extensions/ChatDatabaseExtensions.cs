@@ -27,11 +27,12 @@ public static class ChatDatabaseExtensions
             return builder;
         }
 
+        var plugins = DataSourcePlugins(builder.Services);
         var schemas = new ChatDatabaseSchemas();
         schemas.Add(schema, migrationsAssembly);
         builder.Services.AddSingleton(schemas);
         builder.Services.AddSingleton<MigrationStatus>();
-        builder.AddNpgsqlDataSource(ConnectionStringName, configureDataSourceBuilder: data => Tune(data, builder.Environment));
+        builder.AddNpgsqlDataSource(ConnectionStringName, configureDataSourceBuilder: data => Tune(data, builder.Environment, plugins));
         builder.Services.AddHostedService<MigrationHostedService>();
         builder.Services.AddHealthChecks().AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
         // The database out of reach answers 503 with Retry-After, in every service, through the shared exception handler.
@@ -39,8 +40,33 @@ public static class ChatDatabaseExtensions
         return builder;
     }
 
-    private static void Tune(NpgsqlDataSourceBuilder builder, IHostEnvironment environment)
+    /// <summary>
+    /// Adds to how the shared data source is built (a type plugin such as pgvector's <c>UseVector</c>), before or after
+    /// <see cref="AddChatDatabase"/>. Types a plugin maps may be created by a migration (an extension) after the data
+    /// source first loaded the database's types, so with a plugin the types are reloaded once migrations are done.
+    /// </summary>
+    public static IHostApplicationBuilder ConfigureChatDataSource(this IHostApplicationBuilder builder, Action<NpgsqlDataSourceBuilder> configure)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        DataSourcePlugins(builder.Services).Add(configure);
+        return builder;
+    }
+
+    private static ChatDataSourcePlugins DataSourcePlugins(IServiceCollection services)
+    {
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(ChatDataSourcePlugins))?.ImplementationInstance is ChatDataSourcePlugins plugins)
+        {
+            return plugins;
+        }
+        plugins = new ChatDataSourcePlugins();
+        services.AddSingleton(plugins);
+        return plugins;
+    }
+
+    private static void Tune(NpgsqlDataSourceBuilder builder, IHostEnvironment environment, ChatDataSourcePlugins plugins)
+    {
+        plugins.Apply(builder);
         // Names the service in pg_stat_activity unless the connection string already does.
         builder.ConnectionStringBuilder.ApplicationName ??= environment.ApplicationName;
         // No automatic preparation, even when the connection string asks for it: a statement that Npgsql prepares in the

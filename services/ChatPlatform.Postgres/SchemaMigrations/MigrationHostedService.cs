@@ -10,6 +10,7 @@ internal sealed class MigrationHostedService(
     ChatDatabaseSchemas schemas,
     MigrationStatus status,
     ILogger<SchemaMigrator> logger,
+    ChatDataSourcePlugins? plugins = null,
     TimeProvider? timeProvider = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -26,6 +27,14 @@ internal sealed class MigrationHostedService(
                 status.MarkFailed(schema, e);
                 throw;
             }
+        }
+        if (plugins is { Any: true })
+        {
+            // The migration's connection loaded the database's types before a migration could create a plugin's type
+            // (CREATE EXTENSION vector); without a reload that type would stay unknown to this data source. This runs
+            // even when another instance applied the migration, since it too may have raced this one's first load.
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ReloadTypesAsync(cancellationToken);
         }
     }
 

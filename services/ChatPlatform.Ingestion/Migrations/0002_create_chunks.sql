@@ -1,0 +1,26 @@
+-- The text of each file in pieces small enough to embed and to quote, with their vectors and full-text index
+-- (docs/files.md). pgvector lives in schema public, where the default search_path of every connection finds its type
+-- and operators; inside this migration the search_path is only "ingestion", hence the qualified names.
+CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;
+
+CREATE TABLE chunks (
+    id         bigserial PRIMARY KEY,
+    file_id    uuid NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    -- The file's owner, repeated so every search filters on it without a join: no query can reach another user's text.
+    user_id    uuid NOT NULL,
+    ordinal    integer NOT NULL CHECK (ordinal >= 0),
+    page       integer CHECK (page >= 1),
+    text       text NOT NULL,
+    tokens     integer NOT NULL CHECK (tokens >= 0),
+    embedding  public.vector(384) NOT NULL,
+    -- 'simple': lower-cased words without stemming or stop words, the same in every language, so code identifiers
+    -- (ParseHttpHeaderV2 stays one lexeme) and German, French or Polish text are found as written. Stemming and
+    -- paraphrase are the vector side's job.
+    tsv        tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED,
+    UNIQUE (file_id, ordinal)
+);
+
+CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding public.vector_cosine_ops);
+CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+-- Scoping every search to a user's files, and counting within them.
+CREATE INDEX chunks_by_user_file ON chunks (user_id, file_id);
