@@ -15,10 +15,13 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
 
     private const string CurrentLeaf = "(SELECT current_leaf_id FROM chat.conversations WHERE user_id = $1 AND id = $2)";
 
+    // A conversation that never had a file is not walked: most turns cost one key lookup here.
+    private const string HasFiles = "(SELECT has_files FROM chat.conversations WHERE user_id = $1 AND id = $2)";
+
     /// <summary>The files attached on the path root → <paramref name="start"/> (SQL over $1 the user, $2 the conversation, $3), oldest first.</summary>
     private static string PathFilesSql(string start) => $"""
         WITH RECURSIVE up AS (
-            SELECT id, parent_id, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
+            SELECT id, parent_id, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start} AND {HasFiles}
             UNION ALL
             SELECT p.id, p.parent_id, up.depth + 1 FROM {ParentsOf("up")}
         )
@@ -33,14 +36,14 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
     /// </summary>
     private static readonly string EditedFilesSql = $"""
         WITH RECURSIVE cur AS (
-            SELECT id, parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {CurrentLeaf}
+            SELECT id, parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {CurrentLeaf} AND {HasFiles}
             UNION ALL
             SELECT p.id, p.parent_id FROM {ParentsOf("cur")}
         ), edited AS (
             (SELECT id FROM cur WHERE parent_id IS NOT DISTINCT FROM $3::uuid LIMIT 1)
             UNION ALL
             (SELECT id FROM chat.messages
-             WHERE user_id = $1 AND conversation_id = $2 AND role = 'user' AND parent_id IS NOT DISTINCT FROM $3::uuid
+             WHERE user_id = $1 AND conversation_id = $2 AND role = 'user' AND parent_id IS NOT DISTINCT FROM $3::uuid AND {HasFiles}
              ORDER BY sibling_index DESC LIMIT 1)
         )
         SELECT f.message_id, f.file_id, f.name, f.media_type, f.kind FROM chat.message_files f

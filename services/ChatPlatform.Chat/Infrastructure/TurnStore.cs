@@ -39,7 +39,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             SELECT $1, $2, $8, question.id, 'assistant', '', 'streaming', question.model, $7, 0, $10 FROM question
             RETURNING id
         ), leaf AS (
-            UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7
+            UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7, has_files = has_files OR cardinality($11::uuid[]) > 0
             WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
         ), files AS (
             INSERT INTO chat.message_files (user_id, message_id, ordinal, file_id, name, media_type, kind)

@@ -14,3 +14,6 @@ CREATE TABLE message_files (
 
 -- The numbered sources an answer cited: [{"source", "fileId", "fileName", "page"}]; NULL for an answer without any.
 ALTER TABLE messages ADD COLUMN citations jsonb;
+
+-- Whether any message of the conversation ever attached a file: a turn walks its path for files only then.
+ALTER TABLE conversations ADD COLUMN has_files boolean NOT NULL DEFAULT false;
