@@ -40,8 +40,8 @@ public sealed class SimulatedVisionApiTests(PostgresFixture postgres, RedisFixtu
         var models = await client.GetFromJsonAsync<JsonNode>("/v1/models", Token);
         var png = Convert.ToBase64String(SimulatedGroundingTests.Png(64, 32));
 
-        using var response = await client.PostAsync("/v1/chat/completions", new StringContent($$"""
-            {"model":"sim-vision","messages":[{"role":"user","content":[{"type":"text","text":"What is it?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{png}}"}}]}]}
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent($$$"""
+            {"model":"sim-vision","messages":[{"role":"user","content":[{"type":"text","text":"What is it?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{png}}}"}}]}]}
             """, Encoding.UTF8, "application/json"), Token);
         var completion = await response.Content.ReadFromJsonAsync<JsonNode>(Token);
 
