@@ -21,7 +21,15 @@ public sealed class GatewayFileTransfer(IHttpClientFactory httpClients)
         part.Headers.ContentType = MediaTypeHeaderValue.TryParse(mediaType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
         // With the part's length known, the multipart body's is too, and the gateway can refuse an oversized one at once.
         part.Headers.ContentLength = length;
-        using var content = new MultipartFormDataContent { { part, "file", fileName } };
+        // filename* carries the name whole (RFC 5987 percent-encoding); filename, for readers that take only that, an ASCII
+        // stand-in. Quotes, backslashes and non-ASCII characters in a quoted filename break the header.
+        part.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data")
+        {
+            Name = "\"file\"",
+            FileName = "\"" + AsciiStandIn(fileName) + "\"",
+            FileNameStar = fileName,
+        };
+        using var content = new MultipartFormDataContent { part };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/files") { Content = content };
         return await SendAsync(request, accessToken, cancellationToken);
     }
@@ -45,6 +53,9 @@ public sealed class GatewayFileTransfer(IHttpClientFactory httpClients)
             throw GatewayException.Unreachable();
         }
     }
+
+    private static string AsciiStandIn(string name) =>
+        string.Concat(name.Select(c => c is >= ' ' and <= '~' and not ('"' or '\\') ? c : '_'));
 
     /// <summary>The browser's body passed this server's limit while it was being relayed (Kestrel stops reading it).</summary>
     public static bool IsBodyTooLarge(Exception exception)
