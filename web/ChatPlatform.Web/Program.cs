@@ -21,6 +21,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountApi();
+app.MapFilesApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -37,17 +37,29 @@ public static class Extensions
             });
 
         services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateOnStart();
+        services.AddOptions<FileUploadOptions>().BindConfiguration(FileUploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SessionTokenStore>();
         services.AddSingleton<SessionRefresher>();
         services.AddSingleton<MarkdownRenderer>();
         services.AddScoped<UserSession>();
         services.AddScoped<GatewayClient>();
+        services.AddSingleton<GatewayFileTransfer>();
 
         // Service discovery resolves http://gateway (services__gateway__http__0, injected by the AppHost).
         services.AddHttpClient<GatewayAuthClient>(client => client.BaseAddress = new Uri("http://gateway"));
         services.AddHttpClient(GatewayClient.HttpClientName, client => client.BaseAddress = new Uri("http://gateway"));
         services.AddHttpClient(GatewayClient.StreamingHttpClientName, client => client.BaseAddress = new Uri("http://gateway"))
             .AddStreamingResilienceHandler(TimeToStreamHeaders);
+        // A streamed upload cannot be sent twice, and a large one on a slow link takes longer than any fixed timeout:
+        // the browser's own request bounds it (it is cancelled when the browser goes away).
+#pragma warning disable EXTEXP0001 // Experimental, but the documented way to drop the defaults' handler for one client.
+        services.AddHttpClient(GatewayFileTransfer.HttpClientName, client =>
+            {
+                client.BaseAddress = new Uri("http://gateway");
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 }

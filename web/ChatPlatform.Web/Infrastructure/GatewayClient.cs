@@ -9,7 +9,7 @@ using ChatPlatform.Web.Services;
 
 namespace ChatPlatform.Web.Infrastructure;
 
-/// <summary>The gateway's public API with the signed-in person's access token: conversations, models and turns.</summary>
+/// <summary>The gateway's public API with the signed-in person's access token: conversations, models, turns and files.</summary>
 public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession session)
 {
     public const string HttpClientName = "gateway";
@@ -39,8 +39,12 @@ public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession se
     public async Task<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken) =>
         (await SendAsync<ModelList>(HttpMethod.Get, "/v1/models", null, cancellationToken)).Data;
 
-    /// <summary>Sends a message (<paramref name="parentId"/> given: an edit, a sibling branch) and streams the turn.</summary>
-    public IAsyncEnumerable<TurnEvent> SendTurnAsync(Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a message (<paramref name="parentId"/> given: an edit, a sibling branch) and streams the turn.
+    /// <paramref name="fileIds"/> null or empty attaches nothing new (an edit then keeps the original's files).
+    /// </summary>
+    public IAsyncEnumerable<TurnEvent> SendTurnAsync(
+        Guid conversationId, string content, Guid? parentId, bool parentIdGiven, CancellationToken cancellationToken, IReadOnlyList<Guid>? fileIds = null)
     {
         // parentId absent continues the current leaf; parentId null starts a new root (editing the first message).
         // A JsonObject keeps "parentId": null, which the serializer options would drop from an object.
@@ -48,6 +52,10 @@ public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession se
         if (parentIdGiven)
         {
             body["parentId"] = parentId is { } id ? JsonValue.Create(id) : null;
+        }
+        if (fileIds is { Count: > 0 })
+        {
+            body["fileIds"] = new JsonArray([.. fileIds.Select(f => (JsonNode)JsonValue.Create(f))]);
         }
         return StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns", body, lastEventId: null, cancellationToken);
     }
@@ -72,6 +80,17 @@ public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession se
         {
             return false;
         }
+    }
+
+    public Task<FilePage> ListFilesAsync(Guid? before, int limit, CancellationToken cancellationToken) =>
+        SendAsync<FilePage>(HttpMethod.Get, before is { } b ? $"/v1/files?limit={limit}&before={b}" : $"/v1/files?limit={limit}", null, cancellationToken);
+
+    public Task<StoredFile> GetFileAsync(Guid id, CancellationToken cancellationToken) =>
+        SendAsync<StoredFile>(HttpMethod.Get, $"/v1/files/{id}", null, cancellationToken);
+
+    public async Task DeleteFileAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(HttpClientName, HttpMethod.Delete, $"/v1/files/{id}", null, null, cancellationToken);
     }
 
     private async IAsyncEnumerable<TurnEvent> StreamAsync(

@@ -57,7 +57,9 @@ public sealed record Message(
     DateTimeOffset CreatedAt,
     int SiblingIndex,
     int? SiblingCount = null,
-    IReadOnlyList<Guid>? SiblingIds = null);
+    IReadOnlyList<Guid>? SiblingIds = null,
+    IReadOnlyList<MessageAttachment>? Attachments = null,
+    IReadOnlyList<Citation>? Citations = null);
 
 public sealed record CreateConversationRequest(string Model, string? SystemPrompt, string? Title);
 

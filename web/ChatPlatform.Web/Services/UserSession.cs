@@ -10,9 +10,13 @@ public sealed class UserSession(AuthenticationStateProvider authentication, Sess
     public async Task<ClaimsPrincipal> UserAsync() => (await authentication.GetAuthenticationStateAsync()).User;
 
     /// <exception cref="GatewayException">401 when the session has ended; 0 when the gateway cannot be reached.</exception>
-    public async Task<string> AccessTokenAsync(CancellationToken cancellationToken)
+    public async Task<string> AccessTokenAsync(CancellationToken cancellationToken) =>
+        await AccessTokenAsync(await UserAsync(), refresher, cancellationToken);
+
+    /// <summary>The access token of a request's cookie principal (endpoints outside a circuit have no authentication state provider).</summary>
+    /// <exception cref="GatewayException">401 when the session has ended; 0 when the gateway cannot be reached.</exception>
+    public static async Task<string> AccessTokenAsync(ClaimsPrincipal user, SessionRefresher refresher, CancellationToken cancellationToken)
     {
-        var user = await UserAsync();
         if (user.FindFirst(SessionTokens.SessionIdClaim)?.Value is not { } sessionId || SessionTokens.FromPrincipal(user) is not { } fromCookie)
         {
             throw new GatewayException(401, "Sign in to continue.");

@@ -35,6 +35,12 @@ public sealed class MessageState
 
     public IReadOnlyList<Guid>? SiblingIds { get; private set; }
 
+    /// <summary>The files a user message attached.</summary>
+    public IReadOnlyList<MessageAttachment> Attachments { get; private set; } = [];
+
+    /// <summary>The sources an answer cited, known once it has ended.</summary>
+    public IReadOnlyList<Citation> Citations { get; private set; } = [];
+
     /// <summary>The last turn event applied; a resume asks for the events after it.</summary>
     public long LastEventId { get; set; }
 
@@ -56,9 +62,13 @@ public sealed class MessageState
         return state;
     }
 
-    public static MessageState PendingUser(string content, Guid? parentId, int siblingIndex, int siblingCount)
+    public static MessageState PendingUser(
+        string content, Guid? parentId, int siblingIndex, int siblingCount, IReadOnlyList<MessageAttachment>? attachments = null)
     {
-        var state = new MessageState(MessageRole.User, parentId) { Status = MessageStatus.Complete, SiblingIndex = siblingIndex, SiblingCount = siblingCount };
+        var state = new MessageState(MessageRole.User, parentId)
+        {
+            Status = MessageStatus.Complete, SiblingIndex = siblingIndex, SiblingCount = siblingCount, Attachments = attachments ?? [],
+        };
         state.Replace(content);
         return state;
     }
@@ -75,6 +85,9 @@ public sealed class MessageState
         SiblingIndex = message.SiblingIndex;
         SiblingCount = message.SiblingCount ?? Math.Max(SiblingCount, message.SiblingIndex + 1);
         SiblingIds = message.SiblingIds ?? SiblingIds;
+        // A service that does not send them yet leaves what the page already knows.
+        Attachments = message.Attachments ?? Attachments;
+        Citations = message.Citations ?? Citations;
         Replace(message.Content);
     }
 

@@ -197,24 +197,26 @@ public sealed partial class Chat
     // ---- Turns ----
 
     /// <summary>Sends a message; false when it was refused before its answer began (the composer then gives the text back).</summary>
-    private async Task<bool> SendAsync(string text)
+    private async Task<bool> SendAsync(ComposerMessage message)
     {
         if (_streaming is not null)
         {
             return false;
         }
         _turnError = null;
+        var text = message.Text;
         if (_conversation is null && !await CreateConversationAsync(text))
         {
             return false;
         }
         var parent = _messages.LastOrDefault();
-        var user = MessageState.PendingUser(text, parent?.Id, 0, 1);
+        var user = MessageState.PendingUser(text, parent?.Id, 0, 1, message.Attachments);
         var answer = MessageState.PendingAnswer(null, 0, 1);
         _messages.Add(user);
         _messages.Add(answer);
         var conversationId = _conversation!.Id;
-        return await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, text, null, parentIdGiven: false, ct), retry: null);
+        var fileIds = message.FileIds;
+        return await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, text, null, parentIdGiven: false, ct, fileIds), retry: null);
     }
 
     private async Task EditAsync((MessageState Message, string Content) edit)
@@ -226,7 +228,8 @@ public sealed partial class Chat
         var (original, content) = edit;
         TruncateFrom(original);
         var siblings = original.SiblingCount + 1;
-        var user = MessageState.PendingUser(content, original.ParentId, siblings - 1, siblings);
+        // Chat keeps the original's files on an edit that names none.
+        var user = MessageState.PendingUser(content, original.ParentId, siblings - 1, siblings, original.Attachments);
         var answer = MessageState.PendingAnswer(null, 0, 1);
         _messages.Add(user);
         _messages.Add(answer);

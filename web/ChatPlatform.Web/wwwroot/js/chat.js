@@ -22,6 +22,10 @@ export function init() {
     };
 }
 
+export function timezoneOffsetMinutes() {
+    return new Date().getTimezoneOffset();
+}
+
 export async function copyText(text) {
     try {
         await navigator.clipboard.writeText(text);
