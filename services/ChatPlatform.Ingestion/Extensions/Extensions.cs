@@ -4,6 +4,7 @@ using ChatPlatform.Ingestion.Apis;
 using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Infrastructure;
+using ChatPlatform.Ingestion.Processing;
 using ChatPlatform.Ingestion.Scanning;
 using ChatPlatform.Ingestion.Retrieval;
 using ChatPlatform.Postgres;
@@ -32,5 +33,15 @@ internal static class Extensions
         builder.AddExtraction();
         builder.AddVirusScanning();
         builder.AddRetrieval();
+
+        // Scan, extract, chunk and embed each uploaded file off the request path; two partitions by user, so one
+        // user's long scan does not hold back everyone else's uploads. Processing:Enabled=false runs the API alone, for
+        // replicas that only take uploads while others process them.
+        builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ProcessingStore>();
+        if (builder.Configuration.GetValue($"{ProcessingOptions.SectionName}:{nameof(ProcessingOptions.Enabled)}", true))
+        {
+            builder.AddPartitionedEventConsumers<FileProcessor>(FileProcessor.ConsumerName, count: 2);
+        }
     }
 }

@@ -233,7 +233,7 @@ public sealed class FileContextApiTests(PostgresFixture postgres, AzuriteFixture
     [Fact]
     public async Task Too_many_files_answer_400_before_any_is_read()
     {
-        var ids = Enumerable.Range(0, Apis.FileContextApi.MaxFiles + 1).Select(_ => Guid.NewGuid()).ToArray();
+        var ids = Enumerable.Range(0, Ingestion.Apis.FileContextApi.MaxFiles + 1).Select(_ => Guid.NewGuid()).ToArray();
 
         using var response = await _host.PostContextAsync(Guid.NewGuid(), new { fileIds = ids, query = "", maxTokens = 1000, vision = true }, Cancellation);
 

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatPlatform.EventLog;
+using ChatPlatform.Ingestion.Processing;
+using ChatPlatform.Ingestion.Scanning;
+using ChatPlatform.Ingestion.Tests.Apis;
+using ChatPlatform.Ingestion.Tests.Extraction;
+using ChatPlatform.Ingestion.Tests.Scanning;
+using ChatPlatform.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatPlatform.Ingestion.Tests.Processing;
+
+/// <summary>The pipeline through the service as it runs: upload over HTTP, then scan, extract, chunk, embed, ready.</summary>
+[Collection(nameof(FilesCollection))]
+public sealed class FileProcessingTests(PostgresFixture postgres, AzuriteFixture azurite)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_uploaded_pdf_is_scanned_read_chunked_and_embedded_and_then_ready_with_its_pages()
+    {
+        await using var clamd = new FakeClamd(FakeClamd.Behaviour.Scan);
+        await using var host = await StartAsync(clamd.Endpoint);
+        var userId = Guid.NewGuid();
+        var client = host.ClientFor(userId);
+        var pdf = TestFiles.TextPdf("Alpacas graze on the high plateau of the Andes.", "Revenue for the fiscal year grew by twelve percent.");
+
+        var id = await UploadAsync(client, pdf, "report.pdf");
+        var file = await WaitForStatusAsync(client, id, "ready");
+
+        Assert.Equal(100, file["progress"]!.GetValue<int>());
+        Assert.Equal(2, file["pages"]!.GetValue<int>());
+        Assert.Null(file["error"]);
+        Assert.Equal(pdf, clamd.Received.ToArray());
+        var chunks = file["chunks"]!.GetValue<int>();
+        Assert.Equal(chunks, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1 AND user_id = $2 AND embedding IS NOT NULL", id, userId));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1 AND page = 2 AND text LIKE '%twelve percent%'", id));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = $1 AND key = $2", FileEvents.Ready, userId.ToString()));
+    }
+
+    [Fact]
+    public async Task An_infected_file_is_quarantined_before_anything_reads_it_and_is_never_served()
+    {
+        await using var clamd = new FakeClamd(FakeClamd.Behaviour.Scan);
+        await using var host = await StartAsync(clamd.Endpoint);
+        var userId = Guid.NewGuid();
+        var client = host.ClientFor(userId);
+
+        var id = await UploadAsync(client, Encoding.UTF8.GetBytes("notes\n" + FakeClamd.Eicar + "\n"), "notes.txt");
+        var file = await WaitForStatusAsync(client, id, "quarantined");
+
+        Assert.Contains("virus scan found", file["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1", id));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = $1 AND key = $2", FileEvents.Failed, userId.ToString()));
+        var content = await client.GetAsync($"/v1/files/{id}/content", Cancellation);
+        Assert.Equal(HttpStatusCode.Gone, content.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_read_fails_at_once_with_a_reason_a_person_understands()
+    {
+        await using var host = await StartAsync(clamd: null);
+        var client = host.ClientFor(Guid.NewGuid());
+
+        var id = await UploadAsync(client, TestFiles.EncryptedPdf("secret"), "locked.pdf");
+        var file = await WaitForStatusAsync(client, id, "failed");
+
+        Assert.Contains("password", file["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1L, await host.ScalarAsync("SELECT attempts::bigint FROM ingestion.files WHERE id = $1", id));
+    }
+
+    [Fact]
+    public async Task A_scanner_that_stays_down_is_retried_and_the_file_fails_for_good_after_the_last_attempt()
+    {
+        await using var clamd = new FakeClamd(FakeClamd.Behaviour.Error);
+        await using var host = await StartAsync(clamd.Endpoint, new() { ["Processing:MaxAttempts"] = "2" });
+        var client = host.ClientFor(Guid.NewGuid());
+
+        var id = await UploadAsync(client, Encoding.UTF8.GetBytes("plain notes"), "notes.txt");
+        var file = await WaitForStatusAsync(client, id, "failed");
+
+        Assert.Equal(FileProcessor.RepeatedFailure, file["error"]!.GetValue<string>());
+        Assert.Equal(3L, await host.ScalarAsync("SELECT attempts::bigint FROM ingestion.files WHERE id = $1", id));
+    }
+
+    [Fact]
+    public async Task A_redelivered_upload_of_a_finished_file_changes_nothing()
+    {
+        await using var host = await StartAsync(clamd: null);
+        var userId = Guid.NewGuid();
+        var client = host.ClientFor(userId);
+        var id = await UploadAsync(client, Encoding.UTF8.GetBytes("The meeting moved to Thursday at ten."), "memo.txt");
+        await WaitForStatusAsync(client, id, "ready");
+        var before = await host.ScalarAsync("SELECT (updated_at, chunks, attempts)::text FROM ingestion.files WHERE id = $1", id);
+        var uploaded = EventToAppend.Create(FileEvents.Uploaded, userId.ToString(), new FileUploaded(id, userId));
+
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var processor = scope.ServiceProvider.GetRequiredService<FileProcessor>();
+            await processor.HandleAsync(new EventRecord(uploaded.Id, 0, uploaded.Type, uploaded.Key, uploaded.Payload, DateTimeOffset.UtcNow, null), Cancellation);
+        }
+
+        Assert.Equal(before, await host.ScalarAsync("SELECT (updated_at, chunks, attempts)::text FROM ingestion.files WHERE id = $1", id));
+    }
+
+    private Task<IngestionHost> StartAsync(string? clamd, Dictionary<string, string>? settings = null)
+    {
+        settings ??= [];
+        settings["Processing:Enabled"] = "true";
+        if (clamd is not null)
+        {
+            settings[$"{VirusScanOptions.SectionName}:Clamd"] = clamd;
+        }
+        return IngestionHost.StartAsync(postgres, azurite, settings);
+    }
+
+    private static async Task<Guid> UploadAsync(HttpClient client, byte[] bytes, string name)
+    {
+        var created = await client.PostAsync("/v1/files", Samples.Upload(bytes, name), Cancellation);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
+        return (await created.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>The file once it reaches <paramref name="status"/>; fails at once if it ends in another final status.</summary>
+    private static async Task<JsonObject> WaitForStatusAsync(HttpClient client, Guid id, string status)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var file = (await client.GetFromJsonAsync<JsonObject>($"/v1/files/{id}", deadline.Token))!;
+            var current = file["status"]!.GetValue<string>();
+            if (current == status)
+            {
+                return file;
+            }
+            Assert.True(current is "pending" or "processing", $"the file ended {current}: {file["error"]}");
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+}
