@@ -58,9 +58,9 @@ public static class FilesApi
         catch (BadHttpRequestException e)
         {
             // Kestrel's own limits (the whole body too large, too slow): its status, in our words.
-            return Refuse(context, new UploadProblem(e.StatusCode, "Bad request", e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? "The request is larger than any file allowed here."
-                : "The request body could not be read."));
+            return Refuse(context, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? new UploadProblem(e.StatusCode, "Request too large", "The request is larger than any file allowed here.")
+                : new UploadProblem(e.StatusCode, "Bad request", "The request body could not be read."));
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using Azure;
 using ChatPlatform.Ingestion.Infrastructure;
 using ChatPlatform.Ingestion.Model;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,8 @@ public sealed partial class FileUploader(
             {
                 return UploadOutcome.Refuse(problem);
             }
-            var checkedFile = await CheckAsync(fileId, inspector, cancellationToken);
+            // Only this request wrote the staged blob (no upload URL names its id): no version to pin.
+            var checkedFile = await CheckAsync(fileId, inspector, null, cancellationToken);
             if (checkedFile.Problem is not null)
             {
                 return UploadOutcome.Refuse(checkedFile.Problem);
@@ -51,7 +53,7 @@ public sealed partial class FileUploader(
                 BlobName = FileBlobs.ContentBlobName(userId, checkedFile.Sha256),
             };
             if (await store.AddUploadedAsync(userId, file, quota,
-                token => blobs.EnsureContentAsync(userId, checkedFile.Sha256, fileId, token), cancellationToken) is { } refused)
+                token => blobs.EnsureContentAsync(userId, checkedFile.Sha256, fileId, null, token), cancellationToken) is { } refused)
             {
                 return UploadOutcome.Refuse(refused);
             }
@@ -109,15 +111,44 @@ public sealed partial class FileUploader(
         var (usedBytes, _) = await store.UsageAsync(userId, cancellationToken);
         // The announced size is already counted in the usage.
         using var inspector = new ContentInspector(Options, quota.MaxBytes - usedBytes + existing.SizeBytes, quota.MaxBytes);
-        var problem = inspector.CheckLength(length, null) ?? await blobs.InspectStagedAsync(fileId, inspector, cancellationToken);
-        var checkedFile = problem is null ? await CheckAsync(fileId, inspector, cancellationToken) : (null, "", problem);
+        var problem = inspector.CheckLength(length, null);
+        ETag? version = null;
+        if (problem is null)
+        {
+            if (await blobs.InspectStagedAsync(fileId, inspector, cancellationToken) is not { } inspected)
+            {
+                // Another complete of the same file moved the bytes meanwhile, or they were never there.
+                return await store.FindAsync(userId, fileId, cancellationToken) is { Status: not FileStatuses.Uploading } done
+                    ? UploadOutcome.Accept(done)
+                    : UploadOutcome.Refuse(UploadProblem.NotUploaded);
+            }
+            (problem, version) = inspected;
+        }
+        (FileType? Type, string Sha256, UploadProblem? Problem) checkedFile;
+        try
+        {
+            checkedFile = problem is null ? await CheckAsync(fileId, inspector, version, cancellationToken) : (null, "", problem);
+        }
+        catch (RequestFailedException e) when (e.Status is StatusCodes.Status412PreconditionFailed or StatusCodes.Status404NotFound)
+        {
+            return UploadOutcome.Refuse(UploadProblem.ChangedWhileChecked);
+        }
         if (checkedFile.Problem is not null)
         {
             await ForgetAsync(userId, fileId);
             return UploadOutcome.Refuse(checkedFile.Problem);
         }
-        var result = await store.CompleteUploadAsync(userId, fileId, checkedFile.Type!, inspector.Length, checkedFile.Sha256, quota,
-            token => blobs.EnsureContentAsync(userId, checkedFile.Sha256, fileId, token), cancellationToken);
+        CompleteResult result;
+        try
+        {
+            result = await store.CompleteUploadAsync(userId, fileId, checkedFile.Type!, inspector.Length, checkedFile.Sha256, quota,
+                token => blobs.EnsureContentAsync(userId, checkedFile.Sha256, fileId, version, token), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is StatusCodes.Status412PreconditionFailed or StatusCodes.Status404NotFound)
+        {
+            // The bytes changed (or went) after they were checked: nothing was committed; the client may complete again.
+            return UploadOutcome.Refuse(UploadProblem.ChangedWhileChecked);
+        }
         switch (result)
         {
             case CompleteResult.Completed completed:
@@ -159,7 +190,7 @@ public sealed partial class FileUploader(
     }
 
     private async Task<(FileType? Type, string Sha256, UploadProblem? Problem)> CheckAsync(
-        Guid fileId, ContentInspector inspector, CancellationToken cancellationToken)
+        Guid fileId, ContentInspector inspector, ETag? version, CancellationToken cancellationToken)
     {
         var (type, sha256, problem) = inspector.Finish();
         if (problem is not null)
@@ -168,7 +199,7 @@ public sealed partial class FileUploader(
         }
         if (type == FileType.Zip)
         {
-            type = await blobs.SniffStagedZipAsync(fileId, inspector.Length, cancellationToken);
+            type = await blobs.SniffStagedZipAsync(fileId, inspector.Length, version, cancellationToken);
             if (type is null)
             {
                 return (null, sha256, UploadProblem.Unsupported);

@@ -26,6 +26,9 @@ public sealed record UploadProblem(int Status, string Title, string Detail)
     public static readonly UploadProblem NotUploaded = new(
         StatusCodes.Status409Conflict, "Not uploaded", "No bytes have been uploaded to the upload URL yet.");
 
+    public static readonly UploadProblem ChangedWhileChecked = new(
+        StatusCodes.Status409Conflict, "Upload changed", "The uploaded bytes changed while they were checked; complete the upload again.");
+
     public static UploadProblem BadRequest(string detail) => new(StatusCodes.Status400BadRequest, "Bad request", detail);
 
     public static UploadProblem UnsupportedRequest(string detail) => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);

@@ -129,10 +129,23 @@ public sealed partial class FileBlobs(BlobServiceClient service, TimeProvider ti
         }
     }
 
-    /// <summary>Reads the staged blob once, streaming, through <paramref name="inspector"/>; stops at the first problem.</summary>
-    public async Task<UploadProblem?> InspectStagedAsync(Guid fileId, ContentInspector inspector, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the staged blob once, streaming, through <paramref name="inspector"/>; stops at the first problem. The
+    /// version read (its ETag) is what <see cref="EnsureContentAsync"/> must copy: the upload URL can still write.
+    /// Null when the blob is not there (any more).
+    /// </summary>
+    public async Task<(UploadProblem? Problem, ETag ETag)?> InspectStagedAsync(Guid fileId, ContentInspector inspector, CancellationToken cancellationToken)
     {
-        var download = await _uploads.GetBlobClient(fileId.ToString()).DownloadStreamingAsync(cancellationToken: cancellationToken);
+        Response<BlobDownloadStreamingResult> download;
+        try
+        {
+            download = await _uploads.GetBlobClient(fileId.ToString()).DownloadStreamingAsync(cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == StatusCodes.Status404NotFound)
+        {
+            return null;
+        }
+        var etag = download.Value.Details.ETag;
         await using var stream = download.Value.Content;
         var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         try
@@ -142,10 +155,10 @@ public sealed partial class FileBlobs(BlobServiceClient service, TimeProvider ti
             {
                 if (inspector.Observe(buffer.AsSpan(0, read)) is { } problem)
                 {
-                    return problem;
+                    return (problem, etag);
                 }
             }
-            return null;
+            return (null, etag);
         }
         finally
         {
@@ -153,26 +166,38 @@ public sealed partial class FileBlobs(BlobServiceClient service, TimeProvider ti
         }
     }
 
-    /// <summary>A ZIP's type from the staged blob's central directory (<see cref="OoxmlSniffer"/>), by range reads.</summary>
-    public Task<FileType?> SniffStagedZipAsync(Guid fileId, long length, CancellationToken cancellationToken)
+    /// <summary>A ZIP's type from the staged blob's central directory (<see cref="OoxmlSniffer"/>), by range reads of the version inspected.</summary>
+    public Task<FileType?> SniffStagedZipAsync(Guid fileId, long length, ETag? etag, CancellationToken cancellationToken)
     {
         var blob = _uploads.GetBlobClient(fileId.ToString());
         return OoxmlSniffer.SniffAsync(length, async (offset, count, token) =>
         {
-            var content = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(offset, count) }, token);
+            var content = await blob.DownloadContentAsync(new BlobDownloadOptions
+            {
+                Range = new HttpRange(offset, count),
+                Conditions = etag is { } version ? new BlobRequestConditions { IfMatch = version } : null,
+            }, token);
             return content.Value.Content.ToArray();
         }, cancellationToken);
     }
 
-    /// <summary>Puts the staged bytes at their content address, unless the user already stores the same bytes there.</summary>
-    public async Task EnsureContentAsync(Guid userId, string sha256, Guid fileId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts the staged bytes at their content address, unless the user already stores the same bytes there. With
+    /// <paramref name="stagedETag"/>, only that version is copied: bytes written after they were checked fail the copy
+    /// (412) rather than land under a hash that is not theirs.
+    /// </summary>
+    public async Task EnsureContentAsync(Guid userId, string sha256, Guid fileId, ETag? stagedETag, CancellationToken cancellationToken)
     {
         var target = _files.GetBlobClient($"{userId}/{sha256}");
         if (await target.ExistsAsync(cancellationToken))
         {
             return;
         }
-        var copy = await target.StartCopyFromUriAsync(_uploads.GetBlobClient(fileId.ToString()).Uri, cancellationToken: cancellationToken);
+        var options = new BlobCopyFromUriOptions
+        {
+            SourceConditions = stagedETag is { } version ? new BlobRequestConditions { IfMatch = version } : null,
+        };
+        var copy = await target.StartCopyFromUriAsync(_uploads.GetBlobClient(fileId.ToString()).Uri, options, cancellationToken);
         await copy.WaitForCompletionAsync(cancellationToken);
     }
 
