@@ -110,6 +110,17 @@ public sealed class ProcessRunnerTests : IDisposable
         Assert.Equal("Reading the file took longer than 1 second.", error.Message);
     }
 
+    [Fact]
+    public async Task Tesseract_runs_single_threaded_and_its_output_is_the_page_text()
+    {
+        // A stand-in tesseract that prints its environment's thread limit and its arguments as the "recognised" text.
+        var fake = FakeProgram("fake-tesseract", "echo \"threads=$OMP_THREAD_LIMIT args=$2 $3 $4\"");
+
+        var document = await Extractors.ExtractAsync(TestFiles.RenderPng(TestFiles.TextPdf("x"), 30), MediaTypes.Png, o => o.TesseractPath = fake);
+
+        Assert.Equal("threads=1 args=stdout -l eng", Assert.Single(document.Pages).Text);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 
     // Opening a FIFO to read returns once the program opens it to write: a signal that it runs, not a guess.
