@@ -40,8 +40,8 @@ internal static class TestFiles
         }
     });
 
-    /// <summary>A PDF with a user password: it cannot be opened without it.</summary>
-    public static byte[] EncryptedPdf(string text) => Pdf(document =>
+    /// <summary>A PDF with a user password (it cannot be opened without it), or with only an owner password (it can).</summary>
+    public static byte[] EncryptedPdf(string text, bool userPassword = true) => Pdf(document =>
     {
         var page = document.AddPage();
         using (var graphics = XGraphics.FromPdfPage(page))
@@ -49,7 +49,10 @@ internal static class TestFiles
             graphics.DrawString(text, new XFont("DejaVu Sans", 14), XBrushes.Black, new XPoint(72, 72));
         }
         document.SecurityHandler.SetEncryption(PdfDefaultEncryption.V4UsingAES);
-        document.SecuritySettings.UserPassword = "user-secret";
+        if (userPassword)
+        {
+            document.SecuritySettings.UserPassword = "user-secret";
+        }
         document.SecuritySettings.OwnerPassword = "owner-secret";
     });
 
