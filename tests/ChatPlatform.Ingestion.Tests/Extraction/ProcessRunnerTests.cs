@@ -121,6 +121,27 @@ public sealed class ProcessRunnerTests : IDisposable
         Assert.Equal("threads=1 args=stdout -l eng", Assert.Single(document.Pages).Text);
     }
 
+    [Theory]
+    [InlineData(0, "200")]
+    [InlineData(200, "30")]
+    public async Task A_huge_page_is_rendered_at_a_lower_resolution_so_no_side_passes_the_bound(double pageInches, string expectedDpi)
+    {
+        // Stand-ins: pdftoppm writes the resolution it was asked for where the image should be; tesseract reads it back.
+        var pdftoppm = FakeProgram("fake-pdftoppm", "for last; do :; done; echo \"$2\" > \"$last.png\"");
+        var tesseract = FakeProgram("fake-tesseract", "cat \"$1\"");
+
+        var document = await Extractors.ExtractAsync(TestFiles.ScannedPdf("x", pageInches), MediaTypes.Pdf, o =>
+        {
+            o.PdftoppmPath = pdftoppm;
+            o.TesseractPath = tesseract;
+        });
+
+        // 6,000 pixels over 200 inches is 30 dpi; an A4 page keeps the configured 200.
+        var page = Assert.Single(document.Pages);
+        Assert.True(page.Ocr);
+        Assert.Equal(expectedDpi, page.Text);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 
     // Opening a FIFO to read returns once the program opens it to write: a signal that it runs, not a guess.

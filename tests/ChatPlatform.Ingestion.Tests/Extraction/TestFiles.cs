@@ -57,7 +57,7 @@ internal static class TestFiles
     });
 
     /// <summary>A PDF whose only page is a picture of <paramref name="text"/>: no text layer at all, as a scanner makes.</summary>
-    public static byte[] ScannedPdf(string text)
+    public static byte[] ScannedPdf(string text, double pageInches = 0)
     {
         var png = RenderPng(TextPdf(text), 150);
         var path = Path.Combine(Directory.CreateTempSubdirectory("scan-").FullName, "page.png");
@@ -67,6 +67,11 @@ internal static class TestFiles
             return Pdf(document =>
             {
                 var page = document.AddPage();
+                if (pageInches > 0)
+                {
+                    page.Width = XUnit.FromInch(pageInches);
+                    page.Height = XUnit.FromInch(pageInches);
+                }
                 using var graphics = XGraphics.FromPdfPage(page);
                 using var image = XImage.FromFile(path);
                 graphics.DrawImage(image, 0, 0, page.Width.Point, page.Height.Point);
