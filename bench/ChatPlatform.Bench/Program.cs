@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|files|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|files|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["apphost"] = AppHostBenchmark.RunAsync,
     ["router"] = RouterBenchmark.RunAsync,
     ["platform"] = PlatformBenchmark.RunAsync,
+    ["extraction"] = ExtractionBenchmark.RunAsync,
     ["files"] = FilesBenchmark.RunAsync,
 };
 

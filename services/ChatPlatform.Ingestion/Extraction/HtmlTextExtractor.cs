@@ -18,7 +18,7 @@ public static class HtmlTextExtractor
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
     {
         "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "h1", "h2", "h3", "h4", "h5", "h6",
-        "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "pre", "blockquote", "figure", "figcaption", "form", "hr", "br",
+        "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "pre", "blockquote", "figure", "figcaption", "form", "hr",
         "address", "details", "summary", "caption",
     };
 
@@ -46,6 +46,9 @@ public static class HtmlTextExtractor
             {
                 case IText t:
                     text.Append(t.Data);
+                    break;
+                case IElement { LocalName: "br" }:
+                    text.Append('\n');
                     break;
                 case IElement element when !IsHidden(element):
                     var block = Blocks.Contains(element.LocalName);

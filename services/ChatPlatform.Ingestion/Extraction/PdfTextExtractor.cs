@@ -16,6 +16,10 @@ public sealed partial class PdfTextExtractor(TesseractOcr ocr, IOptions<Extracti
     public async Task<ExtractedDocument> ExtractAsync(string path, CancellationToken cancellationToken)
     {
         using var document = Open(path);
+        if (document.NumberOfPages == 0)
+        {
+            throw new ExtractionException("The PDF has no pages.");
+        }
         if (document.NumberOfPages > _options.MaxPages)
         {
             throw new ExtractionException($"The PDF has {document.NumberOfPages:N0} pages; at most {_options.MaxPages:N0} can be read.");

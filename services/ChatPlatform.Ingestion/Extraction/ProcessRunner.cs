@@ -17,7 +17,8 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
 
     /// <exception cref="ExtractionException">The program is missing or did not finish within <paramref name="timeout"/>.</exception>
     public async Task<ProcessResult> RunAsync(
-        string program, IEnumerable<string> arguments, TimeSpan timeout, int maxOutputChars, CancellationToken cancellationToken)
+        string program, IEnumerable<string> arguments, TimeSpan timeout, int maxOutputChars, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -31,6 +32,10 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         using var process = new Process { StartInfo = start };

@@ -21,7 +21,7 @@ public sealed partial class ClamdScanner(IOptions<VirusScanOptions> options, Tim
     {
         if (!_options.TryGetEndpoint(out var host, out var port))
         {
-            throw new VirusScanException($"VirusScan:Clamd is not host:port.");
+            throw new VirusScanException("VirusScan:Clamd is not host:port.");
         }
         using var deadline = new CancellationTokenSource(_options.Timeout, timeProvider);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);

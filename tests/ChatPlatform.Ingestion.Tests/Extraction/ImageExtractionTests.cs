@@ -24,6 +24,14 @@ public sealed class ImageExtractionTests
     }
 
     [Fact]
+    public async Task A_GIF_of_text_is_read_by_OCR()
+    {
+        var document = await Extractors.ExtractAsync(TestFiles.Gif(TextPdf, 150), MediaTypes.Gif);
+
+        Assert.Contains("Meeting moved to Thursday", Assert.Single(document.Pages).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_image_without_text_is_an_empty_page_not_an_error()
     {
         var blank = TestFiles.RenderPng(TestFiles.TextPdf(""), 50);

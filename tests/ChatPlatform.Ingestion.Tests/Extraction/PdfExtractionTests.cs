@@ -41,6 +41,14 @@ public sealed class PdfExtractionTests
     }
 
     [Fact]
+    public async Task A_PDF_encrypted_with_only_an_owner_password_opens_as_any_reader_opens_it()
+    {
+        var document = await Extractors.ExtractAsync(TestFiles.EncryptedPdf("Printing restricted", userPassword: false), MediaTypes.Pdf);
+
+        Assert.Equal("Printing restricted", Assert.Single(document.Pages).Text);
+    }
+
+    [Fact]
     public async Task A_corrupt_PDF_fails_as_damaged()
     {
         var pdf = TestFiles.TextPdf("Fine until the middle.");

@@ -110,6 +110,38 @@ public sealed class ProcessRunnerTests : IDisposable
         Assert.Equal("Reading the file took longer than 1 second.", error.Message);
     }
 
+    [Fact]
+    public async Task Tesseract_runs_single_threaded_and_its_output_is_the_page_text()
+    {
+        // A stand-in tesseract that prints its environment's thread limit and its arguments as the "recognised" text.
+        var fake = FakeProgram("fake-tesseract", "echo \"threads=$OMP_THREAD_LIMIT args=$2 $3 $4\"");
+
+        var document = await Extractors.ExtractAsync(TestFiles.RenderPng(TestFiles.TextPdf("x"), 30), MediaTypes.Png, o => o.TesseractPath = fake);
+
+        Assert.Equal("threads=1 args=stdout -l eng", Assert.Single(document.Pages).Text);
+    }
+
+    [Theory]
+    [InlineData(0, "200")]
+    [InlineData(200, "30")]
+    public async Task A_huge_page_is_rendered_at_a_lower_resolution_so_no_side_passes_the_bound(double pageInches, string expectedDpi)
+    {
+        // Stand-ins: pdftoppm writes the resolution it was asked for where the image should be; tesseract reads it back.
+        var pdftoppm = FakeProgram("fake-pdftoppm", "for last; do :; done; echo \"$2\" > \"$last.png\"");
+        var tesseract = FakeProgram("fake-tesseract", "cat \"$1\"");
+
+        var document = await Extractors.ExtractAsync(TestFiles.ScannedPdf("x", pageInches), MediaTypes.Pdf, o =>
+        {
+            o.PdftoppmPath = pdftoppm;
+            o.TesseractPath = tesseract;
+        });
+
+        // 6,000 pixels over 200 inches is 30 dpi; an A4 page keeps the configured 200.
+        var page = Assert.Single(document.Pages);
+        Assert.True(page.Ocr);
+        Assert.Equal(expectedDpi, page.Text);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 
     // Opening a FIFO to read returns once the program opens it to write: a signal that it runs, not a guess.

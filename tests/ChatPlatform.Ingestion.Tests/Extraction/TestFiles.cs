@@ -40,8 +40,8 @@ internal static class TestFiles
         }
     });
 
-    /// <summary>A PDF with a user password: it cannot be opened without it.</summary>
-    public static byte[] EncryptedPdf(string text) => Pdf(document =>
+    /// <summary>A PDF with a user password (it cannot be opened without it), or with only an owner password (it can).</summary>
+    public static byte[] EncryptedPdf(string text, bool userPassword = true) => Pdf(document =>
     {
         var page = document.AddPage();
         using (var graphics = XGraphics.FromPdfPage(page))
@@ -49,12 +49,15 @@ internal static class TestFiles
             graphics.DrawString(text, new XFont("DejaVu Sans", 14), XBrushes.Black, new XPoint(72, 72));
         }
         document.SecurityHandler.SetEncryption(PdfDefaultEncryption.V4UsingAES);
-        document.SecuritySettings.UserPassword = "user-secret";
+        if (userPassword)
+        {
+            document.SecuritySettings.UserPassword = "user-secret";
+        }
         document.SecuritySettings.OwnerPassword = "owner-secret";
     });
 
     /// <summary>A PDF whose only page is a picture of <paramref name="text"/>: no text layer at all, as a scanner makes.</summary>
-    public static byte[] ScannedPdf(string text)
+    public static byte[] ScannedPdf(string text, double pageInches = 0)
     {
         var png = RenderPng(TextPdf(text), 150);
         var path = Path.Combine(Directory.CreateTempSubdirectory("scan-").FullName, "page.png");
@@ -64,6 +67,11 @@ internal static class TestFiles
             return Pdf(document =>
             {
                 var page = document.AddPage();
+                if (pageInches > 0)
+                {
+                    page.Width = XUnit.FromInch(pageInches);
+                    page.Height = XUnit.FromInch(pageInches);
+                }
                 using var graphics = XGraphics.FromPdfPage(page);
                 using var image = XImage.FromFile(path);
                 graphics.DrawImage(image, 0, 0, page.Width.Point, page.Height.Point);
@@ -91,12 +99,71 @@ internal static class TestFiles
             using var process = Process.Start(start)!;
             process.WaitForExit();
             Assert.Equal(0, process.ExitCode);
-            return File.ReadAllBytes(Directory.GetFiles(directory.FullName, "out.*").Single());
+            return File.ReadAllBytes(Directory.GetFiles(directory.FullName, "out*").Single());
         }
         finally
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The first page of a PDF as a GIF: poppler renders it as a grey PGM, written here as a GIF of 256 greys whose LZW
+    /// stream resets its table every 254 codes, so every code stays 9 bits wide (valid for any decoder, just not small).
+    /// </summary>
+    public static byte[] Gif(byte[] pdf, int dpi)
+    {
+        var pgm = RenderPng(pdf, dpi, "-gray");
+        // "P5\n<width> <height>\n255\n" then one byte per pixel.
+        var header = Encoding.ASCII.GetString(pgm, 0, 64).Split((char[])['\n', ' '], 5);
+        int width = int.Parse(header[1], System.Globalization.CultureInfo.InvariantCulture), height = int.Parse(header[2], System.Globalization.CultureInfo.InvariantCulture);
+        var pixels = pgm.AsSpan(pgm.Length - width * height);
+
+        using var gif = new MemoryStream();
+        gif.Write("GIF89a"u8);
+        gif.Write([(byte)width, (byte)(width >> 8), (byte)height, (byte)(height >> 8), 0xF7, 0, 0]);
+        for (var grey = 0; grey < 256; grey++)
+        {
+            gif.Write([(byte)grey, (byte)grey, (byte)grey]);
+        }
+        gif.Write([0x2C, 0, 0, 0, 0, (byte)width, (byte)(width >> 8), (byte)height, (byte)(height >> 8), 0, 8]);
+
+        var codes = new MemoryStream();
+        long bits = 0;
+        var count = 0;
+        void Emit(int code)
+        {
+            bits |= (long)code << count;
+            count += 9;
+            while (count >= 8)
+            {
+                codes.WriteByte((byte)bits);
+                bits >>= 8;
+                count -= 8;
+            }
+        }
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            if (i % 254 == 0)
+            {
+                Emit(256);
+            }
+            Emit(pixels[i]);
+        }
+        Emit(257);
+        if (count > 0)
+        {
+            codes.WriteByte((byte)bits);
+        }
+        var data = codes.ToArray();
+        for (var at = 0; at < data.Length; at += 255)
+        {
+            var length = Math.Min(255, data.Length - at);
+            gif.WriteByte((byte)length);
+            gif.Write(data, at, length);
+        }
+        gif.Write([0, 0x3B]);
+        return gif.ToArray();
     }
 
     public static byte[] Docx()

@@ -46,7 +46,7 @@ public sealed class TextExtractionTests
         const string html = """
             <!doctype html><html><head><title>Release notes</title><style>body { color: red }</style>
             <script>alert("steal the cookies")</script></head>
-            <body><h1>Version 2</h1><p>Faster   uploads and <b>fewer</b> errors.</p>
+            <body><h1>Version 2</h1><p>Faster   uploads and <b>fewer</b> errors.<br>Released today.</p>
             <script>document.write("injected")</script><noscript>enable javascript</noscript>
             <div hidden>secret draft</div><table><tr><td>Size</td><td>10 MB</td></tr></table></body></html>
             """;
@@ -54,7 +54,7 @@ public sealed class TextExtractionTests
         var document = await Extractors.ExtractAsync(Encoding.UTF8.GetBytes(html), MediaTypes.Html);
 
         var text = Assert.Single(document.Pages).Text;
-        Assert.Equal("Release notes\n\nVersion 2\n\nFaster uploads and fewer errors.\n\nSize\t10 MB", text);
+        Assert.Equal("Release notes\n\nVersion 2\n\nFaster uploads and fewer errors.\nReleased today.\n\nSize\t10 MB", text);
     }
 
     [Fact]
