@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|retrieval|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["apphost"] = AppHostBenchmark.RunAsync,
     ["router"] = RouterBenchmark.RunAsync,
     ["platform"] = PlatformBenchmark.RunAsync,
+    ["retrieval"] = RetrievalBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)
