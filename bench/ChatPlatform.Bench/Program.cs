@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|files|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["router"] = RouterBenchmark.RunAsync,
     ["platform"] = PlatformBenchmark.RunAsync,
     ["extraction"] = ExtractionBenchmark.RunAsync,
+    ["retrieval"] = RetrievalBenchmark.RunAsync,
     ["files"] = FilesBenchmark.RunAsync,
 };
 

@@ -20,36 +20,18 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
     // The HNSW search's candidate list: recall above 0.99 for top-50 at this size, about 1 ms more than the default 40.
     private const int EfSearch = 100;
 
-    // Words the question shares with a chunk, each weighted by how rare it is among the searched chunks (BM25's idf):
-    // the 'simple' configuration keeps every word, so without the weight "what", "is" and "the" would outrank the
-    // identifier the user asked about. Any query word matches (OR): a question's words rarely all appear in one chunk.
-    // (websearch_to_tsquery ANDs every word, and with no stop words a question then matches almost nothing.)
+    // Chunks that share any of the question's words (OR: a question's words rarely all appear in one chunk), stop
+    // words left out by the 'question_words' configuration (0002_create_chunks.sql), ranked by ts_rank normalised by
+    // the chunk's length. (websearch_to_tsquery ANDs every word, and with 'simple' a question then matches almost nothing.)
     private const string ByWordsSql = """
-        WITH terms AS (
-            SELECT to_tsquery('simple', quote_literal(lexeme)) AS query
-            FROM unnest(tsvector_to_array(to_tsvector('simple', $3))) AS lexeme
-            LIMIT 64
-        ),
-        scope AS (
-            SELECT count(*)::float8 AS n FROM ingestion.chunks WHERE user_id = $1 AND file_id = ANY($2)
-        ),
-        weights AS (
-            SELECT terms.query, ln(1 + (scope.n - matched.n + 0.5) / (matched.n + 0.5)) AS idf
-            FROM terms
-            CROSS JOIN scope
-            CROSS JOIN LATERAL (
-                SELECT count(*)::float8 AS n FROM ingestion.chunks c
-                WHERE c.user_id = $1 AND c.file_id = ANY($2) AND c.tsv @@ terms.query
-            ) matched
-            -- A word in more than half the searched chunks says nothing about which to pick ("the", "what", "is").
-            WHERE matched.n * 2 <= scope.n
+        WITH question AS (
+            SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
+            FROM unnest(tsvector_to_array(to_tsvector('ingestion.question_words'::regconfig, $3))) AS lexeme
         )
         SELECT c.file_id, c.ordinal, c.page, c.text, c.tokens
-        FROM ingestion.chunks c
-        JOIN weights w ON c.tsv @@ w.query
-        WHERE c.user_id = $1 AND c.file_id = ANY($2)
-        GROUP BY c.id
-        ORDER BY sum(w.idf * ts_rank(c.tsv, w.query, 1)) DESC, c.file_id, c.ordinal
+        FROM ingestion.chunks c, question
+        WHERE c.user_id = $1 AND c.file_id = ANY($2) AND c.tsv @@ question.query
+        ORDER BY ts_rank(c.tsv, question.query, 1) DESC, c.file_id, c.ordinal
         LIMIT $4
         """;
 

@@ -11,7 +11,7 @@ namespace ChatPlatform.Ingestion.Retrieval;
 /// process that never embeds never pays for it. ONNX Runtime's <c>Run</c> is safe to call concurrently and the
 /// tokenizer only reads its vocabulary, so one encoder serves every caller.
 /// </summary>
-internal sealed partial class MiniLmEmbeddingGenerator(IOptions<EmbeddingOptions> settings, ILogger<MiniLmEmbeddingGenerator> logger)
+public sealed partial class MiniLmEmbeddingGenerator(IOptions<EmbeddingOptions> settings, ILogger<MiniLmEmbeddingGenerator> logger)
     : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string ModelId = "all-MiniLM-L6-v2";

@@ -126,6 +126,18 @@ public sealed class ChunkStoreTests(PostgresFixture postgres)
         Assert.Contains(lexeme, lexemes!);
     }
 
+    [Fact]
+    public async Task Questions_lose_the_stop_words_of_each_language_and_keep_everything_else()
+    {
+        await using var database = await RetrievalDatabase.CreateAsync(postgres, Cancellation);
+
+        var lexemes = await database.ScalarAsync<string[]>(
+            "SELECT tsvector_to_array(to_tsvector('ingestion.question_words'::regconfig, $1))", Cancellation,
+            "What is the Kündigungsfrist der Verträge, et le ParseHttpHeaderV2 de la policy?");
+
+        Assert.Equal(["kündigungsfrist", "parsehttpheaderv2", "policy", "verträge"], lexemes!.Order(StringComparer.Ordinal));
+    }
+
     private static EmbeddedChunk Chunk(int ordinal, string text, int? page = null)
     {
         var vector = new float[EmbeddingOptions.Dimensions];

@@ -72,6 +72,24 @@ public sealed class ChatDatabaseExtensionsTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Data_source_plugins_registered_before_or_after_the_schema_shape_the_one_data_source()
+    {
+        var builder = CreateBuilder(await postgres.CreateDatabaseAsync(Cancellation));
+        builder.ConfigureChatDataSource(data => data.ConnectionStringBuilder.CommandTimeout = 77);
+        builder.AddChatDatabase("notes", Migrations);
+        builder.ConfigureChatDataSource(data => data.ConnectionStringBuilder.Timeout = 9);
+        using var host = builder.Build();
+
+        await host.StartAsync(Cancellation);
+        var settings = new NpgsqlConnectionStringBuilder(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+
+        Assert.Equal(77, settings.CommandTimeout);
+        Assert.Equal(9, settings.Timeout);
+        Assert.Equal(0, settings.MaxAutoPrepare);
+        await host.StopAsync(Cancellation);
+    }
+
+    [Fact]
     public async Task Missing_connection_string_stops_startup_with_a_clear_error()
     {
         using var host = Build(CreateBuilder(connectionString: null));
