@@ -84,6 +84,11 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Empty(path[0]!["citations"]!.AsArray());
         Assert.Equal(expected, Citations(path[1]!));
         Assert.Empty(path[1]!["attachments"]!.AsArray());
+
+        // Deleting the conversation deletes what its messages attached with them.
+        using var deleted = await client.DeleteAsync($"/v1/conversations/{conversationId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.message_files WHERE user_id = $1", Token, userId));
     }
 
     public static IEnumerable<string> Citations(JsonNode message) =>
