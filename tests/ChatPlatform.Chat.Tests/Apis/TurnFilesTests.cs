@@ -99,6 +99,7 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
     [InlineData("another user's", 404, "was not found")]
     [InlineData("processing", 409, "report.pdf is still being processed")]
     [InlineData("ingestion down", 503, "nothing was written")]
+    [InlineData("ingestion breaks the contract", 503, "nothing was written")]
     public async Task A_file_ingestion_cannot_give_refuses_the_turn_before_anything_is_written(string file, int status, string detail)
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
@@ -109,6 +110,7 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
         var userId = Guid.NewGuid();
         using var client = host.ClientFor(userId);
         var ready = ingestion.AddDocument(userId, "ready.pdf", "Fine.");
+        ingestion.BreakContract = file == "ingestion breaks the contract";
         var fileId = file switch
         {
             "unknown" => Guid.NewGuid(),
