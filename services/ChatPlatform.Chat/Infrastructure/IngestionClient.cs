@@ -53,7 +53,7 @@ public sealed partial class IngestionClient(IHttpClientFactory httpClientFactory
     {
         // Deserialized records leave what the JSON lacked null, whatever their types say.
         if (context.Files is null || context.Passages is null || context.Images is null
-            || context.Files.Any(f => f?.Name is null || f.MediaType is null || f.Kind is null)
+            || context.Files.Any(f => f?.Name is null || f.MediaType is null || f.Kind is not ("document" or "text" or "image"))
             || context.Passages.Any(p => p?.Text is null || p.FileName is null)
             || context.Images.Any(i => i?.DataUrl is null || i.FileName is null || i.MediaType is null))
         {

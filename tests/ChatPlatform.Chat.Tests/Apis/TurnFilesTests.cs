@@ -84,6 +84,11 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Empty(path[0]!["citations"]!.AsArray());
         Assert.Equal(expected, Citations(path[1]!));
         Assert.Empty(path[1]!["attachments"]!.AsArray());
+
+        // Deleting the conversation deletes what its messages attached with them.
+        using var deleted = await client.DeleteAsync($"/v1/conversations/{conversationId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.message_files WHERE user_id = $1", Token, userId));
     }
 
     public static IEnumerable<string> Citations(JsonNode message) =>
@@ -94,6 +99,7 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
     [InlineData("another user's", 404, "was not found")]
     [InlineData("processing", 409, "report.pdf is still being processed")]
     [InlineData("ingestion down", 503, "nothing was written")]
+    [InlineData("ingestion breaks the contract", 503, "nothing was written")]
     public async Task A_file_ingestion_cannot_give_refuses_the_turn_before_anything_is_written(string file, int status, string detail)
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
@@ -104,6 +110,7 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
         var userId = Guid.NewGuid();
         using var client = host.ClientFor(userId);
         var ready = ingestion.AddDocument(userId, "ready.pdf", "Fine.");
+        ingestion.BreakContract = file == "ingestion breaks the contract";
         var fileId = file switch
         {
             "unknown" => Guid.NewGuid(),

@@ -25,6 +25,9 @@ public sealed class FakeIngestion : IAsyncDisposable
     /// <summary>The bodies of the context requests that passed the token check, in order.</summary>
     public ConcurrentQueue<JsonNode> Requests { get; } = new();
 
+    /// <summary>When set, answers 200 with a body that breaks the contract (a kind that does not exist).</summary>
+    public bool BreakContract { get; set; }
+
     /// <summary>Requests refused for their token (none, forged, not a service acting for a user).</summary>
     public int Unauthorized => _unauthorized;
 
@@ -83,7 +86,7 @@ public sealed class FakeIngestion : IAsyncDisposable
             }
             files.Add(new JsonObject
             {
-                ["id"] = id, ["name"] = file.Name, ["mediaType"] = file.MediaType, ["kind"] = file.Kind, ["status"] = file.Status,
+                ["id"] = id, ["name"] = file.Name, ["mediaType"] = file.MediaType, ["kind"] = BreakContract ? "spreadsheet" : file.Kind, ["status"] = file.Status,
             });
             for (var page = 0; page < file.Pages.Length; page++)
             {
