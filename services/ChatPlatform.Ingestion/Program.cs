@@ -1,3 +1,5 @@
+using ChatPlatform.Ingestion.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +8,9 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseProblemDetails();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapFilesApi();
 
 app.Run();

@@ -21,7 +21,8 @@ public static class InternalTokens
 
     public static string Mint(
         string role, Guid? userId = null, string? email = null, string? key = null, DateTime? issuedAt = null,
-        TimeSpan? lifetime = null, string issuer = InternalIdentityOptions.Issuer, string audience = InternalIdentityOptions.Audience)
+        TimeSpan? lifetime = null, string issuer = InternalIdentityOptions.Issuer, string audience = InternalIdentityOptions.Audience,
+        string? tier = null)
     {
         var now = issuedAt ?? DateTime.UtcNow;
         var claims = new Dictionary<string, object> { [InternalClaims.Role] = role };
@@ -32,6 +33,10 @@ public static class InternalTokens
         if (email is not null)
         {
             claims[InternalClaims.Email] = email;
+        }
+        if (tier is not null)
+        {
+            claims[InternalClaims.Tier] = tier;
         }
         return Handler.CreateToken(new SecurityTokenDescriptor
         {

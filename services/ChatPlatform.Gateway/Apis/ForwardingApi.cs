@@ -1,13 +1,14 @@
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Gateway.Apis;
 
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
-/// <c>/v1/conversations/**</c> to chat, <c>GET /v1/models</c> and <c>GET /v1/models/{id}</c> and, for admins,
-/// <c>/v1/admin/**</c> to the model router.
+/// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
+/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router.
 /// </summary>
 public static class ForwardingApi
 {
@@ -16,6 +17,9 @@ public static class ForwardingApi
 
     // The methods the services answer; anything else (CONNECT, TRACE...) gets 405 here rather than a 502 from the forwarder.
     private static readonly string[] ForwardedMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
+
+    // What ingestion's files API answers (docs/files.md).
+    private static readonly string[] FileMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete];
 
     public static IEndpointRouteBuilder MapForwardingApi(this IEndpointRouteBuilder app)
     {
@@ -26,6 +30,12 @@ public static class ForwardingApi
         conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
 
+        // Uploads stream through as they arrive, up to the largest file ingestion accepts.
+        var files = app.ServiceProvider.GetRequiredService<IOptions<FileForwardingOptions>>().Value;
+        app.MapMethods("/v1/files/{**path}", FileMethods, ToIngestion)
+            .RequireAuthorization()
+            .WithMetadata(new RequestSizeLimitMetadata(files.MaxRequestBytes));
+
         app.MapGet("/v1/models", ToModelRouter).RequireAuthorization();
         app.MapGet("/v1/models/{**id}", ToModelRouter).RequireAuthorization();
         app.MapMethods("/v1/admin/{**path}", ForwardedMethods, ToModelRouter)
@@ -35,6 +45,8 @@ public static class ForwardingApi
     }
 
     private static Task ToChat(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Chat);
+
+    private static Task ToIngestion(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Ingestion);
 
     private static Task ToModelRouter(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.ModelRouter);
 }

@@ -26,6 +26,7 @@ internal static partial class Extensions
         builder.AddAccounts();
         builder.AddRateLimits();
         builder.AddUpstreams();
+        builder.Services.AddOptions<FileForwardingOptions>().BindConfiguration(FileForwardingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddEventLog();
         // First, so it is chosen before the default writer on the OpenAI-compatible routes.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAIErrorWriter>());

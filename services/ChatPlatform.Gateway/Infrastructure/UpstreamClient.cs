@@ -18,7 +18,7 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfigu
     /// <summary>How the caller was named before internal tokens: dropped from every forwarded request.</summary>
     public const string LegacyUserIdHeader = "X-User-Id";
 
-    private readonly Dictionary<string, Upstream> _upstreams = new[] { Upstreams.Chat, Upstreams.ModelRouter }
+    private readonly Dictionary<string, Upstream> _upstreams = Upstreams.All
         .ToDictionary(name => name, name => Upstream.For(name, configuration));
 
     /// <summary>

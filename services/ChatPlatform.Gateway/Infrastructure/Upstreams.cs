@@ -13,13 +13,17 @@ public static class Upstreams
 {
     public const string Chat = "chat";
     public const string ModelRouter = "model-router";
+    public const string Ingestion = "ingestion";
+
+    /// <summary>Every upstream the gateway forwards to.</summary>
+    public static readonly string[] All = [Chat, ModelRouter, Ingestion];
 
     /// <summary>The service-discovery endpoint name of a service's cleartext HTTP/2 endpoint (<c>services:{name}:h2c:0</c>).</summary>
     public const string Http2EndpointName = "h2c";
 
     public static IHostApplicationBuilder AddUpstreams(this IHostApplicationBuilder builder)
     {
-        foreach (var name in new[] { Chat, ModelRouter })
+        foreach (var name in All)
         {
 #pragma warning disable EXTEXP0001 // Experimental, but the documented way to drop the defaults' handler for one client.
             builder.Services.AddHttpClient(name)
