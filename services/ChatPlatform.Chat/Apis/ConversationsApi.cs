@@ -76,7 +76,7 @@ public static class ConversationsApi
     public static async Task<Results<Created<Message>, NotFound, ValidationProblem>> AppendMessageAsync(
         Guid id, AppendMessageRequest request, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (ConversationRules.Validate(request) is { Count: > 0 } errors)
+        if (ConversationRules.ValidateWithoutFiles(request) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }

@@ -28,7 +28,7 @@ public static class TurnsApi
 
     public static async Task<Results<TurnEventStreamResult, NotFound, ValidationProblem, ProblemHttpResult>> StartTurnAsync(
         Guid id, AppendMessageRequest request, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
-        TurnRunner runner, CancellationToken cancellationToken)
+        TurnAttachments attachments, TurnRunner runner, CancellationToken cancellationToken)
     {
         if (ConversationRules.Validate(request) is { Count: > 0 } errors)
         {
@@ -43,9 +43,21 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
-        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
+        // Ingestion is asked first: a file it cannot give stops the turn before anything is written.
+        var files = await attachments.ForTurnAsync(user.Id, id, request, models, cancellationToken);
+        switch (files)
         {
-            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
+            case TurnFilesResult.ConversationNotFound:
+                return TypedResults.NotFound();
+            case TurnFilesResult.Refused refused:
+                return FilesRefused(refused.Reason);
+        }
+        var turnFiles = ((TurnFilesResult.Ready)files).Files;
+        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, turnFiles.NewAttachments,
+            models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
+        {
+            TurnStart.Started started => new TurnEventStreamResult(
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles.WithQuestion(started.UserMessage!.Id)).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -56,8 +68,8 @@ public static class TurnsApi
     }
 
     public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> RegenerateAsync(
-        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router, TurnRunner runner,
-        CancellationToken cancellationToken)
+        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
+        TurnAttachments attachments, TurnRunner runner, CancellationToken cancellationToken)
     {
         if (await ListModelsAsync(router, cancellationToken) is not { } models)
         {
@@ -67,9 +79,20 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
+        // The question keeps its files: they are on it and on the messages before it.
+        var files = await attachments.ForRegenerateAsync(user.Id, id, messageId, models, cancellationToken);
+        switch (files)
+        {
+            case TurnFilesResult.ConversationNotFound:
+                return TypedResults.NotFound();
+            case TurnFilesResult.Refused refused:
+                return FilesRefused(refused.Reason);
+        }
+        var turnFiles = ((TurnFilesResult.Ready)files).Files;
         return await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
         {
-            TurnStart.Started started => new TurnEventStreamResult(runner.Start(user.Id, started, models.Models[started.Conversation.Model]).ReadAllAsync()),
+            TurnStart.Started started => new TurnEventStreamResult(
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
             _ => TypedResults.NotFound(),
         };
@@ -133,6 +156,18 @@ public static class TurnsApi
     private static ProblemHttpResult RouterUnavailable() => TypedResults.Problem(
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
         detail: "The model router could not be reached; nothing was written.");
+
+    /// <summary>Why a turn's files stopped it: a file unknown or not ready (ingestion names it), or ingestion down.</summary>
+    private static ProblemHttpResult FilesRefused(FileContextResult reason) => reason switch
+    {
+        FileContextResult.NotFound notFound => TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound, title: "File not found", detail: notFound.Detail),
+        FileContextResult.NotReady notReady => TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict, title: "File not ready", detail: notReady.Detail),
+        _ => TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+            detail: "The attached files could not be read (the ingestion service could not be reached); nothing was written."),
+    };
 
     private static ProblemHttpResult UnknownModel(string modelId) => TypedResults.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",

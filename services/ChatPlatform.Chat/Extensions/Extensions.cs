@@ -5,6 +5,8 @@ using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
 using ChatPlatform.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace ChatPlatform.Chat.Extensions;
 
@@ -12,6 +14,10 @@ internal static class Extensions
 {
     /// <summary>Only the wait for the router's response headers is bounded; the streamed answer may take as long as it takes.</summary>
     private static readonly TimeSpan RouterTimeToHeaders = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan IngestionTotalTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan IngestionAttemptTimeout = TimeSpan.FromSeconds(4);
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -30,6 +36,13 @@ internal static class Extensions
             .AddStreamingResilienceHandler(RouterTimeToHeaders)
             .AddInternalToken();
         builder.Services.AddSingleton<ModelRouterClient>();
+        // A read of the turn's files, asked before the turn writes: retried when transient, never waited on for long.
+        builder.Services.AddHttpClient(IngestionClient.HttpClientName, client => client.BaseAddress = new Uri("http://ingestion"))
+            .AddIngestionResilienceHandler()
+            .AddInternalToken();
+        builder.Services.AddSingleton<IngestionClient>();
+        builder.Services.AddSingleton<AttachmentStore>();
+        builder.Services.AddSingleton<TurnAttachments>();
         builder.Services.AddSingleton<ChatInstance>();
         builder.Services.AddSingleton<InstanceStore>();
         builder.Services.AddSingleton<TurnStore>();
@@ -49,5 +62,27 @@ internal static class Extensions
         builder.Services.AddSingleton<TitleStore>();
         // Titles are not in a hurry: a tenth of a second lets one pass name every conversation that many turns finished.
         builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName, options => options.WakeDelay = TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>
+    /// The context call is a read, so unlike the defaults it is retried as a POST: twice, quickly, within a few seconds in all.
+    /// A turn waits on it before its first event, so ingestion being away answers 503 in seconds, not the defaults' 30.
+    /// </summary>
+    private static IHttpClientBuilder AddIngestionResilienceHandler(this IHttpClientBuilder builder)
+    {
+#pragma warning disable EXTEXP0001 // Experimental, but the documented way to replace the defaults' handler for one client.
+        builder.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        builder.AddResilienceHandler("ingestion-context", pipeline => pipeline
+            .AddTimeout(IngestionTotalTimeout)
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(100),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .AddTimeout(IngestionAttemptTimeout));
+        return builder;
     }
 }

@@ -130,7 +130,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2)
+            WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 RETURNING id),
+            files AS (DELETE FROM chat.message_files WHERE user_id = $1 AND message_id IN (SELECT id FROM gone))
             UPDATE chat.conversations SET deleted_at = $3, current_leaf_id = NULL
             WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
             """, connection, transaction);
@@ -283,7 +284,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 await reader.NextResultAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1)));
+                    path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1), reader.GetGuid(2)));
                 }
             }
         }
@@ -368,9 +369,9 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// <summary>The path root → $3 ($1 the user, $2 the conversation), with each message's siblings.</summary>
     internal static readonly string PathSql = $"""
             WITH RECURSIVE up AS (
-                SELECT {MessageColumns}, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
+                SELECT {MessageColumns}, citations, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
                 UNION ALL
-                SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, up.depth + 1
+                SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, p.citations, up.depth + 1
                 FROM {ParentsOf("up")}
             )
             SELECT {MessageColumns},
@@ -378,7 +379,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 CASE WHEN up.parent_id IS NULL
                     THEN ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL ORDER BY s.sibling_index)
                     ELSE ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = up.parent_id ORDER BY s.sibling_index)
-                END
+                END,
+                citations::text
             FROM up ORDER BY depth DESC
             """;
 
@@ -397,9 +399,18 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             var m = ReadMessage(reader);
             var siblings = reader.GetFieldValue<Guid[]>(9);
             path.Add(new PathMessage(
-                m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, siblings.Length, siblings));
+                m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, siblings.Length, siblings)
+            {
+                Citations = reader.IsDBNull(10) ? [] : TurnStore.ReadCitations(reader.GetString(10)),
+            });
         }
-        return path;
+        await reader.DisposeAsync();
+        // Apart from the walk, whose plan stays one key lookup a level; only user messages attach files.
+        var attachments = await AttachmentStore.ReadAsync(
+            connection, transaction, userId, [.. path.Where(m => m.Role == MessageRole.User).Select(m => m.Id)], cancellationToken);
+        return attachments.Count == 0
+            ? path
+            : [.. path.Select(m => attachments.TryGetValue(m.Id, out var files) ? m with { Attachments = files } : m)];
     }
 
     /// <summary>

@@ -50,7 +50,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
                     models[id] = new RouterModel(
                         id,
                         item["context_window"]?.GetValue<int>() ?? 8_192,
-                        item["max_output_tokens"]?.GetValue<int>() ?? 1_024);
+                        item["max_output_tokens"]?.GetValue<int>() ?? 1_024,
+                        item["capabilities"]?["vision"]?.GetValue<bool>() ?? false,
+                        item["display_name"]?.GetValue<string>() ?? id);
                 }
             }
             var listed = new RouterModels(models, [.. models.Keys]);
@@ -144,7 +146,7 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         var body = new JsonObject
         {
             ["model"] = model,
-            ["messages"] = new JsonArray([.. messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content })]),
+            ["messages"] = new JsonArray([.. messages.Select(Message)]),
             ["max_tokens"] = maxTokens,
             ["stream"] = stream,
         };
@@ -154,6 +156,18 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         }
         return JsonContent.Create(body);
     }
+
+    /// <summary>Text alone as a string; with images, OpenAI's content parts: the text, then an <c>image_url</c> part per image.</summary>
+    private static JsonNode Message(RouterMessage message) => new JsonObject
+    {
+        ["role"] = message.Role,
+        ["content"] = message.Images is not { Count: > 0 } images
+            ? message.Content
+            : new JsonArray([
+                new JsonObject { ["type"] = "text", ["text"] = message.Content },
+                .. images.Select(url => (JsonNode)new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = url } }),
+            ]),
+    };
 
     private static RouterChunk? ParseChunk(ReadOnlySpan<byte> json)
     {
@@ -202,12 +216,14 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     }
 }
 
-public sealed record RouterModel(string Id, int ContextWindow, int MaxOutputTokens);
+/// <param name="Vision">The router's <c>capabilities.vision</c>: the model is sent images; without it, their text.</param>
+public sealed record RouterModel(string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null);
 
 /// <summary>The router's model list, by id, and the ids alone (what the database is asked to check a conversation against).</summary>
 public sealed record RouterModels(IReadOnlyDictionary<string, RouterModel> Models, IReadOnlyList<string> Ids);
 
-public sealed record RouterMessage(string Role, string Content);
+/// <summary>A message the model is sent: its text and, on a user message, the data URLs of the images it attached.</summary>
+public sealed record RouterMessage(string Role, string Content, IReadOnlyList<string>? Images = null);
 
 public sealed record RouterChunk(string? Text, string? FinishReason, RouterUsage? Usage);
 

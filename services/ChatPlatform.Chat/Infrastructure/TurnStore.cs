@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.EventLog;
@@ -22,7 +23,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     private const string StateColumns =
         "finish_reason, deployment, provider, input_tokens, cached_input_tokens, output_tokens, usage_estimated, cost_usd, " +
-        "time_to_first_token_ms, error_code, error_detail, last_event_id";
+        "time_to_first_token_ms, error_code, error_detail, last_event_id, citations::text";
 
     // The answers of an instance whose heartbeat is older than $cutoff, and those started before instances had heartbeats
     // (instance_id NULL), judged by their own. Both branches use a partial index of streaming messages.
@@ -30,15 +31,20 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         $"(instance_id IN (SELECT id FROM chat.chat_instances WHERE heartbeat_at < {cutoff}) OR (instance_id IS NULL AND heartbeat_at < {cutoff}))";
 
     // The user message as every user message is written, the streaming answer $8 under it (the new leaf) unless the
-    // conversation's model is not among $9, owned by instance $10.
+    // conversation's model is not among $9, owned by instance $10; the message's files ($11..$14: ids, names, media types,
+    // kinds) in order.
     private const string StartTurnSql = $"""
         WITH c AS ({UserMessageConversationSql} AND model = ANY($9)), {InsertUserMessageCtes}, answer AS (
             INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
             SELECT $1, $2, $8, question.id, 'assistant', '', 'streaming', question.model, $7, 0, $10 FROM question
             RETURNING id
         ), leaf AS (
-            UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7
+            UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7, has_files = has_files OR cardinality($11::uuid[]) > 0
             WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
+        ), files AS (
+            INSERT INTO chat.message_files (user_id, message_id, ordinal, file_id, name, media_type, kind)
+            SELECT $1, question.id, f.ordinal, f.file_id, f.name, f.media_type, f.kind
+            FROM question CROSS JOIN unnest($11::uuid[], $12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS f(file_id, name, media_type, kind, ordinal)
         )
         SELECT parent_id, sibling_index FROM question
         """;
@@ -68,8 +74,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// as far as <paramref name="contextBudget"/> tokens reach (<see cref="ContextBuilder.LargestBudget"/>).
     /// </summary>
     public async Task<TurnStart> StartTurnAsync(
-        Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyCollection<string> models,
-        int contextBudget, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyList<Attachment> attachments,
+        IReadOnlyCollection<string> models, int contextBudget, CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var questionId = Guid.CreateVersion7();
@@ -80,6 +86,10 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         start.Parameters.Add(new() { Value = answerId });
         start.Parameters.Add(new() { Value = models.ToArray() });
         start.Parameters.Add(new() { Value = instance.Id });
+        start.Parameters.Add(new() { Value = attachments.Select(a => a.Id).ToArray() });
+        start.Parameters.Add(new() { Value = attachments.Select(a => a.Name).ToArray() });
+        start.Parameters.Add(new() { Value = attachments.Select(a => a.MediaType).ToArray() });
+        start.Parameters.Add(new() { Value = attachments.Select(a => a.Kind).ToArray() });
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
         var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
             ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)", contextBudget),
@@ -93,9 +103,12 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             return models.Contains(conversation.Model) ? new TurnStart.ParentNotFound() : new TurnStart.UnknownModel(conversation.Model);
         }
         var question = new Message(
-            questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex);
+            questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex)
+        {
+            Attachments = attachments,
+        };
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
-        context.Add(new ContextMessage(MessageRole.User, content));
+        context.Add(new ContextMessage(MessageRole.User, content, questionId));
         return new TurnStart.Started(conversation, question, answer, context);
     }
 
@@ -148,7 +161,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     };
 
     /// <summary>
-    /// The roles and texts of the path root → <paramref name="start"/> ($1 the user, $2 the conversation), read newest first
+    /// The roles, texts and ids of the path root → <paramref name="start"/> ($1 the user, $2 the conversation), read newest first
     /// and no further than the first message that takes the running token estimate past $4: <see cref="ContextBuilder"/>
     /// would drop every older one, so a long conversation costs what its model's window holds, not its whole history. The
     /// estimate here never exceeds the builder's (characters, not UTF-16 units; 0 for what it skips), so nothing it keeps is
@@ -156,13 +169,13 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// </summary>
     internal static string ContextSql(string start) => $"""
         WITH RECURSIVE up AS (
-            SELECT parent_id, role, content, 0 AS depth, {EstimatedTokens("")} AS spent
+            SELECT id, parent_id, role, content, 0 AS depth, {EstimatedTokens("")} AS spent
             FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = {start}
             UNION ALL
-            SELECT p.parent_id, p.role, p.content, up.depth + 1, up.spent + {EstimatedTokens("p.")}
+            SELECT p.id, p.parent_id, p.role, p.content, up.depth + 1, up.spent + {EstimatedTokens("p.")}
             FROM {ParentsOf("up")} AND up.spent <= $4
         )
-        SELECT role, content FROM up ORDER BY depth DESC
+        SELECT role, content, id FROM up ORDER BY depth DESC
         """;
 
     // ContextBuilder.EstimateTokens in SQL, for the messages it counts.
@@ -182,7 +195,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             UPDATE chat.messages SET
                 status = $3, content = $4, finish_reason = $5, deployment = $6, provider = $7, input_tokens = $8, cached_input_tokens = $9,
                 output_tokens = $10, usage_estimated = $11, cost_usd = $12, time_to_first_token_ms = $13, duration_ms = $14,
-                error_code = $15, error_detail = $16, last_event_id = $17, finished_at = $18, heartbeat_at = NULL
+                error_code = $15, error_detail = $16, last_event_id = $17, finished_at = $18, heartbeat_at = NULL, citations = $19
             WHERE user_id = $1 AND id = $2 AND status = 'streaming'
             """)
         {
@@ -206,6 +219,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 Nullable(outcome.ErrorDetail, NpgsqlDbType.Text),
                 new() { Value = outcome.LastEventId },
                 new() { Value = now },
+                Nullable(outcome.Citations.Count == 0 ? null : JsonSerializer.Serialize(outcome.Citations, JsonDefaults.Options), NpgsqlDbType.Jsonb),
             },
         };
 
@@ -224,7 +238,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         }
         await transaction.CommitAsync(cancellationToken);
         // What was just written, not read back: the answer as it started, with its end.
-        return answer with { Content = outcome.Content, Status = outcome.Status };
+        return answer with { Content = outcome.Content, Status = outcome.Status, Citations = outcome.Citations };
     }
 
     /// <summary>A message of the user's conversation with how it ended; null when either id is not the user's.</summary>
@@ -418,6 +432,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     // numeric(18, 8) reads back with its scale (0.00042000); without the trailing zeros it is the value the router sent.
     private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
 
+    internal static IReadOnlyList<Citation> ReadCitations(string json) => JsonSerializer.Deserialize<List<Citation>>(json, JsonDefaults.Options) ?? [];
+
     private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     private static MessageState ReadState(NpgsqlDataReader reader)
@@ -429,6 +445,10 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             : new TurnUsage(
                 reader.GetInt64(c + 3), reader.GetInt64(c + 4), reader.GetInt64(c + 5), reader.GetBoolean(c + 6), Normalize(reader.GetDecimal(c + 7)),
                 message.Model ?? "", reader.GetString(c + 1), reader.GetString(c + 2), reader.GetInt64(c + 8));
+        if (!reader.IsDBNull(c + 12))
+        {
+            message = message with { Citations = ReadCitations(reader.GetString(c + 12)) };
+        }
         return new MessageState(
             message,
             reader.IsDBNull(c) ? null : reader.GetString(c),

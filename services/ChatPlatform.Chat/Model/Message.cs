@@ -26,7 +26,14 @@ public sealed record Message(
     MessageStatus Status,
     string? Model,
     DateTimeOffset CreatedAt,
-    int SiblingIndex);
+    int SiblingIndex)
+{
+    /// <summary>The files a user message attached, in the order the request named them (docs/files.md).</summary>
+    public IReadOnlyList<Attachment> Attachments { get; init; } = [];
+
+    /// <summary>The sources an assistant answer cited with <c>[n]</c>, in the order it first cited them.</summary>
+    public IReadOnlyList<Citation> Citations { get; init; } = [];
+}
 
 /// <summary>
 /// A message on a path, with what a <c>&lt; 2/3 &gt;</c> navigator needs: its siblings' count and ids in order (itself
@@ -43,7 +50,12 @@ public sealed record PathMessage(
     DateTimeOffset CreatedAt,
     int SiblingIndex,
     int SiblingCount,
-    IReadOnlyList<Guid> SiblingIds);
+    IReadOnlyList<Guid> SiblingIds)
+{
+    public IReadOnlyList<Attachment> Attachments { get; init; } = [];
 
-/// <summary>A message of the path as the model is sent it: who said it and what.</summary>
-public sealed record ContextMessage(MessageRole Role, string Content);
+    public IReadOnlyList<Citation> Citations { get; init; } = [];
+}
+
+/// <summary>A message of the path as the model is sent it: who said it and what (and its id, where its images are placed).</summary>
+public sealed record ContextMessage(MessageRole Role, string Content, Guid? Id = null);

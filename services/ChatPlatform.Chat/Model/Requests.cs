@@ -18,6 +18,12 @@ public sealed class AppendMessageRequest
 
     public string? Content { get; init; }
 
+    /// <summary>
+    /// The files the message attaches (<c>POST .../turns</c> only). Absent on an edit: the edited message's files are kept;
+    /// <c>[]</c> attaches none.
+    /// </summary>
+    public IReadOnlyList<Guid>? FileIds { get; init; }
+
     public Guid? ParentId
     {
         get => _parentId;

@@ -23,7 +23,8 @@ public sealed record TurnEvent(long Id, string Type, string Data)
             : Create(id, Error, new ErrorData(message, errorCode ?? message.Status.ToString().ToLowerInvariant(), errorDetail ?? ""));
 }
 
-public sealed record TurnStartedData(Guid ConversationId, Message? UserMessage, Message AssistantMessage);
+/// <param name="Notices">What the user should know about how the turn was sent (an image sent as its text); empty when nothing.</param>
+public sealed record TurnStartedData(Guid ConversationId, Message? UserMessage, Message AssistantMessage, IReadOnlyList<string> Notices);
 
 public sealed record DeltaData(string Text);
 
@@ -63,4 +64,5 @@ public sealed record TurnOutcome(
     string? ErrorCode,
     string? ErrorDetail,
     long DurationMs,
-    long LastEventId);
+    long LastEventId,
+    IReadOnlyList<Citation> Citations);

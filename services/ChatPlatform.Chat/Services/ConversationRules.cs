@@ -11,6 +11,7 @@ public static class ConversationRules
     public const int MaxModelLength = 100;
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
+    public const int MaxFilesPerMessage = 10;
 
     public static Dictionary<string, string[]> Validate(CreateConversationRequest request)
     {
@@ -54,6 +55,32 @@ public static class ConversationRules
         else if (request.Content.Length > MaxContentLength)
         {
             errors["content"] = [$"The content is longer than {MaxContentLength} characters."];
+        }
+        if (request.FileIds is { } fileIds)
+        {
+            if (fileIds.Count > MaxFilesPerMessage)
+            {
+                errors["fileIds"] = [$"A message attaches at most {MaxFilesPerMessage} files."];
+            }
+            else if (fileIds.Distinct().Count() != fileIds.Count)
+            {
+                errors["fileIds"] = ["A file is attached once: the file ids repeat."];
+            }
+            else if (fileIds.Contains(Guid.Empty))
+            {
+                errors["fileIds"] = ["A file id is the id of an uploaded file, not the empty UUID."];
+            }
+        }
+        return errors;
+    }
+
+    /// <summary><c>POST .../messages</c> writes a message without an answer: files are attached to a turn, which sends them.</summary>
+    public static Dictionary<string, string[]> ValidateWithoutFiles(AppendMessageRequest request)
+    {
+        var errors = Validate(request);
+        if (request.FileIds is { Count: > 0 })
+        {
+            errors["fileIds"] = ["Files are attached with POST /v1/conversations/{id}/turns."];
         }
         return errors;
     }

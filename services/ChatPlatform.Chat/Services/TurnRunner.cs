@@ -23,18 +23,20 @@ public sealed partial class TurnRunner(
     ILogger<TurnRunner> logger)
 {
     /// <summary>Starts generating the answer of <paramref name="started"/>; the events are read from the returned reader.</summary>
-    public ChannelReader<TurnEvent> Start(Guid userId, TurnStart.Started started, RouterModel model)
+    public ChannelReader<TurnEvent> Start(Guid userId, TurnStart.Started started, RouterModel model, TurnFiles files)
     {
         var events = Channel.CreateUnbounded<TurnEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var progress = new TurnProgress();
         var turn = registry.Add(started.Answer.Id, userId, progress);
         // The conversation's path is needed only to write the request, the question only for the first event: the turn
         // holds neither while the answer streams.
-        var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model);
+        // Nor the files: only what a citation names of each source is kept, to read the answer's markers at its end.
+        var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model, files);
         var prepared = new PreparedTurn(
-            new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer),
+            new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer, files.Notices),
             router.StreamAsync(userId, model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
-            context.Sum(m => (long)ContextBuilder.EstimateTokens(m.Content)));
+            context.Sum(m => (long)ContextBuilder.EstimateTokens(m)),
+            CitationFinder.Sources(files.Context));
         started = started with { UserMessage = null, ContextPath = [] };
         _ = Task.Run(async () =>
         {
@@ -149,7 +151,8 @@ public sealed partial class TurnRunner(
             // The router reports usage only for whole answers; a cut one is estimated so that it is still accounted.
             : TurnUsage.Estimate(prepared.EstimatedInputTokens, content, model.Id, progress.TimeToFirstTokenMs ?? 0);
         var terminalId = progress.NextId();
-        var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId);
+        var citations = CitationFinder.Find(content, prepared.Sources);
+        var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId, citations);
         Message? saved;
         try
         {
@@ -243,10 +246,13 @@ public sealed partial class TurnRunner(
 
     /// <summary>
     /// What a generation starts from: the first event's data, taken once; the router's stream, not yet read; the size of the
-    /// context it was sent (for a cut answer's usage).
+    /// context it was sent (for a cut answer's usage); what each numbered source a citation may name is.
     /// </summary>
-    private sealed class PreparedTurn(TurnStartedData started, IAsyncEnumerable<RouterChunk> chunks, long estimatedInputTokens)
+    private sealed class PreparedTurn(
+        TurnStartedData started, IAsyncEnumerable<RouterChunk> chunks, long estimatedInputTokens, IReadOnlyDictionary<int, Citation> sources)
     {
+        public IReadOnlyDictionary<int, Citation> Sources { get; } = sources;
+
         private TurnStartedData? _started = started;
 
         public IAsyncEnumerable<RouterChunk> Chunks { get; } = chunks;

@@ -16,6 +16,7 @@ public sealed class FakeModelRouter : IAsyncDisposable
 {
     public const string TinyModel = "tiny";
     public const string FastModel = "sim-fast";
+    public const string VisionModel = "sim-vision";
 
     private readonly LoopbackHttpServer _server;
 
@@ -97,21 +98,25 @@ public sealed class FakeModelRouter : IAsyncDisposable
     private static string Models => new JsonObject
     {
         ["object"] = "list",
-        ["data"] = new JsonArray(Model(FastModel, 32_768, 4_096), Model(TinyModel, 300, 50)),
+        ["data"] = new JsonArray(Model(FastModel, 32_768, 4_096), Model(TinyModel, 300, 50), Model(VisionModel, 32_768, 4_096, vision: true)),
     }.ToJsonString();
 
-    private static JsonObject Model(string id, int contextWindow, int maxOutput) => new()
+    private static JsonObject Model(string id, int contextWindow, int maxOutput, bool vision = false) => new()
     {
         ["object"] = "model",
         ["id"] = id,
         ["created"] = 0,
         ["owned_by"] = "simulator",
-        ["display_name"] = id,
+        ["display_name"] = DisplayName(id),
         ["context_window"] = contextWindow,
         ["max_output_tokens"] = maxOutput,
-        ["capabilities"] = new JsonObject { ["vision"] = false, ["tools"] = false },
+        ["capabilities"] = new JsonObject { ["vision"] = vision, ["tools"] = false },
         ["simulated"] = true,
     };
+
+    /// <summary>What <c>/v1/models</c> names a model for people: <c>sim-fast</c> is "Sim Fast".</summary>
+    public static string DisplayName(string id) =>
+        string.Join(' ', id.Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 
     private async Task CompleteAsync(HttpContext context)
     {

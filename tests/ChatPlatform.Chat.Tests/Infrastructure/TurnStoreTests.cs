@@ -10,7 +10,7 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_turn_costs_two_round_trips_and_one_commit_of_its_own()
+    public async Task A_turn_costs_three_round_trips_and_one_commit_of_its_own()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
         await using var host = await ChatServiceHost.StartAsync(postgres, redis, Token, router.BaseAddress);
@@ -29,15 +29,19 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         }
         var roundTrips = recorder.Stop();
 
-        // Start: one batch locks and reads the conversation, writes both messages, reads the context and writes the user
-        // message's event (its payload built by the database from the row just written) and the COMMIT; finish: one batch
-        // with the answer and its events, then its COMMIT (not traced, like a transaction's BEGIN). It was ten round trips
-        // and two commits, then three and two.
-        Assert.True(roundTrips.Count == 2, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
-        Assert.Contains("FOR UPDATE", roundTrips[0], StringComparison.Ordinal);
-        Assert.Contains("pg_notify", roundTrips[0], StringComparison.Ordinal);
-        Assert.EndsWith("COMMIT", roundTrips[0].TrimEnd(), StringComparison.Ordinal);
-        Assert.StartsWith("UPDATE chat.messages", roundTrips[1].TrimStart(), StringComparison.Ordinal);
+        // First a read, outside any transaction, of the files on the path (the conversation's model, and no walk when it
+        // never had a file), because ingestion must be asked about them before anything is written. Start: one batch locks
+        // and reads the conversation, writes both messages, reads the context and writes the user message's event (its
+        // payload built by the database from the row just written) and the COMMIT; finish: one batch with the answer and its
+        // events, then its COMMIT (not traced, like a transaction's BEGIN). It was ten round trips and two commits, then
+        // three and two, then two and one before files.
+        Assert.True(roundTrips.Count == 3, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
+        Assert.Contains("has_files", roundTrips[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("COMMIT", roundTrips[0], StringComparison.Ordinal);
+        Assert.Contains("FOR UPDATE", roundTrips[1], StringComparison.Ordinal);
+        Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
+        Assert.EndsWith("COMMIT", roundTrips[1].TrimEnd(), StringComparison.Ordinal);
+        Assert.StartsWith("UPDATE chat.messages", roundTrips[2].TrimStart(), StringComparison.Ordinal);
         var created = await host.ScalarAsync("""
             SELECT e.payload = jsonb_build_object('userId', m.user_id, 'conversationId', m.conversation_id, 'messageId', m.id, 'parentId', m.parent_id, 'role', 'user')
                 AND m.parent_id IS NOT NULL AND e.trace_parent IS NOT NULL
@@ -47,7 +51,7 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
             """, Token, conversationId.ToString());
         Assert.Equal(true, created);
 
-        // A regeneration writes no user message, so no event: the same one round trip, then the finish's.
+        // A regeneration writes no user message, so no event: the same read of the files, one round trip, then the finish's.
         var answerId = await host.ScalarAsync("SELECT current_leaf_id FROM chat.conversations WHERE id = $1", Token, conversationId);
         recorder.Start();
         using (var regenerate = await OpenAsync(
@@ -56,8 +60,8 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
             Assert.Equal("done", (await ReadAllAsync(regenerate, Token))[^1].Type);
         }
         var regenerated = recorder.Stop();
-        Assert.True(regenerated.Count == 2, $"{regenerated.Count} round trips:\n" + string.Join("\n---\n", regenerated));
-        Assert.EndsWith("COMMIT", regenerated[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.True(regenerated.Count == 3, $"{regenerated.Count} round trips:\n" + string.Join("\n---\n", regenerated));
+        Assert.EndsWith("COMMIT", regenerated[1].TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]

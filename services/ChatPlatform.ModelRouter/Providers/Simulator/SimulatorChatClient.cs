@@ -9,7 +9,7 @@ namespace ChatPlatform.ModelRouter.Providers.Simulator;
 /// An offline provider for demos, tests and load benchmarks. It is deterministic: the same last user message gives
 /// the same answer, which starts with <c>[simulated]</c> so it is never mistaken for a model's. It keeps the
 /// deployment's pace (<see cref="SimulatorSettings"/>: time to first token, tokens per second, answer length) and
-/// injects its failure. A request can override the settings with a <see cref="SimulatorSettings"/> in
+/// injects its failure. Shown images or numbered sources, it answers about them (<see cref="SimulatedGrounding"/>). A request can override the settings with a <see cref="SimulatorSettings"/> in
 /// <c>ChatOptions.AdditionalProperties["simulator"]</c>.
 /// </summary>
 /// <remarks>
@@ -82,8 +82,11 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
             yield break;
         }
 
+        // Images and numbered sources are answered about, word by word at the same pace.
+        var grounded = SimulatedGrounding.Answer(messageList) is { } groundedText ? SimulatedGrounding.Tokens(groundedText) : null;
+        var length = grounded?.Length ?? answer.Length;
         var sent = 0;
-        for (var i = 0; i < answer.Length; i++)
+        for (var i = 0; i < length; i++)
         {
             if (settings.Failure == SimulatedFailure.ErrorMidStream && sent >= settings.FailAfterTokens)
             {
@@ -95,7 +98,7 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
                 await Task.Delay(interval, timeProvider, cancellationToken);
             }
 
-            yield return new ChatResponseUpdate(ChatRole.Assistant, answer.Token(i))
+            yield return new ChatResponseUpdate(ChatRole.Assistant, grounded?[i] ?? answer.Token(i))
             {
                 ResponseId = responseId,
                 MessageId = responseId,

@@ -1,0 +1,78 @@
+using ChatPlatform.Chat.Infrastructure;
+using ChatPlatform.Chat.Model;
+
+namespace ChatPlatform.Chat.Services;
+
+/// <summary>
+/// Decides, before a turn writes anything, what it sends of files: every file attached on its path (so a follow-up
+/// question still sees an earlier file) and the files the new message attaches, asked of ingestion with the question as
+/// the query, within half the model's budget, as images only when the model sees them. A file ingestion cannot give
+/// (unknown, another user's, not ready) or ingestion being down stops the turn before it writes.
+/// </summary>
+public sealed class TurnAttachments(AttachmentStore store, IngestionClient ingestion)
+{
+    public async Task<TurnFilesResult> ForTurnAsync(
+        Guid userId, Guid conversationId, AppendMessageRequest request, RouterModels models, CancellationToken cancellationToken)
+    {
+        // An edit that names no files keeps those of the message it edits; a new message without them attaches none.
+        var keepEdited = request.ParentIdGiven && request.FileIds is null;
+        if (await store.ReadForTurnAsync(userId, conversationId, request.ParentId, request.ParentIdGiven, keepEdited, cancellationToken) is not { } path)
+        {
+            return new TurnFilesResult.ConversationNotFound();
+        }
+        var newFiles = request.FileIds ?? [.. path.Edited.Select(a => a.Id)];
+        return await AskAsync(userId, path, newFiles, request.Content!, models, cancellationToken);
+    }
+
+    public async Task<TurnFilesResult> ForRegenerateAsync(
+        Guid userId, Guid conversationId, Guid answerId, RouterModels models, CancellationToken cancellationToken)
+    {
+        if (await store.ReadForRegenerateAsync(userId, conversationId, answerId, cancellationToken) is not { } path)
+        {
+            return new TurnFilesResult.ConversationNotFound();
+        }
+        // No such answer: the write finds none either and answers 404.
+        return path.Question is { } question
+            ? await AskAsync(userId, path, [], question, models, cancellationToken)
+            : new TurnFilesResult.Ready(TurnFiles.None);
+    }
+
+    private async Task<TurnFilesResult> AskAsync(
+        Guid userId, PathFiles path, IReadOnlyList<Guid> newFiles, string query, RouterModels models, CancellationToken cancellationToken)
+    {
+        var fileIds = path.Path.Select(p => p.File.Id).Concat(newFiles).Distinct().ToList();
+        // A model the router does not offer: the write refuses the turn (422) without the files.
+        if (fileIds.Count == 0 || !models.Models.TryGetValue(path.Model, out var model))
+        {
+            return new TurnFilesResult.Ready(TurnFiles.None);
+        }
+        var answer = await ingestion.GetContextAsync(userId, new FileContextRequest(fileIds, query, ContextBuilder.FilesBudget(model), model.Vision), cancellationToken);
+        if (answer is not FileContextResult.Found { Context: var context })
+        {
+            return new TurnFilesResult.Refused(answer);
+        }
+        // Never images to a model that cannot take them: the router would refuse the whole request.
+        if (!model.Vision)
+        {
+            context = context with { Images = [] };
+        }
+        var described = context.Files.GroupBy(f => f.Id).ToDictionary(g => g.Key, g => g.First());
+        var attachments = newFiles.Select(id => described[id]).Select(f => new Attachment(f.Id, f.Name, f.MediaType, f.Kind)).ToList();
+        var byMessage = path.Path.GroupBy(p => p.MessageId).ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)[.. g.Select(p => p.File.Id)]);
+        var notices = model.Vision
+            ? []
+            : context.Files.Where(f => f.Kind == "image")
+                .Select(f => $"{f.Name} was sent as its text: {model.DisplayName ?? model.Id} cannot see images.").ToList();
+        return new TurnFilesResult.Ready(new TurnFiles(context, byMessage, attachments, notices));
+    }
+}
+
+public abstract record TurnFilesResult
+{
+    public sealed record Ready(TurnFiles Files) : TurnFilesResult;
+
+    public sealed record ConversationNotFound : TurnFilesResult;
+
+    /// <summary>Ingestion could not give a file (or could not be reached): the turn is refused, nothing written.</summary>
+    public sealed record Refused(FileContextResult Reason) : TurnFilesResult;
+}
