@@ -48,6 +48,17 @@ public sealed class MessageViewFilesTests : BunitContext
     }
 
     [Fact]
+    public void A_turns_notice_is_shown_above_its_answer()
+    {
+        var answer = MessageState.From(MessageOf(MessageRole.Assistant, "It says hello."));
+        answer.Notices = ["photo.png was sent as its text: Sim Fast cannot see images."];
+
+        var view = Render<MessageView>(p => p.Add(v => v.Message, answer));
+
+        Assert.Equal("photo.png was sent as its text: Sim Fast cannot see images.", view.Find("p.turn-notice[role='status']").TextContent);
+    }
+
+    [Fact]
     public void An_answer_without_citations_has_no_sources()
     {
         var view = Render<MessageView>(p => p.Add(v => v.Message, MessageState.From(MessageOf(MessageRole.Assistant, "No files here [1]."))));
