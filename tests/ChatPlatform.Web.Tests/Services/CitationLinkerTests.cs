@@ -51,6 +51,15 @@ public sealed class CitationLinkerTests
     }
 
     [Fact]
+    public void A_marker_naming_several_sources_links_each_it_cites()
+    {
+        var html = CitationLinker.Link(_markdown.ToHtml("Both agree [1, 2, 5]."), Citations);
+
+        Assert.Contains($"Both agree [<a class=\"citation\" href=\"api/files/{Report}/content#page=7\"", html);
+        Assert.Contains("title=\"notes.md\">2</a>, 5].", html);
+    }
+
+    [Fact]
     public void Without_citations_the_html_is_unchanged()
     {
         var html = _markdown.ToHtml("Plain [1] answer.");

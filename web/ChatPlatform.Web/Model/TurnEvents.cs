@@ -13,7 +13,8 @@ public sealed record TurnEvent(long Id, string Type, JsonElement Data)
     public bool IsTerminal => Type is Done or Error;
 }
 
-public sealed record TurnStartedData(Guid ConversationId, Message? UserMessage, Message AssistantMessage);
+/// <summary><paramref name="Notices"/>: how the turn was sent, when the person should know (a photo sent as its text to a model without vision).</summary>
+public sealed record TurnStartedData(Guid ConversationId, Message? UserMessage, Message AssistantMessage, IReadOnlyList<string>? Notices = null);
 
 public sealed record DeltaData(string Text);
 

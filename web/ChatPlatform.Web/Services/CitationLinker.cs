@@ -31,10 +31,7 @@ public static partial class CitationLinker
             var text = html.AsSpan(position, textEnd - position);
             if (codeDepth == 0 && !inLink)
             {
-                output.Append(Marker().Replace(text.ToString(), match =>
-                    int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var source) && bySource.TryGetValue(source, out var citation)
-                        ? LinkTo(citation)
-                        : match.Value));
+                output.Append(Marker().Replace(text.ToString(), match => Linked(match, bySource)));
             }
             else
             {
@@ -77,15 +74,32 @@ public static partial class CitationLinker
     public static string TitleOf(Citation citation) =>
         citation.Page is { } page ? $"{citation.FileName}, page {page}" : citation.FileName;
 
-    private static string LinkTo(Citation citation) =>
+    /// <summary><c>[1]</c> becomes one link; <c>[1, 2]</c> keeps its brackets around a link per number it cites.</summary>
+    private static string Linked(Match match, Dictionary<int, Citation> bySource)
+    {
+        var numbers = match.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries);
+        var cited = numbers.Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var source) && bySource.TryGetValue(source, out var citation)
+            ? citation : null).ToList();
+        if (cited.All(c => c is null))
+        {
+            return match.Value;
+        }
+        if (numbers.Length == 1)
+        {
+            return LinkTo(cited[0]!, $"[{cited[0]!.Source}]");
+        }
+        return "[" + string.Join(", ", numbers.Zip(cited, (number, citation) => citation is null ? number : LinkTo(citation, number))) + "]";
+    }
+
+    private static string LinkTo(Citation citation, string text) =>
         $"<a class=\"citation\" href=\"{WebUtility.HtmlEncode(HrefOf(citation))}\" target=\"_blank\" rel=\"noopener noreferrer\" " +
-        $"title=\"{WebUtility.HtmlEncode(TitleOf(citation))}\">[{citation.Source}]</a>";
+        $"title=\"{WebUtility.HtmlEncode(TitleOf(citation))}\">{text}</a>";
 
     private static bool IsTag(ReadOnlySpan<char> tag, string name) =>
         tag.Length > name.Length + 1
         && tag[1..].StartsWith(name, StringComparison.OrdinalIgnoreCase)
         && tag[name.Length + 1] is '>' or ' ' or '/' or '\t' or '\n';
 
-    [GeneratedRegex(@"\[(\d{1,4})\]")]
+    [GeneratedRegex(@"\[(\d{1,4}(?:\s*,\s*\d{1,4}){0,9})\]")]
     private static partial Regex Marker();
 }

@@ -41,6 +41,9 @@ public sealed class MessageState
     /// <summary>The sources an answer cited, known once it has ended.</summary>
     public IReadOnlyList<Citation> Citations { get; private set; } = [];
 
+    /// <summary>What the turn that wrote this answer told about how it was sent (this page's turns only; not stored).</summary>
+    public IReadOnlyList<string> Notices { get; set; } = [];
+
     /// <summary>The last turn event applied; a resume asks for the events after it.</summary>
     public long LastEventId { get; set; }
 

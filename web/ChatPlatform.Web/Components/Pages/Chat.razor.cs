@@ -406,6 +406,7 @@ public sealed partial class Chat
                         RememberSibling(userMessage);
                     }
                     answer.Apply(started.AssistantMessage with { Content = answer.Content });
+                    answer.Notices = started.Notices ?? [];
                     RememberSibling(started.AssistantMessage);
                     if (_stopRequested && _conversation is not null)
                     {
