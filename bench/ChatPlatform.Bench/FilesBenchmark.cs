@@ -105,7 +105,7 @@ public static class FilesBenchmark
                     await Task.Delay(20);
                     break;
                 case var status:
-                    throw new InvalidOperationException($"file {id} ended {status}: {file.GetProperty("error")}");
+                    throw new InvalidOperationException($"file {id} ended {status}: {file}");
             }
         }
     }

@@ -41,17 +41,17 @@ public sealed class FileTurnEndToEndTests(PlatformFixture platform)
         var message = done.Data.GetProperty("message");
         var answer = message.GetProperty("content").GetString()!;
         Assert.Contains("\"Alpacas graze on the high plateau of the Andes.\" [1]", answer, StringComparison.Ordinal);
-        var citation = Assert.Single(message.GetProperty("citations").EnumerateArray());
-        Assert.Equal(1, citation.GetProperty("source").GetInt32());
-        Assert.Equal(fileId, citation.GetProperty("fileId").GetGuid());
-        Assert.Equal("report.pdf", citation.GetProperty("fileName").GetString());
-        Assert.Equal(1, citation.GetProperty("page").GetInt32());
+        Assert.Contains("See also [2].", answer, StringComparison.Ordinal);
+        // Each page is its own source: [1] is page 1, [2] page 2, both of the uploaded file.
+        var citations = message.GetProperty("citations").EnumerateArray().ToList();
+        Assert.Equal([(1, 1), (2, 2)], citations.Select(c => (c.GetProperty("source").GetInt32(), c.GetProperty("page").GetInt32())));
+        Assert.All(citations, c => Assert.Equal((fileId, "report.pdf"), (c.GetProperty("fileId").GetGuid(), c.GetProperty("fileName").GetString())));
 
         // Stored: the user message keeps its attachment and the answer its citation.
         var detail = await client.GetFromJsonAsync<JsonElement>($"/v1/conversations/{conversation}", ct);
         var path = detail.GetProperty("messages").EnumerateArray().ToList();
         Assert.Equal(fileId, Assert.Single(path[0].GetProperty("attachments").EnumerateArray()).GetProperty("id").GetGuid());
-        Assert.Equal(fileId, Assert.Single(path[1].GetProperty("citations").EnumerateArray()).GetProperty("fileId").GetGuid());
+        Assert.Equal([fileId, fileId], path[1].GetProperty("citations").EnumerateArray().Select(c => c.GetProperty("fileId").GetGuid()));
     }
 
     [Fact]
@@ -109,7 +109,10 @@ public sealed class FileTurnEndToEndTests(PlatformFixture platform)
             {
                 return file;
             }
-            Assert.True(status is "pending" or "processing", $"the file ended {status}: {file.GetProperty("error")}");
+            if (status is not ("pending" or "processing"))
+            {
+                Assert.Fail($"the file ended {status}: {file}");
+            }
             await Task.Delay(200, deadline.Token);
         }
     }
