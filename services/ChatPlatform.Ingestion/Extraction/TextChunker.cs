@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace ChatPlatform.Ingestion.Extraction;
 
 /// <summary>
-/// Cuts a document into chunks of about 400 tokens with about 50 tokens of overlap, so a passage cut at a chunk's end is
-/// whole in the next. Cuts fall between paragraphs where they can, else between sentences, else between words; a chunk
+/// Cuts a document into chunks of about 200 tokens with about 30 tokens of overlap, so a passage cut at a chunk's end is
+/// whole in the next; 200 because the embedding model (all-MiniLM-L6-v2) reads only the first 256 word pieces of a text,
+/// and a longer chunk's end would be searchable by its words only. Cuts fall between paragraphs where they can, else between sentences, else between words; a chunk
 /// never spans two pages, so every quote can cite its page. Tokens are estimated as chat estimates them, 4 characters each.
 /// </summary>
 public sealed partial class TextChunker
@@ -15,7 +16,7 @@ public sealed partial class TextChunker
     private readonly int _overlapChars;
 
     public TextChunker()
-        : this(targetTokens: 400, overlapTokens: 50)
+        : this(targetTokens: 200, overlapTokens: 30)
     {
     }
 

@@ -28,16 +28,16 @@ public sealed class TextChunkerTests
     }
 
     [Fact]
-    public void Long_text_is_cut_between_paragraphs_into_chunks_of_about_400_tokens()
+    public void Long_text_is_cut_between_paragraphs_into_chunks_of_about_200_tokens()
     {
-        // Paragraphs of about 250 characters: a chunk holds six of them (1,600 characters is 400 tokens).
+        // Paragraphs of about 250 characters: a chunk holds three of them (800 characters is 200 tokens).
         var paragraphs = Enumerable.Range(0, 40).Select(p => string.Join(' ', Enumerable.Range(p * 4, 4).Select(Sentence))).ToList();
         var text = string.Join("\n\n", paragraphs);
 
         var chunks = new TextChunker().Chunk(Pages(text));
 
-        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 1600));
-        Assert.All(chunks.SkipLast(1), c => Assert.InRange(c.Tokens, 300, 400));
+        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 800));
+        Assert.All(chunks.SkipLast(1), c => Assert.InRange(c.Tokens, 120, 200));
         Assert.Equal(Enumerable.Range(0, chunks.Count), chunks.Select(c => c.Ordinal));
         // Every chunk ends where a paragraph ends.
         Assert.All(chunks, c => Assert.Contains(paragraphs, p => c.Text.EndsWith(p, StringComparison.Ordinal)));
@@ -46,7 +46,7 @@ public sealed class TextChunkerTests
     }
 
     [Fact]
-    public void Consecutive_chunks_overlap_by_about_50_tokens_starting_at_a_word()
+    public void Consecutive_chunks_overlap_by_about_30_tokens_starting_at_a_word()
     {
         var text = string.Join(' ', Enumerable.Range(0, 200).Select(Sentence));
 
@@ -56,7 +56,7 @@ public sealed class TextChunkerTests
         foreach (var (previous, next) in chunks.Zip(chunks.Skip(1)))
         {
             var overlap = LongestOverlap(previous.Text, next.Text);
-            Assert.InRange(overlap, 100, 200);
+            Assert.InRange(overlap, 60, 120);
             Assert.True(next.Text[0] != ' ' && text.Contains(" " + next.Text[..20], StringComparison.Ordinal), next.Text[..20]);
         }
     }
@@ -70,7 +70,7 @@ public sealed class TextChunkerTests
 
         Assert.True(chunks.Count > 1);
         Assert.All(chunks, c => Assert.EndsWith("ships.", c.Text, StringComparison.Ordinal));
-        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 1600));
+        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 800));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class TextChunkerTests
         var chunks = new TextChunker().Chunk(Pages(words, blob));
 
         Assert.All(chunks.Where(c => c.Page == 1), c => Assert.Matches("^word( word)*$", c.Text));
-        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 1600));
+        Assert.All(chunks, c => Assert.InRange(c.Text.Length, 1, 800));
         Assert.Equal(5000, chunks.Where(c => c.Page == 2).Sum(c => c.Text.Length));
     }
 
