@@ -9,6 +9,9 @@ namespace ChatPlatform.Gateway.Model;
 public sealed record SocketRequest(
     string Type, string RequestId, Guid ConversationId, Guid? MessageId, string? Content, JsonElement? ParentId, long? LastEventId)
 {
+    /// <summary>A turn's <c>fileIds</c>, as the client wrote them: chat checks each (docs/files.md).</summary>
+    public JsonElement? FileIds { get; init; }
+
     public const string Turn = "turn";
     public const string Regenerate = "regenerate";
     public const string Resume = "resume";
@@ -57,6 +60,7 @@ public sealed record SocketRequest(
             }
             string? content = null;
             JsonElement? parentId = null;
+            JsonElement? fileIds = null;
             if (type == Turn)
             {
                 content = String(root, "content");
@@ -72,6 +76,14 @@ public sealed record SocketRequest(
                     }
                     parentId = parent.Clone();
                 }
+                if (root.TryGetProperty("fileIds", out var files))
+                {
+                    if (files.ValueKind != JsonValueKind.Array)
+                    {
+                        return (null, requestId, "'fileIds' must be an array of uuids.");
+                    }
+                    fileIds = files.Clone();
+                }
             }
             long? lastEventId = null;
             if (type == Resume && root.TryGetProperty("lastEventId", out var last) && last.ValueKind != JsonValueKind.Null)
@@ -82,7 +94,7 @@ public sealed record SocketRequest(
                 }
                 lastEventId = value;
             }
-            return (new SocketRequest(type, requestId, conversationId, messageId, content, parentId, lastEventId), requestId, null);
+            return (new SocketRequest(type, requestId, conversationId, messageId, content, parentId, lastEventId) { FileIds = fileIds }, requestId, null);
         }
     }
 

@@ -199,6 +199,10 @@ public sealed partial class WebSocketSession(
             // Present (even as null) means an edit; absent means "continue the current leaf".
             body["parentId"] = JsonSerializer.SerializeToNode(parentId);
         }
+        if (request.FileIds is { } fileIds)
+        {
+            body["fileIds"] = JsonSerializer.SerializeToNode(fileIds);
+        }
         return body;
     }
 

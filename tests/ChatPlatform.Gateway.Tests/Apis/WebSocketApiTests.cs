@@ -71,6 +71,27 @@ public sealed class WebSocketApiTests(PostgresFixture postgres, RedisFixture red
     }
 
     [Fact]
+    public async Task A_turns_file_ids_reach_chat_as_written_and_a_non_array_is_refused_on_the_socket()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var conversationId = Guid.NewGuid();
+        var fileId = Guid.NewGuid();
+        using var socket = await ConnectAsync(host, TestTokens.Mint(Guid.NewGuid()));
+
+        await SendAsync(socket, new { type = "turn", requestId = "bad", conversationId, content = "x", fileIds = fileId });
+        var refused = await ReceiveAsync(socket);
+        await SendAsync(socket, new { type = "turn", requestId = "r1", conversationId, content = "with a file", fileIds = new[] { fileId } });
+        Assert.Equal("r1", (string?)(await ReceiveAsync(socket))["requestId"]);
+
+        Assert.Equal(("error", "bad", 400), ((string?)refused["type"], (string?)refused["requestId"], (int?)refused["status"]));
+        Assert.Contains("fileIds", (string?)refused["problem"]!["detail"]);
+        var body = System.Text.Json.JsonDocument.Parse(chat.Requests.Single().Body).RootElement;
+        Assert.Equal([fileId], body.GetProperty("fileIds").EnumerateArray().Select(id => id.GetGuid()));
+        chat.ReleaseTurns.SetResult();
+    }
+
+    [Fact]
     public async Task Malformed_and_refused_frames_answer_error_frames_and_the_socket_stays_open()
     {
         await using var chat = await FakeChatService.StartAsync();
