@@ -29,8 +29,11 @@ public sealed partial class IngestionClient(IHttpClientFactory httpClientFactory
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    var context = await response.Content.ReadFromJsonAsync<FileContext>(JsonDefaults.Options, cancellationToken);
-                    return context is not null && IsWhole(context, body.FileIds)
+                    // An ingestion older than the unavailable list sends none: nothing was left out.
+                    var context = await response.Content.ReadFromJsonAsync<FileContext>(JsonDefaults.Options, cancellationToken) is { } read
+                        ? read with { Unavailable = read.Unavailable ?? [] }
+                        : null;
+                    return context is not null && IsWhole(context, body)
                         ? new FileContextResult.Found(context)
                         : Unavailable(null, "its answer did not describe every file asked for");
                 case HttpStatusCode.NotFound:
@@ -49,10 +52,11 @@ public sealed partial class IngestionClient(IHttpClientFactory httpClientFactory
     }
 
     // Ingestion promises a description of every file it was asked about; sources and images of other files are not trusted.
-    private static bool IsWhole(FileContext context, IReadOnlyList<Guid> asked)
+    private static bool IsWhole(FileContext context, FileContextRequest asked)
     {
         // Deserialized records leave what the JSON lacked null, whatever their types say.
         if (context.Files is null || context.Passages is null || context.Images is null
+            || context.Unavailable.Any(id => !asked.EarlierFileIds.Contains(id))
             || context.Files.Any(f => f?.Name is null || f.MediaType is null || f.Kind is not ("document" or "text" or "image"))
             || context.Passages.Any(p => p?.Text is null || p.FileName is null)
             || context.Images.Any(i => i?.DataUrl is null || i.FileName is null || i.MediaType is null))
@@ -60,7 +64,7 @@ public sealed partial class IngestionClient(IHttpClientFactory httpClientFactory
             return false;
         }
         var described = context.Files.Select(f => f.Id).ToHashSet();
-        return asked.All(described.Contains)
+        return asked.FileIds.Concat(asked.EarlierFileIds.Except(context.Unavailable)).All(described.Contains)
             && context.Passages.All(p => described.Contains(p.FileId) && p.Source > 0)
             && context.Images.All(i => described.Contains(i.FileId) && i.DataUrl.StartsWith("data:image/", StringComparison.Ordinal));
     }
@@ -91,11 +95,14 @@ public sealed partial class IngestionClient(IHttpClientFactory httpClientFactory
     private static partial void LogIngestionUnavailable(ILogger logger, Exception? exception, string reason);
 }
 
-public sealed record FileContextRequest(IReadOnlyList<Guid> FileIds, string Query, int MaxTokens, bool Vision);
+/// <param name="FileIds">The new message's files: ingestion refuses the turn if one cannot be sent.</param>
+/// <param name="EarlierFileIds">Files attached earlier on the path: those deleted since come back as unavailable.</param>
+public sealed record FileContextRequest(IReadOnlyList<Guid> FileIds, IReadOnlyList<Guid> EarlierFileIds, string Query, int MaxTokens, bool Vision);
 
-public sealed record FileContext(IReadOnlyList<ContextFile> Files, IReadOnlyList<ContextPassage> Passages, IReadOnlyList<ContextImage> Images)
+public sealed record FileContext(
+    IReadOnlyList<ContextFile> Files, IReadOnlyList<ContextPassage> Passages, IReadOnlyList<ContextImage> Images, IReadOnlyList<Guid> Unavailable)
 {
-    public static readonly FileContext Empty = new([], [], []);
+    public static readonly FileContext Empty = new([], [], [], []);
 }
 
 public sealed record ContextFile(Guid Id, string Name, string MediaType, string Kind, string Status);

@@ -11,6 +11,9 @@ namespace ChatPlatform.Chat.Services;
 /// </summary>
 public sealed class TurnAttachments(AttachmentStore store, IngestionClient ingestion)
 {
+    /// <summary>The most files ingestion's context takes in one call (docs/files.md).</summary>
+    public const int MaxFilesPerContext = 20;
+
     public async Task<TurnFilesResult> ForTurnAsync(
         Guid userId, Guid conversationId, AppendMessageRequest request, RouterModels models, CancellationToken cancellationToken)
     {
@@ -40,13 +43,16 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
     private async Task<TurnFilesResult> AskAsync(
         Guid userId, PathFiles path, IReadOnlyList<Guid> newFiles, string query, RouterModels models, CancellationToken cancellationToken)
     {
-        var fileIds = path.Path.Select(p => p.File.Id).Concat(newFiles).Distinct().ToList();
+        // The newest earlier files, as many as fit beside the new ones in what ingestion takes at once.
+        var earlier = path.Path.Select(p => p.File.Id).Distinct().Except(newFiles).ToList();
+        earlier = earlier[Math.Max(0, earlier.Count - (MaxFilesPerContext - newFiles.Count))..];
         // A model the router does not offer: the write refuses the turn (422) without the files.
-        if (fileIds.Count == 0 || !models.Models.TryGetValue(path.Model, out var model))
+        if (earlier.Count + newFiles.Count == 0 || !models.Models.TryGetValue(path.Model, out var model))
         {
             return new TurnFilesResult.Ready(TurnFiles.None);
         }
-        var answer = await ingestion.GetContextAsync(userId, new FileContextRequest(fileIds, query, ContextBuilder.FilesBudget(model), model.Vision), cancellationToken);
+        var answer = await ingestion.GetContextAsync(
+            userId, new FileContextRequest(newFiles, earlier, query, ContextBuilder.FilesBudget(model), model.Vision), cancellationToken);
         if (answer is not FileContextResult.Found { Context: var context })
         {
             return new TurnFilesResult.Refused(answer);
@@ -59,10 +65,13 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
         var described = context.Files.GroupBy(f => f.Id).ToDictionary(g => g.Key, g => g.First());
         var attachments = newFiles.Select(id => described[id]).Select(f => new Attachment(f.Id, f.Name, f.MediaType, f.Kind)).ToList();
         var byMessage = path.Path.GroupBy(p => p.MessageId).ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)[.. g.Select(p => p.File.Id)]);
-        var notices = model.Vision
-            ? []
-            : context.Files.Where(f => f.Kind == "image")
-                .Select(f => $"{f.Name} was sent as its text: {model.DisplayName ?? model.Id} cannot see images.").ToList();
+        var names = path.Path.GroupBy(p => p.File.Id).ToDictionary(g => g.Key, g => g.First().File.Name);
+        List<string> notices =
+        [
+            .. context.Unavailable.Select(id => $"{names[id]} is no longer available and was not sent."),
+            .. model.Vision ? [] : context.Files.Where(f => f.Kind == "image")
+                .Select(f => $"{f.Name} was sent as its text: {model.DisplayName ?? model.Id} cannot see images."),
+        ];
         return new TurnFilesResult.Ready(new TurnFiles(context, byMessage, attachments, notices));
     }
 }

@@ -35,8 +35,10 @@ public static class FileContextApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var fileIds = request.FileIds!.Distinct().ToList();
-        var result = await builder.BuildAsync(userId, fileIds, request.Query ?? "", request.MaxTokens!.Value, request.Vision ?? true, cancellationToken);
+        var fileIds = (request.FileIds ?? []).Distinct().ToList();
+        var earlier = (request.EarlierFileIds ?? []).Distinct().ToList();
+        var result = await builder.BuildAsync(
+            userId, fileIds, earlier, request.Query ?? "", request.MaxTokens!.Value, request.Vision ?? true, cancellationToken);
         return result switch
         {
             FileContextResult.Built built => TypedResults.Ok(built.Context),
@@ -52,15 +54,16 @@ public static class FileContextApi
     internal static Dictionary<string, string[]> Validate(FileContextRequest request)
     {
         var errors = new Dictionary<string, string[]>();
-        if (request.FileIds is null || request.FileIds.Count == 0)
+        var named = (request.FileIds ?? []).Concat(request.EarlierFileIds ?? []).ToList();
+        if (named.Count == 0)
         {
             errors["fileIds"] = ["Name at least one file."];
         }
-        else if (request.FileIds.Count > MaxFiles)
+        else if (named.Count > MaxFiles)
         {
-            errors["fileIds"] = [$"At most {MaxFiles} files go into one turn."];
+            errors["fileIds"] = [$"At most {MaxFiles} files go into one turn, earlier ones included."];
         }
-        else if (request.FileIds.Contains(Guid.Empty))
+        else if (named.Contains(Guid.Empty))
         {
             errors["fileIds"] = ["A file id is empty."];
         }

@@ -1,10 +1,14 @@
 namespace ChatPlatform.Ingestion.Retrieval;
 
 /// <summary>The body of <c>POST /v1/files/context</c> (docs/files.md, "Internal API for chat").</summary>
-public sealed record FileContextRequest(IReadOnlyList<Guid>? FileIds, string? Query, int? MaxTokens, bool? Vision);
+/// <param name="FileIds">The files the new message attaches: each must exist, be the user's and be ready.</param>
+/// <param name="EarlierFileIds">Files attached earlier in the conversation: those deleted or not ready are left out and named in <see cref="FileContext.Unavailable"/>.</param>
+public sealed record FileContextRequest(IReadOnlyList<Guid>? FileIds, string? Query, int? MaxTokens, bool? Vision, IReadOnlyList<Guid>? EarlierFileIds = null);
 
 /// <summary>What the model should see of a turn's files.</summary>
-public sealed record FileContext(IReadOnlyList<ContextFile> Files, IReadOnlyList<ContextPassage> Passages, IReadOnlyList<ContextImage> Images);
+/// <param name="Unavailable">Earlier files left out: deleted, or no longer ready (the same answer for an id that was never the user's).</param>
+public sealed record FileContext(
+    IReadOnlyList<ContextFile> Files, IReadOnlyList<ContextPassage> Passages, IReadOnlyList<ContextImage> Images, IReadOnlyList<Guid> Unavailable);
 
 public sealed record ContextFile(Guid Id, string Name, string MediaType, string Kind, string Status);
 

@@ -16,9 +16,10 @@ public sealed class FileContextBuilder(
     private const int RetrievalCandidates = 200;
 
     public async Task<FileContextResult> BuildAsync(
-        Guid userId, IReadOnlyList<Guid> fileIds, string query, int maxTokens, bool vision, CancellationToken cancellationToken)
+        Guid userId, IReadOnlyList<Guid> fileIds, IReadOnlyList<Guid> earlierFileIds, string query, int maxTokens, bool vision,
+        CancellationToken cancellationToken)
     {
-        var rows = (await files.ReadFilesAsync(userId, fileIds, cancellationToken)).ToDictionary(f => f.Id);
+        var rows = (await files.ReadFilesAsync(userId, [.. earlierFileIds.Union(fileIds)], cancellationToken)).ToDictionary(f => f.Id);
         // Unknown ids first, in the caller's order, so that the answer never depends on whether another user's file exists.
         foreach (var id in fileIds)
         {
@@ -27,11 +28,15 @@ public sealed class FileContextBuilder(
                 return new FileContextResult.FileNotFound(id);
             }
         }
-        var ordered = fileIds.Select(id => rows[id]).ToList();
-        if (ordered.FirstOrDefault(f => f.Status != Ready) is { } notReady)
+        if (fileIds.Select(id => rows[id]).FirstOrDefault(f => f.Status != Ready) is { } notReady)
         {
             return new FileContextResult.FileNotReady(notReady.Id, notReady.Name, notReady.Status);
         }
+        // An earlier file deleted since (or never the user's) is left out, not an error: the conversation goes on without it.
+        var earlier = earlierFileIds.Except(fileIds).ToList();
+        var unavailable = earlier.Where(id => rows.GetValueOrDefault(id) is not { Status: Ready }).ToList();
+        fileIds = [.. earlier.Except(unavailable), .. fileIds];
+        var ordered = fileIds.Select(id => rows[id]).ToList();
 
         var imageFiles = vision ? ordered.Where(f => f.Kind == "image").ToList() : [];
         var textFiles = ordered.Except(imageFiles).Where(f => f.Tokens > 0).ToList();
@@ -55,7 +60,7 @@ public sealed class FileContextBuilder(
             contextImages.Add(await images.ReadAsync(image, ocr, cancellationToken));
         }
         return new FileContextResult.Built(new FileContext(
-            [.. ordered.Select(f => new ContextFile(f.Id, f.Name, f.MediaType, f.Kind, f.Status))], passages, contextImages));
+            [.. ordered.Select(f => new ContextFile(f.Id, f.Name, f.MediaType, f.Kind, f.Status))], passages, contextImages, unavailable));
     }
 
     /// <summary>

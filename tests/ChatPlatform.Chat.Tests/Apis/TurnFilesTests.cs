@@ -162,6 +162,31 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_follow_up_after_an_earlier_file_was_deleted_goes_on_without_it_and_says_so()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var ingestion = await FakeIngestion.StartAsync(Token);
+        await using var host = await StartHostAsync(postgres, redis, router, ingestion.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var report = ingestion.AddDocument(userId, "report.pdf", "Revenue grew.");
+        var notes = ingestion.AddDocument(userId, "notes.pdf", "Costs fell.");
+        var conversationId = await TurnsApiTests.CreateConversationAsync(client, FakeModelRouter.VisionModel);
+        using var first = await PostTurnAsync(client, conversationId, $$"""{"content":"First","fileIds":["{{report}}","{{notes}}"]}""", Token);
+        Assert.Equal("done", (await ReadAllAsync(first, Token))[^1].Type);
+
+        ingestion.Delete(report);
+        using var second = await PostTurnAsync(client, conversationId, """{"content":"And then?"}""", Token);
+        var events = await ReadAllAsync(second, Token);
+
+        Assert.Equal("done", events[^1].Type);
+        Assert.Equal(["report.pdf is no longer available and was not sent."], events[0].Data["notices"]!.AsArray().Select(n => (string)n!));
+        var system = (string)router.StreamRequests.ToArray()[1]["messages"]!.AsArray()[0]!["content"]!;
+        Assert.Contains("notes.pdf, page 1:\nCosts fell.", system, StringComparison.Ordinal);
+        Assert.DoesNotContain("Revenue grew.", system, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_follow_up_still_sends_the_earlier_files_and_regenerate_and_edit_keep_them()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
@@ -181,7 +206,8 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
         // The follow-up attaches nothing itself, yet the model still gets the passages and, on the first question, the image.
         Assert.Empty(secondEvents[0].Data["userMessage"]!["attachments"]!.AsArray());
         var followUp = ingestion.Requests.ToArray()[1];
-        Assert.Equal([report.ToString(), photo.ToString()], followUp["fileIds"]!.AsArray().Select(f => (string)f!));
+        Assert.Empty(followUp["fileIds"]!.AsArray());
+        Assert.Equal([report.ToString(), photo.ToString()], followUp["earlierFileIds"]!.AsArray().Select(f => (string)f!));
         Assert.Equal("And then?", (string?)followUp["query"]);
         var sent = router.StreamRequests.ToArray()[1]["messages"]!.AsArray();
         Assert.Equal(["system", "user", "assistant", "user"], sent.Select(m => (string)m!["role"]!));
@@ -195,7 +221,7 @@ public sealed class TurnFilesTests(PostgresFixture postgres, RedisFixture redis)
             new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{firstAnswer}/regenerate"), Token);
         Assert.Equal("done", (await ReadAllAsync(regenerated, Token))[^1].Type);
         var regenerate = ingestion.Requests.ToArray()[2];
-        Assert.Equal([report.ToString(), photo.ToString()], regenerate["fileIds"]!.AsArray().Select(f => (string)f!));
+        Assert.Equal([report.ToString(), photo.ToString()], regenerate["earlierFileIds"]!.AsArray().Select(f => (string)f!));
         Assert.Equal("First", (string?)regenerate["query"]);
         var resent = router.StreamRequests.ToArray()[2]["messages"]!.AsArray();
         Assert.Equal(["system", "user"], resent.Select(m => (string)m!["role"]!));

@@ -51,6 +51,9 @@ public sealed class FakeIngestion : IAsyncDisposable
 
     public Guid AddProcessing(Guid owner, string name) => Add(new FakeFile(owner, name, "application/pdf", "document", "processing", ["…"], null, null));
 
+    /// <summary>Deletes the file, as its owner would.</summary>
+    public void Delete(Guid id) => _files.TryRemove(id, out _);
+
     private Guid Add(FakeFile file)
     {
         var id = Guid.CreateVersion7();
@@ -73,9 +76,16 @@ public sealed class FakeIngestion : IAsyncDisposable
         var passages = new JsonArray();
         var images = new JsonArray();
         var source = 0;
-        foreach (var node in body["fileIds"]!.AsArray())
+        // Earlier files first: one deleted, another user's or not ready is left out and named as unavailable.
+        var unavailable = new JsonArray();
+        var earlier = (body["earlierFileIds"]?.AsArray() ?? []).Select(node => Guid.Parse(node!.GetValue<string>())).ToList();
+        foreach (var id in earlier.Where(id => !_files.TryGetValue(id, out var file) || file.Owner != userId || file.Status != "ready"))
         {
-            var id = Guid.Parse(node!.GetValue<string>());
+            unavailable.Add(id);
+        }
+        var available = earlier.Where(id => !unavailable.Any(u => u!.GetValue<Guid>() == id));
+        foreach (var id in available.Concat(body["fileIds"]!.AsArray().Select(node => Guid.Parse(node!.GetValue<string>()))))
+        {
             if (!_files.TryGetValue(id, out var file) || file.Owner != userId)
             {
                 return Results.Problem(statusCode: 404, title: "Not Found", detail: $"The file {id} was not found.");
@@ -109,7 +119,7 @@ public sealed class FakeIngestion : IAsyncDisposable
                 }
             }
         }
-        return Results.Json(new JsonObject { ["files"] = files, ["passages"] = passages, ["images"] = images });
+        return Results.Json(new JsonObject { ["files"] = files, ["passages"] = passages, ["images"] = images, ["unavailable"] = unavailable });
     }
 
     private static JsonObject Passage(int source, Guid fileId, string fileName, int? page, string text) => new()

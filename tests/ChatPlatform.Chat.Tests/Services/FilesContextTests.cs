@@ -14,7 +14,8 @@ public sealed class FilesContextTests
         new FileContext(
             [new(Report, "report.pdf", "application/pdf", "document", "ready"), new(Photo, "photo.png", "image/png", "image", "ready")],
             passages,
-            [new(Photo, "photo.png", "image/png", "data:image/png;base64,AAAA", 3, 2, null)]),
+            [new(Photo, "photo.png", "image/png", "data:image/png;base64,AAAA", 3, 2, null)],
+            []),
         new Dictionary<Guid, IReadOnlyList<Guid>> { [attachedBy] = [Report, Photo] },
         [],
         []);
@@ -54,7 +55,7 @@ public sealed class FilesContextTests
     {
         var sources = CitationFinder.Sources(new FileContext([], [
             new(1, Report, "report.pdf", 7, "a"), new(1, Report, "report.pdf", 7, "b"), new(2, Photo, "photo.png", null, "c"),
-        ], []));
+        ], [], []));
 
         var cited = CitationFinder.Find("Costs fell [2]. Revenue grew [1, 2][1] but not [3], [x] or [12345].", sources);
 

@@ -162,6 +162,32 @@ public sealed class FileContextApiTests(PostgresFixture postgres, AzuriteFixture
         Assert.Equal($"File {unknown} was not found.", (string)JsonNode.Parse(missingBody)!["detail"]!);
     }
 
+    [Fact]
+    public async Task Earlier_files_deleted_not_ready_or_not_the_users_are_left_out_and_named_unavailable_alike()
+    {
+        var (alice, mallory) = (Guid.NewGuid(), Guid.NewGuid());
+        var kept = await _host.Database.AddFileAsync(mallory, "kept.txt", cancellationToken: Cancellation);
+        await StoreAsync(kept, [(null, "Kept text.")]);
+        var failed = await _host.Database.AddFileAsync(mallory, "broken.pdf", status: "failed", cancellationToken: Cancellation);
+        var alicesFile = await _host.Database.AddFileAsync(alice, "salaries.xlsx", cancellationToken: Cancellation);
+        await StoreAsync(alicesFile, [(null, "Alice earns 91,000 euros.")]);
+        var deleted = Guid.NewGuid();
+        var attached = await _host.Database.AddFileAsync(mallory, "new.txt", cancellationToken: Cancellation);
+        await StoreAsync(attached, [(null, "New text.")]);
+
+        using var response = await _host.PostContextAsync(mallory, new
+        {
+            fileIds = new[] { attached }, earlierFileIds = new[] { kept, failed, alicesFile, deleted }, query = "salary", maxTokens = 1000, vision = true,
+        }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var context = await ContextApiHost.ReadJsonAsync(response, Cancellation);
+        Assert.Equal([kept, attached], context["files"]!.AsArray().Select(f => (Guid)f!["id"]!));
+        Assert.Equal(["Kept text.", "New text."], context["passages"]!.AsArray().Select(p => (string)p!["text"]!));
+        Assert.Equal([failed, alicesFile, deleted], context["unavailable"]!.AsArray().Select(id => (Guid)id!));
+        Assert.DoesNotContain("91,000", context.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("processing")]
     [InlineData("failed")]
