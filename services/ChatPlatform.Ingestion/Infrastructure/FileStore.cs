@@ -17,6 +17,12 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
     public const string UploadedEvent = "file.uploaded";
     public const string DeletedEvent = "file.deleted";
 
+    // $1.. as AddRowParameters adds them.
+    private const string InsertSql = """
+        INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        """;
+
     private const string Columns = "id, name, media_type, kind, size_bytes, sha256, status, progress, pages, chunks, error, created_at, updated_at, blob_name";
 
     public async Task<StoredFile?> FindAsync(Guid userId, Guid fileId, CancellationToken cancellationToken)
@@ -77,10 +83,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         {
             return problem;
         }
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-            """, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
             AddRowParameters(insert, userId, file);
             await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -100,10 +103,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         {
             return problem;
         }
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-            """, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
             AddRowParameters(insert, userId, file);
             await insert.ExecuteNonQueryAsync(cancellationToken);
