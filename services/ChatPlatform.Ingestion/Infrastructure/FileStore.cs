@@ -174,6 +174,21 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Forgets direct uploads still <c>uploading</c> that were announced before <paramref name="before"/>; their ids.</summary>
+    public async Task<IReadOnlyList<Guid>> RemoveUploadingCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM ingestion.files WHERE status = 'uploading' AND created_at < $1 RETURNING id");
+        command.Parameters.Add(new() { Value = before });
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+
     /// <summary>Deletes the file and appends <see cref="DeletedEvent"/> in one transaction; the row as it was, or null when it is not the user's.</summary>
     public async Task<StoredFile?> DeleteAsync(Guid userId, Guid fileId, CancellationToken cancellationToken)
     {
