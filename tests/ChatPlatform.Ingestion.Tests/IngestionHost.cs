@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -40,7 +41,8 @@ public sealed class IngestionHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
 
     public static async Task<IngestionHost> StartAsync(
-        PostgresFixture postgres, AzuriteFixture azurite, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false)
+        PostgresFixture postgres, AzuriteFixture azurite, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false,
+        TimeProvider? timeProvider = null)
     {
         var database = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
         var factory = new WebApplicationFactory<FileStore>().WithWebHostBuilder(web =>
@@ -53,6 +55,10 @@ public sealed class IngestionHost : IAsyncDisposable
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 web.UseSetting(key, value);
+            }
+            if (timeProvider is not null)
+            {
+                web.ConfigureTestServices(services => services.AddSingleton(timeProvider));
             }
         });
         var host = new IngestionHost(factory, database, azurite.ConnectionString);

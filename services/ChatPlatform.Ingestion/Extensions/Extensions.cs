@@ -29,6 +29,8 @@ internal static class Extensions
         builder.Services.AddSingleton<FileBlobs>();
         builder.Services.AddSingleton<FileUploader>();
         builder.Services.AddHostedService<BlobContainersInitializer>();
+        builder.Services.AddSingleton<AbandonedUploadSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AbandonedUploadSweeper>());
 
         builder.AddExtraction();
         builder.AddVirusScanning();

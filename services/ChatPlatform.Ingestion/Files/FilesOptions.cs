@@ -30,6 +30,9 @@ public sealed class FilesOptions : IValidatableObject
     /// <summary>How long a direct-upload URL stays valid.</summary>
     public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How often uploads never completed are looked for (<see cref="AbandonedUploadSweeper"/>).</summary>
+    public TimeSpan AbandonedUploadSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The largest file of any kind: what a request may carry before its type is known.</summary>
     public long MaxFileBytes => Math.Max(MaxDocumentBytes, Math.Max(MaxImageBytes, MaxTextBytes));
 
@@ -55,6 +58,10 @@ public sealed class FilesOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Files:Tiers:{name} needs MaxBytes and MaxFiles of at least 1.", [nameof(Tiers)]);
             }
+        }
+        if (AbandonedUploadSweepInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Files:AbandonedUploadSweepInterval must be more than zero.", [nameof(AbandonedUploadSweepInterval)]);
         }
         if (UploadUrlLifetime <= TimeSpan.Zero || UploadUrlLifetime > TimeSpan.FromHours(1))
         {

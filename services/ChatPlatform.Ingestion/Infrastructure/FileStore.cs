@@ -17,6 +17,12 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
     public const string UploadedEvent = "file.uploaded";
     public const string DeletedEvent = "file.deleted";
 
+    // $1.. as AddRowParameters adds them.
+    private const string InsertSql = """
+        INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        """;
+
     private const string Columns = "id, name, media_type, kind, size_bytes, sha256, status, progress, pages, chunks, error, created_at, updated_at, blob_name";
 
     public async Task<StoredFile?> FindAsync(Guid userId, Guid fileId, CancellationToken cancellationToken)
@@ -77,10 +83,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         {
             return problem;
         }
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-            """, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
             AddRowParameters(insert, userId, file);
             await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -100,10 +103,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         {
             return problem;
         }
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-            """, connection, transaction))
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
         {
             AddRowParameters(insert, userId, file);
             await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -172,6 +172,21 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = fileId });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets direct uploads still <c>uploading</c> that were announced before <paramref name="before"/>; their ids.</summary>
+    public async Task<IReadOnlyList<Guid>> RemoveUploadingCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM ingestion.files WHERE status = 'uploading' AND created_at < $1 RETURNING id");
+        command.Parameters.Add(new() { Value = before });
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
     }
 
     /// <summary>Deletes the file and appends <see cref="DeletedEvent"/> in one transaction; the row as it was, or null when it is not the user's.</summary>

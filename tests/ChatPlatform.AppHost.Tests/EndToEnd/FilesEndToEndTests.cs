@@ -67,6 +67,24 @@ public sealed class FilesEndToEndTests(PlatformFixture platform)
         Assert.Equal(png.Length, list.GetProperty("usage").GetProperty("bytes").GetInt64());
     }
 
+    [Fact]
+    public async Task A_text_file_over_its_limit_is_refused_through_the_gateway_and_leaves_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = await SignedInClientAsync(ct);
+        // Over the 10 MB allowed for text, under the 50 MB the gateway lets through.
+        var text = new byte[12 * 1024 * 1024];
+        text.AsSpan().Fill((byte)'a');
+
+        using var response = await client.PostAsync("/v1/files", new MultipartFormDataContent { { new ByteArrayContent(text), "file", "notes.txt" } }, ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("10 MB allowed for a text file", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        var list = await client.GetFromJsonAsync<JsonElement>("/v1/files", ct);
+        Assert.Equal(0, list.GetProperty("usage").GetProperty("files").GetInt32());
+    }
+
     private async Task<HttpClient> SignedInClientAsync(CancellationToken ct)
     {
         var client = Platform.CreateHttpClient("gateway");
