@@ -102,6 +102,7 @@ public sealed partial class FilesTests(BrowserPlatform platform)
             }
             """);
         await Expect(Chips(page)).ToHaveCountAsync(2);
+        await page.ScreenshotAsync("files-pasted-and-dropped");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove screenshot.png" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove dropped.txt" }).ClickAsync();
@@ -130,6 +131,7 @@ public sealed partial class FilesTests(BrowserPlatform platform)
         await Expect(program.Locator(".chip-status")).ToHaveTextAsync(new Regex("not a type accepted here"));
         await Expect(Send(page)).ToBeDisabledAsync();
         await Expect(page.Locator("#composer-files")).ToHaveTextAsync("Remove the files that could not be attached to send the message.");
+        await page.ScreenshotAsync("files-refused-chips");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove huge.txt" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove program.exe" }).ClickAsync();
@@ -156,6 +158,7 @@ public sealed partial class FilesTests(BrowserPlatform platform)
         await Expect(rows).ToHaveCountAsync(50);
         await Expect(rows.First.Locator("td.name")).ToHaveTextAsync("file-50.txt");
         await Expect(page.Locator("section.usage")).ToContainTextAsync("51 of 200 files");
+        await page.ScreenshotAsync("files-page");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Show older files" }).ClickAsync();
         await Expect(rows).ToHaveCountAsync(51);
