@@ -81,6 +81,41 @@ public sealed partial class FilesTests(BrowserPlatform platform)
     }
 
     [Fact]
+    public async Task A_ready_file_goes_with_the_message_and_the_answer_links_its_citations_to_the_file()
+    {
+        var (page, _) = await SignedUpPageAsync();
+        var notes = Encoding.UTF8.GetBytes(Notes(40));
+
+        await AttachWithPaperclipAsync(page, "lighthouse.md", "text/markdown", notes);
+
+        var chip = Chips(page);
+        await Expect(chip).ToHaveAttributeAsync("data-stage", "ready", new() { Timeout = 60_000 });
+        await Expect(chip.Locator(".chip-status")).ToHaveTextAsync("Ready");
+        await page.SendAsync("How many ships passed in the third week?");
+        var answer = await page.WaitForAnswerAsync();
+
+        await Expect(Chips(page)).ToHaveCountAsync(0);
+        await Expect(page.UserMessages().Locator("li.message-file")).ToHaveTextAsync([new Regex("lighthouse\\.md")]);
+        var citation = answer.Locator(".markdown a.citation").First;
+        await Expect(citation).ToHaveTextAsync("[1]");
+        await Expect(citation).ToHaveAttributeAsync("href", CitationHref());
+        await Expect(answer.Locator("section[aria-label='Sources'] li").First).ToContainTextAsync("lighthouse.md");
+        await page.ScreenshotAsync("files-cited-answer");
+
+        // The link serves this person's file through the web server, with the gateway's safety headers.
+        var response = await page.APIRequest.GetAsync((await citation.GetAttributeAsync("href"))!.Split('#')[0]);
+        Assert.Equal(200, response.Status);
+        Assert.Equal(notes, await response.BodyAsync());
+        Assert.Equal("nosniff", response.Headers["x-content-type-options"]);
+
+        // After a reload the conversation still shows the file and the links (stored with the messages).
+        await page.ReloadAsync();
+        await page.WaitForChatReadyAsync();
+        await Expect(page.UserMessages().Locator("li.message-file")).ToHaveCountAsync(1);
+        await Expect(page.Answers().Locator(".markdown a.citation").First).ToHaveAttributeAsync("href", CitationHref());
+    }
+
+    [Fact]
     public async Task A_pasted_image_shows_its_local_thumbnail_and_a_file_removed_before_sending_is_not_attached()
     {
         var (page, _) = await SignedUpPageAsync();
@@ -200,5 +235,8 @@ public sealed partial class FilesTests(BrowserPlatform platform)
 
     [GeneratedRegex("^([1-9]|[1-9][0-9])$")]
     private static partial Regex PartialPercent();
+
+    [GeneratedRegex(@"^api/files/[0-9a-f-]{36}/content(#page=\d+)?$")]
+    private static partial Regex CitationHref();
 
 }
