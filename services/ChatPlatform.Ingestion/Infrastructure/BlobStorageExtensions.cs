@@ -20,10 +20,17 @@ internal static class BlobStorageExtensions
             throw new InvalidOperationException(
                 $"ConnectionStrings:{connectionName} is not configured; set ConnectionStrings__{connectionName} to an Azure Storage connection string or blob endpoint.");
         }
+        // A few quick retries: the SDK's default (0.8 s doubling, per call) kept a user waiting over a minute for the 503
+        // that storage being down deserves, as an upload makes several calls.
+        var options = new BlobClientOptions
+        {
+            Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2), Mode = Azure.Core.RetryMode.Exponential },
+        };
         builder.Services.AddSingleton(Uri.TryCreate(setting, UriKind.Absolute, out var endpoint) && endpoint.Scheme == Uri.UriSchemeHttps
-            ? new BlobServiceClient(endpoint, new DefaultAzureCredential())
-            : new BlobServiceClient(setting));
+            ? new BlobServiceClient(endpoint, new DefaultAzureCredential(), options)
+            : new BlobServiceClient(setting, options));
         builder.Services.AddHealthChecks().AddCheck<BlobStorageHealthCheck>(connectionName, tags: ["ready"]);
+        builder.Services.AddSingleton<IExceptionProblemMapper, BlobStorageUnavailableProblems>();
     }
 }
 

@@ -274,6 +274,24 @@ public sealed class FilesApiTests(PostgresFixture postgres, AzuriteFixture azuri
     }
 
     [Fact]
+    public async Task With_blob_storage_unreachable_an_upload_answers_503_with_retry_after_and_writes_nothing()
+    {
+        var deadPort = ChatPlatform.Testing.Servers.FreePort.Next();
+        await using var host = await IngestionHost.StartAsync(postgres, azurite, new Dictionary<string, string>
+        {
+            ["ConnectionStrings:blobs"] = azurite.ConnectionString.Replace($":{azurite.Server.Port}/", $":{deadPort}/", StringComparison.Ordinal),
+        });
+        var userId = Guid.NewGuid();
+
+        var response = await host.ClientFor(userId).PostAsync("/v1/files", Samples.Upload(Samples.Text("notes"), "notes.txt"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Equal((0, 0), await host.WritesOfAsync(userId));
+    }
+
+    [Fact]
     public async Task Without_a_user_token_every_route_is_refused()
     {
         await using var host = await IngestionHost.StartAsync(postgres, azurite);
