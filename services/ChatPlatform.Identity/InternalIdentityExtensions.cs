@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -44,6 +44,7 @@ public static class InternalIdentityExtensions
     {
         builder.AddInternalTokens();
         builder.Services.AddAuthentication(SchemeName).AddJwtBearer(SchemeName, _ => { });
+        builder.Services.TryAddScoped<CurrentUser>();
         builder.Services.AddOptions<JwtBearerOptions>(SchemeName).Configure<IOptions<InternalIdentityOptions>>((options, identity) =>
         {
             options.MapInboundClaims = false;

@@ -1,6 +1,7 @@
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
+using ChatPlatform.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatPlatform.Chat.Apis;

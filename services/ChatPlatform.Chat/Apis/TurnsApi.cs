@@ -2,6 +2,7 @@ using System.Globalization;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
+using ChatPlatform.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -28,7 +28,6 @@ internal static class Extensions
         builder.AddRedis("redis");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<ConversationStore>();
 
         builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName).ValidateOnStart();

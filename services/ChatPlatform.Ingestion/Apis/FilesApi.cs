@@ -1,3 +1,4 @@
+using ChatPlatform.Identity;
 using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Infrastructure;
 using ChatPlatform.Ingestion.Model;

@@ -1,12 +1,12 @@
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Ingestion.Apis;
-using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Extraction;
+using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Infrastructure;
 using ChatPlatform.Ingestion.Processing;
-using ChatPlatform.Ingestion.Scanning;
 using ChatPlatform.Ingestion.Retrieval;
+using ChatPlatform.Ingestion.Scanning;
 using ChatPlatform.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -24,7 +24,6 @@ internal static class Extensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<FilesOptions>().BindConfiguration(FilesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<FileStore>();
         builder.Services.AddSingleton<FileBlobs>();
         builder.Services.AddSingleton<FileUploader>();

@@ -1,10 +1,14 @@
-using ChatPlatform.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace ChatPlatform.Ingestion.Apis;
+namespace ChatPlatform.Identity;
 
 /// <summary>
-/// The user a request acts for: the subject of its internal token, which the JwtBearer handler has validated, and the
-/// tier the gateway put in it (null when it names none). Only the gateway mints such tokens for people.
+/// The user a request acts for: the subject of its internal token, which the JwtBearer handler has validated (signed
+/// with the platform's internal key, unexpired), and the tier the gateway put in it (null when it names none). Only the
+/// gateway mints such tokens for people. Scoped; registered by <c>AddInternalAuthentication</c>.
 /// </summary>
 public sealed class CurrentUser
 {
@@ -24,8 +28,8 @@ public sealed class CurrentUser
 public static class CurrentUserExtensions
 {
     /// <summary>
-    /// Requires a valid internal token (401 otherwise) whose subject is a user (403 for a service token acting for
-    /// nobody), and fills the scoped <see cref="CurrentUser"/> from it.
+    /// Requires a valid internal token (401 otherwise, as problem details) whose subject is a user (403 for a service
+    /// token acting for nobody), and fills the scoped <see cref="CurrentUser"/> from it.
     /// </summary>
     public static RouteGroupBuilder RequireCurrentUser(this RouteGroupBuilder group)
     {
