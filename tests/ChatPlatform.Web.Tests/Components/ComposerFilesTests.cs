@@ -25,22 +25,34 @@ public sealed class ComposerFilesTests : BunitContext, IAsyncLifetime
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly ConcurrentDictionary<Guid, Queue<string>> _statuses = new();
     private readonly ConcurrentQueue<string> _authorizations = new();
+    private readonly ConcurrentQueue<string> _requests = new();
     private LoopbackHttpServer _gateway = default!;
 
     private static CancellationToken Cancellation => Xunit.TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _gateway = await LoopbackHttpServer.StartAsync(app => app.MapGet("/v1/files/{id:guid}", (Guid id, HttpContext context) =>
+        _gateway = await LoopbackHttpServer.StartAsync(app =>
         {
-            _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
-            if (!_statuses.TryGetValue(id, out var statuses))
+            app.MapGet("/v1/files", (HttpContext context) =>
             {
-                return Results.Problem(statusCode: 404, detail: "This file does not exist.");
-            }
-            var status = statuses.Count > 1 ? statuses.Dequeue() : statuses.Peek();
-            return Results.Text(FileJson(id, status), "application/json");
-        }), Cancellation);
+                _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+                _requests.Enqueue("list");
+                var files = string.Join(',', _statuses.Select(pair => FileJson(pair.Key, pair.Value.Count > 1 ? pair.Value.Dequeue() : pair.Value.Peek())));
+                return Results.Text("{\"files\":[" + files + "],\"nextBefore\":null,\"usage\":{\"bytes\":0,\"files\":0,\"maxBytes\":1,\"maxFiles\":1}}", "application/json");
+            });
+            app.MapGet("/v1/files/{id:guid}", (Guid id, HttpContext context) =>
+            {
+                _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+                _requests.Enqueue("get");
+                if (!_statuses.TryGetValue(id, out var statuses))
+                {
+                    return Results.Problem(statusCode: 404, detail: "This file does not exist.");
+                }
+                var status = statuses.Count > 1 ? statuses.Dequeue() : statuses.Peek();
+                return Results.Text(FileJson(id, status), "application/json");
+            });
+        }, Cancellation);
 
         JSInterop.Mode = JSRuntimeMode.Loose;
         var auth = AddAuthorization();
@@ -122,6 +134,26 @@ public sealed class ComposerFilesTests : BunitContext, IAsyncLifetime
         Assert.Equal("Summarise it", message.Text);
         Assert.Equal([id], message.FileIds);
         Assert.Empty(composer.FindAll("li.attachment-chip"));
+    }
+
+    [Fact]
+    public async Task Several_files_processing_are_asked_about_in_one_request_a_tick_not_one_each()
+    {
+        var (composer, _) = RenderComposer();
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        _statuses[first] = new Queue<string>(["ready"]);
+        _statuses[second] = new Queue<string>(["processing"]);
+        await composer.InvokeAsync(() => composer.Instance.OnFileAdded("f1", "a.pdf", 2048, null));
+        await composer.InvokeAsync(() => composer.Instance.OnFileAdded("f2", "b.pdf", 2048, null));
+        await composer.InvokeAsync(() => composer.Instance.OnUploaded("f1", FileJson(first, "pending")));
+        await composer.InvokeAsync(() => composer.Instance.OnUploaded("f2", FileJson(second, "pending")));
+
+        _time.Advance(Composer.PollInterval);
+
+        composer.WaitForAssertion(() => Assert.Equal(["ready", "processing"], composer.FindAll("li.attachment-chip").Select(c => c.GetAttribute("data-stage"))),
+            TimeSpan.FromSeconds(10));
+        Assert.Equal(["list"], _requests);
     }
 
     [Fact]
