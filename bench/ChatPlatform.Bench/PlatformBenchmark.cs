@@ -105,19 +105,21 @@ public static class PlatformBenchmark
     /// The platform with the simulated models and rate limits out of the way, given as the AppHost's settings: it hands
     /// <c>Catalog</c> to the router and <c>RateLimits</c> to the gateway.
     /// </summary>
+    /// <summary>The AppHost's arguments that lift the gateway's per-user limits out of a benchmark's way.</summary>
+    internal static readonly string[] NoRateLimits = [.. new[] { "free", "pro" }.SelectMany(tier => new[]
+    {
+        $"--RateLimits:Tiers:{tier}:RequestsPerMinute=100000000",
+        $"--RateLimits:Tiers:{tier}:TurnsPerMinute=100000000",
+    })];
+
     private static Task<TestPlatform> StartPlatformAsync()
     {
-        string[] rateLimits = [.. new[] { "free", "pro" }.SelectMany(tier => new[]
-        {
-            $"--RateLimits:Tiers:{tier}:RequestsPerMinute=100000000",
-            $"--RateLimits:Tiers:{tier}:TurnsPerMinute=100000000",
-        })];
         return TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(CancellationToken.None,
         [
             .. SimulatedModel(0, FastModel, TimeToFirstTokenMs, TokensPerSecond, AnswerTokens),
             // Half a token a second: a stream stays open about a minute, long enough to hold thousands at once.
             .. SimulatedModel(1, SlowModel, TimeToFirstTokenMs, 0.5, 30),
-            .. rateLimits,
+            .. NoRateLimits,
             .. AppHostBenchmark.QuietLogging,
         ]);
     }
