@@ -6,6 +6,9 @@ const followThreshold = 80;
 let highlighter = null;
 let initialized = false;
 let follow = true;
+// Where the last automatic scroll left the list: a position above it means the reader scrolled up, even when the scroll
+// event announcing it has not arrived yet.
+let autoScrolledTo = 0;
 
 export function init() {
     if (!initialized) {
@@ -175,6 +178,10 @@ function onMessagesChanged() {
             highlighter ??= import("../lib/highlight.js").then(module => module.default);
             highlighter.then(hljs => blocks.forEach(code => code.isConnected && !code.dataset.highlighted && highlight(hljs, code)));
         }
+        const atEnd = root.scrollHeight - root.scrollTop - root.clientHeight < followThreshold;
+        if (follow && !atEnd && root.scrollTop < autoScrolledTo - followThreshold) {
+            follow = false;
+        }
         if (follow) {
             scrollToEnd(false);
         }
@@ -195,6 +202,7 @@ function scrollToEnd(smooth) {
     const root = messages();
     if (root) {
         root.scrollTo({ top: root.scrollHeight, behavior: smooth ? "smooth" : "instant" });
+        autoScrolledTo = root.scrollTop;
     }
 }
 
