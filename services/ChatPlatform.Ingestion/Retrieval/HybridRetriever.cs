@@ -53,17 +53,23 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
     /// The best <paramref name="limit"/> chunks of <paramref name="fileIds"/> owned by <paramref name="userId"/> for
     /// <paramref name="query"/> (whose embedding is <paramref name="queryEmbedding"/>), best first.
     /// </summary>
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(
+    public Task<IReadOnlyList<RetrievedChunk>> SearchAsync(
         Guid userId, IReadOnlyCollection<Guid> fileIds, string query, ReadOnlyMemory<float> queryEmbedding, int limit,
+        CancellationToken cancellationToken) =>
+        SearchAsync(userId, fileIds, query, Task.FromResult(queryEmbedding), limit, cancellationToken);
+
+    /// <summary>
+    /// As above, with the question's embedding possibly still being computed: the search by words runs meanwhile, so a
+    /// turn waits for the longer of the two, not their sum.
+    /// </summary>
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(
+        Guid userId, IReadOnlyCollection<Guid> fileIds, string query, Task<ReadOnlyMemory<float>> queryEmbedding, int limit,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fileIds);
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(queryEmbedding);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        if (queryEmbedding.Length != EmbeddingOptions.Dimensions)
-        {
-            throw new ArgumentException($"The query vector has {queryEmbedding.Length} dimensions, not {EmbeddingOptions.Dimensions}.", nameof(queryEmbedding));
-        }
         if (fileIds.Count == 0)
         {
             return [];
@@ -74,21 +80,32 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // SET LOCAL needs a transaction; it keeps the settings from outliving this search on the pooled connection.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction)
+        List<RetrievedChunk> byWords;
+        await using (var batch = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
             {
                 new NpgsqlBatchCommand($"SET LOCAL hnsw.ef_search = {EfSearch}"),
                 new NpgsqlBatchCommand("SET LOCAL hnsw.iterative_scan = relaxed_order"),
                 Command(ByWordsSql, userId, files, query, candidates),
-                Command(ByMeaningSql, userId, files, new Vector(queryEmbedding), candidates),
             },
-        };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var byWords = await ReadAsync(reader, cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        var byMeaning = await ReadAsync(reader, cancellationToken);
-        await reader.DisposeAsync();
+        })
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            byWords = await ReadAsync(reader, cancellationToken);
+        }
+
+        var vector = await queryEmbedding;
+        if (vector.Length != EmbeddingOptions.Dimensions)
+        {
+            throw new ArgumentException($"The query vector has {vector.Length} dimensions, not {EmbeddingOptions.Dimensions}.", nameof(queryEmbedding));
+        }
+        List<RetrievedChunk> byMeaning;
+        await using (var byMeaningBatch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(ByMeaningSql, userId, files, new Vector(vector), candidates) } })
+        {
+            await using var reader = await byMeaningBatch.ExecuteReaderAsync(cancellationToken);
+            byMeaning = await ReadAsync(reader, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
 
         return Fuse(byWords, byMeaning, limit);
