@@ -1,7 +1,9 @@
 using ChatPlatform.Identity;
+using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Infrastructure;
 using ChatPlatform.Ingestion.Model;
+using ChatPlatform.Ingestion.Previews;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,7 @@ public static class FilesApi
         api.MapGet("/", ListAsync);
         api.MapGet("/{id:guid}", GetAsync);
         api.MapGet("/{id:guid}/content", GetContentAsync);
+        api.MapGet("/{id:guid}/pages/{page:int}/image", GetPageImageAsync);
         api.MapDelete("/{id:guid}", DeleteAsync);
         return app;
     }
@@ -143,6 +146,35 @@ public static class FilesApi
         context.Response.ContentLength = file.SizeBytes;
         var contentType = file.Kind == FileKinds.Name(FileKind.Text) ? "text/plain; charset=utf-8" : file.MediaType!;
         return TypedResults.Stream(content, contentType);
+    }
+
+    /// <summary>Page <paramref name="page"/> of a ready PDF as a PNG: where a citation opens (docs/files.md).</summary>
+    public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> GetPageImageAsync(
+        Guid id, int page, HttpContext context, CurrentUser user, FileStore store, PdfPagePreviewer previewer, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(user.Id, id, cancellationToken) is not { } file)
+        {
+            return TypedResults.NotFound();
+        }
+        if (file.MediaType != MediaTypes.Pdf || file.Status != FileStatuses.Ready || file.Sha256 is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No page preview",
+                detail: "Pages can be shown only for a PDF whose processing has finished.");
+        }
+        if (page < 1 || page > file.Pages)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such page",
+                detail: $"The file has {file.Pages} page(s).");
+        }
+        if (await previewer.RenderAsync(user.Id, file, page, cancellationToken) is not { } png)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Page not shown",
+                detail: "This page could not be drawn. The file itself can still be downloaded.");
+        }
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "private, max-age=300";
+        return TypedResults.File(png, "image/png");
     }
 
     public static async Task<Results<NoContent, NotFound>> DeleteAsync(

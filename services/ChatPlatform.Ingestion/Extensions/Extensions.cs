@@ -1,3 +1,4 @@
+using ChatPlatform.Ingestion.Previews;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Ingestion.Apis;
@@ -32,6 +33,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<AbandonedUploadSweeper>());
 
         builder.AddExtraction();
+        builder.Services.AddSingleton<PdfPagePreviewer>();
         builder.AddVirusScanning();
         builder.AddRetrieval();
 

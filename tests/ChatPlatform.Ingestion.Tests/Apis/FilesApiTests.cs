@@ -260,6 +260,7 @@ public sealed class FilesApiTests(PostgresFixture postgres, AzuriteFixture azuri
         {
             await AssertProblemAsync(await client.GetAsync($"/v1/files/{id}", Cancellation), HttpStatusCode.NotFound);
             await AssertProblemAsync(await client.GetAsync($"/v1/files/{id}/content", Cancellation), HttpStatusCode.NotFound);
+            await AssertProblemAsync(await client.GetAsync($"/v1/files/{id}/pages/1/image", Cancellation), HttpStatusCode.NotFound);
             await AssertProblemAsync(await client.PostAsync($"/v1/files/{id}/complete", null, Cancellation), HttpStatusCode.NotFound);
             await AssertProblemAsync(await client.DeleteAsync($"/v1/files/{id}", Cancellation), HttpStatusCode.NotFound);
         }

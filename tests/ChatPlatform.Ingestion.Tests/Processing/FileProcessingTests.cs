@@ -106,6 +106,34 @@ public sealed class FileProcessingTests(PostgresFixture postgres, AzuriteFixture
         Assert.Equal(before, await host.ScalarAsync("SELECT (updated_at, chunks, attempts)::text FROM ingestion.files WHERE id = $1", id));
     }
 
+    [Fact]
+    public async Task A_ready_pdfs_page_is_drawn_as_a_png_for_its_owner_only()
+    {
+        await using var host = await StartAsync(clamd: null);
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var client = host.ClientFor(owner);
+        var id = await UploadAsync(client, TestFiles.TextPdf("The first page.", "The second page, cited."), "report.pdf");
+        var text = await UploadAsync(client, Encoding.UTF8.GetBytes("plain notes"), "notes.txt");
+        await WaitForStatusAsync(client, id, "ready");
+        await WaitForStatusAsync(client, text, "ready");
+
+        using var page = await client.GetAsync($"/v1/files/{id}/pages/2/image", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("image/png", page.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        var png = await page.Content.ReadAsByteArrayAsync(Cancellation);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        // The IHDR chunk's width and height, big-endian at bytes 16 and 20: fitted to the preview's box.
+        var (width, height) = (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.Equal(Previews.PdfPagePreviewer.LongestSidePixels, Math.Max(width, height));
+
+        await Apis.FilesApiTests.AssertProblemAsync(await client.GetAsync($"/v1/files/{id}/pages/3/image", Cancellation), HttpStatusCode.NotFound);
+        await Apis.FilesApiTests.AssertProblemAsync(await client.GetAsync($"/v1/files/{id}/pages/0/image", Cancellation), HttpStatusCode.NotFound);
+        await Apis.FilesApiTests.AssertProblemAsync(await client.GetAsync($"/v1/files/{text}/pages/1/image", Cancellation), HttpStatusCode.Conflict);
+        await Apis.FilesApiTests.AssertProblemAsync(await host.ClientFor(other).GetAsync($"/v1/files/{id}/pages/1/image", Cancellation), HttpStatusCode.NotFound);
+    }
+
     private Task<IngestionHost> StartAsync(string? clamd, Dictionary<string, string>? settings = null)
     {
         settings ??= [];
