@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ChatPlatform.Testing.Files;
 using static Microsoft.Playwright.Assertions;
 
 namespace ChatPlatform.Web.Tests.Browser;
@@ -102,14 +103,18 @@ public sealed partial class FilesTests(BrowserPlatform platform)
         await Expect(answer.Locator("section[aria-label='Sources'] li").First).ToContainTextAsync("lighthouse.md");
         await page.ScreenshotAsync("files-cited-answer");
 
-        // The link serves this person's file through the web server, with the gateway's safety headers.
-        var response = await page.APIRequest.GetAsync((await citation.GetAttributeAsync("href"))!.Split('#')[0]);
+        // The link opens the file's page in the app, whose download serves this person's file through the web server,
+        // with the gateway's safety headers.
+        await page.GotoAsync((await citation.GetAttributeAsync("href"))!);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "lighthouse.md" })).ToBeVisibleAsync();
+        var download = page.GetByRole(AriaRole.Link, new() { Name = "Download" });
+        var response = await page.APIRequest.GetAsync((await download.GetAttributeAsync("href"))!);
         Assert.Equal(200, response.Status);
         Assert.Equal(notes, await response.BodyAsync());
         Assert.Equal("nosniff", response.Headers["x-content-type-options"]);
 
-        // After a reload the conversation still shows the file and the links (stored with the messages).
-        await page.ReloadAsync();
+        // Back in the conversation the file and the links are still there (stored with the messages).
+        await page.GoBackAsync();
         await page.WaitForChatReadyAsync();
         await Expect(page.UserMessages().Locator("li.message-file")).ToHaveCountAsync(1);
         await Expect(page.Answers().Locator(".markdown a.citation").First).ToHaveAttributeAsync("href", CitationHref());
@@ -225,6 +230,46 @@ public sealed partial class FilesTests(BrowserPlatform platform)
         Assert.DoesNotContain("secret", await response.TextAsync());
     }
 
+    [Fact]
+    public async Task A_cited_pdf_opens_at_its_page_drawn_as_an_image_with_the_pages_around_it()
+    {
+        var (page, account) = await SignedUpPageAsync();
+        using var gateway = platform.CreateGatewayClient(await platform.SignInThroughApiAsync(account.Email, account.Password, Cancellation));
+        using var content = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(MinimalPdf.Create("Chapter one.", "Chapter two: the harbour.", "Chapter three.")), "file", "book.pdf" },
+        };
+        using var created = await gateway.PostAsync("/v1/files", content, Cancellation);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetGuid();
+        await WaitUntilReadyAsync(gateway, id);
+
+        await page.GotoAsync($"files/{id}?page=2");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "book.pdf" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".page-nav")).ToContainTextAsync("Page 2 of 3");
+        var image = page.GetByRole(AriaRole.Img, new() { Name = "Page 2 of book.pdf" });
+        await Expect(image).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('img.page-image'); return i && i.complete && i.naturalWidth > 0; }");
+        await page.ScreenshotAsync("files-pdf-page");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next →" }).ClickAsync();
+        await Expect(page.Locator(".page-nav")).ToContainTextAsync("Page 3 of 3");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next →" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Img, new() { Name = "Page 3 of book.pdf" })).ToBeVisibleAsync();
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient gateway, Guid id)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(90));
+        while ((await gateway.GetFromJsonAsync<JsonElement>($"/v1/files/{id}", deadline.Token)).GetProperty("status").GetString() is var status && status != "ready")
+        {
+            Assert.True(status is "pending" or "processing", $"the file ended {status}");
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
     private static async Task<Guid> UploadAsync(HttpClient gateway, string name, string text)
     {
         using var content = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(text)), "file", name } };
@@ -236,7 +281,7 @@ public sealed partial class FilesTests(BrowserPlatform platform)
     [GeneratedRegex("^([1-9]|[1-9][0-9])$")]
     private static partial Regex PartialPercent();
 
-    [GeneratedRegex(@"^api/files/[0-9a-f-]{36}/content(#page=\d+)?$")]
+    [GeneratedRegex(@"^files/[0-9a-f-]{36}(\?page=\d+)?$")]
     private static partial Regex CitationHref();
 
 }

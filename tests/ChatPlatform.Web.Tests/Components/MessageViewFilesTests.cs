@@ -40,11 +40,11 @@ public sealed class MessageViewFilesTests : BunitContext
         var view = Render<MessageView>(p => p.Add(v => v.Message, message));
 
         var markers = view.FindAll(".markdown a.citation");
-        Assert.Equal([$"api/files/{Report}/content#page=7", $"api/files/{Photo}/content"], markers.Select(a => a.GetAttribute("href")));
+        Assert.Equal([$"files/{Report}?page=7", $"files/{Photo}"], markers.Select(a => a.GetAttribute("href")));
         var sources = view.FindAll("section[aria-label='Sources'] li");
         Assert.Equal(["Quarterly report.pdf, page 7", "photo.png"], sources.Select(s => s.TextContent));
         Assert.Equal(["1", "2"], sources.Select(s => s.GetAttribute("value")));
-        Assert.Equal($"api/files/{Report}/content#page=7", sources[0].QuerySelector("a")!.GetAttribute("href"));
+        Assert.Equal($"files/{Report}?page=7", sources[0].QuerySelector("a")!.GetAttribute("href"));
     }
 
     [Fact]

@@ -21,9 +21,9 @@ public sealed class CitationLinkerTests
     {
         var html = CitationLinker.Link(_markdown.ToHtml("Revenue grew 12% [1], as planned [2]."), Citations);
 
-        Assert.Contains($"<a class=\"citation\" href=\"api/files/{Report}/content#page=7\" target=\"_blank\" rel=\"noopener noreferrer\" " +
+        Assert.Contains($"<a class=\"citation\" href=\"files/{Report}?page=7\" target=\"_blank\" rel=\"noopener noreferrer\" " +
             "title=\"Quarterly &lt;report&gt;.pdf, page 7\">[1]</a>", html);
-        Assert.Contains($"href=\"api/files/{Notes}/content\"", html);
+        Assert.Contains($"href=\"files/{Notes}\"", html);
         Assert.Contains("title=\"notes.md\">[2]</a>", html);
     }
 
@@ -55,7 +55,7 @@ public sealed class CitationLinkerTests
     {
         var html = CitationLinker.Link(_markdown.ToHtml("Both agree [1, 2, 5]."), Citations);
 
-        Assert.Contains($"Both agree [<a class=\"citation\" href=\"api/files/{Report}/content#page=7\"", html);
+        Assert.Contains($"Both agree [<a class=\"citation\" href=\"files/{Report}?page=7\"", html);
         Assert.Contains("title=\"notes.md\">2</a>, 5].", html);
     }
 

@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace ChatPlatform.Web.Apis;
 
 /// <summary>
-/// The two file routes a browser calls directly, because its tokens live on this server: <c>POST /api/files</c> (an
-/// upload sent with XMLHttpRequest for its progress events) and <c>GET /api/files/{id}/content</c> (a citation's link).
-/// Both stream through to the gateway; neither holds a file in memory.
+/// The file routes a browser calls directly, because its tokens live on this server: <c>POST /api/files</c> (an upload
+/// sent with XMLHttpRequest for its progress events), <c>GET /api/files/{id}/content</c> (a download) and
+/// <c>GET /api/files/{id}/pages/{n}/image</c> (a PDF's page in FileView). All stream through to the gateway; none holds
+/// a file in memory.
 /// </summary>
 public static partial class FilesApi
 {
@@ -27,6 +28,7 @@ public static partial class FilesApi
     {
         app.MapPost("/api/files", UploadAsync);
         app.MapGet("/api/files/{id:guid}/content", ContentAsync);
+        app.MapGet("/api/files/{id:guid}/pages/{page:int}/image", PageImageAsync);
         return app;
     }
 
@@ -80,13 +82,21 @@ public static partial class FilesApi
         }
     }
 
-    public static async Task<IResult> ContentAsync(Guid id, HttpContext context, SessionRefresher refresher, GatewayFileTransfer files)
+    public static Task<IResult> ContentAsync(Guid id, HttpContext context, SessionRefresher refresher, GatewayFileTransfer files) =>
+        RelayFileAsync(context, refresher, (token, cancellationToken) => files.OpenAsync(token, $"/v1/files/{id}/content", cancellationToken));
+
+    /// <summary>A PDF's page drawn as an image by ingestion: what FileView shows for a cited page.</summary>
+    public static Task<IResult> PageImageAsync(Guid id, int page, HttpContext context, SessionRefresher refresher, GatewayFileTransfer files) =>
+        RelayFileAsync(context, refresher, (token, cancellationToken) => files.OpenAsync(token, $"/v1/files/{id}/pages/{page}/image", cancellationToken));
+
+    private static async Task<IResult> RelayFileAsync(
+        HttpContext context, SessionRefresher refresher, Func<string, CancellationToken, Task<HttpResponseMessage>> open)
     {
         var cancellationToken = context.RequestAborted;
         try
         {
             var token = await UserSession.AccessTokenAsync(context.User, refresher, cancellationToken);
-            using var response = await files.OpenContentAsync(token, id, cancellationToken);
+            using var response = await open(token, cancellationToken);
             await RelayAsync(context, response, response.IsSuccessStatusCode ? [.. ContentHeaders, .. SafetyHeaders] : ["Content-Type"], cancellationToken);
             return Results.Empty;
         }

@@ -34,10 +34,11 @@ public sealed class GatewayFileTransfer(IHttpClientFactory httpClients)
         return await SendAsync(request, accessToken, cancellationToken);
     }
 
+    /// <summary>A GET of one of the file's routes (its content, a page's image), answered as it streams in.</summary>
     /// <exception cref="GatewayException">Status 0: the gateway could not be reached.</exception>
-    public async Task<HttpResponseMessage> OpenContentAsync(string accessToken, Guid fileId, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> OpenAsync(string accessToken, string path, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/files/{fileId}/content");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         return await SendAsync(request, accessToken, cancellationToken);
     }
 

@@ -67,9 +67,9 @@ public static partial class CitationLinker
         return output.ToString();
     }
 
-    /// <summary>Where a citation opens: the file through this server, at its page when it has one (browsers' PDF viewers read <c>#page=</c>).</summary>
+    /// <summary>Where a citation opens: the file's page in this app (FileView), at the cited page when it has one.</summary>
     public static string HrefOf(Citation citation) =>
-        citation.Page is { } page ? $"api/files/{citation.FileId}/content#page={page}" : $"api/files/{citation.FileId}/content";
+        citation.Page is { } page ? $"files/{citation.FileId}?page={page}" : $"files/{citation.FileId}";
 
     public static string TitleOf(Citation citation) =>
         citation.Page is { } page ? $"{citation.FileName}, page {page}" : citation.FileName;
