@@ -217,6 +217,23 @@ public sealed partial class FilesTests(BrowserPlatform platform)
     }
 
     [Fact]
+    public async Task The_files_page_follows_a_file_uploaded_elsewhere_until_it_is_ready()
+    {
+        var (page, account) = await SignedUpPageAsync();
+        using var gateway = platform.CreateGatewayClient(await platform.SignInThroughApiAsync(account.Email, account.Password, Cancellation));
+        await page.GotoAsync("files");
+        await Expect(page.Locator(".files-empty")).ToBeVisibleAsync();
+
+        await UploadAsync(gateway, "from-my-phone.txt", "Written on another device.");
+
+        var row = page.Locator("table.files-table tbody tr");
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row.Locator("td.name")).ToHaveTextAsync("from-my-phone.txt");
+        await Expect(row.Locator(".status-badge")).ToHaveTextAsync(new Regex("^Ready"), new() { Timeout = 60_000 });
+        await Expect(page.Locator("section.usage")).ToContainTextAsync("1 of 200 files");
+    }
+
+    [Fact]
     public async Task Another_persons_file_is_not_served_to_me()
     {
         var (page, _) = await SignedUpPageAsync();

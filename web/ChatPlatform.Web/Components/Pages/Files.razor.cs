@@ -23,7 +23,55 @@ public sealed partial class Files
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
-    protected override Task OnInitializedAsync() => ReloadAsync();
+    /// <summary>How often the list follows processing files, and new ones uploaded elsewhere when none is processing.</summary>
+    internal static readonly TimeSpan BusyRefresh = TimeSpan.FromSeconds(1.5);
+    internal static readonly TimeSpan IdleRefresh = TimeSpan.FromSeconds(5);
+
+    protected override async Task OnInitializedAsync()
+    {
+        await ReloadAsync();
+        _ = FollowAsync(_disposed.Token);
+    }
+
+    /// <summary>
+    /// Keeps the list current without reloading it: each tick reads the newest page once, updates the files it shows in
+    /// place (status, progress, pages) and adds files uploaded since at the top; older pages loaded with "Load more" stay.
+    /// </summary>
+    private async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_files.All(f => f.IsSettled) ? IdleRefresh : BusyRefresh, cancellationToken);
+                FilePage page;
+                try
+                {
+                    page = await Gateway.ListFilesAsync(before: null, PageSize, cancellationToken);
+                }
+                catch (GatewayException)
+                {
+                    // A missed tick is retried at the next; Refresh shows the error.
+                    continue;
+                }
+                var added = page.Files.Where(f => _files.All(known => known.Id != f.Id)).ToList();
+                for (var i = 0; i < _files.Count; i++)
+                {
+                    if (page.Files.FirstOrDefault(f => f.Id == _files[i].Id) is { } fresh)
+                    {
+                        _files[i] = fresh;
+                    }
+                }
+                _files.InsertRange(0, added.Where(f => _files.Count == 0 || f.CreatedAt >= _files[0].CreatedAt));
+                _usage = page.Usage;
+                await InvokeAsync(StateHasChanged);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page was left.
+        }
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
