@@ -32,6 +32,8 @@ public sealed partial class FileProcessor(
 
     public const string RepeatedFailure = "Processing this file failed several times. Try uploading it again.";
 
+    public const string TooLargeToScan = "The virus scanner does not accept files this large, so this file cannot be used.";
+
     public async Task HandleAsync(EventRecord e, CancellationToken cancellationToken)
     {
         if (e.Type != FileEvents.Uploaded || e.PayloadAs<FileUploaded>() is not { } uploaded
@@ -56,6 +58,11 @@ public sealed partial class FileProcessor(
         {
             LogUnreadable(logger, file.Id, file.MediaType, error.Message);
             await store.FailAsync(file, "failed", error.Message, cancellationToken);
+        }
+        catch (VirusScanException error) when (error.Permanent)
+        {
+            LogUnscannable(logger, file.Id, error.Message);
+            await store.FailAsync(file, "failed", TooLargeToScan, cancellationToken);
         }
     }
 
@@ -113,6 +120,9 @@ public sealed partial class FileProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "File {FileId} quarantined: the virus scan found {Signature}")]
     private static partial void LogQuarantined(ILogger logger, Guid fileId, string signature);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "File {FileId} cannot be scanned: {Reason}")]
+    private static partial void LogUnscannable(ILogger logger, Guid fileId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "File {FileId} failed for good after {Attempts} attempts")]
     private static partial void LogGaveUp(ILogger logger, Guid fileId, int attempts);

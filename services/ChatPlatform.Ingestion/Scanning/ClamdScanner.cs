@@ -111,7 +111,7 @@ public sealed partial class ClamdScanner(IOptions<VirusScanOptions> options, Tim
         }
         if (reply.Contains("size limit exceeded", StringComparison.OrdinalIgnoreCase))
         {
-            throw new VirusScanException($"The file is larger than clamd at {_options.Clamd} accepts (its StreamMaxLength).");
+            throw new VirusScanException($"The file is larger than clamd at {_options.Clamd} accepts (its StreamMaxLength).") { Permanent = true };
         }
         var verdict = reply.StartsWith(prefix, StringComparison.Ordinal) ? reply[prefix.Length..].Trim() : reply;
         if (verdict == "OK")

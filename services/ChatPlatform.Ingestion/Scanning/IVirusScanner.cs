@@ -15,4 +15,12 @@ public sealed record ScanResult(string? Signature)
     public bool IsClean => Signature is null;
 }
 
-public sealed class VirusScanException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// The scan did not happen. Most causes pass (clamd restarting, a timeout) and the pipeline tries again later; a
+/// <see cref="Permanent"/> one (the file is over clamd's StreamMaxLength) fails the file at once. The message is for
+/// operators' logs: it names the scanner's address, so it never reaches the file's owner.
+/// </summary>
+public sealed class VirusScanException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public bool Permanent { get; init; }
+}

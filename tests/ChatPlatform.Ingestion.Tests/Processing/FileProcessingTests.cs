@@ -87,6 +87,22 @@ public sealed class FileProcessingTests(PostgresFixture postgres, AzuriteFixture
     }
 
     [Fact]
+    public async Task A_file_over_the_scanners_size_limit_fails_at_once_without_naming_the_scanner()
+    {
+        await using var clamd = new FakeClamd(FakeClamd.Behaviour.Scan, sizeLimit: 1_000);
+        await using var host = await StartAsync(clamd.Endpoint);
+        var client = host.ClientFor(Guid.NewGuid());
+
+        var id = await UploadAsync(client, Encoding.UTF8.GetBytes(new string('x', 5_000)), "long.txt");
+        var file = await WaitForStatusAsync(client, id, "failed");
+
+        Assert.Equal(FileProcessor.TooLargeToScan, file["error"]!.GetValue<string>());
+        Assert.DoesNotContain(clamd.Endpoint, file.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1L, await host.ScalarAsync("SELECT attempts::bigint FROM ingestion.files WHERE id = $1", id));
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1", id));
+    }
+
+    [Fact]
     public async Task A_redelivered_upload_of_a_finished_file_changes_nothing()
     {
         await using var host = await StartAsync(clamd: null);
