@@ -33,6 +33,13 @@ public sealed class ExtractionOptions
     /// <summary>How long one run of pdftoppm or tesseract may take before it is killed with its children.</summary>
     public TimeSpan ProcessTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The address space one run of pdftoppm or tesseract may use (0: unbounded). A page rendered at the largest size
+    /// takes about 150 MB and tesseract's English model about 200 MB; past this the program fails and the file with it.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long ProcessMemoryBytes { get; set; } = 1024L * 1024 * 1024;
+
     /// <summary>How long reading one file may take in all.</summary>
     public TimeSpan FileTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

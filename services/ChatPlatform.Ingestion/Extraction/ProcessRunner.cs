@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Ingestion.Extraction;
 
@@ -9,18 +10,25 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 
 /// <summary>
 /// Runs one program with arguments, never through a shell, so no file name or setting can become a command. Its output is
-/// captured up to a bound, and it is killed with every process it started at its timeout or when the caller cancels.
+/// captured up to a bound, its address space is bounded by <see cref="ExtractionOptions.ProcessMemoryBytes"/> (through
+/// util-linux's <c>prlimit</c>, so a hostile file cannot make it take the machine's memory), and it is killed with every
+/// process it started at its timeout or when the caller cancels.
 /// </summary>
-public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<ProcessRunner> logger)
+public sealed partial class ProcessRunner(TimeProvider timeProvider, IOptions<ExtractionOptions> options, ILogger<ProcessRunner> logger)
 {
     private const int MaxErrorChars = 4 * 1024;
+    private const string Prlimit = "/usr/bin/prlimit";
+
+    private static readonly bool CanLimitMemory = OperatingSystem.IsLinux() && File.Exists(Prlimit);
 
     /// <exception cref="ExtractionException">The program is missing or did not finish within <paramref name="timeout"/>.</exception>
     public async Task<ProcessResult> RunAsync(
         string program, IEnumerable<string> arguments, TimeSpan timeout, int maxOutputChars, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(program)
+        var memory = options.Value.ProcessMemoryBytes;
+        var bounded = memory > 0 && CanLimitMemory;
+        var start = new ProcessStartInfo(bounded ? Prlimit : program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -29,6 +37,13 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (bounded)
+        {
+            // prlimit execs the program in its own place (same pid), so killing the tree still kills the program.
+            start.ArgumentList.Add($"--as={memory}");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(program);
+        }
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -45,7 +60,7 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
         }
         catch (Win32Exception e)
         {
-            throw new ExtractionException($"The program '{program}' that reads this kind of file is not installed on the server.", e);
+            throw new ExtractionException(NotInstalled(program), e);
         }
         process.StandardInput.Close();
 
@@ -58,6 +73,11 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
             await process.WaitForExitAsync(stop.Token);
             var (text, truncated) = await output;
             var (errorText, _) = await error;
+            // prlimit exits 127 when it cannot find the program: the same answer as starting a missing program directly.
+            if (bounded && process.ExitCode == 127 && errorText.StartsWith("prlimit:", StringComparison.Ordinal))
+            {
+                throw new ExtractionException(NotInstalled(program), new Win32Exception(2, errorText.Trim()));
+            }
             return new ProcessResult(process.ExitCode, text, errorText, truncated);
         }
         catch (OperationCanceledException)
@@ -70,6 +90,9 @@ public sealed partial class ProcessRunner(TimeProvider timeProvider, ILogger<Pro
             throw new ExtractionException($"Reading the file took too long ('{Path.GetFileName(program)}' was stopped after {Durations.Describe(timeout)}).");
         }
     }
+
+    private static string NotInstalled(string program) =>
+        $"The program '{program}' that reads this kind of file is not installed on the server.";
 
     private static void Kill(Process process)
     {

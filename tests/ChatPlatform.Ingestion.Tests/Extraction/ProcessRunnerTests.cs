@@ -74,6 +74,34 @@ public sealed class ProcessRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_program_is_bounded_in_memory_and_fails_past_the_bound()
+    {
+        // 64 MB of address space: enough for a shell, not for the 200 MB string it is asked to hold.
+        await using var services = Extractors.Services(o => o.ProcessMemoryBytes = 64L * 1024 * 1024);
+        var runner = services.GetRequiredService<ProcessRunner>();
+
+        var small = await runner.RunAsync("/bin/sh", ["-c", "echo fits"], TimeSpan.FromSeconds(30), 1024, TestContext.Current.CancellationToken);
+        var large = await runner.RunAsync("/bin/sh", ["-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' x); echo allocated"], TimeSpan.FromSeconds(30), 1024,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal((0, "fits\n"), (small.ExitCode, small.StandardOutput));
+        Assert.NotEqual(0, large.ExitCode);
+        Assert.DoesNotContain("allocated", large.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_program_under_the_memory_bound_is_the_same_clear_error()
+    {
+        await using var services = Extractors.Services();
+        var runner = services.GetRequiredService<ProcessRunner>();
+
+        var error = await Assert.ThrowsAsync<ExtractionException>(() =>
+            runner.RunAsync("/nonexistent/pdftoppm", [], TimeSpan.FromSeconds(30), 1024, TestContext.Current.CancellationToken));
+
+        Assert.Equal("The program '/nonexistent/pdftoppm' that reads this kind of file is not installed on the server.", error.Message);
+    }
+
+    [Fact]
     public async Task A_missing_program_is_a_clear_extraction_error()
     {
         var error = await Extractors.FailsAsync(TestFiles.RenderPng(TestFiles.TextPdf("x"), 30), MediaTypes.Png,
