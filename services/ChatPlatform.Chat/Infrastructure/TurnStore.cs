@@ -411,6 +411,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 source = "chat",
                 conversationId = answer.ConversationId,
                 messageId = answer.Id,
+                status = ToSql(status),
                 model = usage.Model,
                 deployment = usage.Deployment,
                 provider = usage.Provider,
