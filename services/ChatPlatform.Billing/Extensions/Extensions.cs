@@ -27,13 +27,8 @@ internal static class Extensions
         builder.Services.AddSingleton<UsageQueries>();
         builder.Services.AddSingleton<LedgerExport>();
 
-        // usage.recorded is keyed by user: two partitions, so a slow price look-up holds back half the users, and one
-        // user's entries (and their aggregate rows) are only ever written by one consumer. Woken consumers wait a little
-        // so that one pass takes many events at 500 answers a second.
-        builder.AddPartitionedEventConsumers<UsageRecorder>(UsageRecorder.ConsumerName, count: 2, options =>
-        {
-            options.BatchSize = 500;
-            options.WakeDelay = TimeSpan.FromMilliseconds(20);
-        });
+        // Partitioned by user: a slow price look-up holds back only some users, and one user's entries (and their
+        // aggregate rows) are only ever written by one consumer.
+        builder.AddPartitionedEventConsumers<UsageRecorder>(UsageRecorder.ConsumerName, UsageRecorder.Partitions, UsageRecorder.Configure);
     }
 }

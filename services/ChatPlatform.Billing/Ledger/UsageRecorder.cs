@@ -14,6 +14,20 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
 {
     public const string ConsumerName = "billing-ledger";
 
+    /// <summary>Partitions of the consumer: usage.recorded is keyed by user, so one user's entries have one writer.</summary>
+    public const int Partitions = 2;
+
+    /// <summary>
+    /// Woken consumers wait a little so that one pass takes many events: at 500 answers a second, a pass per event
+    /// would spend most of the database's work on offsets.
+    /// </summary>
+    public static void Configure(EventConsumerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.BatchSize = 500;
+        options.WakeDelay = TimeSpan.FromMilliseconds(20);
+    }
+
     public async Task HandleAsync(EventRecord e, CancellationToken cancellationToken)
     {
         if (e.Type != UsageRecorded.EventType)
