@@ -3,6 +3,8 @@
 import Chart from "../lib/chart.js";
 
 const charts = new WeakMap();
+// Answers cost fractions of a cent: three significant digits, never 0.000024999999.
+const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 3 });
 
 export function renderDaily(canvas, days, costs, tokens) {
   charts.get(canvas)?.destroy();
@@ -22,7 +24,7 @@ export function renderDaily(canvas, days, costs, tokens) {
       animation: false,
       interaction: { mode: "index", intersect: false },
       scales: {
-        cost: { position: "left", beginAtZero: true, ticks: { callback: (v) => "$" + v } },
+        cost: { position: "left", beginAtZero: true, ticks: { callback: (v) => dollars.format(v) } },
         tokens: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } },
       },
     },
