@@ -181,7 +181,7 @@ public static class LedgerBenchmark
     /// </summary>
     private static async Task FillAsync(NpgsqlDataSource db, long rows, int users)
     {
-        await ExecuteAsync(db, "DELETE FROM billing.ledger; DELETE FROM billing.daily_usage; DROP INDEX billing.ledger_by_user; DROP INDEX billing.ledger_by_time");
+        await ExecuteAsync(db, "DELETE FROM billing.ledger; DELETE FROM billing.daily_usage; DELETE FROM billing.daily_totals; DROP INDEX billing.ledger_by_user; DROP INDEX billing.ledger_by_time");
         var userIds = Enumerable.Range(0, users).Select(_ => Guid.NewGuid()).ToArray();
         var random = new Random(42);
         var start = DateTimeOffset.UtcNow.Date.AddDays(-89);
@@ -220,6 +220,10 @@ public static class LedgerBenchmark
             INSERT INTO billing.daily_usage (user_id, day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd)
             SELECT user_id, (occurred_at AT TIME ZONE 'UTC')::date, model, count(*), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(cost_usd)
             FROM billing.ledger GROUP BY 1, 2, 3;
+            INSERT INTO billing.daily_totals (day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd)
+            SELECT day, model, sum(answers), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens), sum(cost_usd)
+            FROM billing.daily_usage GROUP BY 1, 2;
+            VACUUM ANALYZE billing.daily_totals;
             VACUUM ANALYZE billing.ledger;
             VACUUM ANALYZE billing.daily_usage;
             """);

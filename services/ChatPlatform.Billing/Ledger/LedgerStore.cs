@@ -6,7 +6,7 @@ namespace ChatPlatform.Billing.Ledger;
 /// <summary>Writes ledger entries and their per-day aggregates.</summary>
 public sealed class LedgerStore(NpgsqlDataSource db)
 {
-    // One statement, so one implicit transaction: the entry and its aggregate are written together or not at all. An event
+    // One statement, so one implicit transaction: the entry and its aggregates are written together or not at all. An event
     // id already in the ledger inserts nothing, and then nothing is added to the aggregate either.
     private const string InsertSql = """
         WITH entry AS (
@@ -16,15 +16,24 @@ public sealed class LedgerStore(NpgsqlDataSource db)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
             ON CONFLICT (event_id) DO NOTHING
             RETURNING user_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, model, input_tokens, cached_input_tokens, output_tokens, cost_usd
+        ), per_user AS (
+            INSERT INTO billing.daily_usage AS d (user_id, day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd)
+            SELECT user_id, day, model, 1, input_tokens, cached_input_tokens, output_tokens, cost_usd FROM entry
+            ON CONFLICT (user_id, day, model) DO UPDATE SET
+                answers = d.answers + 1,
+                input_tokens = d.input_tokens + excluded.input_tokens,
+                cached_input_tokens = d.cached_input_tokens + excluded.cached_input_tokens,
+                output_tokens = d.output_tokens + excluded.output_tokens,
+                cost_usd = d.cost_usd + excluded.cost_usd
         )
-        INSERT INTO billing.daily_usage AS d (user_id, day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd)
-        SELECT user_id, day, model, 1, input_tokens, cached_input_tokens, output_tokens, cost_usd FROM entry
-        ON CONFLICT (user_id, day, model) DO UPDATE SET
-            answers = d.answers + 1,
-            input_tokens = d.input_tokens + excluded.input_tokens,
-            cached_input_tokens = d.cached_input_tokens + excluded.cached_input_tokens,
-            output_tokens = d.output_tokens + excluded.output_tokens,
-            cost_usd = d.cost_usd + excluded.cost_usd
+        INSERT INTO billing.daily_totals AS t (day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd)
+        SELECT day, model, 1, input_tokens, cached_input_tokens, output_tokens, cost_usd FROM entry
+        ON CONFLICT (day, model) DO UPDATE SET
+            answers = t.answers + 1,
+            input_tokens = t.input_tokens + excluded.input_tokens,
+            cached_input_tokens = t.cached_input_tokens + excluded.cached_input_tokens,
+            output_tokens = t.output_tokens + excluded.output_tokens,
+            cost_usd = t.cost_usd + excluded.cost_usd
         """;
 
     /// <summary>Records the entry once; false when its event was recorded before (a replay or a redelivery).</summary>

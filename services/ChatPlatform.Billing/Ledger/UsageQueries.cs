@@ -23,7 +23,7 @@ public sealed class UsageQueries(NpgsqlDataSource db)
         var sql = $"""
             SELECT {key} AS key, sum(answers)::bigint, sum(input_tokens)::bigint, sum(cached_input_tokens)::bigint,
                    sum(output_tokens)::bigint, sum(cost_usd)
-            FROM billing.daily_usage
+            FROM {Source(userId, groupBy)}
             WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR user_id = $3)
             GROUP BY 1
             ORDER BY {order}
@@ -51,10 +51,10 @@ public sealed class UsageQueries(NpgsqlDataSource db)
 
     public async Task<UsageTotals> TotalAsync(UsageRange range, Guid? userId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             SELECT coalesce(sum(answers), 0)::bigint, coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(cached_input_tokens), 0)::bigint,
                    coalesce(sum(output_tokens), 0)::bigint, coalesce(sum(cost_usd), 0)
-            FROM billing.daily_usage
+            FROM {Source(userId, UsageGroups.Day)}
             WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR user_id = $3)
             """);
         AddRange(command, range, userId);
@@ -62,6 +62,12 @@ public sealed class UsageQueries(NpgsqlDataSource db)
         await reader.ReadAsync(cancellationToken);
         return new UsageTotals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), Normalize(reader.GetDecimal(4)));
     }
+
+    // Everyone's figures by day or model come from the per-day totals (a row per model a day); one user's, or everyone's
+    // by user, from the per-user aggregates. The totals have no user_id: their "user" condition is only ever true.
+    private static string Source(Guid? userId, string groupBy) => userId is null && groupBy != UsageGroups.User
+        ? "(SELECT day, model, answers, input_tokens, cached_input_tokens, output_tokens, cost_usd, NULL::uuid AS user_id FROM billing.daily_totals) AS totals"
+        : "billing.daily_usage";
 
     private static void AddRange(NpgsqlCommand command, UsageRange range, Guid? userId)
     {
