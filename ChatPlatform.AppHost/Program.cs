@@ -17,9 +17,11 @@ var modelRouter = builder.AddService<Projects.ChatPlatform_ModelRouter>("model-r
     .WithSettings(ServiceSettings.ModelRouter)
     .WithInternalKey(internalKey);
 
+// Billing reads the router's catalog for the prices of answers whose deployment is unknown.
 var billing = builder.AddService<Projects.ChatPlatform_Billing>("billing")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
+    .WithReference(modelRouter).WaitFor(modelRouter)
     .WithInternalKey(internalKey);
 
 var ingestion = builder.AddService<Projects.ChatPlatform_Ingestion>("ingestion")

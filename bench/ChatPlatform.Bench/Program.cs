@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["extraction"] = ExtractionBenchmark.RunAsync,
     ["retrieval"] = RetrievalBenchmark.RunAsync,
     ["files"] = FilesBenchmark.RunAsync,
+    ["ledger"] = LedgerBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)

@@ -1,3 +1,5 @@
+using ChatPlatform.Billing.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +8,10 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseProblemDetails();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapUsageApi();
+app.MapAdminUsageApi();
 
 app.Run();

@@ -369,9 +369,11 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// <summary>The path root → $3 ($1 the user, $2 the conversation), with each message's siblings.</summary>
     internal static readonly string PathSql = $"""
             WITH RECURSIVE up AS (
-                SELECT {MessageColumns}, citations, 0 AS depth FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
+                SELECT {MessageColumns}, citations, deployment, cost_usd, usage_estimated, 0 AS depth
+                FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
                 UNION ALL
-                SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, p.citations, up.depth + 1
+                SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, p.citations,
+                    p.deployment, p.cost_usd, p.usage_estimated, up.depth + 1
                 FROM {ParentsOf("up")}
             )
             SELECT {MessageColumns},
@@ -380,7 +382,11 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                     THEN ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id IS NULL ORDER BY s.sibling_index)
                     ELSE ARRAY(SELECT s.id FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = up.parent_id ORDER BY s.sibling_index)
                 END,
-                citations::text
+                citations::text,
+                -- What the answer cost, when the router priced it: an answer it never priced (deployment unknown) is
+                -- priced by billing, so it has no cost here.
+                CASE WHEN deployment IS DISTINCT FROM 'unknown' THEN cost_usd END,
+                usage_estimated
             FROM up ORDER BY depth DESC
             """;
 
@@ -402,6 +408,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 m.Id, m.ConversationId, m.ParentId, m.Role, m.Content, m.Status, m.Model, m.CreatedAt, m.SiblingIndex, siblings.Length, siblings)
             {
                 Citations = reader.IsDBNull(10) ? [] : TurnStore.ReadCitations(reader.GetString(10)),
+                CostUsd = reader.IsDBNull(11) ? null : TurnStore.Normalize(reader.GetDecimal(11)),
+                UsageEstimated = reader.IsDBNull(12) ? null : reader.GetBoolean(12),
             });
         }
         await reader.DisposeAsync();

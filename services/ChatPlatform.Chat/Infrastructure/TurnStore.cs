@@ -411,6 +411,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 source = "chat",
                 conversationId = answer.ConversationId,
                 messageId = answer.Id,
+                status = ToSql(status),
                 model = usage.Model,
                 deployment = usage.Deployment,
                 provider = usage.Provider,
@@ -430,7 +431,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     public const string InterruptedDetail = "The service generating the answer stopped before it was complete.";
 
     // numeric(18, 8) reads back with its scale (0.00042000); without the trailing zeros it is the value the router sent.
-    private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
+    internal static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
 
     internal static IReadOnlyList<Citation> ReadCitations(string json) => JsonSerializer.Deserialize<List<Citation>>(json, JsonDefaults.Options) ?? [];
 

@@ -55,6 +55,17 @@ public sealed record PathMessage(
     public IReadOnlyList<Attachment> Attachments { get; init; } = [];
 
     public IReadOnlyList<Citation> Citations { get; init; } = [];
+
+    /// <summary>
+    /// An answer's cost in US dollars as the router priced it; null for user messages, answers still streaming, and
+    /// answers cut short before the router's figures (billing prices those, docs/usage.md).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>Whether the answer's tokens were estimated rather than reported by its provider; null without usage.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? UsageEstimated { get; init; }
 }
 
 /// <summary>A message of the path as the model is sent it: who said it and what (and its id, where its images are placed).</summary>

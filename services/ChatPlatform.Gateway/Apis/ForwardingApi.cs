@@ -8,7 +8,8 @@ namespace ChatPlatform.Gateway.Apis;
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
 /// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
-/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router.
+/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router; <c>GET /v1/usage</c> and, for
+/// admins, <c>GET /v1/admin/usage/**</c> to billing (docs/usage.md).
 /// </summary>
 public static class ForwardingApi
 {
@@ -41,12 +42,19 @@ public static class ForwardingApi
         app.MapMethods("/v1/admin/{**path}", ForwardedMethods, ToModelRouter)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
             .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
+
+        // Literal segments outrank the catch-all above, so usage goes to billing, not to the router.
+        app.MapGet("/v1/usage", ToBilling).RequireAuthorization();
+        app.MapGet("/v1/admin/usage", ToBilling).RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
+        app.MapGet("/v1/admin/usage/{**path}", ToBilling).RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
         return app;
     }
 
     private static Task ToChat(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Chat);
 
     private static Task ToIngestion(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Ingestion);
+
+    private static Task ToBilling(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.Billing);
 
     private static Task ToModelRouter(HttpContext context, UpstreamForwarder forwarder) => forwarder.ForwardAsync(context, Upstreams.ModelRouter);
 }

@@ -44,7 +44,8 @@ public static class ModelsApi
 
     private static ListedModel ToListedModel(CatalogSnapshot snapshot, ModelDefinition model)
     {
-        var providers = snapshot.DeploymentsOf(model.Id).Select(d => d.Provider).Distinct().ToList();
+        var deployments = snapshot.DeploymentsOf(model.Id);
+        var providers = deployments.Select(d => d.Provider).Distinct().ToList();
         return new ListedModel(
             model.Id,
             snapshot.CreatedAt(model.Id)?.ToUnixTimeSeconds() ?? 0,
@@ -53,7 +54,13 @@ public static class ModelsApi
             model.ContextWindow,
             model.MaxOutputTokens,
             new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools),
-            snapshot.IsSimulated(model.Id));
+            snapshot.IsSimulated(model.Id),
+            // Per kind of token, the dearest deployment: what billing prices an answer at when its deployment is not
+            // known (stopped before the usage came), so that such an answer is never priced below its real cost.
+            new ListedPricing(
+                deployments.Max(d => d.Price.InputPerMillion),
+                deployments.Max(d => d.Price.CachedInputPerMillion),
+                deployments.Max(d => d.Price.OutputPerMillion)));
     }
 
     private static string OwnerName(ProviderKind provider) => provider switch
@@ -82,7 +89,8 @@ public sealed record ListedModel(
     [property: JsonPropertyName("context_window")] int ContextWindow,
     [property: JsonPropertyName("max_output_tokens")] int MaxOutputTokens,
     [property: JsonPropertyName("capabilities")] ListedCapabilities Capabilities,
-    [property: JsonPropertyName("simulated")] bool Simulated)
+    [property: JsonPropertyName("simulated")] bool Simulated,
+    [property: JsonPropertyName("pricing")] ListedPricing Pricing)
 {
     [JsonPropertyName("object"), JsonPropertyOrder(-1)]
     public string Object => "model";
@@ -91,3 +99,9 @@ public sealed record ListedModel(
 public sealed record ListedCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
     [property: JsonPropertyName("tools")] bool Tools);
+
+/// <summary>US dollars per million tokens.</summary>
+public sealed record ListedPricing(
+    [property: JsonPropertyName("input_per_million")] decimal InputPerMillion,
+    [property: JsonPropertyName("cached_input_per_million")] decimal CachedInputPerMillion,
+    [property: JsonPropertyName("output_per_million")] decimal OutputPerMillion);

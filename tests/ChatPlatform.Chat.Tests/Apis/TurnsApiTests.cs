@@ -59,10 +59,15 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
             Token, messageId, router.Answer, (long)router.Tokens.Count, FakeModelRouter.CostUsd, (long)events.Count));
         Assert.Equal(1, await host.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND key = $1 AND payload->>'messageId' = $2 " +
-            "AND payload->>'source' = 'chat' AND (payload->>'outputTokens')::int = $3 AND payload->>'deployment' = 'fake-1'",
+            "AND payload->>'source' = 'chat' AND (payload->>'outputTokens')::int = $3 AND payload->>'deployment' = 'fake-1' " +
+            "AND payload->>'status' = 'complete'",
             Token, userId.ToString(), messageId.ToString(), router.Tokens.Count));
         var conversation = await client.GetFromJsonAsync<JsonNode>($"/v1/conversations/{conversationId}", Token);
         Assert.Equal(messageId, Guid.Parse((string)conversation!["currentLeafId"]!));
+        // The answer shows what it cost; the question, which cost nothing by itself, shows none.
+        var path = conversation["messages"]!.AsArray();
+        Assert.Equal((FakeModelRouter.CostUsd, false), ((decimal)path[^1]!["costUsd"]!, (bool)path[^1]!["usageEstimated"]!));
+        Assert.Null(path[0]!["costUsd"]);
 
         // Chat signs its own calls to the router: a service token, acting for the user whose turn it is.
         Assert.All(router.Callers, call => Assert.Equal("service", call.Role));
@@ -207,7 +212,8 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
             Token, Guid.Parse(messageId), partial));
         // A cut answer is still accounted, estimated.
         Assert.Equal(1, await host.CountAsync(
-            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND payload->>'messageId' = $1 AND (payload->>'estimated')::bool",
+            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND payload->>'messageId' = $1 AND (payload->>'estimated')::bool " +
+            "AND payload->>'status' = 'stopped'",
             Token, messageId));
         Assert.Equal(HttpStatusCode.Conflict, stopAgain.StatusCode);
         Assert.Equal("application/problem+json", stopAgain.Content.Headers.ContentType?.MediaType);

@@ -74,7 +74,7 @@ public sealed class StaleTurnSweeperTests(PostgresFixture postgres, RedisFixture
         Assert.Equal(1, await survivor.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND key = $1 AND payload->>'messageId' = $2 " +
             "AND (payload->>'estimated')::bool AND (payload->>'outputTokens')::int = $3 AND (payload->>'inputTokens')::int > 0 " +
-            "AND payload->>'model' = $4",
+            "AND payload->>'model' = $4 AND payload->>'status' = 'interrupted'",
             Token, userId.ToString(), messageId.ToString(), (partial.Length + 3) / 4, FakeModelRouter.FastModel));
         // Two sweepers ran; the answer was ended once.
         var stream = await (await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString)).GetDatabase()

@@ -39,6 +39,29 @@ public sealed class ModelsApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_models_pricing_is_per_kind_of_token_the_dearest_of_its_enabled_deployments()
+    {
+        await using var router = await StartAsync();
+        var dearerOutput = await router.Client.PutAsJsonAsync("/v1/admin/deployments/sim-fast-2", new
+        {
+            modelId = "sim-fast", provider = "Simulator", providerModel = "sim-fast", priority = 1, weight = 1, enabled = true,
+            price = new { inputPerMillion = 0.05m, cachedInputPerMillion = 0.01m, outputPerMillion = 0.90m },
+        }, Cancellation);
+        var disabled = await router.Client.PutAsJsonAsync("/v1/admin/deployments/sim-fast-3", new
+        {
+            modelId = "sim-fast", provider = "Simulator", providerModel = "sim-fast", priority = 2, weight = 1, enabled = false,
+            price = new { inputPerMillion = 99m, outputPerMillion = 99m },
+        }, Cancellation);
+
+        var pricing = (await router.Client.GetFromJsonAsync<JsonObject>("/v1/models/sim-fast", Cancellation))!["pricing"]!;
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created], [dearerOutput.StatusCode, disabled.StatusCode]);
+        // sim-fast-1 lists 0.10 / 0.05 / 0.40; the disabled deployment counts for nothing.
+        Assert.Equal((0.10m, 0.05m, 0.90m), ((decimal)pricing["input_per_million"]!, (decimal)pricing["cached_input_per_million"]!,
+            (decimal)pricing["output_per_million"]!));
+    }
+
+    [Fact]
     public async Task The_official_OpenAI_client_gets_one_model_and_an_unknown_one_is_OpenAIs_404()
     {
         await using var router = await StartAsync();

@@ -88,6 +88,10 @@ public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession se
     public Task<StoredFile> GetFileAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<StoredFile>(HttpMethod.Get, $"/v1/files/{id}", null, cancellationToken);
 
+    /// <summary>The caller's usage over whole UTC days, grouped by <c>day</c> or <c>model</c>.</summary>
+    public Task<UsageReport> GetUsageAsync(DateOnly from, DateOnly to, string groupBy, CancellationToken cancellationToken) =>
+        SendAsync<UsageReport>(HttpMethod.Get, $"/v1/usage?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&groupBy={Uri.EscapeDataString(groupBy)}", null, cancellationToken);
+
     public async Task DeleteFileAsync(Guid id, CancellationToken cancellationToken)
     {
         using var response = await SendRawAsync(HttpClientName, HttpMethod.Delete, $"/v1/files/{id}", null, null, cancellationToken);

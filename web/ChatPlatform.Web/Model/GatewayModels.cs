@@ -59,7 +59,9 @@ public sealed record Message(
     int? SiblingCount = null,
     IReadOnlyList<Guid>? SiblingIds = null,
     IReadOnlyList<MessageAttachment>? Attachments = null,
-    IReadOnlyList<Citation>? Citations = null);
+    IReadOnlyList<Citation>? Citations = null,
+    decimal? CostUsd = null,
+    bool? UsageEstimated = null);
 
 public sealed record CreateConversationRequest(string Model, string? SystemPrompt, string? Title);
 
@@ -82,4 +84,5 @@ public sealed record ModelCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
     [property: JsonPropertyName("tools")] bool Tools);
 
-public sealed record TurnUsage(long InputTokens, long OutputTokens, bool Estimated, decimal? CostUsd, string? Model, long? TimeToFirstTokenMs);
+public sealed record TurnUsage(
+    long InputTokens, long OutputTokens, bool Estimated, decimal? CostUsd, string? Model, long? TimeToFirstTokenMs, string? Deployment = null);

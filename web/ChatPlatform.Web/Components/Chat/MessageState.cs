@@ -44,6 +44,14 @@ public sealed class MessageState
     /// <summary>What the turn that wrote this answer told about how it was sent (this page's turns only; not stored).</summary>
     public IReadOnlyList<string> Notices { get; set; } = [];
 
+    /// <summary>The model that wrote an answer.</summary>
+    public string? Model { get; private set; }
+
+    /// <summary>What an answer cost, when the router priced it; null otherwise (billing prices answers cut short).</summary>
+    public decimal? CostUsd { get; private set; }
+
+    public bool Estimated { get; private set; }
+
     /// <summary>The last turn event applied; a resume asks for the events after it.</summary>
     public long LastEventId { get; set; }
 
@@ -91,7 +99,22 @@ public sealed class MessageState
         // A service that does not send them yet leaves what the page already knows.
         Attachments = message.Attachments ?? Attachments;
         Citations = message.Citations ?? Citations;
+        Model = message.Model ?? Model;
+        CostUsd = message.CostUsd ?? CostUsd;
+        Estimated = message.UsageEstimated ?? Estimated;
         Replace(message.Content);
+    }
+
+    /// <summary>The usage of a <c>done</c> event: its cost, unless nobody knows which deployment served the answer.</summary>
+    public void ApplyUsage(TurnUsage? usage)
+    {
+        if (usage is null)
+        {
+            return;
+        }
+        Model = usage.Model ?? Model;
+        Estimated = usage.Estimated;
+        CostUsd = usage.Deployment is "unknown" ? null : usage.CostUsd;
     }
 
     public void Append(string text)

@@ -423,6 +423,7 @@ public sealed partial class Chat
                 case TurnEvent.Done:
                     var done = turnEvent.Data.Deserialize<DoneData>(JsonDefaults.Options)!;
                     answer.Apply(done.Message);
+                    answer.ApplyUsage(done.Usage);
                     answer.Error = null;
                     answer.NotifyChanged();
                     return true;

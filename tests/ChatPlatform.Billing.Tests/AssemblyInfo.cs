@@ -1,0 +1,2 @@
+[assembly: AssemblyFixture(typeof(ChatPlatform.Testing.PostgresFixture))]
+[assembly: AssemblyFixture(typeof(ChatPlatform.Testing.RedisFixture))]
