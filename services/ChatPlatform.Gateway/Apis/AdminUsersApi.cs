@@ -123,7 +123,7 @@ public static class AdminUsersApi
         var result = await service.RevokeSessionsAsync(AdminActor.From(admin), id, cancellationToken);
         return result.Outcome switch
         {
-            AdminUserOutcome.Updated => TypedResults.Ok(new RevokedSessions(result.Sessions?.Count ?? 0)),
+            AdminUserOutcome.Updated => TypedResults.Ok(new RevokedSessions(result.Revoked)),
             AdminUserOutcome.NotFound => TypedResults.NotFound(),
             _ => Refused(result.Outcome),
         };

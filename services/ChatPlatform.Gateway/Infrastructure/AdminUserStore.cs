@@ -19,7 +19,9 @@ public enum AdminUserOutcome
 }
 
 /// <param name="Sessions">The refresh-token families whose access tokens may still be live, to deny in Redis.</param>
-public sealed record AdminUserChange(AdminUserOutcome Outcome, User? Before = null, User? After = null, IReadOnlyList<Guid>? Sessions = null);
+/// <param name="Revoked">How many sessions had a live refresh token, now revoked.</param>
+public sealed record AdminUserChange(
+    AdminUserOutcome Outcome, User? Before = null, User? After = null, IReadOnlyList<Guid>? Sessions = null, int Revoked = 0);
 
 /// <summary>
 /// The admin console's reads and writes of <c>identity.users</c>. Every write runs in one transaction with its row in
@@ -62,8 +64,8 @@ public sealed class AdminUserStore(NpgsqlDataSource dataSource, AdminAuditLog au
     }
 
     /// <summary>
-    /// Applies the change. Disabling revokes every refresh token; disabling or changing the role or tier returns the
-    /// sessions that issued access tokens within <paramref name="tokenWindow"/>, whose tokens still carry the old state.
+    /// Applies the change. Disabling, or changing the role or tier (which every access token carries), revokes every
+    /// refresh token and returns the sessions that issued access tokens within <paramref name="tokenWindow"/>, to deny.
     /// </summary>
     public async Task<AdminUserChange> UpdateAsync(
         AdminActor actor, Guid id, UpdateUserRequest change, TimeSpan tokenWindow, CancellationToken cancellationToken)
@@ -116,11 +118,13 @@ public sealed class AdminUserStore(NpgsqlDataSource dataSource, AdminAuditLog au
             await reader.ReadAsync(cancellationToken);
             after = UserStore.Read(reader);
         }
-        if (after.IsDisabled && !before.IsDisabled)
+        // Only enabling changes nothing a token carries; anything else ends the account's sessions.
+        List<Guid> sessions = [];
+        if (after.Role != before.Role || after.Tier != before.Tier || after.IsDisabled)
         {
-            await RevokeRefreshTokensAsync(connection, transaction, id, cancellationToken);
+            var revoked = await RevokeRefreshTokensAsync(connection, transaction, id, cancellationToken);
+            sessions = [.. (await RecentSessionsAsync(connection, transaction, id, tokenWindow, cancellationToken)).Union(revoked)];
         }
-        var sessions = await RecentSessionsAsync(connection, transaction, id, tokenWindow, cancellationToken);
         await audit.AppendAsync(connection, transaction, actor, AdminAuditLog.Update, Entity, id.ToString(),
             AuditedUser.From(before), AuditedUser.From(after), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -146,7 +150,7 @@ public sealed class AdminUserStore(NpgsqlDataSource dataSource, AdminAuditLog au
         await audit.AppendAsync(connection, transaction, actor, RevokeSessionsAction, Entity, id.ToString(),
             null, new RevokedSessions(revoked.Count), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new(AdminUserOutcome.Updated, user, user, sessions);
+        return new(AdminUserOutcome.Updated, user, user, sessions, revoked.Count);
     }
 
     private static async Task<HashSet<Guid>> LockEnabledAdminsAsync(

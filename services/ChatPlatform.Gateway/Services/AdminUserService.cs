@@ -6,9 +6,9 @@ namespace ChatPlatform.Gateway.Services;
 
 /// <summary>
 /// The admin console's account changes: the change and its audit row in PostgreSQL, then the access tokens that still
-/// carry the old state denied in Redis. A disabled account's refresh tokens are revoked with the change and its API keys
-/// stop at once (they are checked against the account on every use); a changed role or tier denies the account's
-/// access tokens but keeps its refresh tokens, so clients refresh into tokens with the new role and tier.
+/// carry the old state denied in Redis. Disabling an account, or changing its role or tier (which its access tokens
+/// carry), signs it out of every session: refresh tokens revoked with the change, access tokens denied at once. API keys
+/// read the account on every use, so they follow a new role or tier at once and stop while it is disabled.
 /// </summary>
 public sealed class AdminUserService(AdminUserStore store, AccessTokenDenyList denyList)
 {
