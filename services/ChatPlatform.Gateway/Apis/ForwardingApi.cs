@@ -8,7 +8,9 @@ namespace ChatPlatform.Gateway.Apis;
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
 /// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
-/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router.
+/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router, except what the gateway serves
+/// itself with more specific routes: <c>/v1/admin/users/**</c> (<see cref="AdminUsersApi"/>) and <c>GET /v1/admin/audit</c>
+/// (<see cref="AdminAuditApi"/>, which merges the router's log with the gateway's).
 /// </summary>
 public static class ForwardingApi
 {
