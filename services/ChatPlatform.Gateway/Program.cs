@@ -18,6 +18,8 @@ app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
+app.MapAdminUsersApi();
+app.MapAdminAuditApi();
 app.MapForwardingApi();
 app.MapChatCompletionsApi();
 app.MapWebSocketApi();

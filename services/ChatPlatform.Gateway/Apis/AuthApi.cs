@@ -74,6 +74,9 @@ public static class AuthApi
                 return TypedResults.Problem(
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
                     detail: $"Too many failed sign-ins. Try again in {seconds} seconds.");
+            case SignInStatus.Disabled:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This account is disabled.");
             default:
                 return Unauthorized(InvalidCredentials);
         }

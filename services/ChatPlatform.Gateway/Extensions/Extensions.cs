@@ -1,6 +1,7 @@
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.Audit;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
@@ -72,6 +73,12 @@ internal static partial class Extensions
         builder.Services.AddHostedService<SigningKeyWarning>();
 
         builder.Services.AddSingleton<ExternalLoginStore>();
+
+        // The admin console's accounts and the merged audit log; account changes are audited in identity.admin_audit.
+        builder.Services.AddSingleton(services => new AdminAuditLog(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), UserStore.Schema));
+        builder.Services.AddSingleton<AdminUserStore>();
+        builder.Services.AddSingleton<AdminUserService>();
+        builder.Services.AddSingleton<AdminAuditReader>();
 
         // The external issuer's scheme is always registered and only ever chosen when Auth:Oidc is configured: which
         // schemes exist cannot wait for the options, which are read when the host has been built.

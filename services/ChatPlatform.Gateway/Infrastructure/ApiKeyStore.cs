@@ -51,14 +51,14 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>The owner of an active key, stamping its last use; null for unknown or revoked keys.</summary>
+    /// <summary>The owner of an active key, stamping its last use; null for unknown or revoked keys and disabled owners.</summary>
     public async Task<ApiKeyOwner?> UseAsync(byte[] keyHash, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             UPDATE {Schema}.api_keys k SET last_used_at = now()
             FROM {Schema}.users u
-            WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.id = k.user_id
-            RETURNING k.id, u.id, u.email, u.password_hash, u.role, u.tier, u.created_at
+            WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.id = k.user_id AND u.disabled_at IS NULL
+            RETURNING k.id, u.id, u.email, u.password_hash, u.role, u.tier, u.created_at, u.disabled_at
             """);
         command.Parameters.Add(new() { Value = keyHash });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

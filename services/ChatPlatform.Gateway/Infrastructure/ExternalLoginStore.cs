@@ -45,7 +45,7 @@ public sealed class ExternalLoginStore(NpgsqlDataSource dataSource, UserStore us
     private async Task<User?> FindAsync(string issuer, string subject, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT u.id, u.email, u.password_hash, u.role, u.tier, u.created_at
+            SELECT u.id, u.email, u.password_hash, u.role, u.tier, u.created_at, u.disabled_at
             FROM {UserStore.Schema}.external_logins e JOIN {UserStore.Schema}.users u ON u.id = e.user_id
             WHERE e.issuer = $1 AND e.subject = $2
             """);

@@ -8,7 +8,7 @@ namespace ChatPlatform.Gateway.Infrastructure;
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
     public const string Schema = "identity";
-    private const string Columns = "id, email, password_hash, role, tier, created_at";
+    internal const string Columns = "id, email, password_hash, role, tier, created_at, disabled_at";
 
     /// <summary>
     /// Inserts the user; returns null when the email is taken. The table lock makes "the first account is admin"
@@ -58,11 +58,29 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>
+    /// Whether the user's access tokens (of <paramref name="sessionId"/>, when given) are refused: the user is disabled or
+    /// the session's refresh-token family was revoked. Asked only while Redis, which answers this normally, is out of
+    /// reach. An unknown user is not refused here: tokens name only users the gateway created, and none is ever deleted.
+    /// </summary>
+    public async Task<bool> IsSessionRefusedAsync(Guid userId, Guid? sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT u.disabled_at IS NOT NULL OR EXISTS (
+                SELECT 1 FROM {Schema}.refresh_tokens t WHERE t.user_id = u.id AND t.family_id = $2 AND t.revoked_at IS NOT NULL)
+            FROM {Schema}.users u WHERE u.id = $1
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = sessionId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
     internal static User Read(DbDataReader reader, int offset = 0) => new(
         reader.GetGuid(offset),
         reader.GetString(offset + 1),
         reader.GetString(offset + 2),
         reader.GetString(offset + 3),
         reader.GetString(offset + 4),
-        reader.GetFieldValue<DateTimeOffset>(offset + 5));
+        reader.GetFieldValue<DateTimeOffset>(offset + 5),
+        reader.IsDBNull(offset + 6) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 6));
 }

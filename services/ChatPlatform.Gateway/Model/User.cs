@@ -1,7 +1,11 @@
 namespace ChatPlatform.Gateway.Model;
 
-public sealed record User(Guid Id, string Email, string PasswordHash, string Role, string Tier, DateTimeOffset CreatedAt)
+/// <param name="DisabledAt">Set by an admin: the account can neither sign in nor use its sessions or keys.</param>
+public sealed record User(
+    Guid Id, string Email, string PasswordHash, string Role, string Tier, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt = null)
 {
+    public bool IsDisabled => DisabledAt is not null;
+
     public UserInfo ToInfo() => new(Id, Email, Role, Tier);
 }
 
@@ -15,6 +19,9 @@ public static class Tiers
 {
     public const string Free = "free";
     public const string Pro = "pro";
+
+    /// <summary>The tiers <c>identity.users.tier</c> accepts.</summary>
+    public static readonly string[] All = [Free, Pro];
 }
 
 /// <summary>What the API shows of a user: never the password hash.</summary>

@@ -10,6 +10,7 @@ public enum SignInStatus
     Succeeded,
     Failed,
     Throttled,
+    Disabled,
 }
 
 public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null, TimeSpan RetryAfter = default);
@@ -51,6 +52,11 @@ public sealed class AccountService(
             return new SignInResult(SignInStatus.Failed);
         }
         await throttle.ResetAsync(email, clientAddress);
+        if (user.IsDisabled)
+        {
+            // Said only to whoever knows the password: a stranger cannot learn which accounts are disabled.
+            return new SignInResult(SignInStatus.Disabled);
+        }
         return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
     }
 
@@ -65,7 +71,7 @@ public sealed class AccountService(
             // The family was revoked for reuse: its access tokens go with it.
             await denyList.DenySessionAsync(familyId);
         }
-        if (outcome != RefreshOutcome.Rotated || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
+        if (outcome != RefreshOutcome.Rotated || await users.FindByIdAsync(userId, cancellationToken) is not { IsDisabled: false } user)
         {
             return null;
         }

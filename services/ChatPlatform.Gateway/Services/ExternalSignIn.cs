@@ -33,6 +33,11 @@ public static partial class ExternalSignIn
             context.Fail("An account with this email exists and the issuer does not vouch for the address.");
             return;
         }
+        if (user.IsDisabled)
+        {
+            context.Fail("The account is disabled.");
+            return;
+        }
         context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
             [
                 new Claim(GatewayClaims.Subject, user.Id.ToString()),

@@ -37,6 +37,3 @@ public static class AdminAuditApi
         return TypedResults.Ok(new AdminAuditPage(entries, entries.Count == pageSize ? entries[^1].Id : null));
     }
 }
-
-/// <param name="Next">Pass as <c>before</c> for the next (older) page; null on the last page.</param>
-public sealed record AdminAuditPage(IReadOnlyList<AdminAuditEntry> Items, long? Next);

@@ -15,7 +15,8 @@ public static class CatalogExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<CatalogStore>();
-        builder.Services.AddSingleton<AdminAuditLog>();
+        // The catalog's changes are audited in router.admin_audit, read by GET /v1/admin/audit.
+        builder.Services.AddSingleton(services => new AdminAuditLog(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), CatalogStore.Schema));
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<IModelCatalog>(services => services.GetRequiredService<ModelCatalog>());
         builder.Services.AddHostedService<CatalogSync>();

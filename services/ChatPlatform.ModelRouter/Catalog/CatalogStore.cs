@@ -11,7 +11,7 @@ namespace ChatPlatform.ModelRouter.Catalog;
 /// The catalog tables (<c>router.models</c>, <c>router.deployments</c>). Writes bump <c>version</c> only when something
 /// changed, so reseeding the same configuration is a no-op.
 /// </summary>
-public sealed class CatalogStore(NpgsqlDataSource dataSource)
+public sealed class CatalogStore(NpgsqlDataSource dataSource, AdminAuditLog audit)
 {
     public const string Schema = "router";
 
@@ -95,8 +95,8 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         var after = await FindModelAsync(connection, transaction, model.Id, cancellationToken) ?? throw Vanished(model.Id);
         if (changed is not null)
         {
-            await AdminAuditLog.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
-                AdminAuditLog.Model, model.Id, before?.Definition, after.Definition, cancellationToken);
+            await audit.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
+                CatalogAuditEntities.Model, model.Id, before?.Definition, after.Definition, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return new(after, changed == true);
@@ -121,8 +121,8 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         var after = await FindDeploymentAsync(connection, transaction, deployment.Id, cancellationToken) ?? throw Vanished(deployment.Id);
         if (changed is not null)
         {
-            await AdminAuditLog.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
-                AdminAuditLog.Deployment, deployment.Id, before?.Definition, after.Definition, cancellationToken);
+            await audit.AppendAsync(connection, transaction, actor, before is null ? AdminAuditLog.Create : AdminAuditLog.Update,
+                CatalogAuditEntities.Deployment, deployment.Id, before?.Definition, after.Definition, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return new(after, changed == true);
@@ -143,14 +143,14 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
             deployments.Parameters.Add(new NpgsqlParameter { Value = id });
             foreach (var deployment in await ReadAllAsync(deployments, ReadDeployment, cancellationToken))
             {
-                await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Deployment,
+                await audit.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, CatalogAuditEntities.Deployment,
                     deployment.Definition.Id, deployment.Definition, null, cancellationToken);
             }
         }
         var deleted = await DeleteAsync(connection, transaction, "models", id, cancellationToken);
         if (deleted)
         {
-            await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Model, id, model.Definition, null, cancellationToken);
+            await audit.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, CatalogAuditEntities.Model, id, model.Definition, null, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return deleted;
@@ -165,7 +165,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         {
             return false;
         }
-        await AdminAuditLog.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, AdminAuditLog.Deployment, id, deployment.Definition, null, cancellationToken);
+        await audit.AppendAsync(connection, transaction, actor, AdminAuditLog.Delete, CatalogAuditEntities.Deployment, id, deployment.Definition, null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

@@ -174,7 +174,7 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
     }
 
     [Fact]
-    public async Task With_redis_down_access_tokens_are_accepted_unchecked_and_a_warning_is_logged()
+    public async Task With_redis_down_access_tokens_are_checked_in_postgresql_and_a_warning_is_logged()
     {
         await using var host = await GatewayHost.StartAsync(
             postgres, redis, Upstream.Settings(), redisConnectionString: $"127.0.0.1:{ForwardingApiTests.ClosedPort()}");
@@ -185,7 +185,7 @@ public sealed class AccessTokenTests(PostgresFixture postgres, RedisFixture redi
         var response = await client.GetAsync("/v1/admin/deployments", Cancellation);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains(host.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("revoked access tokens are not checked", StringComparison.Ordinal));
+        Assert.Contains(host.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("revoked access tokens are checked in PostgreSQL", StringComparison.Ordinal));
     }
 
     private static async Task<T?> PostAuthAsync<T>(GatewayHost host, string path, object body)

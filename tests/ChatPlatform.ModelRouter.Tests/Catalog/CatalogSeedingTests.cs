@@ -158,7 +158,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(Cancellation));
         await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var catalog = new ModelCatalog(new CatalogStore(dataSource), new ChatPlatform.Redis.RedisBreaker(connection), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelCatalog>.Instance);
+        var catalog = new ModelCatalog(new CatalogStore(dataSource, new ChatPlatform.Audit.AdminAuditLog(dataSource, CatalogStore.Schema)), new ChatPlatform.Redis.RedisBreaker(connection), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelCatalog>.Instance);
         var check = new CatalogHealthCheck(catalog);
 
         var before = await check.CheckHealthAsync(new HealthCheckContext(), Cancellation);

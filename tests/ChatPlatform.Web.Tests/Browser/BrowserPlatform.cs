@@ -30,6 +30,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
 
     public Uri WebUrl { get; private set; } = default!;
 
+    /// <summary>The platform's admin (its first account), for the admin console's pages.</summary>
+    public TestAccount Admin { get; } = TestAccount.New();
+
     public Uri GatewayUrl { get; private set; } = default!;
 
     /// <summary>Screenshots land here (gitignored): tests/ChatPlatform.Web.Tests/test-artifacts.</summary>
@@ -45,6 +48,8 @@ public sealed class BrowserPlatform : IAsyncLifetime
         _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
         WebUrl = _platform.Endpoint("web");
         GatewayUrl = _platform.Endpoint("gateway");
+        // The first account of a fresh platform is its admin: registered before anything else can register.
+        await RegisterThroughApiAsync(Admin, ct);
         // Before any turn: chat keeps the model list it read for a minute.
         await AddSimulatedModelAsync(StreamModel, new { timeToFirstTokenMs = 50, tokensPerSecond = 200, answerTokens = 600 }, ct);
         await AddSimulatedModelAsync(FailingModel, new { timeToFirstTokenMs = 10, tokensPerSecond = 100, answerTokens = 50, failure = "ErrorMidStream", failAfterTokens = 5 }, ct);

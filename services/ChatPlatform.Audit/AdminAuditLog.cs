@@ -1,41 +1,29 @@
-using System.Security.Claims;
 using System.Text.Json;
-using ChatPlatform.Identity;
 using Npgsql;
+using Microsoft.Extensions.Hosting;
 using NpgsqlTypes;
 
-namespace ChatPlatform.ModelRouter.Catalog;
-
-/// <summary>Who made an admin change, as the internal token says.</summary>
-public sealed record AdminActor(Guid? UserId, string? Email)
-{
-    public static AdminActor From(ClaimsPrincipal principal) =>
-        new(principal.UserId(), principal.FindFirstValue(InternalClaims.Email));
-}
-
-/// <summary>One row of <c>router.admin_audit</c>; <see cref="Before"/> and <see cref="After"/> are the entry's definition.</summary>
-public sealed record AdminAuditEntry(
-    long Id, DateTimeOffset At, Guid? UserId, string? UserEmail, string Action, string Entity, string EntityId,
-    JsonElement? Before, JsonElement? After);
+namespace ChatPlatform.Audit;
 
 /// <summary>
-/// <c>router.admin_audit</c>: appended inside the caller's transaction (see <see cref="CatalogStore"/>), read newest
-/// first a page at a time.
+/// A service's <c>{schema}.admin_audit</c> (the same columns in every schema: see the router's and the gateway's
+/// migrations): appended inside the transaction of the change it describes, so a change is never without its row, and
+/// read newest first a page at a time. Callers pass before and after states that hold no secret.
 /// </summary>
-public sealed class AdminAuditLog(NpgsqlDataSource dataSource)
+public sealed class AdminAuditLog(NpgsqlDataSource dataSource, string schema)
 {
     public const string Create = "create";
     public const string Update = "update";
     public const string Delete = "delete";
-    public const string Model = "model";
-    public const string Deployment = "deployment";
 
-    internal static async Task AppendAsync(
+    public string Schema { get; } = schema;
+
+    public async Task AppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, AdminActor actor, string action, string entity, string entityId,
         object? before, object? after, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            INSERT INTO {CatalogStore.Schema}.admin_audit (user_id, user_email, action, entity, entity_id, before, after)
+            INSERT INTO {Schema}.admin_audit (user_id, user_email, action, entity, entity_id, before, after)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = actor.UserId, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -53,7 +41,7 @@ public sealed class AdminAuditLog(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT id, at, user_id, user_email, action, entity, entity_id, before, after
-            FROM {CatalogStore.Schema}.admin_audit
+            FROM {Schema}.admin_audit
             WHERE $1::bigint IS NULL OR id < $1
             ORDER BY id DESC
             LIMIT $2
