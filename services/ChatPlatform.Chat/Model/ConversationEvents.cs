@@ -1,8 +1,8 @@
 namespace ChatPlatform.Chat.Model;
 
 /// <summary>
-/// <c>chat.conversation.deleted</c> (docs/turns.md, Events): <paramref name="FileIds"/> are the files that no other
-/// conversation of the user attaches any more, computed in the deleting transaction (docs/files.md, Deleting).
+/// <c>chat.conversation.deleted</c> (docs/files.md, Deleting): <paramref name="FileIds"/> are the files that no other
+/// conversation of the user attaches any more, computed in the deleting transaction.
 /// </summary>
 public sealed record ConversationDeleted(Guid UserId, Guid ConversationId, IReadOnlyList<Guid> FileIds);
 
