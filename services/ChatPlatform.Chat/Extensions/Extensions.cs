@@ -61,6 +61,8 @@ internal static class Extensions
         builder.Services.AddSingleton<TitleStore>();
         // Titles are not in a hurry: a tenth of a second lets one pass name every conversation that many turns finished.
         builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName, options => options.WakeDelay = TimeSpan.FromMilliseconds(100));
+        // Its own consumer, so a title the router is slow to write never holds back an account's deletion.
+        builder.AddEventConsumer<AccountDeletions>(AccountDeletions.ConsumerName);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.EventLog;
+using ChatPlatform.Postgres;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -123,30 +124,73 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
 
     /// <summary>
     /// Deletes the messages and marks the conversation deleted (the row stays as a tombstone for consumers), with an
-    /// event, in one transaction. False when it is not the user's.
+    /// event, in one transaction. False when it is not the user's. The event names the files only this conversation
+    /// attached (docs/files.md, Deleting), for ingestion to delete those the composer uploaded.
     /// </summary>
     public async Task<bool> DeleteAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("""
-            WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 RETURNING id),
-            files AS (DELETE FROM chat.message_files WHERE user_id = $1 AND message_id IN (SELECT id FROM gone))
-            UPDATE chat.conversations SET deleted_at = $3, current_leaf_id = NULL
-            WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
-            """, connection, transaction);
-        command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = conversationId });
-        command.Parameters.Add(new() { Value = Now() });
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        // Two deletes of conversations sharing a file would each still see the other's attachment and neither name it:
+        // one at a time per user, each sees what the other left.
+        await using (var lockUser = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
         {
-            // Rolled back on dispose: the CTE's delete touched nothing of the user's anyway.
-            return false;
+            lockUser.Parameters.Add(new() { Value = AdvisoryLockKeys.For($"chat.conversation-deletes:{userId}") });
+            await lockUser.ExecuteNonQueryAsync(cancellationToken);
+        }
+        Guid[] fileIds;
+        await using (var command = new NpgsqlCommand("""
+            WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 RETURNING id),
+            files AS (DELETE FROM chat.message_files WHERE user_id = $1 AND message_id IN (SELECT id FROM gone) RETURNING file_id),
+            deleted AS (
+                UPDATE chat.conversations SET deleted_at = $3, current_leaf_id = NULL
+                WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
+                RETURNING id)
+            -- The statement's snapshot still shows this conversation's attachments: the others are those of other messages.
+            SELECT EXISTS (SELECT 1 FROM deleted), ARRAY(
+                SELECT DISTINCT f.file_id FROM files f
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM chat.message_files o
+                    WHERE o.user_id = $1 AND o.file_id = f.file_id AND o.message_id NOT IN (SELECT id FROM gone)))
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = userId });
+            command.Parameters.Add(new() { Value = conversationId });
+            command.Parameters.Add(new() { Value = Now() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            if (!reader.GetBoolean(0))
+            {
+                // Rolled back on dispose: the CTE's delete touched nothing of the user's anyway.
+                return false;
+            }
+            fileIds = reader.GetFieldValue<Guid[]>(1);
         }
         await eventLog.AppendAsync(connection, transaction,
-            EventToAppend.Create(ConversationDeletedEvent, conversationId.ToString(), new { userId, conversationId }), cancellationToken);
+            EventToAppend.Create(ConversationDeletedEvent, conversationId.ToString(), new ConversationDeleted(userId, conversationId, fileIds)),
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Deletes every row of the user (conversations and their tombstones, messages with their turns, attachments) in one
+    /// transaction, for a deleted account; the number of conversations. Repeating it finds nothing and writes nothing.
+    /// No per-conversation event: <c>account.deleted</c> already tells every consumer that all of the user goes.
+    /// </summary>
+    public async Task<int> DeleteAllOfUserAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            WITH files AS (DELETE FROM chat.message_files WHERE user_id = $1),
+            messages AS (DELETE FROM chat.messages WHERE user_id = $1)
+            DELETE FROM chat.conversations WHERE user_id = $1
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = userId });
+        var conversations = await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return conversations;
     }
 
     /// <summary>

@@ -70,6 +70,8 @@ internal static partial class Extensions
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<AccountDeletionStore>();
+        builder.Services.AddSingleton<AccountDeletion>();
         builder.Services.AddHostedService<SigningKeyWarning>();
 
         builder.Services.AddSingleton<ExternalLoginStore>();

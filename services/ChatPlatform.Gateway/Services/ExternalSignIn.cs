@@ -38,14 +38,20 @@ public static partial class ExternalSignIn
             context.Fail("The account is disabled.");
             return;
         }
-        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
-            [
-                new Claim(GatewayClaims.Subject, user.Id.ToString()),
-                new Claim(GatewayClaims.Email, user.Email),
-                new Claim(GatewayClaims.Role, user.Role),
-                new Claim(GatewayClaims.Tier, user.Tier),
-            ],
-            ExternalIssuerOptions.SchemeName, GatewayClaims.Subject, GatewayClaims.Role));
+        List<Claim> claims =
+        [
+            new Claim(GatewayClaims.Subject, user.Id.ToString()),
+            new Claim(GatewayClaims.Email, user.Email),
+            new Claim(GatewayClaims.Role, user.Role),
+            new Claim(GatewayClaims.Tier, user.Tier),
+        ];
+        // When the user last proved who they are at the issuer (its token's issue time when it does not say): deleting
+        // an account without a password asks for a recent one.
+        if ((external.FindFirstValue(AccountDeletion.AuthTimeClaim) ?? external.FindFirstValue("iat")) is { } authTime)
+        {
+            claims.Add(new Claim(AccountDeletion.AuthTimeClaim, authTime));
+        }
+        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, ExternalIssuerOptions.SchemeName, GatewayClaims.Subject, GatewayClaims.Role));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A token from {Issuer} names an email that belongs to a local account without email_verified; refused")]

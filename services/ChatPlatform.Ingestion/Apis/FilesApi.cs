@@ -23,6 +23,8 @@ public static class FilesApi
     /// <summary>What a multipart request may carry beyond the file itself: boundaries and part headers.</summary>
     public const long MultipartOverheadBytes = 64 * 1024;
 
+    public const string OriginDetail = "The origin must be \"library\" (kept until deleted) or \"chat\" (deleted with its conversations).";
+
     public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/files").RequireCurrentUser();
@@ -38,8 +40,13 @@ public static class FilesApi
     }
 
     public static async Task<Results<Created<StoredFile>, ProblemHttpResult>> UploadAsync(
-        HttpContext context, CurrentUser user, FileUploader uploader, IOptions<FilesOptions> options, CancellationToken cancellationToken)
+        string? origin, HttpContext context, CurrentUser user, FileUploader uploader, IOptions<FilesOptions> options,
+        CancellationToken cancellationToken)
     {
+        if (FileOrigins.Parse(origin) is not { } knownOrigin)
+        {
+            return Refuse(context, UploadProblem.BadRequest(OriginDetail));
+        }
         // Kestrel's default (30 MB) is below the largest document. The largest file and its multipart framing is the
         // backstop; the smaller limit of the file's kind, or what is left of the quota, applies while the bytes are read.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -54,7 +61,7 @@ public static class FilesApi
                 return Refuse(context, problem!);
             }
             var outcome = await uploader.UploadAsync(
-                user.Id, user.Tier, upload.FileName, upload.Section.Body, upload.CheckNoMorePartsAsync, cancellationToken);
+                user.Id, user.Tier, upload.FileName, knownOrigin, upload.Section.Body, upload.CheckNoMorePartsAsync, cancellationToken);
             return outcome.File is { } file
                 ? TypedResults.Created($"/v1/files/{file.Id}", file)
                 : Refuse(context, outcome.Problem!);
@@ -79,7 +86,11 @@ public static class FilesApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["size"] = ["The size in bytes is required and must be more than 0."] });
         }
-        var (url, problem) = await uploader.CreateUploadUrlAsync(user.Id, user.Tier, request.Name, request.Size.Value, cancellationToken);
+        if (FileOrigins.Parse(request.Origin) is not { } origin)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["origin"] = [OriginDetail] });
+        }
+        var (url, problem) = await uploader.CreateUploadUrlAsync(user.Id, user.Tier, request.Name, request.Size.Value, origin, cancellationToken);
         return url is not null
             ? TypedResults.Created($"/v1/files/{url.File.Id}", url)
             : Problem(problem!);

@@ -2,6 +2,7 @@ using ChatPlatform.Ingestion.Previews;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Ingestion.Apis;
+using ChatPlatform.Ingestion.Deleting;
 using ChatPlatform.Ingestion.Extraction;
 using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Infrastructure;
@@ -46,5 +47,9 @@ internal static class Extensions
         {
             builder.AddPartitionedEventConsumers<FileProcessor>(FileProcessor.ConsumerName, count: 2);
         }
+        // Deleting runs whether or not this instance processes files, on its own offsets: a file being extracted does
+        // not hold back a deletion. Partitioned like processing, so one account's many files do not
+        // hold back another user's conversation.
+        builder.AddPartitionedEventConsumers<FileDeletions>(FileDeletions.ConsumerName, count: 2);
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class FileUploader(
     /// the content has been read and may still refuse the request (a second part after the file).
     /// </summary>
     public async Task<UploadOutcome> UploadAsync(
-        Guid userId, string? tier, string? rawName, Stream content, Func<CancellationToken, Task<UploadProblem?>> checkRest,
+        Guid userId, string? tier, string? rawName, string origin, Stream content, Func<CancellationToken, Task<UploadProblem?>> checkRest,
         CancellationToken cancellationToken)
     {
         var quota = QuotaFor(tier);
@@ -51,6 +51,7 @@ public sealed partial class FileUploader(
                 checkedFile.Sha256, FileStatuses.Pending, 0, null, null, null, now, now)
             {
                 BlobName = FileBlobs.ContentBlobName(userId, checkedFile.Sha256),
+                Origin = origin,
             };
             if (await store.AddUploadedAsync(userId, file, quota,
                 token => blobs.EnsureContentAsync(userId, checkedFile.Sha256, fileId, null, token), cancellationToken) is { } refused)
@@ -68,7 +69,7 @@ public sealed partial class FileUploader(
 
     /// <summary>Records a file whose bytes the client will <c>PUT</c> to the returned URL, then complete.</summary>
     public async Task<(DirectUpload? Url, UploadProblem? Problem)> CreateUploadUrlAsync(
-        Guid userId, string? tier, string? rawName, long size, CancellationToken cancellationToken)
+        Guid userId, string? tier, string? rawName, long size, string origin, CancellationToken cancellationToken)
     {
         var quota = QuotaFor(tier);
         if (size > Options.MaxFileBytes)
@@ -80,6 +81,7 @@ public sealed partial class FileUploader(
         var file = new StoredFile(fileId, DisplayName.From(rawName), null, null, size, null, FileStatuses.Uploading, 0, null, null, null, now, now)
         {
             BlobName = FileBlobs.StagingBlobName(fileId),
+            Origin = origin,
         };
         if (await store.AddUploadingAsync(userId, file, quota, cancellationToken) is { } problem)
         {

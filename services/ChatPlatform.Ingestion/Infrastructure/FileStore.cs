@@ -1,6 +1,7 @@
 using ChatPlatform.EventLog;
 using ChatPlatform.Ingestion.Files;
 using ChatPlatform.Ingestion.Model;
+using ChatPlatform.Ingestion.Processing;
 using ChatPlatform.Postgres;
 using Npgsql;
 using NpgsqlTypes;
@@ -19,11 +20,11 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
 
     // $1.. as AddRowParameters adds them.
     private const string InsertSql = """
-        INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        INSERT INTO ingestion.files (id, user_id, name, media_type, kind, size_bytes, sha256, blob_name, status, created_at, updated_at, origin)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
         """;
 
-    private const string Columns = "id, name, media_type, kind, size_bytes, sha256, status, progress, pages, chunks, error, created_at, updated_at, blob_name";
+    private const string Columns = "id, name, media_type, kind, size_bytes, sha256, status, progress, pages, chunks, error, created_at, updated_at, blob_name, origin";
 
     public async Task<StoredFile?> FindAsync(Guid userId, Guid fileId, CancellationToken cancellationToken)
     {
@@ -207,11 +208,47 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         {
             return null;
         }
-        await eventLog.AppendAsync(connection, transaction,
-            EventToAppend.Create(DeletedEvent, userId.ToString(), new { fileId, userId }), cancellationToken);
+        await eventLog.AppendAsync(connection, transaction, DeletedEventFor(userId, deleted), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
+
+    /// <summary>
+    /// Deletes the user's files among <paramref name="fileIds"/> (every file of the user when null) whose origin is
+    /// <paramref name="origin"/> (any when null), their chunks with them, and appends <see cref="DeletedEvent"/> for
+    /// each in the same transaction: the event is what later removes the blob, so a crash after the commit loses
+    /// nothing. Ids that are gone, another user's or of another origin are left alone, so calling it again is harmless.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredFile>> DeleteManyAsync(
+        Guid userId, IReadOnlyCollection<Guid>? fileIds, string? origin, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockUserAsync(connection, transaction, userId, cancellationToken);
+        var deleted = new List<StoredFile>();
+        await using (var command = new NpgsqlCommand($"""
+            DELETE FROM ingestion.files
+            WHERE user_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2)) AND ($3::text IS NULL OR origin = $3)
+            RETURNING {Columns}
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = userId });
+            command.Parameters.Add(new() { Value = (object?)fileIds?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            command.Parameters.Add(new() { Value = (object?)origin ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                deleted.Add(Read(reader));
+            }
+        }
+        await eventLog.AppendAsync(connection, transaction, [.. deleted.Select(file => DeletedEventFor(userId, file))], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    // The hash names the blob, so the event's consumer can delete it once the row is long gone.
+    private static EventToAppend DeletedEventFor(Guid userId, StoredFile file) =>
+        EventToAppend.Create(DeletedEvent, userId.ToString(), new FileDeleted(file.Id, userId, file.Status == FileStatuses.Uploading ? null : file.Sha256));
 
     /// <summary>
     /// Runs <paramref name="deleteBlob"/> under the user's lock when no file of the user has the bytes
@@ -291,6 +328,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         command.Parameters.Add(new() { Value = file.BlobName });
         command.Parameters.Add(new() { Value = file.Status });
         command.Parameters.Add(new() { Value = file.CreatedAt });
+        command.Parameters.Add(new() { Value = file.Origin });
     }
 
     private static StoredFile Read(NpgsqlDataReader reader) => new(
@@ -309,6 +347,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         reader.GetFieldValue<DateTimeOffset>(12))
     {
         BlobName = reader.GetString(13),
+        Origin = reader.GetString(14),
     };
 }
 

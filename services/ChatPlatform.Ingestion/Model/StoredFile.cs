@@ -20,6 +20,27 @@ public sealed record StoredFile(
 {
     [JsonIgnore]
     public string BlobName { get; init; } = "";
+
+    /// <summary><see cref="FileOrigins"/>: whether deleting the conversations that attach it deletes it too.</summary>
+    public string Origin { get; init; } = FileOrigins.Library;
+}
+
+/// <summary>
+/// Where a file came from (docs/files.md, Deleting): a <c>library</c> file stays until the user deletes it; a <c>chat</c>
+/// file (the composer's paperclip) is deleted with the last conversation that attaches it.
+/// </summary>
+public static class FileOrigins
+{
+    public const string Library = "library";
+    public const string Chat = "chat";
+
+    /// <summary>The origin a request names (absent: library); null when it names something else.</summary>
+    public static string? Parse(string? value) => value switch
+    {
+        null or "" or Library => Library,
+        Chat => Chat,
+        _ => null,
+    };
 }
 
 public static class FileStatuses
@@ -38,7 +59,7 @@ public sealed record FilePage(IReadOnlyList<StoredFile> Files, Guid? NextBefore,
 public sealed record FileUsage(long Bytes, int Files, long MaxBytes, int MaxFiles);
 
 /// <summary><c>POST /v1/files/upload-url</c>'s body.</summary>
-public sealed record UploadUrlRequest(string? Name, long? Size);
+public sealed record UploadUrlRequest(string? Name, long? Size, string? Origin = null);
 
 /// <summary>The file waiting for its bytes, and where to <c>PUT</c> them.</summary>
 public sealed record DirectUpload(StoredFile File, Uri UploadUrl, DateTimeOffset ExpiresAt);

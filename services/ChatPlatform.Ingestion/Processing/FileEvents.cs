@@ -14,3 +14,6 @@ public sealed record FileUploaded(Guid FileId, Guid UserId);
 public sealed record FileReady(Guid FileId, Guid UserId, int Pages, int Chunks);
 
 public sealed record FileFailed(Guid FileId, Guid UserId, string Error);
+
+/// <summary><paramref name="Sha256"/> names the content blob; null when the bytes never got there (an upload not completed).</summary>
+public sealed record FileDeleted(Guid FileId, Guid UserId, string? Sha256);

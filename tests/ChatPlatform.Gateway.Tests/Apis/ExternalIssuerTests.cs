@@ -120,6 +120,25 @@ public sealed class ExternalIssuerTests(PostgresFixture postgres, RedisFixture r
         Assert.Equal(local.User.Id, linked!.Id);
     }
 
+    [Fact]
+    public async Task An_account_without_a_password_is_deleted_only_after_a_recent_sign_in_at_its_issuer()
+    {
+        var email = GatewayHost.NewEmail();
+        var stale = Mint("subject-deleting", email, authTime: DateTime.UtcNow.AddHours(-1));
+        var user = await Gateway.CreateClient(stale).GetFromJsonAsync<UserInfo>("/v1/me", Cancellation);
+
+        using var refused = await Gateway.CreateClient(stale).DeleteAsync("/v1/me", Cancellation);
+        using var deleted = await Gateway.CreateClient(Mint("subject-deleting", email, authTime: DateTime.UtcNow)).DeleteAsync("/v1/me", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("Sign in again", await refused.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(Gateway.DatabaseConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT (SELECT count(*) FROM identity.users WHERE id = $1) + (SELECT count(*) FROM identity.external_logins WHERE user_id = $1)");
+        command.Parameters.Add(new() { Value = user!.Id });
+        Assert.Equal(0L, await command.ExecuteScalarAsync(Cancellation));
+    }
+
     private async Task<HttpStatusCode> MeStatusAsync(string token)
     {
         using var response = await Gateway.CreateClient(token).GetAsync("/v1/me", Cancellation);
@@ -127,7 +146,7 @@ public sealed class ExternalIssuerTests(PostgresFixture postgres, RedisFixture r
     }
 
     private string Mint(string subject, string email, string audience = Audience, RSA? key = null, bool emailVerified = true,
-        DateTime? issuedAt = null, DateTime? expires = null)
+        DateTime? issuedAt = null, DateTime? expires = null, DateTime? authTime = null)
     {
         var now = issuedAt ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -143,6 +162,7 @@ public sealed class ExternalIssuerTests(PostgresFixture postgres, RedisFixture r
                 ["sub"] = subject,
                 ["email"] = email,
                 ["email_verified"] = emailVerified,
+                ["auth_time"] = new DateTimeOffset(authTime ?? now, TimeSpan.Zero).ToUnixTimeSeconds(),
             },
         });
     }

@@ -316,14 +316,15 @@ public sealed class FilesApiTests(PostgresFixture postgres, AzuriteFixture azuri
         await using var host = await IngestionHost.StartAsync(postgres, azurite);
         var userId = Guid.NewGuid();
         var client = host.ClientFor(userId);
-        var id = (await ReadAsync(await client.PostAsync("/v1/files", Samples.Upload(Samples.Gif()), Cancellation)))["id"]!.GetValue<Guid>();
+        var gif = Samples.Gif();
+        var id = (await ReadAsync(await client.PostAsync("/v1/files", Samples.Upload(gif), Cancellation)))["id"]!.GetValue<Guid>();
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/files/{id}", Cancellation)).StatusCode);
 
         var events = (string)(await host.ScalarAsync(
             "SELECT string_agg(type || ' ' || payload::text, ' | ' ORDER BY position) FROM events.events WHERE key = $1", userId.ToString()))!;
         Assert.Equal(
-            $"file.uploaded {{\"fileId\": \"{id}\", \"userId\": \"{userId}\"}} | file.deleted {{\"fileId\": \"{id}\", \"userId\": \"{userId}\"}}",
+            $"file.uploaded {{\"fileId\": \"{id}\", \"userId\": \"{userId}\"}} | file.deleted {{\"fileId\": \"{id}\", \"sha256\": \"{Samples.Sha256(gif)}\", \"userId\": \"{userId}\"}}",
             events);
         await AssertProblemAsync(await client.DeleteAsync($"/v1/files/{id}", Cancellation), HttpStatusCode.NotFound);
         Assert.Equal(2, await host.CountAsync("SELECT count(*) FROM events.events WHERE key = $1", userId.ToString()));

@@ -40,7 +40,7 @@ public sealed class FilesApiTests : IAsyncLifetime
     /// <summary>Set once the gateway has read the first bytes of an upload (to prove the web server does not wait for the rest).</summary>
     private readonly TaskCompletionSource _firstBytesArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed record Received(string Authorization, string? FileName, string? PartType, byte[] Sha256, long Length);
+    private sealed record Received(string Authorization, string? FileName, string? PartType, byte[] Sha256, long Length, string? Origin);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -104,7 +104,8 @@ public sealed class FilesApiTests : IAsyncLifetime
             _firstBytesArrived.TrySetResult();
         }
         var name = HeaderUtilities.RemoveQuotes(disposition!.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-        _received.Enqueue(new Received(context.Request.Headers.Authorization.ToString(), name, section.ContentType, hash.GetHashAndReset(), length));
+        _received.Enqueue(new Received(
+            context.Request.Headers.Authorization.ToString(), name, section.ContentType, hash.GetHashAndReset(), length, context.Request.Query["origin"]));
         if (length > 150_000)
         {
             return Results.Problem(statusCode: 413, detail: "The file is too large: documents are limited to 146 KB.");
@@ -125,10 +126,10 @@ public sealed class FilesApiTests : IAsyncLifetime
         return browser;
     }
 
-    private static HttpRequestMessage Upload(HttpContent body, string? name = "report.pdf")
+    private static HttpRequestMessage Upload(HttpContent body, string? name = "report.pdf", string path = "/api/files")
     {
         body.Headers.ContentType ??= new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/files") { Content = body };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
         if (name is not null)
         {
             request.Headers.Add(FilesApi.FileNameHeader, Uri.EscapeDataString(name));
@@ -159,6 +160,19 @@ public sealed class FilesApiTests : IAsyncLifetime
         Assert.Equal(name, received.FileName);
         Assert.Equal(Pdf.Length, received.Length);
         Assert.Equal(SHA256.HashData(Pdf), received.Sha256);
+        Assert.Null(received.Origin);
+    }
+
+    [Fact]
+    public async Task The_composers_origin_reaches_the_gateway_as_given_for_it_to_judge()
+    {
+        using var browser = await BrowserAsync();
+
+        using var chat = await browser.SendAsync(Upload(new ByteArrayContent(Pdf), path: "/api/files?origin=chat"), Cancellation);
+        using var odd = await browser.SendAsync(Upload(new ByteArrayContent(Pdf), path: "/api/files?origin=a%26b%3Dc"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, chat.StatusCode);
+        Assert.Equal(["chat", "a&b=c"], _received.Select(r => r.Origin));
     }
 
     [Fact]

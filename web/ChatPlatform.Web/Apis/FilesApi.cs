@@ -67,7 +67,8 @@ public static partial class FilesApi
         try
         {
             var token = await UserSession.AccessTokenAsync(context.User, refresher, cancellationToken);
-            using var response = await files.UploadAsync(token, request.Body, request.ContentLength, name, request.ContentType, cancellationToken);
+            using var response = await files.UploadAsync(
+                token, request.Body, request.ContentLength, name, request.ContentType, request.Query["origin"].ToString(), cancellationToken);
             LogUploaded(loggers.CreateLogger(typeof(FilesApi)), (int)response.StatusCode, request.ContentLength);
             await RelayAsync(context, response, ["Content-Type"], cancellationToken);
             return Results.Empty;

@@ -12,10 +12,13 @@ public sealed class GatewayFileTransfer(IHttpClientFactory httpClients)
     /// <summary>No retries (a streamed body cannot be sent twice) and no overall timeout (a large upload takes its time).</summary>
     public const string HttpClientName = "gateway-files";
 
-    /// <summary>Sends <paramref name="body"/> as the one multipart part <c>file</c> the gateway takes, as it arrives.</summary>
+    /// <summary>
+    /// Sends <paramref name="body"/> as the one multipart part <c>file</c> the gateway takes, as it arrives. The
+    /// <paramref name="origin"/> (docs/files.md, Deleting) goes as is; the gateway's upstream refuses one it does not know.
+    /// </summary>
     /// <exception cref="GatewayException">Status 0: the gateway could not be reached.</exception>
     public async Task<HttpResponseMessage> UploadAsync(
-        string accessToken, Stream body, long? length, string fileName, string? mediaType, CancellationToken cancellationToken)
+        string accessToken, Stream body, long? length, string fileName, string? mediaType, string? origin, CancellationToken cancellationToken)
     {
         var part = new StreamContent(new NonClosingStream(body));
         part.Headers.ContentType = MediaTypeHeaderValue.TryParse(mediaType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
@@ -30,7 +33,8 @@ public sealed class GatewayFileTransfer(IHttpClientFactory httpClients)
             FileNameStar = fileName,
         };
         using var content = new MultipartFormDataContent { part };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/files") { Content = content };
+        var path = string.IsNullOrEmpty(origin) ? "/v1/files" : $"/v1/files?origin={Uri.EscapeDataString(origin)}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         return await SendAsync(request, accessToken, cancellationToken);
     }
 

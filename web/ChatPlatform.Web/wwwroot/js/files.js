@@ -116,7 +116,8 @@ class Attachments {
             }
         });
         xhr.addEventListener("error", () => this.tell("OnUploadFailed", id, 0, "The upload was interrupted. Check your connection and try again."));
-        xhr.open("POST", "api/files");
+        // The composer's files belong to their conversations: deleting the last one that attaches a file deletes it.
+        xhr.open("POST", "api/files?origin=chat");
         xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
         xhr.setRequestHeader("RequestVerificationToken", this.token);
         // The bytes as they are; the server finds the type from them, never from a name or a header.
