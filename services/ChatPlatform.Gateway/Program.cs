@@ -19,6 +19,7 @@ app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
 app.MapForwardingApi();
+app.MapAdminMetricsApi();
 app.MapChatCompletionsApi();
 app.MapWebSocketApi();
 

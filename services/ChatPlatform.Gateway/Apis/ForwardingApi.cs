@@ -8,7 +8,8 @@ namespace ChatPlatform.Gateway.Apis;
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
 /// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
-/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router.
+/// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router but <c>/v1/admin/chat/**</c>
+/// (the console's answer figures) to chat.
 /// </summary>
 public static class ForwardingApi
 {
@@ -39,6 +40,10 @@ public static class ForwardingApi
         app.MapGet("/v1/models", ToModelRouter).RequireAuthorization();
         app.MapGet("/v1/models/{**id}", ToModelRouter).RequireAuthorization();
         app.MapMethods("/v1/admin/{**path}", ForwardedMethods, ToModelRouter)
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
+            .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
+        // More literal segments than the catch-all above, so routing prefers it.
+        app.MapMethods("/v1/admin/chat/{**path}", ForwardedMethods, ToChat)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
             .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
         return app;

@@ -14,9 +14,10 @@ public static class Upstreams
     public const string Chat = "chat";
     public const string ModelRouter = "model-router";
     public const string Ingestion = "ingestion";
+    public const string Billing = "billing";
 
     /// <summary>Every upstream the gateway forwards to.</summary>
-    public static readonly string[] All = [Chat, ModelRouter, Ingestion];
+    public static readonly string[] All = [Chat, ModelRouter, Ingestion, Billing];
 
     /// <summary>The service-discovery endpoint name of a service's cleartext HTTP/2 endpoint (<c>services:{name}:h2c:0</c>).</summary>
     public const string Http2EndpointName = "h2c";
