@@ -10,7 +10,7 @@ using ChatPlatform.Web.Services;
 namespace ChatPlatform.Web.Infrastructure;
 
 /// <summary>The gateway's public API with the signed-in person's access token: conversations, models, turns and files.</summary>
-public sealed class GatewayClient(IHttpClientFactory httpClients, UserSession session)
+public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSession session)
 {
     public const string HttpClientName = "gateway";
     public const string StreamingHttpClientName = "gateway-streaming";
