@@ -13,5 +13,6 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapConversationsApi();
 app.MapTurnsApi();
+app.MapAdminStatsApi();
 
 app.Run();

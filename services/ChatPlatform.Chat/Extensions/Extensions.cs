@@ -44,6 +44,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TurnAttachments>();
         builder.Services.AddSingleton<ChatInstance>();
         builder.Services.AddSingleton<InstanceStore>();
+        builder.Services.AddSingleton<ChatStatsStore>();
         builder.Services.AddSingleton<TurnStore>();
         builder.Services.AddSingleton<TurnEventStream>();
         builder.Services.AddSingleton<StopSignals>();

@@ -9,9 +9,10 @@ namespace ChatPlatform.Gateway.Apis;
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
 /// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
 /// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router; <c>GET /v1/usage</c> and, for
-/// admins, <c>GET /v1/admin/usage/**</c> to billing (docs/usage.md). More specific routes take precedence over the
-/// admin catch-all: what the gateway serves itself, <c>/v1/admin/users/**</c> (<see cref="AdminUsersApi"/>) and
-/// <c>GET /v1/admin/audit</c> (<see cref="AdminAuditApi"/>, which merges the router's log with the gateway's).
+/// admins, <c>GET /v1/admin/usage/**</c> to billing (docs/usage.md); <c>/v1/admin/chat/**</c> (the console's answer
+/// figures) to chat. More specific routes take precedence over the admin catch-all, including what the gateway serves
+/// itself: <c>/v1/admin/users/**</c> (<see cref="AdminUsersApi"/>) and <c>GET /v1/admin/audit</c>
+/// (<see cref="AdminAuditApi"/>, which merges the router's log with the gateway's).
 /// </summary>
 public static class ForwardingApi
 {
@@ -49,6 +50,10 @@ public static class ForwardingApi
         app.MapGet("/v1/usage", ToBilling).RequireAuthorization();
         app.MapGet("/v1/admin/usage", ToBilling).RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
         app.MapGet("/v1/admin/usage/{**path}", ToBilling).RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
+        // More literal segments than the catch-all above, so routing prefers it.
+        app.MapMethods("/v1/admin/chat/{**path}", ForwardedMethods, ToChat)
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
+            .WithMetadata(new RequestSizeLimitMetadata(AdminBodyLimit));
         return app;
     }
 

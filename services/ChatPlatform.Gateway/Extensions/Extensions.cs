@@ -32,6 +32,7 @@ internal static partial class Extensions
         // First, so it is chosen before the default writer on the OpenAI-compatible routes.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAIErrorWriter>());
         builder.Services.AddSingleton<UsageEventWriter>();
+        builder.Services.AddSingleton<AdminMetricsSources>();
         builder.Services.AddSingleton<ChatCompletionsRelay>();
     }
 

@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using System.Text.Json;
+using ChatPlatform.Identity;
+using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.OpenAI;
 using ChatPlatform.ModelRouter.Routing;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,7 +20,7 @@ public static class ChatCompletionsApi
         return app;
     }
 
-    public static async Task<IResult> CreateChatCompletionAsync(HttpContext context, ChatRouter router)
+    public static async Task<IResult> CreateChatCompletionAsync(HttpContext context, ChatRouter router, IModelCatalog catalog)
     {
         var cancellationToken = context.RequestAborted;
         ChatCompletionRequest request;
@@ -36,6 +39,14 @@ public static class ChatCompletionsApi
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TooLarge();
+        }
+
+        var tier = context.User.FindFirstValue(InternalClaims.Tier);
+        if (catalog.Current.FindModel(request.Route.Model) is { } model && !model.AllowsTier(tier))
+        {
+            return ChatCompletionResults.Error(
+                StatusCodes.Status403Forbidden, $"The model '{model.Id}' is not available on the {tier} tier.",
+                type: "permission_error", param: "model", code: "model_not_allowed_for_tier");
         }
 
         RoutedStream stream;

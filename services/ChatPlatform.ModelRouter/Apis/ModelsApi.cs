@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using System.Text.Json.Serialization;
+using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Catalog;
 using ChatPlatform.ModelRouter.Model;
 using ChatPlatform.ModelRouter.OpenAI;
@@ -21,26 +23,29 @@ public static class ModelsApi
         return app;
     }
 
-    public static Ok<ModelList> ListModels(IModelCatalog catalog)
+    public static Ok<ModelList> ListModels(IModelCatalog catalog, ClaimsPrincipal user)
     {
         var snapshot = catalog.Current;
+        var tier = user.FindFirstValue(InternalClaims.Tier);
         var data = snapshot.Models
-            .Where(m => IsListed(snapshot, m))
+            .Where(m => IsListed(snapshot, m, tier))
             .Select(m => ToListedModel(snapshot, m))
             .ToList();
         return TypedResults.Ok(new ModelList(data));
     }
 
     /// <summary>A model that is not listed is not found either, in OpenAI's error shape.</summary>
-    public static IResult GetModel(string id, IModelCatalog catalog)
+    public static IResult GetModel(string id, IModelCatalog catalog, ClaimsPrincipal user)
     {
         var snapshot = catalog.Current;
-        return snapshot.FindModel(id) is { } model && IsListed(snapshot, model)
+        return snapshot.FindModel(id) is { } model && IsListed(snapshot, model, user.FindFirstValue(InternalClaims.Tier))
             ? TypedResults.Ok(ToListedModel(snapshot, model))
             : ChatCompletionResults.Error(RoutingException.ModelNotFound(id));
     }
 
-    private static bool IsListed(CatalogSnapshot snapshot, ModelDefinition model) => model.Enabled && snapshot.DeploymentsOf(model.Id).Count > 0;
+    // A model the caller's tier may not use is not listed: a user sees only what they can pick.
+    private static bool IsListed(CatalogSnapshot snapshot, ModelDefinition model, string? tier) =>
+        model.Enabled && model.AllowsTier(tier) && snapshot.DeploymentsOf(model.Id).Count > 0;
 
     private static ListedModel ToListedModel(CatalogSnapshot snapshot, ModelDefinition model)
     {

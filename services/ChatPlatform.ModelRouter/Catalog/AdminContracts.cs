@@ -4,7 +4,8 @@ namespace ChatPlatform.ModelRouter.Catalog;
 
 /// <summary>
 /// The body of <c>PUT</c> (all required fields) and <c>PATCH</c> (only the fields to change) on <c>/v1/admin/models/{id}</c>.
-/// Enums arrive as text so a wrong value is answered with the field named.
+/// Enums arrive as text so a wrong value is answered with the field named. <see cref="Tiers"/> lists the tiers that may
+/// use the model; an empty list opens it to every tier, and leaving it out keeps what was there (every tier when new).
 /// </summary>
 public sealed record ModelRequest(
     string? DisplayName = null,
@@ -12,7 +13,8 @@ public sealed record ModelRequest(
     int? MaxOutputTokens = null,
     CapabilitiesRequest? Capabilities = null,
     string? Strategy = null,
-    bool? Enabled = null)
+    bool? Enabled = null,
+    IReadOnlyList<string>? Tiers = null)
 {
     /// <summary>The model to store, or null with <paramref name="errors"/> filled. Without <paramref name="existing"/> this is a full replace.</summary>
     public ModelDefinition? ToDefinition(string id, ModelDefinition? existing, ValidationErrors errors)
@@ -33,7 +35,8 @@ public sealed record ModelRequest(
                 Capabilities?.Vision ?? existing?.Capabilities.Vision ?? false,
                 Capabilities?.Tools ?? existing?.Capabilities.Tools ?? false),
             strategy,
-            Enabled ?? existing?.Enabled ?? true);
+            Enabled ?? existing?.Enabled ?? true,
+            Tiers is null ? existing?.Tiers : Tiers.Count == 0 ? null : [.. Tiers.Distinct(StringComparer.Ordinal)]);
         CatalogRules.Validate(model, errors);
         return errors.IsEmpty ? model : null;
     }
@@ -140,6 +143,7 @@ public sealed record AdminModel(
     ModelCapabilities Capabilities,
     RoutingStrategy Strategy,
     bool Enabled,
+    IReadOnlyList<string>? Tiers,
     CatalogEntrySource Source,
     long Version,
     DateTimeOffset CreatedAt,
@@ -148,7 +152,7 @@ public sealed record AdminModel(
     public static AdminModel From(StoredModel stored)
     {
         var m = stored.Definition;
-        return new(m.Id, m.DisplayName, m.ContextWindow, m.MaxOutputTokens, m.Capabilities, m.Strategy, m.Enabled,
+        return new(m.Id, m.DisplayName, m.ContextWindow, m.MaxOutputTokens, m.Capabilities, m.Strategy, m.Enabled, m.Tiers,
             stored.Source, stored.Version, stored.CreatedAt, stored.UpdatedAt);
     }
 }

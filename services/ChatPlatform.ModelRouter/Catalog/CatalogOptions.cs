@@ -47,9 +47,12 @@ public sealed class ModelOptions
 
     public bool Enabled { get; set; } = true;
 
+    /// <summary>The tiers that may use the model; empty for every tier.</summary>
+    public List<string> Tiers { get; set; } = [];
+
     public ModelDefinition ToDefinition() =>
         new(Id, string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName, ContextWindow, MaxOutputTokens,
-            new ModelCapabilities(Vision, Tools), Strategy, Enabled);
+            new ModelCapabilities(Vision, Tools), Strategy, Enabled, Tiers.Count == 0 ? null : [.. Tiers]);
 }
 
 public sealed class DeploymentOptions

@@ -57,7 +57,30 @@ public static partial class CatalogRules
         {
             errors.Add("strategy", $"Must be one of: {string.Join(", ", Enum.GetNames<RoutingStrategy>())}.");
         }
+        ValidateTiers(model.Tiers, errors);
     }
+
+    // Tier names as the gateway's rate-limit tiers are named (free, pro); a few, since each is checked per request.
+    private static void ValidateTiers(IReadOnlyList<string>? tiers, ValidationErrors errors)
+    {
+        if (tiers is null)
+        {
+            return;
+        }
+        if (tiers.Count > MaxTiers)
+        {
+            errors.Add("tiers", $"At most {MaxTiers} tiers.");
+        }
+        else if (tiers.Any(t => t is null || !TierName().IsMatch(t)))
+        {
+            errors.Add("tiers", "Each tier is 1 to 32 characters of a-z, 0-9, '_' or '-'.");
+        }
+    }
+
+    private const int MaxTiers = 16;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9_-]{1,32}$")]
+    private static partial System.Text.RegularExpressions.Regex TierName();
 
     public static void Validate(DeploymentDefinition deployment, ValidationErrors errors)
     {

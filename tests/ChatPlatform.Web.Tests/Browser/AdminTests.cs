@@ -18,6 +18,7 @@ public sealed class AdminTests(BrowserPlatform platform)
         await page.SignInAsync(platform.Admin);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Admin console" }).GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Users" })).ToBeVisibleAsync();
         await page.Locator("main[data-ready='true']").WaitForAsync();
         await page.GetByPlaceholder("Search by email").FillAsync(target.Email.ToUpperInvariant());

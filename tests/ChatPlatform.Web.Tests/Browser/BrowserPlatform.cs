@@ -24,6 +24,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// <summary>A model served by a provider (an OpenAI-compatible endpoint where nothing listens), so not simulated.</summary>
     public const string ProviderModel = "unreachable-provider";
 
+    /// <summary>Who signs up with this address is an admin (the gateway's <c>Auth:AdminEmail</c>).</summary>
+    public const string AdminEmail = "console-admin@example.com";
+
     private TestPlatform? _platform;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -45,7 +48,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(ArtifactsDirectory);
-        _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
+        _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct, $"--Auth:AdminEmail={AdminEmail}");
         WebUrl = _platform.Endpoint("web");
         GatewayUrl = _platform.Endpoint("gateway");
         // The first account of a fresh platform is its admin: registered before anything else can register.
@@ -106,7 +109,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// Adds a simulated model with its own pace or failure through the model router's catalog API (internal, so the
     /// test calls the router itself, as an admin), and waits until the router lists it.
     /// </summary>
-    private Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken) =>
+    public Task AddSimulatedModelAsync(string id, object simulator, CancellationToken cancellationToken) =>
         AddModelAsync(id, new
         {
             modelId = id,
@@ -117,7 +120,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
         }, cancellationToken);
 
     /// <summary>Adds a model with one deployment through the model router's catalog API and waits until the router lists it.</summary>
-    private async Task AddModelAsync(string id, object deploymentDefinition, CancellationToken cancellationToken)
+    public async Task AddModelAsync(string id, object deploymentDefinition, CancellationToken cancellationToken)
     {
         // The router's admin API wants an admin's internal token: minted with the key the AppHost generated.
         using var router = _platform!.CreateHttpClient("model-router");

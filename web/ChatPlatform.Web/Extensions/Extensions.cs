@@ -30,6 +30,8 @@ public static class Extensions
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.LoginPath = "/signin";
+                // A signed-in person without a page's role (the admin console) is told so, not sent to sign in again.
+                options.AccessDeniedPath = "/forbidden";
                 options.LogoutPath = "/account/signout";
                 options.ExpireTimeSpan = TimeSpan.FromDays(30);
                 options.SlidingExpiration = true;

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatPlatform.Web.Tests.Browser;
+
+/// <summary>The admin console's overview, providers and models pages (issue 18), as an admin and as a user.</summary>
+public sealed class AdminConsoleTests(BrowserPlatform platform)
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    // Every test signs up the one admin address at most once; later ones sign in.
+    private static readonly SemaphoreSlim AdminLock = new(1, 1);
+    private static bool _adminExists;
+
+    private async Task<IPage> AdminPageAsync()
+    {
+        Assert.SkipWhen(platform.TurnsUnavailable is not null, platform.TurnsUnavailable ?? "");
+        var page = await platform.NewPageAsync();
+        var admin = new TestAccount(BrowserPlatform.AdminEmail, "Correct-horse-42");
+        await AdminLock.WaitAsync(Token);
+        try
+        {
+            if (_adminExists)
+            {
+                await page.SignInAsync(admin);
+            }
+            else
+            {
+                await page.SignUpAsync(admin);
+                _adminExists = true;
+            }
+        }
+        finally
+        {
+            AdminLock.Release();
+        }
+        return page;
+    }
+
+    private async Task<string> AdminTokenAsync() =>
+        await platform.SignInThroughApiAsync(BrowserPlatform.AdminEmail, "Correct-horse-42", Token);
+
+    [Fact]
+    public async Task The_overview_shows_live_figures_that_change_after_a_turn_without_a_reload()
+    {
+        var page = await AdminPageAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Admin" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Expect(page.Locator("main[data-ready='true']")).ToBeVisibleAsync();
+        var answers = page.Locator("[data-metric='answers']");
+        var before = long.Parse(await answers.InnerTextAsync(), System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(page.Locator("canvas[data-chart='turns'][data-points]")).ToBeAttachedAsync();
+        foreach (var link in new[] { "Overview", "Providers", "Models", "Users", "Usage", "Audit" })
+        {
+            await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Admin console" }).GetByRole(AriaRole.Link, new() { Name = link })).ToBeVisibleAsync();
+        }
+
+        // A user's turn, through the API, read to its end.
+        var token = await platform.RegisterThroughApiAsync(TestAccount.New(), Token);
+        using var api = platform.CreateGatewayClient(token);
+        using var created = await api.PostAsJsonAsync("/v1/conversations", new { model = "sim-fast" }, Token);
+        var conversationId = (await created.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("id").GetString();
+        using var turn = await api.PostAsJsonAsync($"/v1/conversations/{conversationId}/turns", new { content = "Hello" }, Token);
+        Assert.Contains("event: done", await turn.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+
+        // The page reads its figures again every few seconds: the new answer shows up in place.
+        await Expect(answers).Not.ToHaveTextAsync(before.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 20_000 });
+        var after = long.Parse(await answers.InnerTextAsync(), System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(after > before, $"answers went from {before} to {after}");
+        await Expect(page.Locator("[data-metric='turns-per-minute']")).Not.ToHaveTextAsync("–");
+        await Expect(page.Locator("[data-metric='ttft-p50']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d[\d,]* ms$"));
+    }
+
+    [Fact]
+    public async Task An_admin_edits_a_deployments_weight_and_the_router_has_it()
+    {
+        const string model = "admin-weight-model";
+        await platform.AddSimulatedModelAsync(model, new { timeToFirstTokenMs = 10 }, Token);
+        var page = await AdminPageAsync();
+        await page.GotoAsync("admin/providers");
+        var row = page.Locator($"tr[data-deployment-id='{model}-1']");
+        await Expect(row.Locator("[data-field='weight']")).ToHaveValueAsync("1");
+
+        await row.Locator("[data-field='weight']").FillAsync("7");
+        await row.Locator("[data-action='save']").ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"Saved {model}-1." })).ToBeVisibleAsync();
+        await Expect(row.Locator("[data-field='weight']")).ToHaveValueAsync("7");
+        using var admin = platform.CreateGatewayClient(await AdminTokenAsync());
+        var stored = await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/deployments/{model}-1", Token);
+        Assert.Equal(7, stored.GetProperty("weight").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_model_disabled_by_an_admin_disappears_from_a_users_model_list()
+    {
+        const string model = "admin-toggle-model";
+        await platform.AddSimulatedModelAsync(model, new { timeToFirstTokenMs = 10 }, Token);
+        var user = await platform.NewPageAsync();
+        await user.SignUpAsync(TestAccount.New());
+        var picker = user.GetByLabel("Model", new() { Exact = true });
+        await Expect(picker.Locator($"option[value='{model}']")).ToBeAttachedAsync();
+
+        var page = await AdminPageAsync();
+        await page.GotoAsync("admin/models");
+        var row = page.Locator($"tr[data-model-id='{model}']");
+        await row.Locator("[data-field='enabled']").UncheckAsync();
+        await row.Locator("[data-action='save']").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"Saved {model}." })).ToBeVisibleAsync();
+
+        await user.ReloadAsync();
+        await user.WaitForChatReadyAsync();
+        await Expect(picker.Locator("option").First).ToBeAttachedAsync();
+        await Expect(picker.Locator($"option[value='{model}']")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_user_gets_no_admin_link_no_admin_page_and_403_from_the_gateway()
+    {
+        Assert.SkipWhen(platform.TurnsUnavailable is not null, platform.TurnsUnavailable ?? "");
+        var page = await platform.NewPageAsync();
+        var account = TestAccount.New();
+        await page.SignUpAsync(account);
+        await Expect(page.Locator(".sidebar-link[href='admin']")).ToHaveCountAsync(0);
+
+        await page.GotoAsync("admin");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not allowed" })).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-metric]")).ToHaveCountAsync(0);
+        using var api = platform.CreateGatewayClient(await platform.SignInThroughApiAsync(account.Email, account.Password, Token));
+        foreach (var path in new[] { "/v1/admin/metrics", "/v1/admin/chat/stats", "/v1/admin/deployments" })
+        {
+            using var response = await api.GetAsync(path, Token);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+}
