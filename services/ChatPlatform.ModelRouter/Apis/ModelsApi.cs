@@ -10,8 +10,8 @@ namespace ChatPlatform.ModelRouter.Apis;
 public static class ModelsApi
 {
     /// <summary>
-    /// <c>GET /v1/models</c>: the models users can pick, in OpenAI's list shape plus what a chat UI needs;
-    /// <c>GET /v1/models/{id}</c>: one of them, or OpenAI's 404 for any other path below (slashes included).
+    /// <c>GET /v1/models</c>: the chat models users can pick, in OpenAI's list shape plus what a chat UI needs;
+    /// <c>GET /v1/models/{id}</c>: one of them or an embedding model, or OpenAI's 404 for any other path below (slashes included).
     /// </summary>
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
@@ -25,7 +25,8 @@ public static class ModelsApi
     {
         var snapshot = catalog.Current;
         var data = snapshot.Models
-            .Where(m => IsListed(snapshot, m))
+            // Embedding models are left out of the list so chat pickers offer only models that chat; each is found by id.
+            .Where(m => IsListed(snapshot, m) && !m.Capabilities.Embeddings)
             .Select(m => ToListedModel(snapshot, m))
             .ToList();
         return TypedResults.Ok(new ModelList(data));
@@ -52,7 +53,7 @@ public static class ModelsApi
             model.DisplayName,
             model.ContextWindow,
             model.MaxOutputTokens,
-            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools),
+            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools, model.Capabilities.Embeddings, model.Capabilities.EmbeddingDimensions),
             snapshot.IsSimulated(model.Id));
     }
 
@@ -90,4 +91,6 @@ public sealed record ListedModel(
 
 public sealed record ListedCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
-    [property: JsonPropertyName("tools")] bool Tools);
+    [property: JsonPropertyName("tools")] bool Tools,
+    [property: JsonPropertyName("embeddings")] bool Embeddings = false,
+    [property: JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Dimensions = null);

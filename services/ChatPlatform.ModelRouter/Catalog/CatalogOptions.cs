@@ -43,13 +43,16 @@ public sealed class ModelOptions
 
     public bool Tools { get; set; }
 
+    /// <summary>Set for an embedding model: the length of its vectors.</summary>
+    public int? EmbeddingDimensions { get; set; }
+
     public RoutingStrategy Strategy { get; set; } = RoutingStrategy.Priority;
 
     public bool Enabled { get; set; } = true;
 
     public ModelDefinition ToDefinition() =>
         new(Id, string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName, ContextWindow, MaxOutputTokens,
-            new ModelCapabilities(Vision, Tools), Strategy, Enabled);
+            new ModelCapabilities(Vision, Tools, EmbeddingDimensions), Strategy, Enabled);
 }
 
 public sealed class DeploymentOptions

@@ -16,24 +16,26 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
     public const string Schema = "router";
 
     private const string ModelColumns =
-        "id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source, version, created_at, updated_at";
+        "id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source, version, created_at, updated_at, "
+        + "embedding_dimensions";
 
     private const string DeploymentColumns =
         "id, model_id, provider, provider_model, endpoint, api_key_setting, priority, weight, input_per_million, "
         + "cached_input_per_million, output_per_million, enabled, simulator, source, version, created_at, updated_at";
 
     private const string UpsertModelSql = $"""
-        INSERT INTO {Schema}.models (id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        INSERT INTO {Schema}.models (id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source,
+            embedding_dimensions)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (id) DO UPDATE SET
             display_name = excluded.display_name, context_window = excluded.context_window,
             max_output_tokens = excluded.max_output_tokens, vision = excluded.vision, tools = excluded.tools,
-            strategy = excluded.strategy, enabled = excluded.enabled, source = excluded.source,
+            embedding_dimensions = excluded.embedding_dimensions, strategy = excluded.strategy, enabled = excluded.enabled, source = excluded.source,
             version = models.version + 1, updated_at = now()
         WHERE (models.display_name, models.context_window, models.max_output_tokens, models.vision, models.tools,
-               models.strategy, models.enabled, models.source)
+               models.embedding_dimensions, models.strategy, models.enabled, models.source)
             IS DISTINCT FROM (excluded.display_name, excluded.context_window, excluded.max_output_tokens, excluded.vision,
-               excluded.tools, excluded.strategy, excluded.enabled, excluded.source)
+               excluded.tools, excluded.embedding_dimensions, excluded.strategy, excluded.enabled, excluded.source)
         RETURNING xmax = 0
         """;
 
@@ -235,6 +237,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = model.Strategy.ToString() });
         command.Parameters.Add(new NpgsqlParameter { Value = model.Enabled });
         command.Parameters.Add(new NpgsqlParameter { Value = SourceName(source) });
+        command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = model.Capabilities.EmbeddingDimensions, NpgsqlDbType = NpgsqlDbType.Integer });
         // No row back: it existed and nothing changed.
         return await command.ExecuteScalarAsync(cancellationToken) is bool inserted ? inserted : null;
     }
@@ -304,7 +307,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
     private static StoredModel ReadModel(DbDataReader reader) => new(
         new ModelDefinition(
             reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
-            new ModelCapabilities(reader.GetBoolean(4), reader.GetBoolean(5)),
+            new ModelCapabilities(reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(12) ? null : reader.GetInt32(12)),
             Enum.Parse<RoutingStrategy>(reader.GetString(6)), reader.GetBoolean(7)),
         ParseSource(reader.GetString(8)), reader.GetInt64(9),
         reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11));
