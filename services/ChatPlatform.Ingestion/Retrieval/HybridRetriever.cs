@@ -7,9 +7,11 @@ namespace ChatPlatform.Ingestion.Retrieval;
 /// Finds the chunks of a user's files that answer a question two ways, by words (full text) and by meaning (cosine
 /// distance of MiniLM vectors, HNSW), and fuses both lists by reciprocal rank: exact identifiers that a vector blurs
 /// and paraphrases that share no word both come first. Every query is restricted to the user's own chunks of the
-/// given files, so passing another user's file ids finds nothing.
+/// given files, so passing another user's file ids finds nothing. By meaning, only chunks embedded by
+/// <paramref name="embeddingModel"/> (the model the question was embedded with) are compared; chunks another model
+/// embedded are still found by words.
 /// </summary>
-public sealed class HybridRetriever(NpgsqlDataSource dataSource)
+public sealed class HybridRetriever(NpgsqlDataSource dataSource, string embeddingModel = EmbeddingOptions.LocalModelKey)
 {
     /// <summary>The k of reciprocal rank fusion (Cormack et al.): 60 keeps one list's top rank from drowning the other.</summary>
     public const int FusionK = 60;
@@ -42,7 +44,7 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
         WITH nearest AS MATERIALIZED (
             SELECT file_id, ordinal, page, text, tokens, embedding <=> $3 AS distance
             FROM ingestion.chunks
-            WHERE user_id = $1 AND file_id = ANY($2)
+            WHERE user_id = $1 AND file_id = ANY($2) AND embedding_model = $5
             ORDER BY embedding <=> $3
             LIMIT $4
         )
@@ -60,9 +62,9 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(fileIds);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        if (queryEmbedding.Length != EmbeddingOptions.Dimensions)
+        if (queryEmbedding.Length != EmbeddingOptions.ColumnDimensions)
         {
-            throw new ArgumentException($"The query vector has {queryEmbedding.Length} dimensions, not {EmbeddingOptions.Dimensions}.", nameof(queryEmbedding));
+            throw new ArgumentException($"The query vector has {queryEmbedding.Length} dimensions, not {EmbeddingOptions.ColumnDimensions}.", nameof(queryEmbedding));
         }
         if (fileIds.Count == 0)
         {
@@ -81,7 +83,7 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
                 new NpgsqlBatchCommand($"SET LOCAL hnsw.ef_search = {EfSearch}"),
                 new NpgsqlBatchCommand("SET LOCAL hnsw.iterative_scan = relaxed_order"),
                 Command(ByWordsSql, userId, files, query, candidates),
-                Command(ByMeaningSql, userId, files, new Vector(queryEmbedding), candidates),
+                Command(ByMeaningSql, userId, files, new Vector(queryEmbedding), candidates, embeddingModel),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -134,8 +134,8 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
 
         await AssertValidationProblemAsync(response, field);
         var models = await router.Client.GetFromJsonAsync<JsonArray>("/v1/admin/models", Cancellation);
-        Assert.Equal(["sim-fast", "sim-smart", "sim-vision"], models!.Select(m => (string)m!["id"]!));
-        Assert.Equal(3, router.Catalog.Current.Models.Count);
+        Assert.Equal(["sim-embed", "sim-fast", "sim-smart", "sim-vision"], models!.Select(m => (string)m!["id"]!));
+        Assert.Equal(4, router.Catalog.Current.Models.Count);
     }
 
     public static TheoryData<string, string, JsonNode?> InvalidDeployments => new()
