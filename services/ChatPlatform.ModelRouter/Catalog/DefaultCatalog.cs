@@ -131,7 +131,8 @@ public static class DefaultCatalog
             new Pricing(1.00m, 0.10m, 5.00m), Simulator: new SimulatorSettings(TimeToFirstTokenMs: 250, TokensPerSecond: 60, AnswerTokens: 120)));
         deployments.Add(new("sim-vision-1", "sim-vision", ProviderKind.Simulator, "sim-vision", null, null, 0, 1,
             new Pricing(2.50m, 1.25m, 10.00m), Simulator: new SimulatorSettings(TimeToFirstTokenMs: 300, TokensPerSecond: 50, AnswerTokens: 80)));
-        deployments.Add(new("sim-embed-1", "sim-embed", ProviderKind.Simulator, "sim-embed", null, null, 0, 1, new Pricing(0.02m, 0.02m, 0)));
+        deployments.Add(new("sim-embed-1", "sim-embed", ProviderKind.Simulator, "sim-embed", null, null, 0, 1, new Pricing(0.02m, 0.02m, 0),
+            Simulator: new SimulatorSettings()));
     }
 
     /// <summary>
