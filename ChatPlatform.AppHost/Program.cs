@@ -24,9 +24,12 @@ var billing = builder.AddService<Projects.ChatPlatform_Billing>("billing")
     .WithReference(modelRouter).WaitFor(modelRouter)
     .WithInternalKey(internalKey);
 
+// Ingestion calls the router only with Embeddings:Provider=router, and retries while it starts: no need to wait for it.
 var ingestion = builder.AddService<Projects.ChatPlatform_Ingestion>("ingestion")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(blobs).WaitFor(blobs)
+    .WithReference(modelRouter)
+    .WithSettings(ServiceSettings.Ingestion)
     .WithInternalKey(internalKey);
 
 // The gateway holds every open stream to chat: over cleartext HTTP/2 they share a few connections.

@@ -218,7 +218,7 @@ public static class RetrievalBenchmark
 
     private static float[] UnitVector(Random random)
     {
-        var vector = new float[EmbeddingOptions.Dimensions];
+        var vector = new float[EmbeddingOptions.ColumnDimensions];
         double norm = 0;
         for (var i = 0; i < vector.Length; i++)
         {

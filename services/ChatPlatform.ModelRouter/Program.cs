@@ -17,6 +17,7 @@ app.MapDefaultEndpoints();
 // only admins, on every port, not only through the gateway.
 var callers = app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.CallerPolicy);
 callers.MapChatCompletionsApi();
+callers.MapEmbeddingsApi();
 callers.MapModelsApi();
 
 var admins = app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.AdminPolicy);

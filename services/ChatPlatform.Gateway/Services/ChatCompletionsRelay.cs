@@ -16,12 +16,14 @@ namespace ChatPlatform.Gateway.Services;
 /// except that a streamed request always asks for the usage chunk (<c>stream_options.include_usage</c>), which the
 /// client sees only when it asked for it too. The answer streams back event by event; its usage becomes a
 /// <c>usage.recorded</c> event. The router's errors are already OpenAI-shaped and pass through untouched.
+/// <c>POST /v1/embeddings</c> is relayed the same way (never streamed; its usage has no output tokens).
 /// </summary>
 public sealed partial class ChatCompletionsRelay(
     UpstreamClient upstream, UsageEventWriter usageEvents, TimeProvider time, IProblemDetailsService problems,
     ILogger<ChatCompletionsRelay> logger)
 {
-    public async Task RelayAsync(HttpContext context)
+    /// <param name="path">The router's route: <c>/v1/chat/completions</c> or <c>/v1/embeddings</c>.</param>
+    public async Task RelayAsync(HttpContext context, string path)
     {
         var started = time.GetTimestamp();
         var cancellationToken = context.RequestAborted;
@@ -46,7 +48,7 @@ public sealed partial class ChatCompletionsRelay(
             body["stream_options"] = streamOptions;
         }
 
-        using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, "/v1/chat/completions");
+        using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, path);
         request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
         {
             Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
@@ -207,7 +209,7 @@ public sealed partial class ChatCompletionsRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model router could not be reached")]
     private static partial void LogRouterUnavailable(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A chat completion answered without usage; nothing was recorded")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A completion or embeddings answered without usage; nothing was recorded")]
     private static partial void LogNoUsage(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Usage of user {UserId} was not recorded (model {Model}, {InputTokens} in, {OutputTokens} out)")]

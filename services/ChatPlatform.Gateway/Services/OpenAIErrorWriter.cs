@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace ChatPlatform.Gateway.Services;
 
 /// <summary>
-/// Every error on the OpenAI-compatible routes (<c>/v1/chat/completions</c>, <c>/v1/models</c>, <c>/v1/models/{id}</c>)
+/// Every error on the OpenAI-compatible routes (<c>/v1/chat/completions</c>, <c>/v1/embeddings</c>, <c>/v1/models</c>, <c>/v1/models/{id}</c>)
 /// in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, whoever answers it (authentication, rate
 /// limits, body limits, the relay): OpenAI clients read only that shape, and otherwise show "429 status code (no body)".
 /// Registered before the default writer, so every problem written through <see cref="IProblemDetailsService"/> on those
@@ -17,6 +17,7 @@ public sealed class OpenAIErrorWriter : IProblemDetailsWriter
 
     public static bool IsOpenAIRoute(PathString path) =>
         path.StartsWithSegments("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments("/v1/models", StringComparison.OrdinalIgnoreCase);
 
     public bool CanWrite(ProblemDetailsContext context) => IsOpenAIRoute(context.HttpContext.Request.Path);

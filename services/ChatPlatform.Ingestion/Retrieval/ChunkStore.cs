@@ -9,7 +9,8 @@ namespace ChatPlatform.Ingestion.Retrieval;
 /// A file's chunks in <c>ingestion.chunks</c>, written inside the caller's transaction so that a file's chunks, its
 /// status and its event change together or not at all.
 /// </summary>
-public sealed class ChunkStore
+/// <param name="embeddingModel">The key of the model that made the vectors (<see cref="EmbeddingOptions.ModelKey"/>), stored with each chunk.</param>
+public sealed class ChunkStore(string embeddingModel = EmbeddingOptions.LocalModelKey)
 {
     /// <summary>
     /// Replaces the chunks of <paramref name="fileId"/> with <paramref name="chunks"/> (a reprocessed file leaves none of
@@ -23,10 +24,10 @@ public sealed class ChunkStore
         ArgumentNullException.ThrowIfNull(chunks);
         foreach (var chunk in chunks)
         {
-            if (chunk.Embedding.Length != EmbeddingOptions.Dimensions)
+            if (chunk.Embedding.Length != EmbeddingOptions.ColumnDimensions)
             {
                 throw new ArgumentException(
-                    $"Chunk {chunk.Chunk.Ordinal} has a vector of {chunk.Embedding.Length} dimensions; ingestion.chunks holds {EmbeddingOptions.Dimensions}.",
+                    $"Chunk {chunk.Chunk.Ordinal} has a vector of {chunk.Embedding.Length} dimensions; ingestion.chunks holds {EmbeddingOptions.ColumnDimensions}.",
                     nameof(chunks));
             }
         }
@@ -46,7 +47,7 @@ public sealed class ChunkStore
         await DeleteAsync(connection, transaction, fileId, cancellationToken);
 
         await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY ingestion.chunks (file_id, user_id, ordinal, page, text, tokens, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            "COPY ingestion.chunks (file_id, user_id, ordinal, page, text, tokens, embedding, embedding_model) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var (chunk, embedding) in chunks)
         {
             await writer.StartRowAsync(cancellationToken);
@@ -64,6 +65,7 @@ public sealed class ChunkStore
             await writer.WriteAsync(Sanitize(chunk.Text), NpgsqlDbType.Text, cancellationToken);
             await writer.WriteAsync(chunk.Tokens, NpgsqlDbType.Integer, cancellationToken);
             await writer.WriteAsync(new Vector(embedding), "vector", cancellationToken);
+            await writer.WriteAsync(embeddingModel, NpgsqlDbType.Text, cancellationToken);
         }
         await writer.CompleteAsync(cancellationToken);
         return true;

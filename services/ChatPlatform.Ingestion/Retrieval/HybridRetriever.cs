@@ -7,9 +7,11 @@ namespace ChatPlatform.Ingestion.Retrieval;
 /// Finds the chunks of a user's files that answer a question two ways, by words (full text) and by meaning (cosine
 /// distance of MiniLM vectors, HNSW), and fuses both lists by reciprocal rank: exact identifiers that a vector blurs
 /// and paraphrases that share no word both come first. Every query is restricted to the user's own chunks of the
-/// given files, so passing another user's file ids finds nothing.
+/// given files, so passing another user's file ids finds nothing. By meaning, only chunks embedded by
+/// <paramref name="embeddingModel"/> (the model the question was embedded with) are compared; chunks another model
+/// embedded are still found by words.
 /// </summary>
-public sealed class HybridRetriever(NpgsqlDataSource dataSource)
+public sealed class HybridRetriever(NpgsqlDataSource dataSource, string embeddingModel = EmbeddingOptions.LocalModelKey)
 {
     /// <summary>The k of reciprocal rank fusion (Cormack et al.): 60 keeps one list's top rank from drowning the other.</summary>
     public const int FusionK = 60;
@@ -42,7 +44,7 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
         WITH nearest AS MATERIALIZED (
             SELECT file_id, ordinal, page, text, tokens, embedding <=> $3 AS distance
             FROM ingestion.chunks
-            WHERE user_id = $1 AND file_id = ANY($2)
+            WHERE user_id = $1 AND file_id = ANY($2) AND embedding_model = $5
             ORDER BY embedding <=> $3
             LIMIT $4
         )
@@ -96,12 +98,12 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource)
         }
 
         var vector = await queryEmbedding;
-        if (vector.Length != EmbeddingOptions.Dimensions)
+        if (vector.Length != EmbeddingOptions.ColumnDimensions)
         {
-            throw new ArgumentException($"The query vector has {vector.Length} dimensions, not {EmbeddingOptions.Dimensions}.", nameof(queryEmbedding));
+            throw new ArgumentException($"The query vector has {vector.Length} dimensions, not {EmbeddingOptions.ColumnDimensions}.", nameof(queryEmbedding));
         }
         List<RetrievedChunk> byMeaning;
-        await using (var byMeaningBatch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(ByMeaningSql, userId, files, new Vector(vector), candidates) } })
+        await using (var byMeaningBatch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(ByMeaningSql, userId, files, new Vector(vector), candidates, embeddingModel) } })
         {
             await using var reader = await byMeaningBatch.ExecuteReaderAsync(cancellationToken);
             byMeaning = await ReadAsync(reader, cancellationToken);

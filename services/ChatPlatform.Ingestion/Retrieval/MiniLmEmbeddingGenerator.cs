@@ -17,7 +17,7 @@ public sealed partial class MiniLmEmbeddingGenerator(IOptions<EmbeddingOptions> 
     public const string ModelId = "all-MiniLM-L6-v2";
 
     private readonly Lazy<SentenceEncoder> _encoder = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
-    private readonly EmbeddingGeneratorMetadata _metadata = new("sentence-transformers-sharp", defaultModelId: ModelId, defaultModelDimensions: EmbeddingOptions.Dimensions);
+    private readonly EmbeddingGeneratorMetadata _metadata = new("sentence-transformers-sharp", defaultModelId: ModelId, defaultModelDimensions: EmbeddingOptions.ColumnDimensions);
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)

@@ -12,8 +12,8 @@ namespace ChatPlatform.ModelRouter.Apis;
 public static class ModelsApi
 {
     /// <summary>
-    /// <c>GET /v1/models</c>: the models users can pick, in OpenAI's list shape plus what a chat UI needs;
-    /// <c>GET /v1/models/{id}</c>: one of them, or OpenAI's 404 for any other path below (slashes included).
+    /// <c>GET /v1/models</c>: the chat models users can pick, in OpenAI's list shape plus what a chat UI needs;
+    /// <c>GET /v1/models/{id}</c>: one of them or an embedding model, or OpenAI's 404 for any other path below (slashes included).
     /// </summary>
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
@@ -28,7 +28,8 @@ public static class ModelsApi
         var snapshot = catalog.Current;
         var tier = user.FindFirstValue(InternalClaims.Tier);
         var data = snapshot.Models
-            .Where(m => IsListed(snapshot, m, tier))
+            // Embedding models are left out of the list so chat pickers offer only models that chat; each is found by id.
+            .Where(m => IsListed(snapshot, m, tier) && !m.Capabilities.Embeddings)
             .Select(m => ToListedModel(snapshot, m))
             .ToList();
         return TypedResults.Ok(new ModelList(data));
@@ -58,7 +59,7 @@ public static class ModelsApi
             model.DisplayName,
             model.ContextWindow,
             model.MaxOutputTokens,
-            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools),
+            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools, model.Capabilities.Embeddings, model.Capabilities.EmbeddingDimensions),
             snapshot.IsSimulated(model.Id),
             // Per kind of token, the dearest deployment: what billing prices an answer at when its deployment is not
             // known (stopped before the usage came), so that such an answer is never priced below its real cost.
@@ -103,7 +104,9 @@ public sealed record ListedModel(
 
 public sealed record ListedCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
-    [property: JsonPropertyName("tools")] bool Tools);
+    [property: JsonPropertyName("tools")] bool Tools,
+    [property: JsonPropertyName("embeddings")] bool Embeddings = false,
+    [property: JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Dimensions = null);
 
 /// <summary>US dollars per million tokens.</summary>
 public sealed record ListedPricing(

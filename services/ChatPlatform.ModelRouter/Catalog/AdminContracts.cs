@@ -33,7 +33,8 @@ public sealed record ModelRequest(
             MaxOutputTokens ?? existing?.MaxOutputTokens ?? 1,
             new ModelCapabilities(
                 Capabilities?.Vision ?? existing?.Capabilities.Vision ?? false,
-                Capabilities?.Tools ?? existing?.Capabilities.Tools ?? false),
+                Capabilities?.Tools ?? existing?.Capabilities.Tools ?? false,
+                Capabilities is { EmbeddingDimensions: { } dimensions } ? dimensions : existing?.Capabilities.EmbeddingDimensions),
             strategy,
             Enabled ?? existing?.Enabled ?? true,
             Tiers is null ? existing?.Tiers : Tiers.Count == 0 ? null : [.. Tiers.Distinct(StringComparer.Ordinal)]);
@@ -62,7 +63,8 @@ public sealed record ModelRequest(
     }
 }
 
-public sealed record CapabilitiesRequest(bool? Vision = null, bool? Tools = null);
+/// <param name="EmbeddingDimensions">Makes the model an embedding model with vectors of this length.</param>
+public sealed record CapabilitiesRequest(bool? Vision = null, bool? Tools = null, int? EmbeddingDimensions = null);
 
 /// <summary>
 /// The body of <c>PUT</c> and <c>PATCH</c> on <c>/v1/admin/deployments/{id}</c>. <see cref="ApiKeySetting"/> is the NAME of

@@ -43,6 +43,9 @@ public sealed class ModelOptions
 
     public bool Tools { get; set; }
 
+    /// <summary>Set for an embedding model: the length of its vectors.</summary>
+    public int? EmbeddingDimensions { get; set; }
+
     public RoutingStrategy Strategy { get; set; } = RoutingStrategy.Priority;
 
     public bool Enabled { get; set; } = true;
@@ -52,7 +55,7 @@ public sealed class ModelOptions
 
     public ModelDefinition ToDefinition() =>
         new(Id, string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName, ContextWindow, MaxOutputTokens,
-            new ModelCapabilities(Vision, Tools), Strategy, Enabled, Tiers.Count == 0 ? null : [.. Tiers]);
+            new ModelCapabilities(Vision, Tools, EmbeddingDimensions), Strategy, Enabled, Tiers.Count == 0 ? null : [.. Tiers]);
 }
 
 public sealed class DeploymentOptions

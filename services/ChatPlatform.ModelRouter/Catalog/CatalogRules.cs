@@ -34,6 +34,9 @@ public static partial class CatalogRules
         }
     }
 
+    /// <summary>OpenAI's largest model returns 3,072; the column allows room beyond it.</summary>
+    public const int MaxEmbeddingDimensions = 16_384;
+
     public static void Validate(ModelDefinition model, ValidationErrors errors)
     {
         ValidateId(model.Id, errors);
@@ -49,7 +52,22 @@ public static partial class CatalogRules
         {
             errors.Add("contextWindow", "Must be greater than 0.");
         }
-        if (model.MaxOutputTokens <= 0)
+        if (model.Capabilities.EmbeddingDimensions is { } dimensions)
+        {
+            if (dimensions is < 1 or > MaxEmbeddingDimensions)
+            {
+                errors.Add("capabilities.embeddingDimensions", $"Must be 1 to {MaxEmbeddingDimensions}.");
+            }
+            if (model.MaxOutputTokens < 0)
+            {
+                errors.Add("maxOutputTokens", "Must be 0 or more.");
+            }
+            if (model.Capabilities.Vision || model.Capabilities.Tools)
+            {
+                errors.Add("capabilities", "An embedding model takes neither images nor tools.");
+            }
+        }
+        else if (model.MaxOutputTokens <= 0)
         {
             errors.Add("maxOutputTokens", "Must be greater than 0.");
         }

@@ -18,6 +18,10 @@ public static class DefaultCatalog
     public const string CompatibleBaseUrlSetting = "OPENAI_COMPATIBLE_BASE_URL";
     public const string CompatibleModelSetting = "OPENAI_COMPATIBLE_MODEL";
     public const string CompatibleKeySetting = "OPENAI_COMPATIBLE_API_KEY";
+    public const string AzureEmbeddingDeploymentSetting = "AZURE_OPENAI_EMBEDDING_DEPLOYMENT";
+
+    /// <summary>The simulated embedding model's vectors are as long as the local MiniLM's, so it fits ingestion's column.</summary>
+    public const int SimulatedEmbeddingDimensions = 384;
 
     private static readonly Uri OpenAIEndpoint = new("https://api.openai.com/v1");
     private static readonly Uri AnthropicEndpoint = new("https://api.anthropic.com");
@@ -26,6 +30,14 @@ public static class DefaultCatalog
     private static readonly ModelDefinition Gpt4oMini = new("gpt-4o-mini", "GPT-4o mini", 128_000, 16_384, new(Vision: true, Tools: true));
     private static readonly Pricing Gpt4oPrice = new(2.50m, 1.25m, 10.00m);
     private static readonly Pricing Gpt4oMiniPrice = new(0.15m, 0.075m, 0.60m);
+
+    // Embedding models: the context window is the longest input; they write no output.
+    private static readonly ModelDefinition Embedding3Small = new(
+        "text-embedding-3-small", "text-embedding-3-small", 8_191, 0, new(EmbeddingDimensions: 1_536));
+    private static readonly ModelDefinition Embedding3Large = new(
+        "text-embedding-3-large", "text-embedding-3-large", 8_191, 0, new(EmbeddingDimensions: 3_072));
+    private static readonly Pricing Embedding3SmallPrice = new(0.02m, 0.02m, 0);
+    private static readonly Pricing Embedding3LargePrice = new(0.13m, 0.13m, 0);
 
     /// <summary>True when any provider is configured; then simulated models are not added unless asked for.</summary>
     public static bool HasProvider(IConfiguration configuration) =>
@@ -45,6 +57,11 @@ public static class DefaultCatalog
             deployments.Add(new("openai-gpt-4o", Gpt4o.Id, ProviderKind.OpenAI, "gpt-4o", OpenAIEndpoint, OpenAIKeySetting, 0, 1, Gpt4oPrice));
             deployments.Add(new("openai-gpt-4o-mini", Gpt4oMini.Id, ProviderKind.OpenAI, "gpt-4o-mini", OpenAIEndpoint, OpenAIKeySetting, 0, 1,
                 Gpt4oMiniPrice));
+            models.AddRange([Embedding3Small, Embedding3Large]);
+            deployments.Add(new("openai-text-embedding-3-small", Embedding3Small.Id, ProviderKind.OpenAI, "text-embedding-3-small", OpenAIEndpoint,
+                OpenAIKeySetting, 0, 1, Embedding3SmallPrice));
+            deployments.Add(new("openai-text-embedding-3-large", Embedding3Large.Id, ProviderKind.OpenAI, "text-embedding-3-large", OpenAIEndpoint,
+                OpenAIKeySetting, 0, 1, Embedding3LargePrice));
         }
 
         if (IsSet(configuration, AnthropicKeySetting))
@@ -72,6 +89,7 @@ public static class DefaultCatalog
             var price = known == Gpt4oMini ? Gpt4oMiniPrice : Gpt4oPrice;
             deployments.Add(new(ToId($"azure-{deploymentName}"), model.Id, ProviderKind.AzureOpenAI, deploymentName, endpoint, AzureKeySetting,
                 Priority: known is not null && IsSet(configuration, OpenAIKeySetting) ? 1 : 0, 1, price));
+            AddAzureEmbeddings(configuration, endpoint, models, deployments);
         }
 
         if (IsSet(configuration, CompatibleBaseUrlSetting))
@@ -96,13 +114,14 @@ public static class DefaultCatalog
 
     /// <summary>
     /// sim-fast answers at once; sim-smart has two deployments with different priorities, weights and prices so
-    /// failover and every strategy can be shown; sim-vision accepts images.
+    /// failover and every strategy can be shown; sim-vision accepts images; sim-embed returns 384-dimension embeddings.
     /// </summary>
     private static void AddSimulated(List<ModelDefinition> models, List<DeploymentDefinition> deployments)
     {
         models.Add(new("sim-fast", "Sim Fast (simulated)", 32_768, 4_096, new(Vision: false, Tools: true)));
         models.Add(new("sim-smart", "Sim Smart (simulated)", 128_000, 8_192, new(Vision: false, Tools: true)));
         models.Add(new("sim-vision", "Sim Vision (simulated)", 128_000, 8_192, new(Vision: true, Tools: true)));
+        models.Add(new("sim-embed", "Sim Embed (simulated)", 8_191, 0, new(EmbeddingDimensions: SimulatedEmbeddingDimensions)));
 
         deployments.Add(new("sim-fast-1", "sim-fast", ProviderKind.Simulator, "sim-fast", null, null, 0, 1,
             new Pricing(0.10m, 0.05m, 0.40m), Simulator: new SimulatorSettings(TimeToFirstTokenMs: 50, TokensPerSecond: 200, AnswerTokens: 60)));
@@ -112,6 +131,29 @@ public static class DefaultCatalog
             new Pricing(1.00m, 0.10m, 5.00m), Simulator: new SimulatorSettings(TimeToFirstTokenMs: 250, TokensPerSecond: 60, AnswerTokens: 120)));
         deployments.Add(new("sim-vision-1", "sim-vision", ProviderKind.Simulator, "sim-vision", null, null, 0, 1,
             new Pricing(2.50m, 1.25m, 10.00m), Simulator: new SimulatorSettings(TimeToFirstTokenMs: 300, TokensPerSecond: 50, AnswerTokens: 80)));
+        deployments.Add(new("sim-embed-1", "sim-embed", ProviderKind.Simulator, "sim-embed", null, null, 0, 1, new Pricing(0.02m, 0.02m, 0),
+            Simulator: new SimulatorSettings()));
+    }
+
+    /// <summary>
+    /// <c>AZURE_OPENAI_EMBEDDING_DEPLOYMENT</c> names a deployment of text-embedding-3-small or -large (behind OpenAI's
+    /// own when both are set); another name is taken for a 1,536-dimension model of its own.
+    /// </summary>
+    private static void AddAzureEmbeddings(IConfiguration configuration, Uri endpoint, List<ModelDefinition> models, List<DeploymentDefinition> deployments)
+    {
+        if (Setting(configuration, AzureEmbeddingDeploymentSetting) is not { } deploymentName)
+        {
+            return;
+        }
+        var known = new[] { Embedding3Small, Embedding3Large }.FirstOrDefault(m => m.Id == deploymentName.ToLowerInvariant());
+        var model = known ?? new ModelDefinition(ToId(deploymentName), $"{deploymentName} (Azure OpenAI)", 8_191, 0, new(EmbeddingDimensions: 1_536));
+        if (!models.Contains(model))
+        {
+            models.Add(model);
+        }
+        deployments.Add(new(ToId($"azure-{deploymentName}"), model.Id, ProviderKind.AzureOpenAI, deploymentName, endpoint, AzureKeySetting,
+            Priority: known is not null && IsSet(configuration, OpenAIKeySetting) ? 1 : 0, 1,
+            known == Embedding3Large ? Embedding3LargePrice : Embedding3SmallPrice));
     }
 
     private static bool IsSet(IConfiguration configuration, string name) => Setting(configuration, name) is not null;

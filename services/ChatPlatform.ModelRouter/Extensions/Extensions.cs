@@ -21,9 +21,10 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Routing: <see cref="ChatRouter"/>, <see cref="DeploymentSelector"/> and the per-process
+    /// Routing: <see cref="ChatRouter"/>, <see cref="EmbeddingRouter"/>, <see cref="DeploymentSelector"/> and the per-process
     /// <see cref="DeploymentHealthRegistry"/>, configured from the <c>Routing</c> section. Needs an
-    /// <see cref="Catalog.IModelCatalog"/> and an <see cref="IChatClientFactory"/>.
+    /// <see cref="Catalog.IModelCatalog"/>, an <see cref="IChatClientFactory"/> and an
+    /// <see cref="Providers.Embeddings.IEmbeddingClientFactory"/>.
     /// </summary>
     public static IHostApplicationBuilder AddChatRouting(this IHostApplicationBuilder builder)
     {
@@ -33,6 +34,7 @@ public static class Extensions
         builder.Services.TryAddSingleton<DeploymentHealthRegistry>();
         builder.Services.TryAddSingleton<DeploymentSelector>();
         builder.Services.TryAddSingleton<ChatRouter>();
+        builder.Services.TryAddSingleton<EmbeddingRouter>();
         return builder;
     }
 }

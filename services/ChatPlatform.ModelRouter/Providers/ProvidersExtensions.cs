@@ -6,7 +6,7 @@ namespace ChatPlatform.ModelRouter.Providers;
 public static class ProvidersExtensions
 {
     /// <summary>
-    /// The provider clients: <see cref="IChatClientFactory"/> and the HTTP clients the SDKs send through. Those
+    /// The provider clients: <see cref="IChatClientFactory"/>, <see cref="Embeddings.IEmbeddingClientFactory"/> and the HTTP clients the SDKs send through. Those
     /// clients carry no resilience handler: routing decides on every retry and failover, and a streamed answer
     /// must not be cut by a total-request timeout.
     /// </summary>
@@ -15,6 +15,7 @@ public static class ProvidersExtensions
         builder.Services.AddHttpClient();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<IChatClientFactory, ChatClientFactory>();
+        builder.Services.TryAddSingleton<Embeddings.IEmbeddingClientFactory, Embeddings.EmbeddingClientFactory>();
         AddProviderHttpClient(builder.Services, ChatClientFactory.OpenAIHttpClientName);
         AddProviderHttpClient(builder.Services, ChatClientFactory.AnthropicHttpClientName)
             .AddHttpMessageHandler(() => new ProviderErrorHandler(ProviderKind.Anthropic));

@@ -35,6 +35,11 @@ public sealed class ChatRouter(
         {
             throw RoutingException.ModelNotFound(request.Model);
         }
+        if (model.Capabilities.Embeddings)
+        {
+            throw RoutingException.InvalidRequest(
+                $"The model '{model.Id}' is an embedding model; call /v1/embeddings with it, or pick a chat model.", "model", "model_not_chat");
+        }
         if (!model.Capabilities.Vision && request.Messages.Any(m => m.Contents.Any(IsImage)))
         {
             throw RoutingException.InvalidRequest(
@@ -55,8 +60,7 @@ public sealed class ChatRouter(
         }
         var promptEstimate = TokenEstimator.Estimate(request.Messages);
         var maxOutput = request.Options?.MaxOutputTokens ?? model.MaxOutputTokens;
-        var candidates = new Queue<DeploymentDefinition>(selector.Order(model, deployments, promptEstimate, maxOutput));
-        var failures = new List<DeploymentFailure>();
+        var candidates = new DeploymentCandidates(selector.Order(model, deployments, promptEstimate, maxOutput), health);
         var running = new List<ProviderAttempt>();
         // A whole answer's time says nothing about a slow start, so only a streamed request is hedged.
         var hedging = request.Streamed && settings.Hedging.Models.Contains(model.Id, StringComparer.Ordinal);
@@ -66,12 +70,12 @@ public sealed class ChatRouter(
             {
                 if (running.Count == 0 && !await TryStartNextAsync())
                 {
-                    throw AllFailed(model, failures);
+                    throw candidates.AllFailed(model);
                 }
                 var waits = running.Select(a => a.FirstToken).ToList();
                 Task? hedgeTimer = null;
                 // Only a hedging model's request pays for a timer and its cancellation.
-                using var hedgeCancellation = hedging && running.Count == 1 && candidates.Count > 0
+                using var hedgeCancellation = hedging && running.Count == 1 && candidates.Remaining > 0
                     ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                     : null;
                 if (hedgeCancellation is not null)
@@ -113,10 +117,9 @@ public sealed class ChatRouter(
                 await attempt.DisposeAsync();
                 if (error is ProviderException { IsTransient: false } rejected)
                 {
-                    throw Rejected(attempt.Deployment, rejected);
+                    throw DeploymentCandidates.Rejected(attempt.Deployment, rejected);
                 }
-                failures.Add(new DeploymentFailure(attempt.Deployment.Id, Describe(error)));
-                RouterTelemetry.Failovers.Add(1, new KeyValuePair<string, object?>("chatplatform.deployment.id", attempt.Deployment.Id));
+                candidates.FailedOver(attempt.Deployment, error);
             }
         }
         catch (Exception error)
@@ -133,36 +136,12 @@ public sealed class ChatRouter(
 
         async Task<bool> TryStartNextAsync()
         {
-            while (candidates.TryDequeue(out var deployment))
+            if (await candidates.NextAsync(clients.GetClient) is not { } next)
             {
-                var deploymentHealth = health.Get(deployment.Id);
-                if (deploymentHealth.IsRateLimited)
-                {
-                    failures.Add(new DeploymentFailure(deployment.Id, $"rate limited until {deploymentHealth.RetryAfterUntil:O}"));
-                    continue;
-                }
-                var lease = await deploymentHealth.TryAcquireAsync();
-                if (lease is null)
-                {
-                    failures.Add(new DeploymentFailure(deployment.Id, "circuit open"));
-                    continue;
-                }
-                IChatClient client;
-                try
-                {
-                    client = clients.GetClient(deployment);
-                }
-                catch (Exception e) when (e is InvalidOperationException or ArgumentException or ProviderException)
-                {
-                    // A deployment that cannot be configured (a missing key) is skipped, not counted against its circuit.
-                    lease.Abandon();
-                    failures.Add(new DeploymentFailure(deployment.Id, $"not configured: {e.Message}"));
-                    continue;
-                }
-                running.Add(new ProviderAttempt(deployment, lease, client, request, settings, time, cancellationToken));
-                return true;
+                return false;
             }
-            return false;
+            running.Add(new ProviderAttempt(next.Deployment, next.Lease, next.Client, request, settings, time, cancellationToken));
+            return true;
         }
     }
 
@@ -183,27 +162,4 @@ public sealed class ChatRouter(
         var observed = deployment.TimeToFirstTokenPercentile(hedging.Percentile) ?? hedging.DelayWithoutSamples;
         return observed > hedging.MinimumDelay ? observed : hedging.MinimumDelay;
     }
-
-    // The caller's mistakes (4xx) go back as the provider worded them. A provider refusing our credentials, or failing
-    // in a way that is neither the caller's fault nor worth retrying, is a bad gateway, not the caller's 401 or 400.
-    private static RoutingException Rejected(DeploymentDefinition deployment, ProviderException error) => error.StatusCode switch
-    {
-        401 or 403 => new RoutingException(
-            502, "server_error", "provider_auth_error", $"Deployment '{deployment.Id}' refused the router's credentials.", innerException: error),
-        int status and >= 400 and < 500 => new RoutingException(status, "invalid_request_error", null, error.Message, innerException: error),
-        _ => new RoutingException(502, "server_error", "provider_error", $"Deployment '{deployment.Id}' failed: {error.Message}", innerException: error),
-    };
-
-    private static RoutingException AllFailed(ModelDefinition model, List<DeploymentFailure> failures) =>
-        new(503, "server_error", "all_deployments_failed",
-            failures.Count == 0
-                ? $"The model '{model.Id}' has no enabled deployment."
-                : $"No deployment of '{model.Id}' answered: " + string.Join("; ", failures.Select(f => $"{f.DeploymentId}: {f.Reason}")),
-            failures: [.. failures]);
-
-    private static string Describe(Exception error) => error switch
-    {
-        ProviderException { StatusCode: { } status } provider => $"{status} {provider.Message}",
-        _ => error.Message,
-    };
 }

@@ -40,20 +40,20 @@ public static class RouterTelemetry
         _ => "chatplatform.simulator",
     };
 
-    public static Activity? StartRequest(string model)
+    public static Activity? StartRequest(string model, string operation = "chat")
     {
-        var activity = Source.StartActivity($"chat {model}", ActivityKind.Internal);
-        activity?.SetTag("gen_ai.operation.name", "chat");
+        var activity = Source.StartActivity($"{operation} {model}", ActivityKind.Internal);
+        activity?.SetTag("gen_ai.operation.name", operation);
         activity?.SetTag("gen_ai.request.model", model);
         return activity;
     }
 
-    public static Activity? StartAttempt(DeploymentDefinition deployment)
+    public static Activity? StartAttempt(DeploymentDefinition deployment, string operation = "chat")
     {
-        var activity = Source.StartActivity($"chat {deployment.ProviderModel}", ActivityKind.Client);
+        var activity = Source.StartActivity($"{operation} {deployment.ProviderModel}", ActivityKind.Client);
         if (activity is not null)
         {
-            activity.SetTag("gen_ai.operation.name", "chat");
+            activity.SetTag("gen_ai.operation.name", operation);
             activity.SetTag("gen_ai.request.model", deployment.ProviderModel);
             activity.SetTag("gen_ai.provider.name", ProviderName(deployment.Provider));
             activity.SetTag("chatplatform.deployment.id", deployment.Id);
@@ -88,11 +88,11 @@ public static class RouterTelemetry
     }
 
     /// <summary>The usage as metrics, once per request; a time to first token only for a streamed answer.</summary>
-    public static void RecordUsage(RouteUsage usage, string providerModel, bool streamed)
+    public static void RecordUsage(RouteUsage usage, string providerModel, bool streamed, string operation = "chat")
     {
         var tags = new TagList
         {
-            { "gen_ai.operation.name", "chat" },
+            { "gen_ai.operation.name", operation },
             { "gen_ai.provider.name", ProviderName(usage.Provider) },
             { "gen_ai.request.model", usage.Model },
             { "gen_ai.response.model", providerModel },

@@ -227,6 +227,49 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     // No retries: a 429's Retry-After would otherwise hold the test for the window.
+    [Fact]
+    public async Task The_OpenAI_embeddings_client_embeds_through_the_gateway_and_the_real_router_with_an_api_key_and_the_usage_is_recorded()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var (userId, key) = await CreateApiKeyAsync(host);
+        var client = new OpenAI.Embeddings.EmbeddingClient(
+            "sim-embed", new ApiKeyCredential(key.Key), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress!, "v1"), RetryPolicy = new ClientRetryPolicy(0) });
+
+        // The SDK asks for base64 and decodes it: both ends of the router's encoding are exercised.
+        OpenAI.Embeddings.OpenAIEmbeddingCollection embeddings = await client.GenerateEmbeddingsAsync(["the quarterly report", "the quarterly report"], cancellationToken: Cancellation);
+
+        Assert.Equal(2, embeddings.Count);
+        Assert.Equal(384, embeddings[0].ToFloats().Length);
+        Assert.Equal(embeddings[0].ToFloats().ToArray(), embeddings[1].ToFloats().ToArray());
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        Assert.Equal(userId, recorded.GetProperty("userId").GetGuid());
+        Assert.Equal(key.Id, recorded.GetProperty("apiKeyId").GetGuid());
+        Assert.Equal(("sim-embed", "sim-embed-1"), (recorded.GetProperty("model").GetString(), recorded.GetProperty("deployment").GetString()));
+        Assert.Equal(embeddings.Usage.InputTokenCount, recorded.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(0, recorded.GetProperty("outputTokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task Embeddings_without_credentials_or_with_bad_input_are_refused_in_OpenAIs_shape_and_record_nothing()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var (_, key) = await CreateApiKeyAsync(host);
+        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        using var withKey = new HttpClient { BaseAddress = host.BaseAddress };
+        withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+
+        var unauthenticated = await anonymous.PostAsJsonAsync("/v1/embeddings", new { model = "sim-embed", input = "a" }, Cancellation);
+        var empty = await withKey.PostAsJsonAsync("/v1/embeddings", new { model = "sim-embed", input = Array.Empty<string>() }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        Assert.Equal(JsonValueKind.String, (await unauthenticated.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("message").ValueKind);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("input", (await empty.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("param").GetString());
+        Assert.Empty(await UsageEventsAsync(host));
+    }
+
     private static ChatClient OpenAIChat(GatewayHost host, CreatedApiKey key, string model) =>
         new(model, new ApiKeyCredential(key.Key), new OpenAIClientOptions { Endpoint = new Uri(host.BaseAddress!, "v1"), RetryPolicy = new ClientRetryPolicy(0) });
 

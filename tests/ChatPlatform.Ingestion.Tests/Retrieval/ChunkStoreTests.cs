@@ -140,7 +140,7 @@ public sealed class ChunkStoreTests(PostgresFixture postgres)
 
     private static EmbeddedChunk Chunk(int ordinal, string text, int? page = null)
     {
-        var vector = new float[EmbeddingOptions.Dimensions];
+        var vector = new float[EmbeddingOptions.ColumnDimensions];
         vector[ordinal % vector.Length] = 1;
         return new EmbeddedChunk(new TextChunk(ordinal, page, text, RetrievalDatabase.TextTokens(text)), vector);
     }

@@ -17,7 +17,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(EmbeddingModelFixture model) :
         var alone = await model.Generator.GenerateVectorAsync(texts[41], cancellationToken: Cancellation);
 
         Assert.Equal(70, all.Count);
-        Assert.All(all, e => Assert.Equal(EmbeddingOptions.Dimensions, e.Vector.Length));
+        Assert.All(all, e => Assert.Equal(EmbeddingOptions.ColumnDimensions, e.Vector.Length));
         Assert.All(all, e => Assert.Equal(1.0, Math.Sqrt(e.Vector.ToArray().Sum(x => (double)x * x)), 3));
         Assert.Equal(1.0, Cosine(all[41].Vector, alone), 3);
         Assert.Equal(MiniLmEmbeddingGenerator.ModelId, all[0].ModelId);

@@ -121,7 +121,26 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":-5}""", "maxOutputTokens" },
         { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":1,"strategy":"fastest"}""", "strategy" },
         { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":1,"strategy":"1"}""", "strategy" },
+        { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":0}""", "maxOutputTokens" },
+        { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":0,"capabilities":{"embeddingDimensions":0}}""", "capabilities.embeddingDimensions" },
+        { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":0,"capabilities":{"embeddingDimensions":20000}}""", "capabilities.embeddingDimensions" },
+        { "m", """{"displayName":"x","contextWindow":1,"maxOutputTokens":0,"capabilities":{"tools":true,"embeddingDimensions":8}}""", "capabilities" },
     };
+
+    [Fact]
+    public async Task An_embedding_model_is_stored_with_its_dimensions_and_no_output_tokens()
+    {
+        await using var router = await StartAsync();
+
+        var response = await router.Client.PutAsJsonAsync("/v1/admin/models/my-embed",
+            new { displayName = "My embedder", contextWindow = 8191, maxOutputTokens = 0, capabilities = new { embeddingDimensions = 1536 } }, Cancellation);
+        var stored = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/models/my-embed", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(1536, (int)stored!["capabilities"]!["embeddingDimensions"]!);
+        Assert.Equal(0, (int)stored["maxOutputTokens"]!);
+        Assert.Null(stored["capabilities"]!["embeddings"]);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidModels))]
@@ -134,8 +153,8 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
 
         await AssertValidationProblemAsync(response, field);
         var models = await router.Client.GetFromJsonAsync<JsonArray>("/v1/admin/models", Cancellation);
-        Assert.Equal(["sim-fast", "sim-smart", "sim-vision"], models!.Select(m => (string)m!["id"]!));
-        Assert.Equal(3, router.Catalog.Current.Models.Count);
+        Assert.Equal(["sim-embed", "sim-fast", "sim-smart", "sim-vision"], models!.Select(m => (string)m!["id"]!));
+        Assert.Equal(4, router.Catalog.Current.Models.Count);
     }
 
     public static TheoryData<string, string, JsonNode?> InvalidDeployments => new()
@@ -220,8 +239,8 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
 
         await AssertValidationProblemAsync(response, expected);
         var deployments = await router.Client.GetFromJsonAsync<JsonArray>("/v1/admin/deployments", Cancellation);
-        Assert.Equal(4, deployments!.Count);
-        Assert.Equal(4, router.Catalog.Current.Deployments.Count);
+        Assert.Equal(5, deployments!.Count);
+        Assert.Equal(5, router.Catalog.Current.Deployments.Count);
     }
 
     [Fact]

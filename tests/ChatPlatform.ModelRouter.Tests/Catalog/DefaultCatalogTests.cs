@@ -16,7 +16,8 @@ public sealed class DefaultCatalogTests
 
         var entries = DefaultCatalog.Build(configuration, includeSimulated: !DefaultCatalog.HasProvider(configuration));
 
-        Assert.Equal(["sim-fast", "sim-smart", "sim-vision"], entries.Models.Select(m => m.Id));
+        Assert.Equal(["sim-fast", "sim-smart", "sim-vision", "sim-embed"], entries.Models.Select(m => m.Id));
+        Assert.Equal(DefaultCatalog.SimulatedEmbeddingDimensions, entries.Models.Single(m => m.Id == "sim-embed").Capabilities.EmbeddingDimensions);
         Assert.All(entries.Models, m => Assert.Contains("(simulated)", m.DisplayName, StringComparison.Ordinal));
         Assert.All(entries.Deployments, d => Assert.Equal(ProviderKind.Simulator, d.Provider));
         Assert.All(entries.Deployments, d => Assert.NotNull(d.Simulator));
@@ -43,7 +44,7 @@ public sealed class DefaultCatalogTests
         var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
 
         Assert.Equal(
-            ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "claude-haiku-4-5", "my-gpt", "llama3.2-3b"],
+            ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "text-embedding-3-large", "claude-sonnet-4-5", "claude-haiku-4-5", "my-gpt", "llama3.2-3b"],
             entries.Models.Select(m => m.Id));
         Assert.Equal(ProviderKind.OpenAI, entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Provider);
         Assert.Equal(new Pricing(2.50m, 1.25m, 10.00m), entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Price);
@@ -67,7 +68,7 @@ public sealed class DefaultCatalogTests
 
         var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
 
-        Assert.Equal(["gpt-4o", "gpt-4o-mini"], entries.Models.Select(m => m.Id));
+        Assert.Equal(["gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "text-embedding-3-large"], entries.Models.Select(m => m.Id));
         var gpt4o = entries.Deployments.Where(d => d.ModelId == "gpt-4o").OrderBy(d => d.Priority).Select(d => d.Provider);
         Assert.Equal([ProviderKind.OpenAI, ProviderKind.AzureOpenAI], gpt4o);
     }
@@ -80,5 +81,22 @@ public sealed class DefaultCatalogTests
         var error = Assert.Throws<InvalidOperationException>(() => DefaultCatalog.Build(configuration, includeSimulated: false));
 
         Assert.Contains("OPENAI_COMPATIBLE_BASE_URL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_Azure_embedding_deployment_of_a_known_model_serves_it_behind_OpenAI_and_another_name_is_a_model_of_its_own()
+    {
+        var known = DefaultCatalog.Build(Settings(
+            ("OPENAI_API_KEY", "k"), ("AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"), ("AZURE_OPENAI_API_KEY", "k"),
+            ("AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "text-embedding-3-small")), includeSimulated: false);
+        var own = DefaultCatalog.Build(Settings(
+            ("AZURE_OPENAI_ENDPOINT", "https://example.openai.azure.com/"), ("AZURE_OPENAI_API_KEY", "k"),
+            ("AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "My-Embedder")), includeSimulated: false);
+
+        var small = known.Deployments.Where(d => d.ModelId == "text-embedding-3-small").OrderBy(d => d.Priority).Select(d => d.Provider);
+        Assert.Equal([ProviderKind.OpenAI, ProviderKind.AzureOpenAI], small);
+        var model = Assert.Single(own.Models, m => m.Capabilities.Embeddings);
+        Assert.Equal(("my-embedder", 1_536), (model.Id, model.Capabilities.EmbeddingDimensions));
+        Assert.Equal("My-Embedder", own.Deployments.Single(d => d.ModelId == "my-embedder").ProviderModel);
     }
 }

@@ -33,6 +33,15 @@ public sealed record FakeBehavior
     /// <summary>The completion tokens reported; by default one a chunk.</summary>
     public int? OutputTokens { get; init; }
 
+    /// <summary>Embeddings: the vectors' length when the request names no <c>dimensions</c>.</summary>
+    public int EmbeddingDimensions { get; init; } = 3;
+
+    /// <summary>Embeddings: vectors as base64 strings (as some servers answer whatever was asked for).</summary>
+    public bool Base64Embeddings { get; init; }
+
+    /// <summary>Embeddings: whether the answer carries usage (<see cref="InputTokens"/>).</summary>
+    public bool ReportUsage { get; init; } = true;
+
     public string FinalText => string.Concat(Tokens);
 
     public int ReportedOutputTokens => OutputTokens ?? Tokens.Count;

@@ -9,7 +9,9 @@ namespace ChatPlatform.ModelRouter.Tests.Fakes;
 /// OpenAI's Chat Completions API: <c>POST /v1/chat/completions</c> (OpenAI, OpenAI-compatible) and
 /// <c>POST /openai/v1/chat/completions</c> (Azure OpenAI v1). Streams <c>chat.completion.chunk</c> events (role, then
 /// one content delta a token, then finish_reason, then usage when <c>stream_options.include_usage</c>) and
-/// <c>data: [DONE]</c>. See <see cref="FakeProviderServer"/> for the API.
+/// <c>data: [DONE]</c>. Embeddings too: <c>POST /v1/embeddings</c> and Azure's
+/// <c>POST /openai/deployments/{deployment}/embeddings</c> answer one vector per input (see <see cref="Vector"/>), in
+/// reverse order of <c>index</c> as a provider may. See <see cref="FakeProviderServer"/> for the API.
 /// </summary>
 public sealed class FakeOpenAIServer : FakeProviderServer
 {
@@ -20,7 +22,8 @@ public sealed class FakeOpenAIServer : FakeProviderServer
     public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var server = new FakeOpenAIServer();
-        await server.StartServerAsync(["/v1/chat/completions", "/openai/v1/chat/completions"], cancellationToken);
+        await server.StartServerAsync(
+            ["/v1/chat/completions", "/openai/v1/chat/completions", "/v1/embeddings", "/openai/deployments/{deployment}/embeddings"], cancellationToken);
         return server;
     }
 
@@ -31,8 +34,46 @@ public sealed class FakeOpenAIServer : FakeProviderServer
             provider == ProviderKind.AzureOpenAI ? BaseAddress : new Uri(BaseAddress, "v1/"),
             ApiKeySetting, Priority: 1, Weight: 1, Pricing.Free);
 
+    /// <summary>
+    /// The fake's embedding of one input: its length in characters, then the input's index, then ones, as many numbers as
+    /// the request's <c>dimensions</c> or <see cref="FakeBehavior.EmbeddingDimensions"/>.
+    /// </summary>
+    public static float[] Vector(string input, int index, int dimensions) =>
+        [.. Enumerable.Range(0, dimensions).Select(i => i switch { 0 => input.Length, 1 => index, _ => 1f })];
+
+    private static async Task WriteEmbeddingsAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
+    {
+        var inputs = request.Body["input"] is JsonArray array ? array.Select(i => (string)i!).ToList() : [(string)request.Body["input"]!];
+        var dimensions = request.Body["dimensions"]?.GetValue<int>() ?? behavior.EmbeddingDimensions;
+        var data = new JsonArray();
+        for (var i = inputs.Count - 1; i >= 0; i--)
+        {
+            var vector = Vector(inputs[i], i, dimensions);
+            data.Add(new JsonObject
+            {
+                ["object"] = "embedding",
+                ["index"] = i,
+                ["embedding"] = behavior.Base64Embeddings
+                    ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()))
+                    : new JsonArray([.. vector.Select(v => (JsonNode)v)]),
+            });
+        }
+        var body = new JsonObject { ["object"] = "list", ["data"] = data, ["model"] = Model(request) };
+        if (behavior.ReportUsage)
+        {
+            body["usage"] = new JsonObject { ["prompt_tokens"] = behavior.InputTokens, ["total_tokens"] = behavior.InputTokens };
+        }
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
     protected override async Task WriteResponseAsync(HttpContext context, RecordedRequest request, FakeBehavior behavior)
     {
+        if (request.Path.EndsWith("/embeddings", StringComparison.Ordinal))
+        {
+            await WriteEmbeddingsAsync(context, request, behavior);
+            return;
+        }
         var body = new JsonObject
         {
             ["id"] = "chatcmpl-fake",

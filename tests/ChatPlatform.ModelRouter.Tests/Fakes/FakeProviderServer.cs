@@ -238,7 +238,7 @@ public abstract class FakeProviderServer : IAsyncDisposable
         var text = await reader.ReadToEndAsync(context.RequestAborted);
         var body = JsonNode.Parse(text) as JsonObject ?? [];
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var request = new RecordedRequest(context.Request.Path.Value ?? "", body, headers);
+        var request = new RecordedRequest(context.Request.Path.Value ?? "", body, headers) { Query = context.Request.QueryString.Value ?? "" };
         lock (_requests)
         {
             _requests.Add(request);
@@ -253,6 +253,9 @@ public abstract class FakeProviderServer : IAsyncDisposable
 public sealed record RecordedRequest(string Path, JsonObject Body, IReadOnlyDictionary<string, string> Headers)
 {
     public bool Stream => Body["stream"]?.GetValue<bool>() == true;
+
+    /// <summary>The query string, with its leading '?'; empty when none.</summary>
+    public string Query { get; init; } = "";
 
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace ChatPlatform.ModelRouter.Tests.Routing;
 
 /// <summary>
-/// The router's chat API on a loopback port, wired as the service wires it (service defaults, routing) but over an
+/// The router's chat and embeddings APIs on a loopback port, wired as the service wires it (service defaults, routing) but over an
 /// in-memory catalog, and either scripted clients or the real provider factory (for fake provider servers).
 /// </summary>
 internal sealed class RoutingTestHost : IAsyncDisposable
@@ -56,6 +56,7 @@ internal sealed class RoutingTestHost : IAsyncDisposable
                 app.UseProblemDetails();
                 app.MapDefaultEndpoints();
                 app.MapChatCompletionsApi();
+                app.MapEmbeddingsApi();
                 app.MapProvidersHealthApi();
             },
             TestContext.Current.CancellationToken);
