@@ -36,7 +36,7 @@ public static class TurnsApi
             return TypedResults.ValidationProblem(errors);
         }
         // The model list is cached: the database checks the conversation, its model and the parent in the batch that writes.
-        if (await ListModelsAsync(router, cancellationToken) is not { } models)
+        if (await ListModelsAsync(router, cancellationToken) is not { } listed)
         {
             if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
             {
@@ -44,6 +44,7 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
+        var models = listed.For(user.Tier);
         // Ingestion is asked first: a file it cannot give stops the turn before anything is written.
         var files = await attachments.ForTurnAsync(user.Id, id, request, models, cancellationToken);
         switch (files)
@@ -59,7 +60,7 @@ public static class TurnsApi
         {
             TurnStart.Started started => new TurnEventStreamResult(
                 runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles.WithQuestion(started.UserMessage!.Id)).ReadAllAsync()),
-            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
+            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["parentId"] = ["The parent is not a message of this conversation."],
@@ -72,7 +73,7 @@ public static class TurnsApi
         Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
         TurnAttachments attachments, TurnRunner runner, CancellationToken cancellationToken)
     {
-        if (await ListModelsAsync(router, cancellationToken) is not { } models)
+        if (await ListModelsAsync(router, cancellationToken) is not { } listed)
         {
             if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
             {
@@ -80,6 +81,7 @@ public static class TurnsApi
             }
             return RouterUnavailable();
         }
+        var models = listed.For(user.Tier);
         // The question keeps its files: they are on it and on the messages before it.
         var files = await attachments.ForRegenerateAsync(user.Id, id, messageId, models, cancellationToken);
         switch (files)
@@ -94,7 +96,7 @@ public static class TurnsApi
         {
             TurnStart.Started started => new TurnEventStreamResult(
                 runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles).ReadAllAsync()),
-            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model),
+            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             _ => TypedResults.NotFound(),
         };
     }
@@ -170,7 +172,12 @@ public static class TurnsApi
             detail: "The attached files could not be read (the ingestion service could not be reached); nothing was written."),
     };
 
-    private static ProblemHttpResult UnknownModel(string modelId) => TypedResults.Problem(
-        statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",
-        detail: $"The conversation's model '{modelId}' is not offered; choose another with PATCH /v1/conversations/{{id}}.");
+    private static ProblemHttpResult UnknownModel(string modelId, RouterModels listed, string? tier) =>
+        listed.Models.ContainsKey(modelId)
+            ? TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden, title: "Model not on your plan",
+                detail: $"The model '{modelId}' is not available on the {tier} tier; choose another with PATCH /v1/conversations/{{id}}.")
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown model",
+                detail: $"The conversation's model '{modelId}' is not offered; choose another with PATCH /v1/conversations/{{id}}.");
 }

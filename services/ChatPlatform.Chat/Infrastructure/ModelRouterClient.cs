@@ -52,7 +52,8 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
                         item["context_window"]?.GetValue<int>() ?? 8_192,
                         item["max_output_tokens"]?.GetValue<int>() ?? 1_024,
                         item["capabilities"]?["vision"]?.GetValue<bool>() ?? false,
-                        item["display_name"]?.GetValue<string>() ?? id);
+                        item["display_name"]?.GetValue<string>() ?? id,
+                        item["tiers"]?.AsArray().Select(t => t?.GetValue<string>()).OfType<string>().ToArray());
                 }
             }
             var listed = new RouterModels(models, [.. models.Keys]);
@@ -217,10 +218,26 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
 }
 
 /// <param name="Vision">The router's <c>capabilities.vision</c>: the model is sent images; without it, their text.</param>
-public sealed record RouterModel(string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null);
+/// <summary>A model the router lists; <see cref="Tiers"/> null when every tier may use it.</summary>
+public sealed record RouterModel(
+    string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null, IReadOnlyList<string>? Tiers = null)
+{
+    public bool AllowsTier(string? tier) => Tiers is null || (tier is not null && Tiers.Contains(tier, StringComparer.Ordinal));
+}
 
 /// <summary>The router's model list, by id, and the ids alone (what the database is asked to check a conversation against).</summary>
-public sealed record RouterModels(IReadOnlyDictionary<string, RouterModel> Models, IReadOnlyList<string> Ids);
+public sealed record RouterModels(IReadOnlyDictionary<string, RouterModel> Models, IReadOnlyList<string> Ids)
+{
+    /// <summary>
+    /// The models <paramref name="tier"/> may use. Chat's own calls to the router carry a service token without a tier,
+    /// so the router cannot refuse them: a turn's model is checked here against its user's tier instead.
+    /// </summary>
+    public RouterModels For(string? tier)
+    {
+        var allowed = Models.Values.Where(m => m.AllowsTier(tier)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+        return allowed.Count == Models.Count ? this : new RouterModels(allowed, [.. Ids.Where(allowed.ContainsKey)]);
+    }
+}
 
 /// <summary>A message the model is sent: its text and, on a user message, the data URLs of the images it attached.</summary>
 public sealed record RouterMessage(string Role, string Content, IReadOnlyList<string>? Images = null);

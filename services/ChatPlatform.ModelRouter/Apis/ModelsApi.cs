@@ -66,7 +66,9 @@ public static class ModelsApi
             new ListedPricing(
                 deployments.Max(d => d.Price.InputPerMillion),
                 deployments.Max(d => d.Price.CachedInputPerMillion),
-                deployments.Max(d => d.Price.OutputPerMillion)));
+                deployments.Max(d => d.Price.OutputPerMillion)),
+            // Which tiers may use it (absent: every tier): chat checks a turn's model against its user's tier.
+            model.Tiers);
     }
 
     private static string OwnerName(ProviderKind provider) => provider switch
@@ -96,7 +98,8 @@ public sealed record ListedModel(
     [property: JsonPropertyName("max_output_tokens")] int MaxOutputTokens,
     [property: JsonPropertyName("capabilities")] ListedCapabilities Capabilities,
     [property: JsonPropertyName("simulated")] bool Simulated,
-    [property: JsonPropertyName("pricing")] ListedPricing Pricing)
+    [property: JsonPropertyName("pricing")] ListedPricing Pricing,
+    [property: JsonPropertyName("tiers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Tiers = null)
 {
     [JsonPropertyName("object"), JsonPropertyOrder(-1)]
     public string Object => "model";

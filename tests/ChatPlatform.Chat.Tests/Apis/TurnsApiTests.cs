@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Tests.Fakes;
+using ChatPlatform.Identity;
 using ChatPlatform.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -74,6 +75,31 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
         var completions = router.Callers.Where(call => call.Path == "/v1/chat/completions").ToList();
         Assert.NotEmpty(completions);
         Assert.All(completions, call => Assert.Equal(userId.ToString(), call.Subject));
+    }
+
+    [Fact]
+    public async Task A_model_the_users_tier_may_not_use_is_refused_before_anything_is_written()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var (free, pro) = (Guid.NewGuid(), Guid.NewGuid());
+        using var freeClient = host.ClientFor(free);
+        freeClient.DefaultRequestHeaders.Authorization = InternalTokens.Bearer(InternalTokens.Mint(InternalRoles.User, free, tier: "free"));
+        using var proClient = host.ClientFor(pro);
+        proClient.DefaultRequestHeaders.Authorization = InternalTokens.Bearer(InternalTokens.Mint(InternalRoles.User, pro, tier: "pro"));
+        var freeConversation = await CreateConversationAsync(freeClient, FakeModelRouter.ProModel);
+        var proConversation = await CreateConversationAsync(proClient, FakeModelRouter.ProModel);
+
+        using var refused = await PostTurnAsync(freeClient, freeConversation, """{"content":"Hi there"}""", Token);
+        using var served = await PostTurnAsync(proClient, proConversation, """{"content":"Hi there"}""", Token);
+        var events = await ReadAllAsync(served, Token);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("not available on the free tier", await refused.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, free));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal("done", events[^1].Type);
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public sealed class FakeModelRouter : IAsyncDisposable
     public const string FastModel = "sim-fast";
     public const string VisionModel = "sim-vision";
 
+    /// <summary>A model only the pro tier may use (the router lists its <c>tiers</c>).</summary>
+    public const string ProModel = "sim-pro";
+
     private readonly LoopbackHttpServer _server;
 
     private FakeModelRouter(LoopbackHttpServer server) => _server = server;
@@ -97,22 +100,31 @@ public sealed class FakeModelRouter : IAsyncDisposable
 
     private static string Models => new JsonObject
     {
-        ["object"] = "list",
-        ["data"] = new JsonArray(Model(FastModel, 32_768, 4_096), Model(TinyModel, 300, 50), Model(VisionModel, 32_768, 4_096, vision: true)),
+            ["object"] = "list",
+        ["data"] = new JsonArray(Model(FastModel, 32_768, 4_096), Model(TinyModel, 300, 50), Model(VisionModel, 32_768, 4_096, vision: true),
+            Model(ProModel, 32_768, 4_096, tiers: ["pro"])),
     }.ToJsonString();
 
-    private static JsonObject Model(string id, int contextWindow, int maxOutput, bool vision = false) => new()
+    private static JsonObject Model(string id, int contextWindow, int maxOutput, bool vision = false, string[]? tiers = null)
     {
-        ["object"] = "model",
-        ["id"] = id,
-        ["created"] = 0,
-        ["owned_by"] = "simulator",
-        ["display_name"] = DisplayName(id),
-        ["context_window"] = contextWindow,
-        ["max_output_tokens"] = maxOutput,
-        ["capabilities"] = new JsonObject { ["vision"] = vision, ["tools"] = false },
-        ["simulated"] = true,
-    };
+        var model = new JsonObject
+        {
+            ["object"] = "model",
+            ["id"] = id,
+            ["created"] = 0,
+            ["owned_by"] = "simulator",
+            ["display_name"] = DisplayName(id),
+            ["context_window"] = contextWindow,
+            ["max_output_tokens"] = maxOutput,
+            ["capabilities"] = new JsonObject { ["vision"] = vision, ["tools"] = false },
+            ["simulated"] = true,
+        };
+        if (tiers is not null)
+        {
+            model["tiers"] = new JsonArray([.. tiers.Select(t => (JsonNode)t)]);
+        }
+        return model;
+    }
 
     /// <summary>What <c>/v1/models</c> names a model for people: <c>sim-fast</c> is "Sim Fast".</summary>
     public static string DisplayName(string id) =>
@@ -201,9 +213,9 @@ public sealed class FakeModelRouter : IAsyncDisposable
 
     private static JsonObject Chunk(string model, JsonObject? delta, string? finishReason) => new()
     {
-        ["id"] = "chatcmpl-fake",
-        ["object"] = "chat.completion.chunk",
-        ["created"] = 0,
+            ["id"] = "chatcmpl-fake",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 0,
         ["model"] = model,
         ["choices"] = delta is null
             ? new JsonArray()
