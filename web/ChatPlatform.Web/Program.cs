@@ -22,6 +22,7 @@ app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountApi();
 app.MapFilesApi();
+app.MapAdminApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

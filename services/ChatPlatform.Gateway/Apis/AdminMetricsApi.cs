@@ -39,8 +39,9 @@ public static class AdminMetricsApi
         var cancellationToken = context.RequestAborted;
         var health = sources.GetAsync(Upstreams.ModelRouter, "/v1/admin/providers/health", token, cancellationToken);
         var stats = sources.GetAsync(Upstreams.Chat, $"/v1/admin/chat/stats?window={window ?? "60"}", token, cancellationToken);
-        var cost = sources.GetAsync(Upstreams.Billing,
-            $"/v1/admin/usage/summary?from={Uri.EscapeDataString(Timestamp(today))}&to={Uri.EscapeDataString(Timestamp(now))}", token, cancellationToken);
+        // Billing's ranges are whole UTC days (docs/usage.md): today is from=to=today.
+        var day = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var cost = sources.GetAsync(Upstreams.Billing, $"/v1/admin/usage/summary?from={day}&to={day}", token, cancellationToken);
         await Task.WhenAll(health, stats, cost);
 
         var unavailable = new List<string>();
@@ -49,8 +50,6 @@ public static class AdminMetricsApi
         var costToday = Read(await cost, Upstreams.Billing, unavailable, node => ToCost(node, today, now));
         return TypedResults.Ok(new AdminMetrics(now, deployments is null ? null : ToProviders(deployments), deployments, throughput, costToday, unavailable));
     }
-
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     // A source whose answer lacks what it promises counts as not answering: the rest still goes out.
     private static T? Read<T>(JsonNode? node, string source, List<string> unavailable, Func<JsonNode, T> read)

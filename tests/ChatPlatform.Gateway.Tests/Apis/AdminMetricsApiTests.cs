@@ -88,7 +88,7 @@ public sealed class AdminMetricsApiTests(PostgresFixture postgres, RedisFixture 
         var (summaryPath, summaryRole) = Assert.Single(billing.Calls);
         Assert.Equal("admin", summaryRole);
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.StartsWith($"/v1/admin/usage/summary?from={today}T00%3A00%3A00Z&to={today}T", summaryPath, StringComparison.Ordinal);
+        Assert.Equal($"/v1/admin/usage/summary?from={today}&to={today}", summaryPath);
     }
 
     [Fact]

@@ -10,37 +10,56 @@ public sealed class AdminConsoleTests(BrowserPlatform platform)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    // Every test signs up the one admin address at most once; later ones sign in.
-    private static readonly SemaphoreSlim AdminLock = new(1, 1);
-    private static bool _adminExists;
-
     private async Task<IPage> AdminPageAsync()
     {
         Assert.SkipWhen(platform.TurnsUnavailable is not null, platform.TurnsUnavailable ?? "");
         var page = await platform.NewPageAsync();
-        var admin = new TestAccount(BrowserPlatform.AdminEmail, "Correct-horse-42");
-        await AdminLock.WaitAsync(Token);
-        try
-        {
-            if (_adminExists)
-            {
-                await page.SignInAsync(admin);
-            }
-            else
-            {
-                await page.SignUpAsync(admin);
-                _adminExists = true;
-            }
-        }
-        finally
-        {
-            AdminLock.Release();
-        }
+        await page.SignInAsync(platform.Admin);
         return page;
     }
 
     private async Task<string> AdminTokenAsync() =>
-        await platform.SignInThroughApiAsync(BrowserPlatform.AdminEmail, "Correct-horse-42", Token);
+        await platform.SignInThroughApiAsync(platform.Admin.Email, platform.Admin.Password, Token);
+
+    [Fact]
+    public async Task The_usage_page_ranks_users_by_cost_and_exports_the_ledger_as_csv()
+    {
+        var admin = await AdminPageAsync();
+        var user = await platform.NewPageAsync();
+        var account = TestAccount.New();
+        await user.SignUpAsync(account);
+        await user.ChooseModelAsync("sim-fast");
+        await user.SendAsync("What will this cost the platform?");
+        await user.WaitForAnswerAsync();
+        using var gateway = platform.CreateGatewayClient(await platform.SignInThroughApiAsync(account.Email, account.Password, Token));
+        var userId = (await gateway.GetFromJsonAsync<JsonElement>("/v1/me", Token)).GetProperty("id").GetString()!;
+        // Billing's consumer reads the answer's event off the request path.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            deadline.CancelAfter(TimeSpan.FromSeconds(30));
+            while ((await gateway.GetFromJsonAsync<JsonElement>("/v1/usage", deadline.Token)).GetProperty("total").GetProperty("answers").GetInt64() == 0)
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+
+        await admin.GotoAsync(new Uri(platform.WebUrl, "admin/usage").ToString());
+        await Expect(admin.Locator("main.admin-page")).ToHaveAttributeAsync("data-ready", "true");
+        await admin.SelectOptionAsync("select[aria-label='Group by']", "user");
+        var row = admin.Locator($"tr[data-key='{userId}']");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("1");
+
+        var download = await admin.RunAndWaitForDownloadAsync(() => admin.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!, Token);
+        Assert.StartsWith("occurred_at,event_id,user_id,", csv, StringComparison.Ordinal);
+        Assert.Contains($",{userId},chat,", csv, StringComparison.Ordinal);
+        Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
+
+        // The same link asked for by someone who is not an admin: the gateway's 403, no ledger.
+        var refused = await user.APIRequest.GetAsync(new Uri(platform.WebUrl, "api/admin/usage/export.csv?from=2026-01-01&to=2026-01-02").ToString());
+        Assert.Equal(403, refused.Status);
+        Assert.DoesNotContain("occurred_at", await refused.TextAsync(), StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task The_overview_shows_live_figures_that_change_after_a_turn_without_a_reload()

@@ -24,9 +24,6 @@ public sealed class BrowserPlatform : IAsyncLifetime
     /// <summary>A model served by a provider (an OpenAI-compatible endpoint where nothing listens), so not simulated.</summary>
     public const string ProviderModel = "unreachable-provider";
 
-    /// <summary>Who signs up with this address is an admin (the gateway's <c>Auth:AdminEmail</c>).</summary>
-    public const string AdminEmail = "console-admin@example.com";
-
     private TestPlatform? _platform;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -48,7 +45,7 @@ public sealed class BrowserPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(ArtifactsDirectory);
-        _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct, $"--Auth:AdminEmail={AdminEmail}");
+        _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
         WebUrl = _platform.Endpoint("web");
         GatewayUrl = _platform.Endpoint("gateway");
         // The first account of a fresh platform is its admin: registered before anything else can register.

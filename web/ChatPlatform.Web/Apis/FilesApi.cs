@@ -84,20 +84,23 @@ public static partial class FilesApi
     }
 
     public static Task<IResult> ContentAsync(Guid id, HttpContext context, SessionRefresher refresher, GatewayFileTransfer files) =>
-        RelayFileAsync(context, refresher, (token, cancellationToken) => files.OpenAsync(token, $"/v1/files/{id}/content", cancellationToken));
+        RelayGetAsync(context, refresher, files, $"/v1/files/{id}/content");
 
     /// <summary>A PDF's page drawn as an image by ingestion: what FileView shows for a cited page.</summary>
     public static Task<IResult> PageImageAsync(Guid id, int page, HttpContext context, SessionRefresher refresher, GatewayFileTransfer files) =>
-        RelayFileAsync(context, refresher, (token, cancellationToken) => files.OpenAsync(token, $"/v1/files/{id}/pages/{page}/image", cancellationToken));
+        RelayGetAsync(context, refresher, files, $"/v1/files/{id}/pages/{page}/image");
 
-    private static async Task<IResult> RelayFileAsync(
-        HttpContext context, SessionRefresher refresher, Func<string, CancellationToken, Task<HttpResponseMessage>> open)
+    /// <summary>
+    /// A GET of the gateway's <paramref name="path"/> with the signed-in person's token, streamed back with its status,
+    /// the headers that say what the body is and how a browser may show it, and its body: every download goes this way.
+    /// </summary>
+    internal static async Task<IResult> RelayGetAsync(HttpContext context, SessionRefresher refresher, GatewayFileTransfer files, string path)
     {
         var cancellationToken = context.RequestAborted;
         try
         {
             var token = await UserSession.AccessTokenAsync(context.User, refresher, cancellationToken);
-            using var response = await open(token, cancellationToken);
+            using var response = await files.OpenAsync(token, path, cancellationToken);
             await RelayAsync(context, response, response.IsSuccessStatusCode ? [.. ContentHeaders, .. SafetyHeaders] : ["Content-Type"], cancellationToken);
             return Results.Empty;
         }

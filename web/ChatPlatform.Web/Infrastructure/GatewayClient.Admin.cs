@@ -8,6 +8,11 @@ namespace ChatPlatform.Web.Infrastructure;
 /// </summary>
 public sealed partial class GatewayClient
 {
+    /// <summary>Everyone's usage over whole UTC days, by day, model or user (by user: highest cost first, a page at a time).</summary>
+    public Task<UsageReport> GetAdminUsageAsync(DateOnly from, DateOnly to, string groupBy, int offset, CancellationToken cancellationToken) =>
+        SendAsync<UsageReport>(HttpMethod.Get,
+            $"/v1/admin/usage?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&groupBy={Uri.EscapeDataString(groupBy)}&offset={offset}", null, cancellationToken);
+
     public Task<AdminMetrics> GetAdminMetricsAsync(CancellationToken cancellationToken) =>
         SendAsync<AdminMetrics>(HttpMethod.Get, "/v1/admin/metrics", null, cancellationToken);
 

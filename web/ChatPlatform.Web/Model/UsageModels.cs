@@ -1,7 +1,8 @@
 namespace ChatPlatform.Web.Model;
 
 /// <summary>What billing answers for <c>GET /v1/usage</c> (docs/usage.md): days are UTC days.</summary>
-public sealed record UsageReport(DateOnly From, DateOnly To, string GroupBy, UsageTotals Total, IReadOnlyList<UsageRow> Rows);
+/// <summary>A usage report; <see cref="NextOffset"/> is where the next page starts when rows by user go on.</summary>
+public sealed record UsageReport(DateOnly From, DateOnly To, string GroupBy, UsageTotals Total, IReadOnlyList<UsageRow> Rows, int? NextOffset = null);
 
 public sealed record UsageTotals(long Answers, long InputTokens, long CachedInputTokens, long OutputTokens, decimal CostUsd);
 
