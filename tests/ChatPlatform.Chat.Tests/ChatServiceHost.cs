@@ -56,6 +56,9 @@ public sealed class ChatServiceHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The options error that stopped this host's start-up (see <see cref="StartUpFailure"/>).</summary>
+    public Microsoft.Extensions.Options.OptionsValidationException StartUpError() => StartUpFailure.Of(_factory);
+
     /// <summary>A client acting as <paramref name="userId"/> with the internal token the gateway would mint; null sends none.</summary>
     public HttpClient ClientFor(Guid? userId)
     {

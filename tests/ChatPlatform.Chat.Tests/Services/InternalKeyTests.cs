@@ -1,5 +1,4 @@
 using ChatPlatform.Testing;
-using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Tests.Services;
 
@@ -16,7 +15,7 @@ public sealed class InternalKeyTests(PostgresFixture postgres, RedisFixture redi
         var database = await postgres.CreateDatabaseAsync(Token);
         await using var host = ChatServiceHost.Start(database, redis.ConnectionString, null, new Dictionary<string, string> { [InternalTokens.Setting] = key });
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => host.Services);
+        var error = host.StartUpError();
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
@@ -27,7 +26,7 @@ public sealed class InternalKeyTests(PostgresFixture postgres, RedisFixture redi
         var database = await postgres.CreateDatabaseAsync(Token);
         await using var host = ChatServiceHost.Start(database, redis.ConnectionString, null, new Dictionary<string, string> { ["Auth:SigningKey"] = InternalTokens.Key });
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => host.Services);
+        var error = host.StartUpError();
 
         Assert.Contains("Internal:Key must differ from Auth:SigningKey", error.Message, StringComparison.Ordinal);
     }

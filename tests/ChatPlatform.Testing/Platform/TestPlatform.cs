@@ -14,7 +14,9 @@ namespace ChatPlatform.Testing.Platform;
 /// </summary>
 public sealed class TestPlatform : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+    // The services start one after another (web waits for the gateway, which waits for chat, ingestion and billing,
+    // which waits for the router): with two platforms and a browser suite on two cores, 180 s was not always enough.
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(300);
 
     private readonly bool _keepDataDirectory;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _healthyAt = new();

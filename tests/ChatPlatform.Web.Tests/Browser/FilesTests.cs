@@ -283,7 +283,8 @@ public sealed partial class FilesTests(BrowserPlatform platform)
         while ((await gateway.GetFromJsonAsync<JsonElement>($"/v1/files/{id}", deadline.Token)).GetProperty("status").GetString() is var status && status != "ready")
         {
             Assert.True(status is "pending" or "processing", $"the file ended {status}");
-            await Task.Delay(200, deadline.Token);
+            // Once a second: a user's requests a minute are rate-limited, and processing takes seconds anyway.
+            await Task.Delay(1_000, deadline.Token);
         }
     }
 
