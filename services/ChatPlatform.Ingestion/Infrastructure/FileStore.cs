@@ -15,8 +15,6 @@ namespace ChatPlatform.Ingestion.Infrastructure;
 /// </summary>
 public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, TimeProvider timeProvider)
 {
-    public const string UploadedEvent = "file.uploaded";
-    public const string DeletedEvent = "file.deleted";
 
     // $1.. as AddRowParameters adds them.
     private const string InsertSql = """
@@ -71,7 +69,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
     }
 
     /// <summary>
-    /// Adds a checked file (status <c>pending</c>) and <see cref="UploadedEvent"/> when it fits the quota. Then, still in
+    /// Adds a checked file (status <c>pending</c>) and <see cref="FileEvents.Uploaded"/> when it fits the quota. Then, still in
     /// the transaction and under the user's lock, <paramref name="ensureBlob"/> puts its bytes at their content address:
     /// if that fails nothing is committed, and a concurrent delete cannot remove the blob the new row needs.
     /// </summary>
@@ -190,7 +188,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
         return ids;
     }
 
-    /// <summary>Deletes the file and appends <see cref="DeletedEvent"/> in one transaction; the row as it was, or null when it is not the user's.</summary>
+    /// <summary>Deletes the file and appends <see cref="FileEvents.Deleted"/> in one transaction; the row as it was, or null when it is not the user's.</summary>
     public async Task<StoredFile?> DeleteAsync(Guid userId, Guid fileId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -215,7 +213,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
 
     /// <summary>
     /// Deletes the user's files among <paramref name="fileIds"/> (every file of the user when null) whose origin is
-    /// <paramref name="origin"/> (any when null), their chunks with them, and appends <see cref="DeletedEvent"/> for
+    /// <paramref name="origin"/> (any when null), their chunks with them, and appends <see cref="FileEvents.Deleted"/> for
     /// each in the same transaction: the event is what later removes the blob, so a crash after the commit loses
     /// nothing. Ids that are gone, another user's or of another origin are left alone, so calling it again is harmless.
     /// </summary>
@@ -248,7 +246,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
 
     // The hash names the blob, so the event's consumer can delete it once the row is long gone.
     private static EventToAppend DeletedEventFor(Guid userId, StoredFile file) =>
-        EventToAppend.Create(DeletedEvent, userId.ToString(), new FileDeleted(file.Id, userId, file.Status == FileStatuses.Uploading ? null : file.Sha256));
+        EventToAppend.Create(FileEvents.Deleted, userId.ToString(), new FileDeleted(file.Id, userId, file.Status == FileStatuses.Uploading ? null : file.Sha256));
 
     /// <summary>
     /// Runs <paramref name="deleteBlob"/> under the user's lock when no file of the user has the bytes
@@ -276,7 +274,7 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEventLog eventLog, T
     }
 
     private static EventToAppend UploadedEventFor(Guid userId, Guid fileId) =>
-        EventToAppend.Create(UploadedEvent, userId.ToString(), new { fileId, userId });
+        EventToAppend.Create(FileEvents.Uploaded, userId.ToString(), new FileUploaded(fileId, userId));
 
     private static async Task LockUserAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, CancellationToken cancellationToken)
     {

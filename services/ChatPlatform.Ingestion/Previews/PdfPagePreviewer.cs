@@ -23,10 +23,11 @@ public sealed class PdfPagePreviewer(FileBlobs blobs, ProcessRunner runner, IOpt
     public async Task<byte[]?> RenderAsync(Guid userId, StoredFile file, int page, CancellationToken cancellationToken)
     {
         await Renders.WaitAsync(cancellationToken);
-        // Created with mode 0700: no other user of the machine reads the copy or the image.
-        var directory = Directory.CreateTempSubdirectory("preview-");
+        DirectoryInfo? directory = null;
         try
         {
+            // Created with mode 0700: no other user of the machine reads the copy or the image.
+            directory = Directory.CreateTempSubdirectory("preview-");
             var pdf = Path.Combine(directory.FullName, "file.pdf");
             await using (var content = await blobs.OpenContentAsync(userId, file.Sha256!, cancellationToken))
             {
@@ -55,7 +56,7 @@ public sealed class PdfPagePreviewer(FileBlobs blobs, ProcessRunner runner, IOpt
         finally
         {
             Renders.Release();
-            directory.Delete(recursive: true);
+            directory?.Delete(recursive: true);
         }
     }
 }
