@@ -256,17 +256,27 @@ public sealed class ChatTests(BrowserPlatform platform)
     public async Task A_message_is_copied_to_the_clipboard()
     {
         var page = await SignedUpPageAsync();
+        // Every test's page shares the browser's one clipboard, and reading it needs the focus that parallel tests
+        // take from each other, so the page records what it writes instead of reading the clipboard back.
+        const string RecordCopies = """
+            (() => {
+                if (window.copiedTexts) return;
+                window.copiedTexts = [];
+                const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+                navigator.clipboard.writeText = async text => { await write(text); window.copiedTexts.push(text); };
+                document.addEventListener("copy", event => window.copiedTexts.push(event.target.value ?? document.getSelection().toString()), true);
+            })()
+            """;
+        await page.AddInitScriptAsync(RecordCopies);
+        await page.EvaluateAsync(RecordCopies);
         await page.ChooseModelAsync(FastModel);
         await page.SendAsync("Copy me, please");
         await page.WaitForAnswerAsync();
 
         await page.UserMessages().First.GetByRole(AriaRole.Button, new() { Name = "Copy message" }).ClickAsync();
 
-        // One read, inside the wait: a second read afterwards saw "" once under a full run's load, when another
-        // test's page had the browser's focus, which reading the clipboard needs.
-        var copied = await page.WaitForFunctionAsync(
-            "async () => { const text = await navigator.clipboard.readText(); return text === 'Copy me, please' ? text : null; }");
-        Assert.Equal("Copy me, please", await copied.JsonValueAsync<string>());
+        var copied = await page.WaitForFunctionAsync("() => window.copiedTexts.length > 0 ? window.copiedTexts : null");
+        Assert.Equal(["Copy me, please"], await copied.JsonValueAsync<string[]>());
     }
 
     [Fact]
