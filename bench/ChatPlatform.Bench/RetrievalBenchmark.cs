@@ -14,7 +14,8 @@ namespace ChatPlatform.Bench;
 
 /// <summary>
 /// Ingestion's retrieval on a real PostgreSQL with pgvector: hybrid search latency over 100,000 chunks (random unit
-/// vectors for the index, sentences of real words for full text) for a turn's 2 files, 10 files and all 200; the
+/// vectors for the index, sentences of real words for full text) for a turn's 2 files (exact, and through the index
+/// beside it), 10 files and all 200; the
 /// pipeline's chunk store into the indexed table; then MiniLM's embedding throughput on chunk-sized texts.
 /// </summary>
 public static class RetrievalBenchmark
@@ -61,7 +62,9 @@ public static class RetrievalBenchmark
         // One owner for every chunk: the user filter removes nothing, so only the file filter narrows the search.
         var user = files[0].User;
         var ids = files.Select(f => f.Id).ToArray();
-        await MeasureAsync($"a turn's 2 files ({2 * ChunksPerFile:N0} of {Chunks:N0} chunks)", retriever, user, ids[..2], random);
+        await MeasureAsync($"a turn's 2 files ({2 * ChunksPerFile:N0} of {Chunks:N0} chunks), exact", retriever, user, ids[..2], random);
+        // The same through the HNSW index, as files past HybridRetriever.ExactSearchMaxChunks are searched.
+        await MeasureAsync($"a turn's 2 files, through the index", new HybridRetriever(dataSource, exactSearchMaxChunks: 0), user, ids[..2], random);
         await MeasureAsync($"10 files ({10 * ChunksPerFile:N0} of {Chunks:N0} chunks)", retriever, user, ids[..10], random);
         await MeasureAsync($"all {Files} files (all {Chunks:N0} chunks)", retriever, user, ids, random);
 

@@ -48,13 +48,14 @@ public sealed class FileContextBuilder(
             ? Task.Run(() => embeddings.GenerateVectorAsync(query, cancellationToken: cancellationToken), cancellationToken)
             : null;
 
-        var chunks = new List<StoredChunk>(await files.ReadChunksAsync(userId, [.. whole.Select(f => f.Id), .. imageFiles.Select(f => f.Id)], cancellationToken));
+        // The whole files' chunks and the retrieval from the large ones are read side by side, on two connections.
+        var reading = files.ReadChunksAsync(userId, [.. whole.Select(f => f.Id), .. imageFiles.Select(f => f.Id)], cancellationToken);
+        var retrieved = retrieving ? RetrieveAsync(userId, large, query, question, remaining, cancellationToken) : Task.FromResult<IReadOnlyList<StoredChunk>>([]);
+        await Task.WhenAll(reading, retrieved);
+        var chunks = new List<StoredChunk>(await reading);
         var imageText = chunks.Where(c => imageFiles.Any(f => f.Id == c.FileId)).ToLookup(c => c.FileId);
         chunks.RemoveAll(c => imageText.Contains(c.FileId));
-        if (retrieving)
-        {
-            chunks.AddRange(await RetrieveAsync(userId, large, query, question, remaining, cancellationToken));
-        }
+        chunks.AddRange(await retrieved);
 
         var order = fileIds.Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index);
         var passages = Passages.From(chunks.OrderBy(c => order[c.FileId]).ThenBy(c => c.Ordinal), id => rows[id].Name);
@@ -111,17 +112,7 @@ public sealed class FileContextBuilder(
             return leading;
         }
 
-        var found = await retriever.SearchAsync(userId, [.. large.Select(f => f.Id)], query, question, RetrievalCandidates, cancellationToken);
-        var chosen = new List<StoredChunk>();
-        foreach (var chunk in found)
-        {
-            // Best first while it fits; a smaller chunk further down may still fit where a large one did not.
-            if (chunk.Tokens <= budget)
-            {
-                chosen.Add(new StoredChunk(chunk.FileId, chunk.Ordinal, chunk.Page, chunk.Text, chunk.Tokens));
-                budget -= chunk.Tokens;
-            }
-        }
-        return chosen;
+        var found = await retriever.SearchAsync(userId, [.. large.Select(f => f.Id)], query, question, RetrievalCandidates, budget, cancellationToken);
+        return [.. found.Select(chunk => new StoredChunk(chunk.FileId, chunk.Ordinal, chunk.Page, chunk.Text, chunk.Tokens))];
     }
 }

@@ -115,6 +115,58 @@ public sealed class HybridRetrieverTests(PostgresFixture postgres, EmbeddingMode
     }
 
     [Fact]
+    public async Task The_exact_search_and_the_index_rank_the_same_chunks()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var database = await RetrievalDatabase.CreateAsync(postgres, cancellationToken);
+        var user = Guid.NewGuid();
+        var file = await database.AddFileAsync(user, "handbook.txt", cancellationToken: cancellationToken);
+        await database.StoreTextsAsync(file, model.Generator, [.. Handbook.Select(text => ((int?)null, text))], cancellationToken);
+        const string Query = "How long do I have to give a product back and get my money returned?";
+        var embedding = await model.Generator.GenerateVectorAsync(Query, cancellationToken: cancellationToken);
+
+        var exact = await new HybridRetriever(database.DataSource).SearchAsync(user, [file], Query, embedding, 5, cancellationToken);
+        var indexed = await new HybridRetriever(database.DataSource, exactSearchMaxChunks: 0).SearchAsync(user, [file], Query, embedding, 5, cancellationToken);
+
+        Assert.Equal(5, exact.Count);
+        Assert.Equal(exact.Select(c => (c.Ordinal, c.Text)), indexed.Select(c => (c.Ordinal, c.Text)));
+    }
+
+    [Fact]
+    public async Task A_token_budget_takes_the_best_chunks_that_fit_and_reads_only_their_text()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var database = await RetrievalDatabase.CreateAsync(postgres, cancellationToken);
+        var user = Guid.NewGuid();
+        var file = await database.AddFileAsync(user, "handbook.txt", cancellationToken: cancellationToken);
+        await database.StoreTextsAsync(file, model.Generator, [.. Handbook.Select(text => ((int?)null, text))], cancellationToken);
+        const string Query = "How long do I have to give a product back and get my money returned?";
+        var embedding = await model.Generator.GenerateVectorAsync(Query, cancellationToken: cancellationToken);
+        var retriever = new HybridRetriever(database.DataSource);
+        var ranked = await retriever.SearchAsync(user, [file], Query, embedding, 20, cancellationToken);
+        // Room for the best chunk and then only for chunks smaller than the second best.
+        var budget = ranked[0].Tokens + ranked[1].Tokens - 1;
+
+        var chosen = await retriever.SearchAsync(user, [file], Query, Task.FromResult(embedding), 20, budget, cancellationToken);
+
+        Assert.Equal(ranked[0].Ordinal, chosen[0].Ordinal);
+        Assert.DoesNotContain(chosen, c => c.Ordinal == ranked[1].Ordinal);
+        Assert.True(chosen.Sum(c => c.Tokens) <= budget);
+        var expected = new List<int>();
+        var left = budget;
+        foreach (var chunk in ranked)
+        {
+            if (chunk.Tokens <= left)
+            {
+                expected.Add(chunk.Ordinal);
+                left -= chunk.Tokens;
+            }
+        }
+        Assert.Equal(expected, chosen.Select(c => c.Ordinal));
+        Assert.All(chosen, c => Assert.Equal(ranked.Single(r => r.Ordinal == c.Ordinal).Text, c.Text));
+    }
+
+    [Fact]
     public void Fusion_adds_the_reciprocal_ranks_of_both_lists()
     {
         var file = Guid.NewGuid();
