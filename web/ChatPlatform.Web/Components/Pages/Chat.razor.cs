@@ -105,7 +105,15 @@ public sealed partial class Chat
     private sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
 
     /// <summary>An error over the composer; <paramref name="Retry"/> null when there is nothing to retry (a refused message is back in the composer).</summary>
-    private sealed record TurnError(string Message, Func<Task>? Retry);
+    /// <summary>
+    /// A turn's refusal, shown at the end of the log. One over a quota carries it (and no retry: it would be refused
+    /// again until the quota resets); a plain rate limit is an ordinary error.
+    /// </summary>
+    private sealed record TurnError(string Message, Func<Task>? Retry, QuotaRefusal? Quota = null, TimeSpan? RetryAfter = null)
+    {
+        public static TurnError From(GatewayException e, Func<Task>? retry) =>
+            e.Quota is { } quota ? new(e.Message, null, quota, e.RetryAfter) : new(e.Message, retry);
+    }
 
     // ---- Loading ----
 
@@ -324,7 +332,7 @@ public sealed partial class Chat
             {
                 _messages.Remove(user);
             }
-            _turnError = new TurnError(e.Message, retry);
+            _turnError = TurnError.From(e, retry);
             return false;
         }
         catch (Exception e) when (answer.Id is not null && IsConnectionLoss(e, cancellation.Token))
@@ -549,7 +557,7 @@ public sealed partial class Chat
         catch (GatewayException e)
         {
             HandleSignedOut(e);
-            _turnError = new TurnError(e.Message, null);
+            _turnError = TurnError.From(e, null);
             return false;
         }
     }
