@@ -102,7 +102,7 @@ public sealed partial class Chat
         StateHasChanged();
     }
 
-    private sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
+    internal sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
 
     /// <summary>An error over the composer; <paramref name="Retry"/> null when there is nothing to retry (a refused message is back in the composer).</summary>
     /// <summary>

@@ -136,6 +136,9 @@ public sealed partial class QuotaOverridesEditor : IDisposable
 
         public string Label { get; } = label;
 
+        /// <summary>The key without its dot, which an element id could keep but a CSS selector would read as a class.</summary>
+        public string IdPart => Key.Replace('.', '-');
+
         public bool IsCost { get; } = isCost;
 
         public string? Text { get; set; }
