@@ -14,6 +14,8 @@ namespace ChatPlatform.Web.Tests.Components;
 public sealed class ChatQuotaTests : FakeGatewayContext
 {
     private static readonly Guid ConversationId = Guid.NewGuid();
+    private static readonly Guid Question = Guid.NewGuid();
+    private static readonly Guid Answer = Guid.NewGuid();
     private readonly ConcurrentQueue<string> _turns = new();
     private string _refusal = "";
     private int? _retryAfter;
@@ -28,6 +30,19 @@ public sealed class ChatQuotaTests : FakeGatewayContext
             {"id":"{{ConversationId}}","title":"Hello","model":"sim-fast","systemPrompt":null,"currentLeafId":null,
              "createdAt":"2026-12-06T19:00:00Z","updatedAt":"2026-12-06T19:00:00Z"}
             """, "application/json"));
+        gateway.MapGet("/v1/conversations/{id:guid}", (Guid id) => Results.Text($$"""
+            {"id":"{{id}}","title":"Hello","model":"sim-fast","systemPrompt":null,"currentLeafId":"{{Answer}}",
+             "createdAt":"2026-12-06T18:00:00Z","updatedAt":"2026-12-06T18:00:00Z","messages":[
+              {"id":"{{Question}}","conversationId":"{{id}}","parentId":null,"role":"user","content":"What is 2+2?","status":"complete",
+               "model":null,"createdAt":"2026-12-06T18:00:00Z","siblingIndex":0,"siblingCount":1},
+              {"id":"{{Answer}}","conversationId":"{{id}}","parentId":"{{Question}}","role":"assistant","content":"It is 4.","status":"complete",
+               "model":"sim-fast","createdAt":"2026-12-06T18:00:01Z","siblingIndex":0,"siblingCount":1}]}
+            """, "application/json"));
+        gateway.MapPost("/v1/conversations/{id:guid}/messages/{messageId:guid}/regenerate", (Guid id, Guid messageId, HttpContext context) =>
+        {
+            _turns.Enqueue($"{id} regenerate {messageId}");
+            return Results.Text(_refusal, "application/problem+json", statusCode: StatusCodes.Status429TooManyRequests);
+        });
         gateway.MapPost("/v1/conversations/{id:guid}/turns", async (Guid id, HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -108,5 +123,26 @@ public sealed class ChatQuotaTests : FakeGatewayContext
         Assert.Equal("Try again in 12 seconds.", banner.QuerySelector("span")!.TextContent);
         Assert.Empty(page.FindAll("section.quota-notice"));
         Assert.Equal("Hello", page.Find("#composer-input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task A_regenerate_refused_over_quota_keeps_the_previous_answer_on_show_with_the_notice_after_it()
+    {
+        _refusal = """
+            {"type":"https://chatplatform.dev/problems/quota-exceeded","title":"Quota exceeded","status":429,
+             "detail":"You have used your monthly tokens.","quota":"monthly-tokens","model":null,"resetsAt":"2027-01-01T00:00:00Z"}
+            """;
+        JSInterop.SetupModule("./js/chat.js").Setup<Chat.BrowserEnvironment>("init").SetResult(new Chat.BrowserEnvironment(0, Narrow: false));
+        var page = Render<Chat>(p => p.Add(c => c.ConversationId, ConversationId));
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("article.message").Count), TimeSpan.FromSeconds(10));
+
+        await page.Find("article.message.assistant button[aria-label='Regenerate answer']").ClickAsync();
+
+        page.WaitForAssertion(() => Assert.Equal("quota-notice", page.Find(".messages-inner").LastElementChild!.ClassName), TimeSpan.FromSeconds(10));
+        Assert.Equal($"{ConversationId} regenerate {Answer}", Assert.Single(_turns));
+        page.WaitForAssertion(() => Assert.Equal(["What is 2+2?", "It is 4."], page.FindAll("article.message").Select(m => m.QuerySelector(".bubble, .markdown")!.TextContent.Trim())),
+            TimeSpan.FromSeconds(10));
+        Assert.Equal("Resets on 1 Jan at 00:00 (1 Jan 2027, 00:00 your time).", page.Find("section.quota-notice time").TextContent.Trim());
+        Assert.Empty(page.FindAll(".banner-error"));
     }
 }

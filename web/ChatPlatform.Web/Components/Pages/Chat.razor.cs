@@ -242,8 +242,9 @@ public sealed partial class Chat
         _messages.Add(user);
         _messages.Add(answer);
         var conversationId = _conversation.Id;
-        await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, content, original.ParentId, parentIdGiven: true, ct),
+        var sent = await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, content, original.ParentId, parentIdGiven: true, ct),
             () => ReloadAndRetryAsync());
+        await RestoreAfterQuotaRefusalAsync(sent);
     }
 
     private async Task RegenerateAsync(MessageState previous)
@@ -257,7 +258,20 @@ public sealed partial class Chat
         var answer = MessageState.PendingAnswer(previous.ParentId, siblings - 1, siblings);
         _messages.Add(answer);
         var conversationId = _conversation.Id;
-        await RunTurnAsync(answer, null, ct => Gateway.RegenerateAsync(conversationId, previousId, ct), () => ReloadAndRetryAsync());
+        var sent = await RunTurnAsync(answer, null, ct => Gateway.RegenerateAsync(conversationId, previousId, ct), () => ReloadAndRetryAsync());
+        await RestoreAfterQuotaRefusalAsync(sent);
+    }
+
+    /// <summary>
+    /// An edit or a regenerate hid the messages after the one it replaces; over quota nothing replaced them and a retry
+    /// would be refused again, so they are shown again, with the refusal after them.
+    /// </summary>
+    private async Task RestoreAfterQuotaRefusalAsync(bool sent)
+    {
+        if (!sent && _turnError?.Quota is not null)
+        {
+            await ReloadConversationAsync();
+        }
     }
 
     /// <summary>A failed answer is regenerated; one whose connection was lost is resumed.</summary>
