@@ -7,14 +7,21 @@ namespace ChatPlatform.Web.Infrastructure;
 /// The gateway refused a request (its RFC 9457 problem details) or could not be reached (<see cref="Status"/> 0).
 /// <see cref="Message"/> is a sentence fit to show the person.
 /// </summary>
-public sealed class GatewayException(int status, string message, IReadOnlyDictionary<string, string[]>? errors = null, TimeSpan? retryAfter = null)
+public sealed class GatewayException(
+    int status, string message, IReadOnlyDictionary<string, string[]>? errors = null, TimeSpan? retryAfter = null, QuotaRefusal? quota = null)
     : Exception(message)
 {
+    /// <summary>The problem type a 429 carries when a quota, not the request rate, refused the call (docs/usage.md).</summary>
+    public const string QuotaExceededType = "https://chatplatform.dev/problems/quota-exceeded";
+
     public int Status { get; } = status;
 
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
 
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>Set when a quota refused the request; a plain rate limit (429 without a quota) leaves it null.</summary>
+    public QuotaRefusal? Quota { get; } = quota;
 
     public bool IsUnauthorized => Status == (int)HttpStatusCode.Unauthorized;
 
@@ -29,6 +36,7 @@ public sealed class GatewayException(int status, string message, IReadOnlyDictio
         string? detail = null;
         string? title = null;
         Dictionary<string, string[]>? errors = null;
+        QuotaRefusal? quota = null;
         try
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -47,6 +55,7 @@ public sealed class GatewayException(int status, string message, IReadOnlyDictio
                             f => f.Value.ValueKind == JsonValueKind.Array ? f.Value.EnumerateArray().Select(e => e.ToString()).ToArray() : [f.Value.ToString()],
                             StringComparer.OrdinalIgnoreCase);
                     }
+                    quota = status == 429 ? QuotaRefusal.From(root) : null;
                     if (detail is null && root.TryGetProperty("error", out var openAiError) && openAiError.ValueKind == JsonValueKind.Object)
                     {
                         detail = ReadString(openAiError, "message");
@@ -59,7 +68,7 @@ public sealed class GatewayException(int status, string message, IReadOnlyDictio
             // Not problem details (a proxy's page, say): the status alone tells what happened.
         }
         var message = detail ?? (errors is { Count: > 0 } ? string.Join(" ", errors.Values.SelectMany(e => e)) : null) ?? DefaultMessage(status, title);
-        return new GatewayException(status, message, errors, response.Headers.RetryAfter?.Delta);
+        return new GatewayException(status, message, errors, response.Headers.RetryAfter?.Delta, quota);
     }
 
     private static string DefaultMessage(int status, string? title) => status switch
@@ -71,6 +80,6 @@ public sealed class GatewayException(int status, string message, IReadOnlyDictio
         _ => title ?? $"The request failed ({status}).",
     };
 
-    private static string? ReadString(JsonElement element, string name) =>
+    internal static string? ReadString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

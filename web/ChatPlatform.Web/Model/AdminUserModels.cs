@@ -31,3 +31,15 @@ public sealed record AuditLogItem(
     JsonElement? Before, JsonElement? After);
 
 public sealed record AuditLogPage(IReadOnlyList<AuditLogItem> Items, string? Next);
+
+/// <summary>
+/// A user's own quota limits (<c>/v1/admin/users/{id}/quotas</c>); a null limit is the user's tier's value.
+/// </summary>
+public sealed record QuotaOverrides(QuotaLimits Daily, QuotaLimits Monthly)
+{
+    public static QuotaOverrides None { get; } = new(new QuotaLimits(null, null), new QuotaLimits(null, null));
+}
+
+public sealed record QuotaLimits(long? Tokens, decimal? CostUsd);
+
+public sealed record QuotaOverridesBody(QuotaOverrides? Overrides);

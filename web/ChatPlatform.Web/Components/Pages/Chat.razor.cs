@@ -102,10 +102,18 @@ public sealed partial class Chat
         StateHasChanged();
     }
 
-    private sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
+    internal sealed record BrowserEnvironment(int TimezoneOffsetMinutes, bool Narrow);
 
     /// <summary>An error over the composer; <paramref name="Retry"/> null when there is nothing to retry (a refused message is back in the composer).</summary>
-    private sealed record TurnError(string Message, Func<Task>? Retry);
+    /// <summary>
+    /// A turn's refusal, shown at the end of the log. One over a quota carries it (and no retry: it would be refused
+    /// again until the quota resets); a plain rate limit is an ordinary error.
+    /// </summary>
+    private sealed record TurnError(string Message, Func<Task>? Retry, QuotaRefusal? Quota = null, TimeSpan? RetryAfter = null)
+    {
+        public static TurnError From(GatewayException e, Func<Task>? retry) =>
+            e.Quota is { } quota ? new(e.Message, null, quota, e.RetryAfter) : new(e.Message, retry);
+    }
 
     // ---- Loading ----
 
@@ -234,8 +242,9 @@ public sealed partial class Chat
         _messages.Add(user);
         _messages.Add(answer);
         var conversationId = _conversation.Id;
-        await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, content, original.ParentId, parentIdGiven: true, ct),
+        var sent = await RunTurnAsync(answer, user, ct => Gateway.SendTurnAsync(conversationId, content, original.ParentId, parentIdGiven: true, ct),
             () => ReloadAndRetryAsync());
+        await RestoreAfterQuotaRefusalAsync(sent);
     }
 
     private async Task RegenerateAsync(MessageState previous)
@@ -249,7 +258,20 @@ public sealed partial class Chat
         var answer = MessageState.PendingAnswer(previous.ParentId, siblings - 1, siblings);
         _messages.Add(answer);
         var conversationId = _conversation.Id;
-        await RunTurnAsync(answer, null, ct => Gateway.RegenerateAsync(conversationId, previousId, ct), () => ReloadAndRetryAsync());
+        var sent = await RunTurnAsync(answer, null, ct => Gateway.RegenerateAsync(conversationId, previousId, ct), () => ReloadAndRetryAsync());
+        await RestoreAfterQuotaRefusalAsync(sent);
+    }
+
+    /// <summary>
+    /// An edit or a regenerate hid the messages after the one it replaces; over quota nothing replaced them and a retry
+    /// would be refused again, so they are shown again, with the refusal after them.
+    /// </summary>
+    private async Task RestoreAfterQuotaRefusalAsync(bool sent)
+    {
+        if (!sent && _turnError?.Quota is not null)
+        {
+            await ReloadConversationAsync();
+        }
     }
 
     /// <summary>A failed answer is regenerated; one whose connection was lost is resumed.</summary>
@@ -324,7 +346,7 @@ public sealed partial class Chat
             {
                 _messages.Remove(user);
             }
-            _turnError = new TurnError(e.Message, retry);
+            _turnError = TurnError.From(e, retry);
             return false;
         }
         catch (Exception e) when (answer.Id is not null && IsConnectionLoss(e, cancellation.Token))
@@ -549,7 +571,7 @@ public sealed partial class Chat
         catch (GatewayException e)
         {
             HandleSignedOut(e);
-            _turnError = new TurnError(e.Message, null);
+            _turnError = TurnError.From(e, null);
             return false;
         }
     }

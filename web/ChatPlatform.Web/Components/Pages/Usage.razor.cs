@@ -19,6 +19,8 @@ public sealed partial class Usage
     private bool _chartStale;
     private string? _error;
     private bool _loaded;
+    private DateTimeOffset _now;
+    private TimeSpan _utcOffset;
 
     [Inject] private GatewayClient Gateway { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -31,6 +33,10 @@ public sealed partial class Usage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender)
+        {
+            await ReadUtcOffsetAsync();
+        }
         if (!_chartStale || _byDay is not { } report || _chart.Context is null)
         {
             return;
@@ -53,9 +59,28 @@ public sealed partial class Usage
         }
     }
 
+    /// <summary>The quotas' reset times are shown at the browser's local time, which only the browser knows.</summary>
+    private async Task ReadUtcOffsetAsync()
+    {
+        try
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/usage.js");
+            var offset = TimeSpan.FromMinutes(-await _module.InvokeAsync<int>("timezoneOffsetMinutes"));
+            if (offset != _utcOffset)
+            {
+                _utcOffset = offset;
+                StateHasChanged();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
+
     private async Task ReloadAsync()
     {
-        var to = DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
+        _now = Time.GetUtcNow();
+        var to = DateOnly.FromDateTime(_now.UtcDateTime);
         var from = to.AddDays(1 - Days);
         try
         {

@@ -47,3 +47,8 @@ function resolved(near, color) {
   probe.remove();
   return value;
 }
+
+// Minutes to add to local time to get UTC (Date's sign), for showing when quotas reset at the person's local time.
+export function timezoneOffsetMinutes() {
+  return new Date().getTimezoneOffset();
+}

@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Components;
 namespace ChatPlatform.Web.Components.Pages.Admin;
 
 /// <summary>
-/// The admin console's accounts: search and filter, then disable or enable, change role or tier, revoke sessions. Every
-/// action is the gateway's to allow (a non-admin gets 403 and sees so); the page shows its refusals in place.
+/// The admin console's accounts: search and filter, then disable or enable, change role or tier, revoke sessions, set
+/// quota overrides. Every action is the gateway's to allow (a non-admin gets 403 and sees so); the page shows its
+/// refusals in place.
 /// </summary>
 public sealed partial class Users : IDisposable
 {
@@ -15,6 +16,7 @@ public sealed partial class Users : IDisposable
     private readonly CancellationTokenSource _disposed = new();
     private string? _next;
     private Guid? _busy;
+    private Guid? _quotasOf;
     private string? _error;
     private string? _notice;
     private bool _loaded;
@@ -67,6 +69,22 @@ public sealed partial class Users : IDisposable
             var revoked = await Gateway.RevokeSessionsAsync(user.Id, _disposed.Token);
             _notice = $"Signed {user.Email} out of {revoked.Sessions} session{(revoked.Sessions == 1 ? "" : "s")}.";
         });
+    }
+
+    /// <summary>One user's quota editor at a time, opened under their row.</summary>
+    private void ToggleQuotas(AdminUser user)
+    {
+        _quotasOf = _quotasOf == user.Id ? null : user.Id;
+        _notice = null;
+    }
+
+    private void CloseQuotas() => _quotasOf = null;
+
+    private void QuotasSaved(AdminUser user)
+    {
+        _quotasOf = null;
+        _error = null;
+        _notice = $"Saved the quotas of {user.Email}.";
     }
 
     private async Task RunAsync(AdminUser user, Func<Task> action)
