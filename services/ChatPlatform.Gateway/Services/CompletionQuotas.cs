@@ -20,7 +20,9 @@ public sealed partial class CompletionQuotas(QuotaGate gate, UpstreamClient upst
     private static readonly TimeSpan ModelsTimeToLive = TimeSpan.FromMinutes(1);
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerOptions.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
-    private readonly Dictionary<string, (IReadOnlyDictionary<string, ModelLimits> Models, DateTimeOffset FetchedAt)> _models = new(StringComparer.Ordinal);
+    // Read without the lock by every request: concurrent-safe.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (IReadOnlyDictionary<string, ModelLimits> Models, DateTimeOffset FetchedAt)> _models =
+        new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _fetch = new(1, 1);
 
     public async Task<ReserveResult> ReserveAsync(ClaimsPrincipal user, JsonObject body, CancellationToken cancellationToken)
