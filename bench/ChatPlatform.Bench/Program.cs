@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["retrieval"] = RetrievalBenchmark.RunAsync,
     ["files"] = FilesBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
+    ["quota"] = QuotaBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)

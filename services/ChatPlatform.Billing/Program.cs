@@ -13,5 +13,6 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapUsageApi();
 app.MapAdminUsageApi();
+app.MapAdminQuotasApi();
 
 app.Run();

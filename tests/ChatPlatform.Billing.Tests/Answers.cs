@@ -9,7 +9,7 @@ public static class Answers
     public static EventToAppend Event(
         Guid userId, string model = "gpt-x", string deployment = "gpt-x-primary", long input = 1000, long cached = 200, long output = 500,
         bool estimated = false, decimal cost = 0.00725m, DateTimeOffset? at = null, string source = "chat", string? status = "complete",
-        string provider = "openai")
+        string provider = "openai", string? reservationId = null)
     {
         var chat = source == "chat";
         return EventToAppend.Create(UsageRecorded.EventType, userId.ToString(), new
@@ -31,6 +31,7 @@ public static class Answers
             timeToFirstTokenMs = 120,
             durationMs = 900,
             occurredAt = at ?? new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero),
+            reservationId,
         });
     }
 }

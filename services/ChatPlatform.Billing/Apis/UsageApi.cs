@@ -17,7 +17,8 @@ public static class UsageApi
     }
 
     public static async Task<Results<Ok<UsageReport>, ValidationProblem>> GetMyUsageAsync(
-        string? from, string? to, string? groupBy, CurrentUser user, UsageQueries queries, TimeProvider time, CancellationToken cancellationToken)
+        string? from, string? to, string? groupBy, CurrentUser user, UsageQueries queries, ChatPlatform.Billing.Quotas.QuotaStatusReader quotas, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var range = UsageRange.TryParse(from, to, time, errors);
@@ -32,6 +33,6 @@ public static class UsageApi
         }
         // At most 366 days or the models used: bounded, so one page.
         var (total, rows, _) = await queries.ReportAsync(range, group, user.Id, 0, UsageRange.MaxDays * 4, cancellationToken);
-        return TypedResults.Ok(new UsageReport(range.From, range.To, group, total, rows));
+        return TypedResults.Ok(new UsageReport(range.From, range.To, group, total, rows, Quotas: await quotas.ForAsync(user.Id, user.Tier, cancellationToken)));
     }
 }

@@ -12,8 +12,11 @@ public sealed record UsageRow(string Key, long Answers, long InputTokens, long C
 /// <summary>
 /// A usage report. <c>Rows</c> holds only groups with answers, ordered by key (by cost, highest first, for users);
 /// <c>NextOffset</c> is set when more rows follow (only per-user reports are paged).
+/// <c>Quotas</c> (the caller's own report only) lists the quotas that apply to the caller.
 /// </summary>
-public sealed record UsageReport(DateOnly From, DateOnly To, string GroupBy, UsageTotals Total, IReadOnlyList<UsageRow> Rows, int? NextOffset = null);
+public sealed record UsageReport(
+    DateOnly From, DateOnly To, string GroupBy, UsageTotals Total, IReadOnlyList<UsageRow> Rows, int? NextOffset = null,
+    IReadOnlyList<ChatPlatform.Billing.Quotas.QuotaStatus>? Quotas = null);
 
 /// <summary>The admin overview's figures over a range: answers, tokens and cost.</summary>
 public sealed record UsageSummary(DateOnly From, DateOnly To, long Answers, long InputTokens, long CachedInputTokens, long OutputTokens, decimal CostUsd);

@@ -1,5 +1,8 @@
 using ChatPlatform.Billing.Ledger;
+using ChatPlatform.Audit;
 using ChatPlatform.Billing.Pricing;
+using ChatPlatform.Billing.Quotas;
+using ChatPlatform.Quotas;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
@@ -26,6 +29,14 @@ internal static class Extensions
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton<UsageQueries>();
         builder.Services.AddSingleton<LedgerExport>();
+        builder.Services.AddQuotas();
+        builder.Services.AddSingleton(services => new AdminAuditLog(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), "billing"));
+        builder.Services.AddSingleton<QuotaOverrideStore>();
+        builder.Services.AddSingleton<QuotaLedger>();
+        builder.Services.AddSingleton<QuotaSettler>();
+        builder.Services.AddSingleton<QuotaStatusReader>();
+        builder.Services.AddSingleton<QuotaRebuilder>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QuotaRebuilder>());
 
         // Partitioned by user: a slow price look-up holds back only some users, and one user's entries (and their
         // aggregate rows) are only ever written by one consumer.

@@ -1,5 +1,6 @@
 using ChatPlatform.Billing.Model;
 using ChatPlatform.Billing.Pricing;
+using ChatPlatform.Billing.Quotas;
 using ChatPlatform.EventLog;
 
 namespace ChatPlatform.Billing.Ledger;
@@ -10,7 +11,7 @@ namespace ChatPlatform.Billing.Ledger;
 /// a redelivery after a crash counts nothing twice. An answer without the router's figures (deployment
 /// <c>unknown</c>: stopped before them, or swept as interrupted) is priced here from the model's catalog price.
 /// </summary>
-public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices, ILogger<UsageRecorder> logger) : IEventHandler
+public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices, QuotaSettler quotas, ILogger<UsageRecorder> logger) : IEventHandler
 {
     public const string ConsumerName = "billing-ledger";
 
@@ -55,6 +56,9 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
         {
             LogDuplicate(logger, e.Id);
         }
+        // After the commit, and on a duplicate too: a crash between the two would otherwise never settle it. Settling
+        // is once per event id, so a redelivery counts nothing twice.
+        await quotas.SettleAsync(e.Id, usage, entry.CostUsd, cancellationToken);
     }
 
     private async Task<LedgerEntry> PriceAsync(Guid eventId, UsageRecorded usage, CancellationToken cancellationToken)

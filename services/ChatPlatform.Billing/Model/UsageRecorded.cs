@@ -20,7 +20,8 @@ public sealed record UsageRecorded(
     long OutputTokens,
     bool Estimated,
     decimal CostUsd,
-    DateTimeOffset OccurredAt)
+    DateTimeOffset OccurredAt,
+    string? ReservationId = null)
 {
     public const string EventType = "usage.recorded";
 

@@ -3,6 +3,7 @@ using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.Identity;
+using ChatPlatform.Quotas;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -29,7 +30,8 @@ public static class TurnsApi
 
     public static async Task<Results<TurnEventStreamResult, NotFound, ValidationProblem, ProblemHttpResult>> StartTurnAsync(
         Guid id, AppendMessageRequest request, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
-        TurnAttachments attachments, TurnRunner runner, CancellationToken cancellationToken)
+        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (ConversationRules.Validate(request) is { Count: > 0 } errors)
         {
@@ -54,12 +56,24 @@ public static class TurnsApi
             case TurnFilesResult.Refused refused:
                 return FilesRefused(refused.Reason);
         }
-        var turnFiles = ((TurnFilesResult.Ready)files).Files;
-        return await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, turnFiles.NewAttachments,
-            models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
+        var (turnFiles, model) = (TurnFilesResult.Ready)files;
+        // Last of the checks, so that a refused request holds nothing; before the write, so that a refusal writes nothing.
+        var reservation = await quotas.ReserveAsync(user.Id, user.Tier, models, model, request.Content!, turnFiles);
+        if (reservation is ReserveResult.Refused overQuota)
+        {
+            return QuotaProblems.Exceeded(response, overQuota.Quota, time.GetUtcNow());
+        }
+        var reservationId = ((ReserveResult.Reserved)reservation).ReservationId;
+        var start = await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, turnFiles.NewAttachments,
+            models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken);
+        if (start is not TurnStart.Started)
+        {
+            await quotas.ReleaseAsync(user.Id, reservationId);
+        }
+        return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles.WithQuestion(started.UserMessage!.Id)).ReadAllAsync()),
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles.WithQuestion(started.UserMessage!.Id), reservationId).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -71,7 +85,8 @@ public static class TurnsApi
 
     public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> RegenerateAsync(
         Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
-        TurnAttachments attachments, TurnRunner runner, CancellationToken cancellationToken)
+        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (await ListModelsAsync(router, cancellationToken) is not { } listed)
         {
@@ -91,11 +106,22 @@ public static class TurnsApi
             case TurnFilesResult.Refused refused:
                 return FilesRefused(refused.Reason);
         }
-        var turnFiles = ((TurnFilesResult.Ready)files).Files;
-        return await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken) switch
+        var (turnFiles, model) = (TurnFilesResult.Ready)files;
+        var reservation = await quotas.ReserveAsync(user.Id, user.Tier, models, model, "", turnFiles);
+        if (reservation is ReserveResult.Refused overQuota)
+        {
+            return QuotaProblems.Exceeded(response, overQuota.Quota, time.GetUtcNow());
+        }
+        var reserved = (ReserveResult.Reserved)reservation;
+        var start = await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken);
+        if (start is not TurnStart.Started)
+        {
+            await quotas.ReleaseAsync(user.Id, reserved.ReservationId);
+        }
+        return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles).ReadAllAsync()),
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, reserved.ReservationId).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             _ => TypedResults.NotFound(),
         };

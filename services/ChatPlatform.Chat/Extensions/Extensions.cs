@@ -3,6 +3,7 @@ using ChatPlatform.Chat.Services;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
+using ChatPlatform.Quotas;
 using ChatPlatform.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -54,6 +55,8 @@ internal static class Extensions
         builder.Services.AddSingleton<InstanceHeartbeat>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceHeartbeat>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
+        builder.Services.AddQuotas();
+        builder.Services.AddSingleton<TurnQuotas>();
         builder.Services.AddSingleton<TurnRunner>();
         builder.Services.AddSingleton<TurnResumer>();
         builder.Services.AddSingleton<StaleTurnSweeper>();

@@ -53,7 +53,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
                         item["max_output_tokens"]?.GetValue<int>() ?? 1_024,
                         item["capabilities"]?["vision"]?.GetValue<bool>() ?? false,
                         item["display_name"]?.GetValue<string>() ?? id,
-                        item["tiers"]?.AsArray().Select(t => t?.GetValue<string>()).OfType<string>().ToArray());
+                        item["tiers"]?.AsArray().Select(t => t?.GetValue<string>()).OfType<string>().ToArray(),
+                        item["pricing"]?["input_per_million"]?.GetValue<decimal>() ?? 0m,
+                        item["pricing"]?["output_per_million"]?.GetValue<decimal>() ?? 0m);
                 }
             }
             var listed = new RouterModels(models, [.. models.Keys]);
@@ -218,9 +220,13 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
 }
 
 /// <param name="Vision">The router's <c>capabilities.vision</c>: the model is sent images; without it, their text.</param>
-/// <summary>A model the router lists; <see cref="Tiers"/> null when every tier may use it.</summary>
+/// <summary>
+/// A model the router lists; <see cref="Tiers"/> null when every tier may use it. The prices (US dollars per million
+/// tokens, the dearest enabled deployment's) are what a quota reservation holds its worst case at.
+/// </summary>
 public sealed record RouterModel(
-    string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null, IReadOnlyList<string>? Tiers = null)
+    string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null, IReadOnlyList<string>? Tiers = null,
+    decimal InputPerMillion = 0m, decimal OutputPerMillion = 0m)
 {
     public bool AllowsTier(string? tier) => Tiers is null || (tier is not null && Tiers.Contains(tier, StringComparer.Ordinal));
 }

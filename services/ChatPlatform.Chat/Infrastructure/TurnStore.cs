@@ -223,7 +223,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             },
         };
 
-        var events = EndEvents(userId, answer, outcome.Status, usage, outcome.DurationMs, now);
+        var events = EndEvents(userId, answer, outcome.Status, usage, outcome.DurationMs, now, outcome.ReservationId);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -389,7 +389,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     /// <summary>An answer's end for the event log: <c>message.completed</c>, then its <c>usage.recorded</c> when it has usage.</summary>
     private static List<EventToAppend> EndEvents(
-        Guid userId, Message answer, MessageStatus status, TurnUsage? usage, long durationMs, DateTimeOffset now)
+        Guid userId, Message answer, MessageStatus status, TurnUsage? usage, long durationMs, DateTimeOffset now, string? reservationId = null)
     {
         var events = new List<EventToAppend>
         {
@@ -423,6 +423,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 timeToFirstTokenMs = usage.TimeToFirstTokenMs,
                 durationMs,
                 occurredAt = now,
+                reservationId,
             }));
         }
         return events;

@@ -65,4 +65,5 @@ public sealed record TurnOutcome(
     string? ErrorDetail,
     long DurationMs,
     long LastEventId,
-    IReadOnlyList<Citation> Citations);
+    IReadOnlyList<Citation> Citations,
+    string? ReservationId = null);

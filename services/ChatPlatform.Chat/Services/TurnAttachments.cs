@@ -37,7 +37,7 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
         // No such answer: the write finds none either and answers 404.
         return path.Question is { } question
             ? await AskAsync(userId, path, [], question, models, cancellationToken)
-            : new TurnFilesResult.Ready(TurnFiles.None);
+            : new TurnFilesResult.Ready(TurnFiles.None, path.Model);
     }
 
     private async Task<TurnFilesResult> AskAsync(
@@ -49,7 +49,7 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
         // A model the router does not offer: the write refuses the turn (422) without the files.
         if (earlier.Count + newFiles.Count == 0 || !models.Models.TryGetValue(path.Model, out var model))
         {
-            return new TurnFilesResult.Ready(TurnFiles.None);
+            return new TurnFilesResult.Ready(TurnFiles.None, path.Model);
         }
         var answer = await ingestion.GetContextAsync(
             userId, new FileContextRequest(newFiles, earlier, query, ContextBuilder.FilesBudget(model), model.Vision), cancellationToken);
@@ -72,13 +72,14 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
             .. model.Vision ? [] : context.Files.Where(f => f.Kind == "image")
                 .Select(f => $"{f.Name} was sent as its text: {model.DisplayName ?? model.Id} cannot see images."),
         ];
-        return new TurnFilesResult.Ready(new TurnFiles(context, byMessage, attachments, notices));
+        return new TurnFilesResult.Ready(new TurnFiles(context, byMessage, attachments, notices), path.Model);
     }
 }
 
 public abstract record TurnFilesResult
 {
-    public sealed record Ready(TurnFiles Files) : TurnFilesResult;
+    /// <param name="Model">The conversation's model as read with the path (the write checks it again).</param>
+    public sealed record Ready(TurnFiles Files, string? Model = null) : TurnFilesResult;
 
     public sealed record ConversationNotFound : TurnFilesResult;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
+using ChatPlatform.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Services;
@@ -17,13 +18,15 @@ public sealed partial class TurnRunner(
     TurnStore turns,
     TurnEventStream eventStream,
     TurnRegistry registry,
+    QuotaGate quotas,
     TurnTelemetry telemetry,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
     ILogger<TurnRunner> logger)
 {
     /// <summary>Starts generating the answer of <paramref name="started"/>; the events are read from the returned reader.</summary>
-    public ChannelReader<TurnEvent> Start(Guid userId, TurnStart.Started started, RouterModel model, TurnFiles files)
+    /// <paramref name="reservationId"/>: the quota hold of the turn, settled by billing from the usage event or released here.
+    public ChannelReader<TurnEvent> Start(Guid userId, TurnStart.Started started, RouterModel model, TurnFiles files, string? reservationId = null)
     {
         var events = Channel.CreateUnbounded<TurnEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var progress = new TurnProgress();
@@ -36,7 +39,8 @@ public sealed partial class TurnRunner(
             new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer, files.Notices),
             router.StreamAsync(userId, model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
             context.Sum(m => (long)ContextBuilder.EstimateTokens(m)),
-            CitationFinder.Sources(files.Context));
+            CitationFinder.Sources(files.Context),
+            reservationId);
         started = started with { UserMessage = null, ContextPath = [] };
         _ = Task.Run(async () =>
         {
@@ -152,7 +156,8 @@ public sealed partial class TurnRunner(
             : TurnUsage.Estimate(prepared.EstimatedInputTokens, content, model.Id, progress.TimeToFirstTokenMs ?? 0);
         var terminalId = progress.NextId();
         var citations = CitationFinder.Find(content, prepared.Sources);
-        var outcome = new TurnOutcome(status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId, citations);
+        var outcome = new TurnOutcome(
+            status, content, finishReason, turnUsage, errorCode, errorDetail, clock.ElapsedMilliseconds, terminalId, citations, prepared.ReservationId);
         Message? saved;
         try
         {
@@ -163,6 +168,8 @@ public sealed partial class TurnRunner(
             // Whatever the error, the client must not wait for an end that will never come: it gets one now. The answer leaves
             // this instance's registry while its row still says streaming, so this instance's sweeper marks it failed.
             LogFinishFailed(logger, e, answer.Id);
+            // No usage event carries the hold to billing: free it now rather than after it lapses.
+            await quotas.ReleaseAsync(userId, prepared.ReservationId);
             var failed = answer with { Content = content, Status = MessageStatus.Failed };
             Publish(TurnEvent.Terminal(terminalId, failed, null, turnUsage, SaveFailedCode, SaveFailedDetail));
             await appends.Completion;
@@ -172,6 +179,7 @@ public sealed partial class TurnRunner(
         {
             // Someone else (a sweeper that took this instance for dead) already ended it and sent its terminal event.
             LogAlreadyFinished(logger, answer.Id);
+            await quotas.ReleaseAsync(userId, prepared.ReservationId);
             await appends.Completion;
             return MessageStatus.Interrupted;
         }
@@ -249,8 +257,11 @@ public sealed partial class TurnRunner(
     /// context it was sent (for a cut answer's usage); what each numbered source a citation may name is.
     /// </summary>
     private sealed class PreparedTurn(
-        TurnStartedData started, IAsyncEnumerable<RouterChunk> chunks, long estimatedInputTokens, IReadOnlyDictionary<int, Citation> sources)
+        TurnStartedData started, IAsyncEnumerable<RouterChunk> chunks, long estimatedInputTokens, IReadOnlyDictionary<int, Citation> sources,
+        string? reservationId)
     {
+        public string? ReservationId { get; } = reservationId;
+
         public IReadOnlyDictionary<int, Citation> Sources { get; } = sources;
 
         private TurnStartedData? _started = started;

@@ -31,6 +31,8 @@ public static class AdminUsersApi
         group.MapGet("/{id:guid}", GetAsync);
         group.MapPatch("/{id:guid}", UpdateAsync);
         group.MapPost("/{id:guid}/revoke-sessions", RevokeSessionsAsync);
+        // Billing keeps quota overrides (docs/usage.md "Quotas"); only the gateway knows which users exist.
+        group.MapMethods("/{id:guid}/quotas", [HttpMethods.Get, HttpMethods.Put], ToBillingIfUserExistsAsync);
         group.MapMethods("/{**rest}", AllMethods, () => TypedResults.NotFound());
         return app;
     }
@@ -83,6 +85,17 @@ public static class AdminUsersApi
         var users = await store.SearchAsync(q, role, tier, disabledFilter, after, pageSize + 1, cancellationToken);
         var page = users.Take(pageSize).Select(AdminUser.From).ToList();
         return TypedResults.Ok(new AdminUserPage(page, users.Count > pageSize ? page[^1].Id.ToString() : null));
+    }
+
+    public static async Task ToBillingIfUserExistsAsync(
+        Guid id, HttpContext context, UserStore users, UpstreamForwarder forwarder, CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id, cancellationToken) is null)
+        {
+            await TypedResults.NotFound().ExecuteAsync(context);
+            return;
+        }
+        await forwarder.ForwardAsync(context, Upstreams.Billing);
     }
 
     public static async Task<Results<Ok<AdminUser>, NotFound>> GetAsync(Guid id, UserStore users, CancellationToken cancellationToken) =>

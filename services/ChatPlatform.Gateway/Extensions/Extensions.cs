@@ -5,6 +5,7 @@ using ChatPlatform.Audit;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
 using ChatPlatform.Postgres;
+using ChatPlatform.Quotas;
 using ChatPlatform.Redis;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -33,6 +34,8 @@ internal static partial class Extensions
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAIErrorWriter>());
         builder.Services.AddSingleton<UsageEventWriter>();
         builder.Services.AddSingleton<AdminMetricsSources>();
+        builder.Services.AddQuotas();
+        builder.Services.AddSingleton<CompletionQuotas>();
         builder.Services.AddSingleton<ChatCompletionsRelay>();
     }
 

@@ -17,7 +17,8 @@ public sealed record UsageRecorded(
     decimal CostUsd,
     long TimeToFirstTokenMs,
     long DurationMs,
-    DateTimeOffset OccurredAt)
+    DateTimeOffset OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReservationId = null)
 {
     public const string EventType = "usage.recorded";
     public const string ApiSource = "api";

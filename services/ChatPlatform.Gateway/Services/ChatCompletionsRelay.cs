@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
+using ChatPlatform.Quotas;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ChatPlatform.Gateway.Services;
@@ -19,7 +20,7 @@ namespace ChatPlatform.Gateway.Services;
 /// <c>POST /v1/embeddings</c> is relayed the same way (never streamed; its usage has no output tokens).
 /// </summary>
 public sealed partial class ChatCompletionsRelay(
-    UpstreamClient upstream, UsageEventWriter usageEvents, TimeProvider time, IProblemDetailsService problems,
+    UpstreamClient upstream, UsageEventWriter usageEvents, CompletionQuotas quotas, TimeProvider time, IProblemDetailsService problems,
     ILogger<ChatCompletionsRelay> logger)
 {
     /// <param name="path">The router's route: <c>/v1/chat/completions</c> or <c>/v1/embeddings</c>.</param>
@@ -48,6 +49,39 @@ public sealed partial class ChatCompletionsRelay(
             body["stream_options"] = streamOptions;
         }
 
+        // Completions reserve their worst case before the router is asked; embeddings are small and bounded by their input.
+        string? reservationId = null;
+        if (path == "/v1/chat/completions")
+        {
+            var reservation = await quotas.ReserveAsync(context.User, body, cancellationToken);
+            if (reservation is ReserveResult.Refused refused)
+            {
+                await quotas.WriteRefusalAsync(context, refused.Quota);
+                return;
+            }
+            reservationId = ((ReserveResult.Reserved)reservation).ReservationId;
+        }
+        var recorded = false;
+        try
+        {
+            recorded = await RelayToRouterAsync(context, path, body, streamed, clientWantsUsage, reservationId, started, cancellationToken);
+        }
+        finally
+        {
+            // No usage event carries the hold to billing: free it now rather than when it lapses.
+            if (!recorded && reservationId is not null)
+            {
+                await quotas.ReleaseAsync(context.User, reservationId);
+            }
+        }
+    }
+
+    /// <summary>Sends the request on and relays the answer; true when its usage was recorded.</summary>
+    private async Task<bool> RelayToRouterAsync(
+        HttpContext context, string path, JsonObject body, bool streamed, bool clientWantsUsage, string? reservationId, long started,
+        CancellationToken cancellationToken)
+    {
+
         using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, path);
         request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
         {
@@ -64,7 +98,7 @@ public sealed partial class ChatCompletionsRelay(
         {
             LogRouterUnavailable(logger, e);
             await WriteProblemAsync(context, StatusCodes.Status502BadGateway, "The model router is unavailable.");
-            return;
+            return false;
         }
         using (response)
         {
@@ -83,7 +117,7 @@ public sealed partial class ChatCompletionsRelay(
                     context.Response.Headers.RetryAfter = retryAfter.ToString();
                 }
                 await answer.CopyToAsync(context.Response.Body, cancellationToken);
-                return;
+                return false;
             }
             if (streamed && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
             {
@@ -102,9 +136,9 @@ public sealed partial class ChatCompletionsRelay(
             if (usage is null)
             {
                 LogNoUsage(logger);
-                return;
+                return false;
             }
-            await RecordAsync(context.User, usage, time.GetElapsedTime(started));
+            return await RecordAsync(context.User, usage, time.GetElapsedTime(started), reservationId);
         }
     }
 
@@ -174,7 +208,7 @@ public sealed partial class ChatCompletionsRelay(
             TimeToFirstTokenMs: (long?)details["time_to_first_token_ms"] ?? 0);
     }
 
-    private async Task RecordAsync(ClaimsPrincipal user, RouterUsage usage, TimeSpan duration)
+    private async Task<bool> RecordAsync(ClaimsPrincipal user, RouterUsage usage, TimeSpan duration, string? reservationId)
     {
         var recorded = new UsageRecorded(
             user.UserId()!.Value,
@@ -184,15 +218,18 @@ public sealed partial class ChatCompletionsRelay(
             usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens,
             usage.Estimated, usage.CostUsd, usage.TimeToFirstTokenMs,
             (long)duration.TotalMilliseconds,
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            reservationId);
         try
         {
             // The answer has been delivered (and paid for upstream): record it even if the client has gone.
             await usageEvents.AppendAsync(recorded, CancellationToken.None);
+            return true;
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
         {
             LogUsageNotRecorded(logger, e, recorded.UserId, recorded.Model, recorded.InputTokens, recorded.OutputTokens);
+            return false;
         }
     }
 

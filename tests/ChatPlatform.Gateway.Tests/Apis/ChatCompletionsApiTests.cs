@@ -320,6 +320,46 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.True(DateTimeOffset.UtcNow - payload.GetProperty("occurredAt").GetDateTimeOffset() < TimeSpan.FromMinutes(1));
     }
 
+    [Fact]
+    public async Task A_completion_over_quota_is_refused_in_OpenAIs_shape_before_the_router_is_asked()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        // Less than the worst case of any request (the model's maximum output alone is more).
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address,
+            more: new Dictionary<string, string?> { ["Quotas:Tiers:free:Daily:Tokens"] = "10" }));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+
+        using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = "sim-fast", messages = new[] { new { role = "user", content = "hi" } } }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
+        Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
+        Assert.Equal("quota_exceeded", error.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.Contains("daily token quota of 10 tokens", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await UsageEventsAsync(host));
+    }
+
+    [Fact]
+    public async Task A_completion_within_quota_records_its_reservation_in_the_usage_event()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+
+        using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = "sim-fast", max_tokens = 50, messages = new[] { new { role = "user", content = "hi" } } }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        Assert.Equal(32, recorded.GetProperty("reservationId").GetString()!.Length);
+    }
+
     /// <summary>The committed usage events, keyed by their user.</summary>
     private static async Task<List<JsonElement>> UsageEventsAsync(GatewayHost host)
     {

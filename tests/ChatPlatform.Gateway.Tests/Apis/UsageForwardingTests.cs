@@ -50,6 +50,33 @@ public sealed class UsageForwardingTests(PostgresFixture postgres, RedisFixture 
         Assert.Equal([("/v1/admin/models", adminId.ToString(), "admin")], router.Requests.ToArray());
     }
 
+    [Fact]
+    public async Task A_users_quota_overrides_reach_billing_for_admins_and_an_unknown_user_is_404()
+    {
+        await using var billing = await RecordingService.StartAsync();
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(
+            more: new Dictionary<string, string?> { ["services:billing:http:0"] = billing.Address }));
+        var adminTokens = await host.RegisterAsync();
+        var admin = host.CreateClient(adminTokens.AccessToken);
+        var alice = await host.RegisterAsync($"alice-{Guid.NewGuid():N}@example.com");
+        var self = host.CreateClient(alice.AccessToken);
+        var body = new StringContent("""{"overrides": {"daily": {"tokens": 5}}}""", System.Text.Encoding.UTF8, "application/json");
+
+        var read = await admin.GetAsync($"/v1/admin/users/{alice.User.Id}/quotas", Cancellation);
+        var write = await admin.PutAsync($"/v1/admin/users/{alice.User.Id}/quotas", body, Cancellation);
+        var unknown = await admin.GetAsync($"/v1/admin/users/{Guid.NewGuid()}/quotas", Cancellation);
+        var refused = await self.GetAsync($"/v1/admin/users/{alice.User.Id}/quotas", Cancellation);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.Forbidden],
+            [read.StatusCode, write.StatusCode, unknown.StatusCode, refused.StatusCode]);
+        Assert.Equal(
+            [
+                ($"/v1/admin/users/{alice.User.Id}/quotas", adminTokens.User.Id.ToString(), "admin"),
+                ($"/v1/admin/users/{alice.User.Id}/quotas", adminTokens.User.Id.ToString(), "admin"),
+            ],
+            billing.Requests.ToArray());
+    }
+
     /// <summary>A service over real HTTP that records the path and the internal token's subject and role of every call.</summary>
     private sealed class RecordingService : IAsyncDisposable
     {
