@@ -54,7 +54,7 @@ public sealed class BulkStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var set = action switch
         {
             BulkAction.Move => "folder_id = $3::uuid",
-            BulkAction.Tag => """tags = ARRAY(SELECT DISTINCT t FROM unnest(tags || $3::text[]) t ORDER BY t COLLATE "C")""",
+            BulkAction.Tag => """tags = ARRAY(SELECT DISTINCT t COLLATE "C" FROM unnest(tags || $3::text[]) t ORDER BY 1)""",
             BulkAction.Untag => """tags = ARRAY(SELECT t FROM unnest(tags) t WHERE t <> ALL($3::text[]) ORDER BY t COLLATE "C")""",
             BulkAction.Archive => "archived_at = COALESCE(archived_at, $3::timestamptz)",
             BulkAction.Unarchive => "archived_at = NULL",

@@ -134,7 +134,12 @@ public static class OrganiseRules
         }
         if (tag is not null)
         {
-            var normalised = Tags([tag], errors);
+            var tagErrors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var normalised = Tags([tag], tagErrors);
+            if (tagErrors.TryGetValue("tags", out var reason))
+            {
+                errors["tag"] = reason;
+            }
             filter = filter with { Tag = normalised?[0] };
         }
         if (model is not null)
