@@ -27,6 +27,7 @@ public sealed partial class Chat
     private IReadOnlyList<Folder> _folders = [];
     private IReadOnlyList<TagCount> _tags = [];
     private SidebarView _view = SidebarView.All;
+    private int _listGeneration;
     private string? _nextCursor;
     private string? _conversationsError;
     private readonly ModelChoice _modelChoice = new();
@@ -117,16 +118,19 @@ public sealed partial class Chat
     {
         try
         {
-            var view = _view;
-            var loading = Gateway.ListConversationsAsync(null, Disposed, view);
+            // Loads overlap (after a turn, after organising, on a change of view): only the latest started may
+            // replace the list, or an older answer would drop a chat created or moved since.
+            var generation = ++_listGeneration;
+            var loading = Gateway.ListConversationsAsync(null, Disposed, _view);
             var folders = Gateway.ListFoldersAsync(Disposed);
             var tags = Gateway.ListTagsAsync(Disposed);
             var page = await loading;
-            (_folders, _tags) = (await folders, await tags);
-            if (view != _view)
+            var (folderList, tagList) = (await folders, await tags);
+            if (generation != _listGeneration)
             {
                 return;
             }
+            (_folders, _tags) = (folderList, tagList);
             _conversations = [.. page.Items];
             _nextCursor = page.NextCursor;
             _conversationsError = null;
