@@ -17,6 +17,7 @@ public static class ConversationsApi
         var api = app.MapGroup("/v1/conversations").RequireCurrentUser();
         api.MapPost("/", CreateConversationAsync);
         api.MapGet("/", ListConversationsAsync);
+        api.MapPost("/bulk", BulkAsync);
         api.MapGet("/{id:guid}", GetConversationAsync);
         api.MapPatch("/{id:guid}", UpdateConversationAsync);
         api.MapDelete("/{id:guid}", DeleteConversationAsync);
@@ -37,15 +38,64 @@ public static class ConversationsApi
         return TypedResults.Created($"/v1/conversations/{conversation.Id}", conversation);
     }
 
+    /// <summary>
+    /// Starred first, then by last activity, narrowed by the filters given: <c>folder</c> (an id, or <c>none</c>), <c>tag</c>,
+    /// <c>model</c>, <c>from</c>/<c>to</c> (last activity), <c>starred</c>, <c>archived</c> (default false: archived hidden).
+    /// </summary>
     public static async Task<Results<Ok<ConversationPage>, ValidationProblem>> ListConversationsAsync(
-        int? limit, string? cursor, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+        string? limit, string? cursor, string? folder, string? tag, string? model, string? from, string? to, string? starred, string? archived,
+        CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (ConversationRules.ValidatePage(limit, cursor, out var after) is { Count: > 0 } errors)
+        var errors = OrganiseRules.ParseFilter(folder, tag, model, from, to, starred, archived, out var filter);
+        int? size = null;
+        if (limit is not null)
+        {
+            // Parsed here rather than bound, so a limit of "ten" is a problem naming the field like every other one.
+            if (int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            {
+                size = n;
+            }
+            else
+            {
+                errors["limit"] = [$"The limit is from 1 to {ConversationRules.MaxPageSize}."];
+            }
+        }
+        var pageErrors = ConversationRules.ValidatePage(size, cursor, out var after);
+        foreach (var (key, value) in pageErrors)
+        {
+            errors[key] = value;
+        }
+        if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
-        return TypedResults.Ok(await store.ListAsync(user.Id, limit ?? ConversationRules.DefaultPageSize, after, cancellationToken));
+        return TypedResults.Ok(await store.ListAsync(user.Id, size ?? ConversationRules.DefaultPageSize, after, filter, cancellationToken));
     }
+
+    /// <summary>One action on up to 200 of the caller's conversations; an id not theirs is a 404 and nothing changes.</summary>
+    public static async Task<Results<Ok<BulkResult>, NotFound, ValidationProblem>> BulkAsync(
+        BulkRequest request, CurrentUser user, BulkStore store, CancellationToken cancellationToken)
+    {
+        if (OrganiseRules.Validate(request, out var action, out var tags) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        return await store.ApplyAsync(user.Id, request.Ids!, action, request.FolderId, tags, cancellationToken) switch
+        {
+            BulkOutcome.Done done => TypedResults.Ok(new BulkResult(done.Count)),
+            BulkOutcome.FolderNotFound => TypedResults.ValidationProblem(FolderNotFound),
+            BulkOutcome.TooManyTags => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["tags"] = [$"A conversation would have more than {OrganiseRules.MaxTagsPerConversation} tags."],
+            }),
+            _ => TypedResults.NotFound(),
+        };
+    }
+
+    private static readonly Dictionary<string, string[]> FolderNotFound = new()
+    {
+        ["folderId"] = ["The folder is not one of yours."],
+    };
 
     public static async Task<Results<Ok<ConversationDetail>, NotFound>> GetConversationAsync(
         Guid id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken) =>
@@ -56,13 +106,16 @@ public static class ConversationsApi
     public static async Task<Results<Ok<Conversation>, NotFound, ValidationProblem>> UpdateConversationAsync(
         Guid id, UpdateConversationRequest request, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (ConversationRules.Validate(request) is { Count: > 0 } errors)
+        if (OrganiseRules.Validate(request, out _) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
-        return await store.UpdateAsync(user.Id, id, request, cancellationToken) is { } conversation
-            ? TypedResults.Ok(conversation)
-            : TypedResults.NotFound();
+        return await store.UpdateAsync(user.Id, id, request, cancellationToken) switch
+        {
+            UpdateResult.Updated updated => TypedResults.Ok(updated.Conversation),
+            UpdateResult.FolderNotFound => TypedResults.ValidationProblem(FolderNotFound),
+            _ => TypedResults.NotFound(),
+        };
     }
 
     public static async Task<Results<NoContent, NotFound>> DeleteConversationAsync(

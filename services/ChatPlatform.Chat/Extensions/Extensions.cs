@@ -30,6 +30,8 @@ internal static class Extensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddSingleton<FolderStore>();
+        builder.Services.AddSingleton<BulkStore>();
 
         builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName).ValidateOnStart();
         builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))

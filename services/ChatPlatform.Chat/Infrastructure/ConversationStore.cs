@@ -15,8 +15,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
 {
     public const string MessageCreatedEvent = "chat.message.created";
     public const string ConversationDeletedEvent = "chat.conversation.deleted";
+    public const string ConversationUpdatedEvent = "chat.conversation.updated";
 
-    internal const string ConversationColumns = "id, title, model, system_prompt, current_leaf_id, created_at, updated_at";
+    internal const string ConversationColumns =
+        "id, title, model, system_prompt, current_leaf_id, created_at, updated_at, folder_id, tags, starred, archived_at";
     internal const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
 
     public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
@@ -37,19 +39,66 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         return conversation;
     }
 
-    /// <summary>Newest first by (updated_at, id), after <paramref name="after"/> when given.</summary>
-    public async Task<ConversationPage> ListAsync(Guid userId, int limit, ConversationCursor? after, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starred first, then by last activity: (starred, updated_at, id) descending, after <paramref name="after"/> when
+    /// given. Only the filters given become conditions, so the planner sees each query as it is and picks the index made
+    /// for it (0007_organise.sql) rather than one generic plan for every combination.
+    /// </summary>
+    public async Task<ConversationPage> ListAsync(
+        Guid userId, int limit, ConversationCursor? after, ConversationFilter filter, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {ConversationColumns} FROM chat.conversations
-            WHERE user_id = $1 AND deleted_at IS NULL AND ($2::timestamptz IS NULL OR (updated_at, id) < ($2, $3))
-            ORDER BY updated_at DESC, id DESC
-            LIMIT $4
-            """);
+        await using var command = dataSource.CreateCommand();
         command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = (object?)after?.UpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = after?.Id ?? Guid.Empty });
-        command.Parameters.Add(new() { Value = limit + 1 });
+        var conditions = new List<string>
+        {
+            "user_id = $1",
+            "deleted_at IS NULL",
+            filter.Archived ? "archived_at IS NOT NULL" : "archived_at IS NULL",
+        };
+        string Parameter(object value, NpgsqlDbType type)
+        {
+            command.Parameters.Add(new() { Value = value, NpgsqlDbType = type });
+            return $"${command.Parameters.Count}";
+        }
+        if (filter.NoFolder)
+        {
+            conditions.Add("folder_id IS NULL");
+        }
+        else if (filter.Folder is { } folder)
+        {
+            conditions.Add($"folder_id = {Parameter(folder, NpgsqlDbType.Uuid)}");
+        }
+        if (filter.Tag is { } tag)
+        {
+            conditions.Add($"tags @> ARRAY[{Parameter(tag, NpgsqlDbType.Text)}]");
+        }
+        if (filter.Model is { } model)
+        {
+            conditions.Add($"model = {Parameter(model, NpgsqlDbType.Text)}");
+        }
+        if (filter.From is { } from)
+        {
+            conditions.Add($"updated_at >= {Parameter(from, NpgsqlDbType.TimestampTz)}");
+        }
+        if (filter.To is { } to)
+        {
+            conditions.Add($"updated_at < {Parameter(to, NpgsqlDbType.TimestampTz)}");
+        }
+        if (filter.Starred is { } starred)
+        {
+            conditions.Add($"starred = {Parameter(starred, NpgsqlDbType.Boolean)}");
+        }
+        if (after is not null)
+        {
+            conditions.Add($"(starred, updated_at, id) < ({Parameter(after.Starred, NpgsqlDbType.Boolean)}, "
+                + $"{Parameter(after.UpdatedAt, NpgsqlDbType.TimestampTz)}, {Parameter(after.Id, NpgsqlDbType.Uuid)})");
+        }
+        command.CommandText = $"""
+            SELECT {ConversationColumns} FROM chat.conversations
+            WHERE {string.Join(" AND ", conditions)}
+            ORDER BY starred DESC, updated_at DESC, id DESC
+            LIMIT {Parameter(limit + 1, NpgsqlDbType.Integer)}
+            """;
         var items = new List<Conversation>(limit + 1);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -64,7 +113,25 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         }
         items.RemoveAt(limit);
         var last = items[^1];
-        return new ConversationPage(items, new ConversationCursor(last.UpdatedAt, last.Id).Encode());
+        return new ConversationPage(items, new ConversationCursor(last.Starred, last.UpdatedAt, last.Id).Encode());
+    }
+
+    /// <summary>The user's tags with the number of their conversations carrying each, archived ones included; by name.</summary>
+    public async Task<IReadOnlyList<TagCount>> ListTagsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT tag, count(*)::int FROM chat.conversations, unnest(tags) AS tag
+            WHERE user_id = $1 AND deleted_at IS NULL
+            GROUP BY tag ORDER BY tag
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        var tags = new List<TagCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tags.Add(new TagCount(reader.GetString(0), reader.GetInt32(1)));
+        }
+        return tags;
     }
 
     public async Task<Conversation?> FindAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
@@ -102,25 +169,61 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     }
 
     /// <summary>
-    /// Changes the fields sent. <c>updated_at</c> stays: it is the conversation's last activity (a new message), which
-    /// orders the list, and renaming or changing the model is not activity.
+    /// Changes the fields sent and appends <see cref="ConversationUpdatedEvent"/>, in one transaction. <c>updated_at</c>
+    /// stays: it is the conversation's last activity (a new message), which orders the list, and renaming, filing, tagging,
+    /// starring or archiving is not activity.
     /// </summary>
-    public async Task<Conversation?> UpdateAsync(Guid userId, Guid conversationId, UpdateConversationRequest request, CancellationToken cancellationToken)
+    public async Task<UpdateResult> UpdateAsync(Guid userId, Guid conversationId, UpdateConversationRequest request, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        var tags = OrganiseRules.Tags(request.Tags, []);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The folder before the conversation, in the order a folder's deletion takes them, so the two cannot deadlock.
+        var folderFound = request is not { FolderIdGiven: true, FolderId: { } folderId }
+            || await FolderStore.LockIfExistsAsync(connection, transaction, userId, folderId, cancellationToken);
+        if (await FindAsync(connection, transaction, userId, conversationId, forUpdate: true, cancellationToken) is null)
+        {
+            return new UpdateResult.ConversationNotFound();
+        }
+        if (!folderFound)
+        {
+            return new UpdateResult.FolderNotFound();
+        }
+        Conversation conversation;
+        await using (var command = new NpgsqlCommand($"""
             UPDATE chat.conversations
-            SET title = COALESCE($3, title), system_prompt = COALESCE($4, system_prompt), model = COALESCE($5, model)
+            SET title = COALESCE($3, title), system_prompt = COALESCE($4, system_prompt), model = COALESCE($5, model),
+                folder_id = CASE WHEN $6 THEN $7 ELSE folder_id END,
+                tags = COALESCE($8, tags),
+                starred = COALESCE($9, starred),
+                archived_at = CASE WHEN $10::boolean IS NULL THEN archived_at WHEN $10 THEN COALESCE(archived_at, $11) END
             WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
             RETURNING {ConversationColumns}
-            """);
-        command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = conversationId });
-        command.Parameters.Add(new() { Value = (object?)request.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)request.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)request.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader) : null;
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = userId });
+            command.Parameters.Add(new() { Value = conversationId });
+            command.Parameters.Add(new() { Value = (object?)request.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = (object?)request.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = (object?)request.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = request.FolderIdGiven });
+            command.Parameters.Add(new() { Value = (object?)request.FolderId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new() { Value = (object?)tags ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = (object?)request.Starred ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+            command.Parameters.Add(new() { Value = (object?)request.Archived ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+            command.Parameters.Add(new() { Value = Now() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            conversation = ReadConversation(reader);
+        }
+        await eventLog.AppendAsync(connection, transaction, Updated(userId, conversation), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new UpdateResult.Updated(conversation);
     }
+
+    internal static EventToAppend Updated(Guid userId, Conversation c) => EventToAppend.Create(
+        ConversationUpdatedEvent, c.Id.ToString(),
+        new ConversationUpdated(userId, c.Id, c.Title, c.Model, c.FolderId, c.Tags, c.Starred, c.Archived));
 
     /// <summary>
     /// Deletes the messages and marks the conversation deleted (the row stays as a tombstone for consumers), with an
@@ -131,6 +234,18 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockDeletesAsync(connection, transaction, userId, cancellationToken);
+        if (!await DeleteAsync(connection, transaction, eventLog, userId, conversationId, Now(), cancellationToken))
+        {
+            // Rolled back on dispose: the delete touched nothing of the user's anyway.
+            return false;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    internal static async Task LockDeletesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
         // Two deletes of conversations sharing a file would each still see the other's attachment and neither name it:
         // one at a time per user, each sees what the other left.
         await using (var lockUser = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
@@ -138,6 +253,17 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             lockUser.Parameters.Add(new() { Value = AdvisoryLockKeys.For($"chat.conversation-deletes:{userId}") });
             await lockUser.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// One conversation's deletion and its event, in the caller's transaction, which holds <see cref="LockDeletesAsync"/>;
+    /// false when it is not the user's. Deleting several in one transaction one after the other names each file once: the
+    /// later deletions see the earlier ones' attachments gone.
+    /// </summary>
+    internal static async Task<bool> DeleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IEventLog eventLog, Guid userId, Guid conversationId, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
         Guid[] fileIds;
         await using (var command = new NpgsqlCommand("""
             WITH gone AS (DELETE FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 RETURNING id),
@@ -156,12 +282,11 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         {
             command.Parameters.Add(new() { Value = userId });
             command.Parameters.Add(new() { Value = conversationId });
-            command.Parameters.Add(new() { Value = Now() });
+            command.Parameters.Add(new() { Value = now });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             if (!reader.GetBoolean(0))
             {
-                // Rolled back on dispose: the CTE's delete touched nothing of the user's anyway.
                 return false;
             }
             fileIds = reader.GetFieldValue<Guid[]>(1);
@@ -169,7 +294,6 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         await eventLog.AppendAsync(connection, transaction,
             EventToAppend.Create(ConversationDeletedEvent, conversationId.ToString(), new ConversationDeleted(userId, conversationId, fileIds)),
             cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 
@@ -189,6 +313,12 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             """, connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         var conversations = await command.ExecuteNonQueryAsync(cancellationToken);
+        // After the conversations, so the foreign key has nothing left to set null.
+        await using (var folders = new NpgsqlCommand("DELETE FROM chat.folders WHERE user_id = $1", connection, transaction))
+        {
+            folders.Parameters.Add(new() { Value = userId });
+            await folders.ExecuteNonQueryAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return conversations;
     }
@@ -481,7 +611,13 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         reader.IsDBNull(3) ? null : reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetGuid(4),
         reader.GetFieldValue<DateTimeOffset>(5),
-        reader.GetFieldValue<DateTimeOffset>(6));
+        reader.GetFieldValue<DateTimeOffset>(6))
+    {
+        FolderId = reader.IsDBNull(7) ? null : reader.GetGuid(7),
+        Tags = reader.GetFieldValue<string[]>(8),
+        Starred = reader.GetBoolean(9),
+        ArchivedAt = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+    };
 
     internal static Message ReadMessage(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
@@ -495,7 +631,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         reader.GetInt32(8));
 
     // PostgreSQL keeps microseconds; truncating here makes what is returned equal what is stored (and cursors exact).
-    private DateTimeOffset Now() => Truncate(timeProvider.GetUtcNow());
+    internal DateTimeOffset Now() => Truncate(timeProvider.GetUtcNow());
 
     internal static DateTimeOffset Truncate(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
 }
@@ -507,6 +643,15 @@ public abstract record AppendResult
     public sealed record ConversationNotFound : AppendResult;
 
     public sealed record ParentNotFound : AppendResult;
+}
+
+public abstract record UpdateResult
+{
+    public sealed record Updated(Conversation Conversation) : UpdateResult;
+
+    public sealed record ConversationNotFound : UpdateResult;
+
+    public sealed record FolderNotFound : UpdateResult;
 }
 
 public abstract record SelectLeafResult

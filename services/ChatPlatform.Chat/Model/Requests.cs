@@ -4,8 +4,44 @@ namespace ChatPlatform.Chat.Model;
 
 public sealed record CreateConversationRequest(string? Model, string? SystemPrompt, string? Title);
 
-/// <summary>Only the fields present change.</summary>
-public sealed record UpdateConversationRequest(string? Title, string? SystemPrompt, string? Model);
+/// <summary>
+/// Only the fields present change. <c>folderId: null</c> takes the conversation out of its folder, so its presence is
+/// tracked apart from its value; <c>tags</c> replaces the set.
+/// </summary>
+public sealed class UpdateConversationRequest
+{
+    private readonly Guid? _folderId;
+    private readonly bool _folderIdGiven;
+
+    public string? Title { get; init; }
+
+    public string? SystemPrompt { get; init; }
+
+    public string? Model { get; init; }
+
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    public bool? Starred { get; init; }
+
+    public bool? Archived { get; init; }
+
+    public Guid? FolderId
+    {
+        get => _folderId;
+        init
+        {
+            _folderId = value;
+            _folderIdGiven = true;
+        }
+    }
+
+    [JsonIgnore]
+    public bool FolderIdGiven => _folderIdGiven;
+
+    /// <summary>Whether anything beyond title, system prompt and model changes: those are written with their event.</summary>
+    [JsonIgnore]
+    public bool Organises => FolderIdGiven || Tags is not null || Starred is not null || Archived is not null;
+}
 
 /// <summary>
 /// <c>parentId</c> absent: the message continues the current leaf. <c>parentId: null</c>: a new root (editing the first

@@ -32,9 +32,9 @@ public static class ConversationRules
     public static Dictionary<string, string[]> Validate(UpdateConversationRequest request)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (request is { Title: null, SystemPrompt: null, Model: null })
+        if (request is { Title: null, SystemPrompt: null, Model: null, Organises: false })
         {
-            errors[""] = ["Nothing to change: send title, systemPrompt or model."];
+            errors[""] = ["Nothing to change: send title, systemPrompt, model, folderId, tags, starred or archived."];
         }
         if (request.Model is not null)
         {

@@ -7,7 +7,7 @@ namespace ChatPlatform.Gateway.Apis;
 
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
-/// <c>/v1/conversations/**</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
+/// <c>/v1/conversations/**</c>, <c>/v1/folders/**</c> and <c>GET /v1/tags</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
 /// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router; <c>GET /v1/usage</c> and, for
 /// admins, <c>GET /v1/admin/usage/**</c> to billing (docs/usage.md); <c>/v1/admin/chat/**</c> (the console's answer
 /// figures) to chat. More specific routes take precedence over the admin catch-all, including what the gateway serves
@@ -33,6 +33,11 @@ public static class ForwardingApi
         conversations.MapMethods("/{**path}", ForwardedMethods, ToChat);
         conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
+        // Organising conversations (docs/conversations.md): chat's too, owner-only there like the conversations.
+        app.MapMethods("/v1/folders/{**path}", ForwardedMethods, ToChat)
+            .RequireAuthorization()
+            .WithMetadata(new RequestSizeLimitMetadata(ConversationBodyLimit));
+        app.MapGet("/v1/tags", ToChat).RequireAuthorization();
 
         // Uploads stream through as they arrive, up to the largest file ingestion accepts.
         var files = app.ServiceProvider.GetRequiredService<IOptions<FileForwardingOptions>>().Value;

@@ -28,7 +28,7 @@ public sealed class PooledConnectionTests(PostgresFixture postgres, RedisFixture
                 await ((i % 3) switch
                 {
                     0 => store.CreateAsync(userId, new CreateConversationRequest("gpt-4o", null, "Nul\0title"), Token),
-                    1 => store.UpdateAsync(userId, conversation.Id, new UpdateConversationRequest(null, "Nul\0prompt", null), Token),
+                    1 => store.UpdateAsync(userId, conversation.Id, new UpdateConversationRequest { SystemPrompt = "Nul\0prompt" }, Token),
                     _ => (Task)store.AppendUserMessageAsync(userId, conversation.Id, "Nul\0message", null, false, Token),
                 });
                 lock (unexpected)
@@ -55,7 +55,7 @@ public sealed class PooledConnectionTests(PostgresFixture postgres, RedisFixture
                 await ((i % 4) switch
                 {
                     0 => store.CreateAsync(userId, new CreateConversationRequest("gpt-4o", null, $"Good {i}"), Token),
-                    1 => store.ListAsync(userId, 5, null, Token),
+                    1 => store.ListAsync(userId, 5, null, ChatPlatform.Chat.Services.ConversationFilter.None, Token),
                     2 => store.FindWithCurrentPathAsync(userId, conversation.Id, Token),
                     _ => (Task)store.AppendUserMessageAsync(userId, conversation.Id, $"Good {i}", null, false, Token),
                 });

@@ -142,6 +142,38 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
         Assert.True(failures.IsEmpty, $"{failures.Count} of 200 failed, e.g. {failures.FirstOrDefault()}");
     }
 
+    [Theory]
+    [InlineData("GET", "/v1/folders")]
+    [InlineData("POST", "/v1/folders")]
+    [InlineData("PATCH", "/v1/folders/0193a1b2-0000-7000-8000-000000000009")]
+    [InlineData("DELETE", "/v1/folders/0193a1b2-0000-7000-8000-000000000009")]
+    [InlineData("GET", "/v1/tags")]
+    [InlineData("POST", "/v1/conversations/bulk")]
+    [InlineData("GET", "/v1/conversations?folder=none&tag=work&starred=true&archived=false")]
+    public async Task Organising_routes_reach_chat_for_the_signed_in_user_only(string method, string path)
+    {
+        await using var chat = await FakeChatService.StartAsync(false);
+        await using var host = await GatewayHost.StartAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var userId = Guid.NewGuid();
+        var client = host.CreateClient(TestTokens.Mint(userId));
+        var anonymous = host.CreateClient();
+        HttpRequestMessage Request() => new(new HttpMethod(method), path)
+        {
+            Content = method is "POST" or "PATCH" ? new StringContent("""{"name":"Work"}""", Encoding.UTF8, "application/json") : null,
+        };
+
+        using var refused = await anonymous.SendAsync(Request(), Cancellation);
+        Assert.Empty(chat.Requests);
+        using var response = await client.SendAsync(Request(), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(chat.Requests);
+        Assert.Equal(method, received.Method);
+        Assert.Equal(path, received.PathAndQuery);
+        Assert.Equal([userId.ToString()], received.UserIds);
+    }
+
     [Fact]
     public async Task An_unreachable_chat_service_answers_502_problem_details()
     {

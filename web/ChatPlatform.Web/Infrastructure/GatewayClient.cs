@@ -15,9 +15,49 @@ public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSe
     public const string HttpClientName = "gateway";
     public const string StreamingHttpClientName = "gateway-streaming";
 
-    public Task<ConversationPage> ListConversationsAsync(string? cursor, CancellationToken cancellationToken) =>
-        SendAsync<ConversationPage>(HttpMethod.Get, cursor is null ? "/v1/conversations?limit=100" : $"/v1/conversations?limit=100&cursor={Uri.EscapeDataString(cursor)}",
+    public Task<ConversationPage> ListConversationsAsync(string? cursor, CancellationToken cancellationToken, SidebarView? view = null) =>
+        SendAsync<ConversationPage>(HttpMethod.Get,
+            "/v1/conversations?limit=100" + (view ?? SidebarView.All).Query + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"),
             null, cancellationToken);
+
+    public async Task<IReadOnlyList<Folder>> ListFoldersAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<FolderList>(HttpMethod.Get, "/v1/folders", null, cancellationToken)).Items;
+
+    public Task<Folder> CreateFolderAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync<Folder>(HttpMethod.Post, "/v1/folders", new { name }, cancellationToken);
+
+    public Task<Folder> RenameFolderAsync(Guid id, string name, CancellationToken cancellationToken) =>
+        SendAsync<Folder>(HttpMethod.Patch, $"/v1/folders/{id}", new { name }, cancellationToken);
+
+    public async Task DeleteFolderAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(HttpClientName, HttpMethod.Delete, $"/v1/folders/{id}", null, null, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TagCount>> ListTagsAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<TagList>(HttpMethod.Get, "/v1/tags", null, cancellationToken)).Items;
+
+    /// <summary>
+    /// Files, tags, stars or archives one conversation. A JsonObject, because <c>"folderId": null</c> (out of any folder)
+    /// must be sent, and the serializer options drop nulls from an object.
+    /// </summary>
+    public Task<Conversation> OrganiseConversationAsync(Guid id, JsonObject changes, CancellationToken cancellationToken) =>
+        SendAsync<Conversation>(HttpMethod.Patch, $"/v1/conversations/{id}", changes, cancellationToken);
+
+    /// <summary>One action on several conversations, all or nothing (docs/conversations.md, Bulk actions).</summary>
+    public async Task BulkAsync(IReadOnlyCollection<Guid> ids, string action, Guid? folderId, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["ids"] = new JsonArray([.. ids.Select(id => (JsonNode)JsonValue.Create(id))]),
+            ["action"] = action,
+        };
+        if (action == "move")
+        {
+            body["folderId"] = folderId is { } folder ? JsonValue.Create(folder) : null;
+        }
+        using var response = await SendRawAsync(HttpClientName, HttpMethod.Post, "/v1/conversations/bulk", body, null, cancellationToken);
+    }
 
     public Task<ConversationDetail> GetConversationAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<ConversationDetail>(HttpMethod.Get, $"/v1/conversations/{id}", null, cancellationToken);

@@ -9,7 +9,16 @@ public sealed record AuthTokens(string AccessToken, string RefreshToken, int Exp
 public sealed record UserInfo(Guid Id, string Email, string Role, string Tier);
 
 public sealed record Conversation(
-    Guid Id, string? Title, string Model, string? SystemPrompt, Guid? CurrentLeafId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    Guid Id, string? Title, string Model, string? SystemPrompt, Guid? CurrentLeafId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public Guid? FolderId { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public bool Starred { get; init; }
+
+    public bool Archived { get; init; }
+}
 
 public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
 
@@ -23,7 +32,44 @@ public sealed record ConversationDetail(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<Message> Messages)
 {
-    public Conversation ToConversation() => new(Id, Title, Model, SystemPrompt, CurrentLeafId, CreatedAt, UpdatedAt);
+    public Guid? FolderId { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public bool Starred { get; init; }
+
+    public bool Archived { get; init; }
+
+    public Conversation ToConversation() => new(Id, Title, Model, SystemPrompt, CurrentLeafId, CreatedAt, UpdatedAt)
+    {
+        FolderId = FolderId,
+        Tags = Tags,
+        Starred = Starred,
+        Archived = Archived,
+    };
+}
+
+/// <summary>A folder of conversations (docs/conversations.md).</summary>
+public sealed record Folder(Guid Id, string Name, DateTimeOffset CreatedAt);
+
+public sealed record FolderList(IReadOnlyList<Folder> Items);
+
+public sealed record TagCount(string Tag, int Count);
+
+public sealed record TagList(IReadOnlyList<TagCount> Items);
+
+/// <summary>
+/// What the sidebar lists: every conversation not archived, one folder's, one tag's, or the archived ones (the Archived
+/// view, where they are restored).
+/// </summary>
+public sealed record SidebarView(Guid? FolderId = null, string? Tag = null, bool Archived = false)
+{
+    public static readonly SidebarView All = new();
+
+    public string Query =>
+        (FolderId is { } folder ? $"&folder={folder}" : "")
+        + (Tag is { } tag ? $"&tag={Uri.EscapeDataString(tag)}" : "")
+        + (Archived ? "&archived=true" : "");
 }
 
 public enum MessageRole

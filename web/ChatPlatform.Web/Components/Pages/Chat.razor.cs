@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatPlatform.Web.Components.Chat;
 using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Model;
@@ -23,6 +24,10 @@ public sealed partial class Chat
     private readonly CancellationTokenSource _disposed = new();
 
     private List<Conversation> _conversations = [];
+    private IReadOnlyList<Folder> _folders = [];
+    private IReadOnlyList<TagCount> _tags = [];
+    private SidebarView _view = SidebarView.All;
+    private int _listGeneration;
     private string? _nextCursor;
     private string? _conversationsError;
     private readonly ModelChoice _modelChoice = new();
@@ -121,7 +126,19 @@ public sealed partial class Chat
     {
         try
         {
-            var page = await Gateway.ListConversationsAsync(null, Disposed);
+            // Loads overlap (after a turn, after organising, on a change of view): only the latest started may
+            // replace the list, or an older answer would drop a chat created or moved since.
+            var generation = ++_listGeneration;
+            var loading = Gateway.ListConversationsAsync(null, Disposed, _view);
+            var folders = Gateway.ListFoldersAsync(Disposed);
+            var tags = Gateway.ListTagsAsync(Disposed);
+            var page = await loading;
+            var (folderList, tagList) = (await folders, await tags);
+            if (generation != _listGeneration)
+            {
+                return;
+            }
+            (_folders, _tags) = (folderList, tagList);
             _conversations = [.. page.Items];
             _nextCursor = page.NextCursor;
             _conversationsError = null;
@@ -137,7 +154,7 @@ public sealed partial class Chat
     {
         try
         {
-            var page = await Gateway.ListConversationsAsync(_nextCursor, Disposed);
+            var page = await Gateway.ListConversationsAsync(_nextCursor, Disposed, _view);
             _conversations.AddRange(page.Items.Where(c => _conversations.All(known => known.Id != c.Id)));
             _nextCursor = page.NextCursor;
         }
@@ -661,6 +678,65 @@ public sealed partial class Chat
             HandleSignedOut(e);
             _conversationsError = e.Message;
         }
+    }
+
+    // ---- Organising (docs/conversations.md) ----
+
+    private async Task ChangeViewAsync(SidebarView view)
+    {
+        _view = view;
+        await LoadConversationsAsync();
+    }
+
+    private Task CreateFolderAsync(string name) => OrganiseThenReloadAsync(() => Gateway.CreateFolderAsync(name, Disposed));
+
+    private Task RenameFolderAsync((Folder Folder, string Name) rename) =>
+        OrganiseThenReloadAsync(() => Gateway.RenameFolderAsync(rename.Folder.Id, rename.Name, Disposed));
+
+    private Task DeleteFolderAsync(Folder folder) => OrganiseThenReloadAsync(async () =>
+    {
+        await Gateway.DeleteFolderAsync(folder.Id, Disposed);
+        if (_view.FolderId == folder.Id)
+        {
+            _view = SidebarView.All;
+        }
+    });
+
+    private Task OrganiseAsync((Conversation Conversation, JsonObject Changes) organise) => OrganiseThenReloadAsync(async () =>
+    {
+        var updated = await Gateway.OrganiseConversationAsync(organise.Conversation.Id, organise.Changes, Disposed);
+        if (_conversation?.Id == updated.Id)
+        {
+            _conversation = updated;
+        }
+    });
+
+    private Task BulkAsync((IReadOnlyCollection<Guid> Ids, string Action, Guid? FolderId) bulk) => OrganiseThenReloadAsync(async () =>
+    {
+        await Gateway.BulkAsync(bulk.Ids, bulk.Action, bulk.FolderId, Disposed);
+        if (bulk.Action == "delete" && _conversation is { } open && bulk.Ids.Contains(open.Id))
+        {
+            NewChat();
+        }
+    });
+
+    /// <summary>
+    /// The change, then the list, folders and tags read again: a star, an archive or a move changes where a chat is
+    /// listed (or whether it is), which the server's order and filters decide.
+    /// </summary>
+    private async Task OrganiseThenReloadAsync(Func<Task> change)
+    {
+        try
+        {
+            await change();
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversationsError = e.Message;
+            return;
+        }
+        await LoadConversationsAsync();
     }
 
     private void ReplaceInList(Conversation conversation)
