@@ -1,3 +1,4 @@
+using ChatPlatform.Billing.Accounts;
 using ChatPlatform.Billing.Ledger;
 using ChatPlatform.Billing.Pricing;
 using ChatPlatform.EventLog;
@@ -26,6 +27,7 @@ internal static class Extensions
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton<UsageQueries>();
         builder.Services.AddSingleton<LedgerExport>();
+        builder.Services.AddSingleton<AccountDeletions>();
 
         // Partitioned by user: a slow price look-up holds back only some users, and one user's entries (and their
         // aggregate rows) are only ever written by one consumer.

@@ -1,3 +1,4 @@
+using ChatPlatform.Billing.Accounts;
 using ChatPlatform.Billing.Model;
 using ChatPlatform.Billing.Pricing;
 using ChatPlatform.EventLog;
@@ -10,7 +11,8 @@ namespace ChatPlatform.Billing.Ledger;
 /// a redelivery after a crash counts nothing twice. An answer without the router's figures (deployment
 /// <c>unknown</c>: stopped before them, or swept as interrupted) is priced here from the model's catalog price.
 /// </summary>
-public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices, ILogger<UsageRecorder> logger) : IEventHandler
+public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices, AccountDeletions accounts, ILogger<UsageRecorder> logger)
+    : IEventHandler
 {
     public const string ConsumerName = "billing-ledger";
 
@@ -30,6 +32,15 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
 
     public async Task HandleAsync(EventRecord e, CancellationToken cancellationToken)
     {
+        // Here, not in a consumer of its own: keyed by the user like the answers, so it is ordered with them.
+        if (e.Type == AccountDeletions.AccountDeletedEvent)
+        {
+            if (ReadAccountDeleted(e) is { } userId)
+            {
+                await accounts.AnonymiseAsync(userId, cancellationToken);
+            }
+            return;
+        }
         if (e.Type != UsageRecorded.EventType)
         {
             return;
@@ -54,6 +65,18 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
         if (!await ledger.RecordAsync(entry, cancellationToken))
         {
             LogDuplicate(logger, e.Id);
+        }
+    }
+
+    private static Guid? ReadAccountDeleted(EventRecord e)
+    {
+        try
+        {
+            return e.PayloadAs<AccountDeleted>() is { UserId: var id } && id != Guid.Empty ? id : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 
