@@ -297,6 +297,11 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 var odd = Pick(r, OddMethods);
                 mutations.Add($"method {odd}");
                 method = odd;
+                // Another method is another route: DELETE /v1/me refused for an API key is GET /v1/me, which a key may read.
+                if (expectation == FuzzExpectation.Refused)
+                {
+                    expectation = FuzzExpectation.Shaped;
+                }
                 if (odd == "CONNECT")
                 {
                     item ??= "6";
