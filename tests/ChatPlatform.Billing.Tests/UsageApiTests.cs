@@ -139,7 +139,7 @@ public sealed class UsageApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Contains(formula.Id.ToString(), lines[1], StringComparison.Ordinal);
         Assert.Contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,\"'@SUM(1,2)\",", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("2026-12-02T09:00:00.000000Z," + plain.Id, lines[2], StringComparison.Ordinal);
-        Assert.EndsWith(",1000,200,500,false,router,0.2", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",1000,200,500,false,router,0.2,", lines[2], StringComparison.Ordinal);
         Assert.DoesNotContain(outside.Id.ToString(), string.Join('\n', lines), StringComparison.Ordinal);
     }
 }

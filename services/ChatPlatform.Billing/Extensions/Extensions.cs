@@ -1,3 +1,4 @@
+using ChatPlatform.Billing.Accounts;
 using ChatPlatform.Billing.Ledger;
 using ChatPlatform.Audit;
 using ChatPlatform.Billing.Pricing;
@@ -37,6 +38,7 @@ internal static class Extensions
         builder.Services.AddSingleton<QuotaStatusReader>();
         builder.Services.AddSingleton<QuotaRebuilder>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QuotaRebuilder>());
+        builder.Services.AddSingleton<AccountDeletions>();
 
         // Partitioned by user: a slow price look-up holds back only some users, and one user's entries (and their
         // aggregate rows) are only ever written by one consumer.

@@ -14,7 +14,7 @@ public sealed class LedgerExport(NpgsqlDataSource db)
 {
     public const string Header =
         "occurred_at,event_id,user_id,source,conversation_id,message_id,api_key_id,status,model,deployment,provider," +
-        "input_tokens,cached_input_tokens,output_tokens,estimated,priced_by,cost_usd";
+        "input_tokens,cached_input_tokens,output_tokens,estimated,priced_by,cost_usd,file_id";
 
     public async Task WriteAsync(UsageRange range, Stream output, CancellationToken cancellationToken)
     {
@@ -24,7 +24,7 @@ public sealed class LedgerExport(NpgsqlDataSource db)
 
         await using var command = db.CreateCommand("""
             SELECT occurred_at, event_id, user_id, source, conversation_id, message_id, api_key_id, status, model, deployment, provider,
-                   input_tokens, cached_input_tokens, output_tokens, estimated, priced_by, cost_usd
+                   input_tokens, cached_input_tokens, output_tokens, estimated, priced_by, cost_usd, file_id
             FROM billing.ledger
             WHERE occurred_at >= $1 AND occurred_at < $2
             ORDER BY occurred_at, id
@@ -52,7 +52,8 @@ public sealed class LedgerExport(NpgsqlDataSource db)
             line.Append(reader.GetInt64(13).ToString(CultureInfo.InvariantCulture)).Append(',');
             line.Append(reader.GetBoolean(14) ? "true" : "false").Append(',');
             AppendText(line, reader.GetString(15)).Append(',');
-            line.Append(UsageQueries.Normalize(reader.GetDecimal(16)).ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+            line.Append(UsageQueries.Normalize(reader.GetDecimal(16)).ToString(CultureInfo.InvariantCulture)).Append(',');
+            line.Append(reader.IsDBNull(17) ? "" : reader.GetGuid(17).ToString()).Append("\r\n");
             await writer.WriteAsync(line, cancellationToken);
         }
     }

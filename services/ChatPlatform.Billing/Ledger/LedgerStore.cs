@@ -8,12 +8,19 @@ public sealed class LedgerStore(NpgsqlDataSource db)
 {
     // One statement, so one implicit transaction: the entry and its aggregates are written together or not at all. An event
     // id already in the ledger inserts nothing, and then nothing is added to the aggregate either.
+    // An answer that ends after its user's account was deleted (a stream still running) is recorded as the deletion left
+    // the others: under a random id, without conversation, message, key or file (AccountDeletions).
     private const string InsertSql = """
-        WITH entry AS (
+        WITH account AS (
+            SELECT EXISTS (SELECT 1 FROM billing.deleted_accounts WHERE user_id = $2) AS deleted
+        ), entry AS (
             INSERT INTO billing.ledger (event_id, user_id, source, conversation_id, message_id, api_key_id, status, model, deployment,
                 provider, input_tokens, cached_input_tokens, output_tokens, estimated, priced_by, input_per_million,
-                cached_input_per_million, output_per_million, cost_usd, occurred_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                cached_input_per_million, output_per_million, cost_usd, occurred_at, file_id)
+            SELECT $1, CASE WHEN deleted THEN gen_random_uuid() ELSE $2 END, $3,
+                CASE WHEN deleted THEN NULL ELSE $4 END, CASE WHEN deleted THEN NULL ELSE $5 END, CASE WHEN deleted THEN NULL ELSE $6 END,
+                $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, CASE WHEN deleted THEN NULL ELSE $21 END
+            FROM account
             ON CONFLICT (event_id) DO NOTHING
             RETURNING user_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, model, input_tokens, cached_input_tokens, output_tokens, cost_usd
         ), per_user AS (
@@ -61,6 +68,7 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         command.Parameters.Add(Nullable(entry.Price?.OutputPerMillion, NpgsqlDbType.Numeric));
         command.Parameters.Add(new() { Value = entry.CostUsd });
         command.Parameters.Add(new() { Value = u.OccurredAt.ToUniversalTime() });
+        command.Parameters.Add(Nullable(u.FileId, NpgsqlDbType.Uuid));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 

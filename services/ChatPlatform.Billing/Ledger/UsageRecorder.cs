@@ -1,3 +1,4 @@
+using ChatPlatform.Billing.Accounts;
 using ChatPlatform.Billing.Model;
 using ChatPlatform.Billing.Pricing;
 using ChatPlatform.Billing.Quotas;
@@ -11,7 +12,8 @@ namespace ChatPlatform.Billing.Ledger;
 /// a redelivery after a crash counts nothing twice. An answer without the router's figures (deployment
 /// <c>unknown</c>: stopped before them, or swept as interrupted) is priced here from the model's catalog price.
 /// </summary>
-public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices, QuotaSettler quotas, ILogger<UsageRecorder> logger) : IEventHandler
+public sealed partial class UsageRecorder(
+    LedgerStore ledger, ModelPrices prices, QuotaSettler quotas, AccountDeletions accounts, ILogger<UsageRecorder> logger) : IEventHandler
 {
     public const string ConsumerName = "billing-ledger";
 
@@ -31,6 +33,15 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
 
     public async Task HandleAsync(EventRecord e, CancellationToken cancellationToken)
     {
+        // Here, not in a consumer of its own: keyed by the user like the answers, so it is ordered with them.
+        if (e.Type == AccountDeletions.AccountDeletedEvent)
+        {
+            if (ReadAccountDeleted(e) is { } userId)
+            {
+                await accounts.AnonymiseAsync(userId, cancellationToken);
+            }
+            return;
+        }
         if (e.Type != UsageRecorded.EventType)
         {
             return;
@@ -59,6 +70,18 @@ public sealed partial class UsageRecorder(LedgerStore ledger, ModelPrices prices
         // After the commit, and on a duplicate too: a crash between the two would otherwise never settle it. Settling
         // is once per event id, so a redelivery counts nothing twice.
         await quotas.SettleAsync(e.Id, usage, entry.CostUsd, cancellationToken);
+    }
+
+    private static Guid? ReadAccountDeleted(EventRecord e)
+    {
+        try
+        {
+            return e.PayloadAs<AccountDeleted>() is { UserId: var id } && id != Guid.Empty ? id : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private async Task<LedgerEntry> PriceAsync(Guid eventId, UsageRecorded usage, CancellationToken cancellationToken)

@@ -123,8 +123,8 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
         return data.SequenceEqual("[DONE]"u8) ? (null, true) : (ParseChunk(data), false);
     }
 
-    /// <summary>A short, whole completion (no stream): the answer's text.</summary>
-    public async Task<string> CompleteAsync(
+    /// <summary>A short, whole completion (no stream): the answer's text and the router's usage (null when it sent none).</summary>
+    public async Task<RouterCompletion> CompleteAsync(
         Guid userId, string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
     {
         using var client = httpClientFactory.CreateClient(HttpClientName);
@@ -139,7 +139,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
             throw await ReadErrorAsync(response, cancellationToken);
         }
         var completion = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
-        return completion?["choices"]?[0]?["message"]?["content"]?.GetValue<string>() ?? "";
+        return new RouterCompletion(
+            completion?["choices"]?[0]?["message"]?["content"]?.GetValue<string>() ?? "",
+            completion?["usage"] is JsonObject usage ? ParseUsage(usage) : null);
     }
 
     // Serialized as it is sent, through a pooled buffer: a string and a byte array of the whole context would be one more
@@ -249,6 +251,9 @@ public sealed record RouterModels(IReadOnlyDictionary<string, RouterModel> Model
 public sealed record RouterMessage(string Role, string Content, IReadOnlyList<string>? Images = null);
 
 public sealed record RouterChunk(string? Text, string? FinishReason, RouterUsage? Usage);
+
+/// <summary>A whole completion: its text and what it used.</summary>
+public sealed record RouterCompletion(string Text, RouterUsage? Usage);
 
 public sealed record RouterUsage(
     long InputTokens,

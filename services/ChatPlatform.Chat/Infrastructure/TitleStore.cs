@@ -1,9 +1,10 @@
+using ChatPlatform.EventLog;
 using Npgsql;
 
 namespace ChatPlatform.Chat.Infrastructure;
 
 /// <summary>Conversation titles written after the first exchange, never over one already there.</summary>
-public sealed class TitleStore(NpgsqlDataSource dataSource)
+public sealed class TitleStore(NpgsqlDataSource dataSource, IEventLog eventLog, TimeProvider time)
 {
     /// <summary>
     /// The model and the question of an untitled conversation whose answer <paramref name="answerId"/> is to its first
@@ -25,16 +26,51 @@ public sealed class TitleStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? new UntitledExchange(reader.GetString(0), reader.GetString(1)) : null;
     }
 
-    /// <summary>Sets the title unless one was set meanwhile (by the user, or by an earlier delivery of the same event).</summary>
-    public async Task<bool> SetTitleIfMissingAsync(Guid userId, Guid conversationId, string title, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the title unless one was set meanwhile (by the user, or by an earlier delivery of the same event), and commits
+    /// the <c>usage.recorded</c> of the router call that wrote it (source <c>title</c>) in the same transaction: the call
+    /// was paid for even when the user's own title wins. A redelivery after the commit finds the title and asks nothing.
+    /// </summary>
+    public async Task<bool> SetTitleIfMissingAsync(
+        Guid userId, Guid conversationId, string title, TitleUsage? usage, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE chat.conversations SET title = $3 WHERE user_id = $1 AND id = $2 AND title IS NULL AND deleted_at IS NULL");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "UPDATE chat.conversations SET title = $3 WHERE user_id = $1 AND id = $2 AND title IS NULL AND deleted_at IS NULL",
+            connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = conversationId });
         command.Parameters.Add(new() { Value = title });
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var set = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        if (usage is { Usage: var u })
+        {
+            await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(TurnStore.UsageRecordedEvent, userId.ToString(), new
+            {
+                userId,
+                source = "title",
+                conversationId,
+                status = "complete",
+                model = usage.Model,
+                // Without the router's figures nobody knows who served it: billing prices it from the model (docs/usage.md).
+                deployment = string.IsNullOrEmpty(u.Deployment) ? "unknown" : u.Deployment,
+                provider = string.IsNullOrEmpty(u.Deployment) || string.IsNullOrEmpty(u.Provider) ? "unknown" : u.Provider,
+                inputTokens = u.InputTokens,
+                cachedInputTokens = u.CachedInputTokens,
+                outputTokens = u.OutputTokens,
+                estimated = u.Estimated,
+                costUsd = string.IsNullOrEmpty(u.Deployment) ? 0m : u.CostUsd,
+                timeToFirstTokenMs = u.TimeToFirstTokenMs,
+                durationMs = usage.DurationMs,
+                occurredAt = time.GetUtcNow(),
+            }), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return set;
     }
 }
 
 public sealed record UntitledExchange(string Model, string Question);
+
+/// <summary>What the router call that named a conversation used, on the model it was asked.</summary>
+public sealed record TitleUsage(string Model, RouterUsage Usage, long DurationMs);

@@ -12,7 +12,8 @@ namespace ChatPlatform.Chat.Services;
 /// handler idempotent and never overwrites a title the user chose.
 /// </summary>
 public sealed partial class TitleGenerator(
-    TitleStore titles, ModelRouterClient router, IOptions<TurnOptions> options, ILogger<TitleGenerator> logger) : IEventHandler
+    TitleStore titles, ModelRouterClient router, IOptions<TurnOptions> options, TimeProvider time, ILogger<TitleGenerator> logger)
+    : IEventHandler
 {
     public const string ConsumerName = "chat-titles";
     public const int FallbackWords = 6;
@@ -35,12 +36,14 @@ public sealed partial class TitleGenerator(
         {
             return;
         }
-        var title = await AskRouterAsync(completed.UserId, exchange, cancellationToken) ?? FirstWords(exchange.Question);
-        await titles.SetTitleIfMissingAsync(completed.UserId, completed.ConversationId, title, cancellationToken);
+        var (answer, usage) = await AskRouterAsync(completed.UserId, exchange, cancellationToken);
+        await titles.SetTitleIfMissingAsync(completed.UserId, completed.ConversationId, answer ?? FirstWords(exchange.Question), usage, cancellationToken);
     }
 
-    private async Task<string?> AskRouterAsync(Guid userId, UntitledExchange exchange, CancellationToken cancellationToken)
+    /// <summary>The router's title (null when it failed or said nothing usable) and what the call used, to be billed.</summary>
+    private async Task<(string? Title, TitleUsage? Usage)> AskRouterAsync(Guid userId, UntitledExchange exchange, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RouterTimeout);
         var model = string.IsNullOrWhiteSpace(options.Value.TitleModel) ? exchange.Model : options.Value.TitleModel;
@@ -48,13 +51,14 @@ public sealed partial class TitleGenerator(
         try
         {
             var answer = await router.CompleteAsync(userId, model, [new("system", Instruction), new("user", question)], maxTokens: 24, timeout.Token);
-            return Clean(answer);
+            return (Clean(answer.Text),
+                answer.Usage is { } usage ? new TitleUsage(model, usage, (long)time.GetElapsedTime(started).TotalMilliseconds) : null);
         }
         catch (Exception error) when (error is RouterException or HttpRequestException or OperationCanceledException or TimeoutException
             or System.Text.Json.JsonException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {
             LogTitleFallback(logger, error.GetType().Name);
-            return null;
+            return (null, null);
         }
     }
 

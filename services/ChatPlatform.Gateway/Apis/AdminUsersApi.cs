@@ -29,8 +29,10 @@ public static class AdminUsersApi
             .WithMetadata(new RequestSizeLimitMetadata(AuthApi.MaxBodyBytes));
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
-        group.MapPatch("/{id:guid}", UpdateAsync);
-        group.MapPost("/{id:guid}/revoke-sessions", RevokeSessionsAsync);
+        // An admin's API key may read the console (operators' tools) but not change accounts or end sessions: a leaked
+        // key must not disable people, make admins or sign everyone out (found by the fuzz suite, issue 18).
+        group.MapPatch("/{id:guid}", UpdateAsync).RequireInteractiveSession();
+        group.MapPost("/{id:guid}/revoke-sessions", RevokeSessionsAsync).RequireInteractiveSession();
         // Billing keeps quota overrides (docs/usage.md "Quotas"); only the gateway knows which users exist.
         group.MapMethods("/{id:guid}/quotas", [HttpMethods.Get, HttpMethods.Put], ToBillingIfUserExistsAsync);
         group.MapMethods("/{**rest}", AllMethods, () => TypedResults.NotFound());

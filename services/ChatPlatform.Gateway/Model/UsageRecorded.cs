@@ -18,10 +18,23 @@ public sealed record UsageRecorded(
     long TimeToFirstTokenMs,
     long DurationMs,
     DateTimeOffset OccurredAt,
+    string Status,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReservationId = null)
 {
     public const string EventType = "usage.recorded";
     public const string ApiSource = "api";
+
+    /// <summary>The answer ended as the model meant it to.</summary>
+    public const string Complete = "complete";
+
+    /// <summary>The client went away before the end; what it was sent is what it used.</summary>
+    public const string Stopped = "stopped";
+
+    /// <summary>The router's stream broke or reported an error after it began.</summary>
+    public const string Failed = "failed";
+
+    /// <summary>Written when the router's figures never came: billing prices the model's answer itself (docs/usage.md).</summary>
+    public const string Unknown = "unknown";
 }
 
 /// <summary>What the model router reports in an OpenAI <c>usage</c> object, with its <c>chatplatform</c> extension.</summary>

@@ -42,12 +42,18 @@ public sealed partial class AdminAuditReader(AdminAuditLog gateway, UpstreamClie
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Gateway}.{Router}");
     }
 
+    /// <summary>The largest page the model router's <c>GET /v1/admin/audit</c> answers.</summary>
+    public const int RouterMaxLimit = 200;
+
     /// <summary>The page, or null when the router could not be read (the caller answers 502: a page missing half the log would mislead).</summary>
     public async Task<AuditLogPage?> ReadAsync(ClaimsPrincipal admin, Cursor cursor, int limit, CancellationToken cancellationToken)
     {
         // One more than the page from each, to know whether anything is left without a third query.
+        // The router pages at most RouterMaxLimit: asked for more it refuses (the fuzz suite's largest page was a 502). When
+        // the page is that large and the router filled it, whether more follow is not known: a next cursor is given.
+        var routerAsked = Math.Min(limit + 1, RouterMaxLimit);
         var gatewayTask = gateway.ListAsync(cursor.Gateway == 0 ? null : cursor.Gateway, limit + 1, cancellationToken);
-        var routerEntries = await ReadRouterAsync(admin, cursor.Router, limit + 1, cancellationToken);
+        var routerEntries = await ReadRouterAsync(admin, cursor.Router, routerAsked, cancellationToken);
         var gatewayEntries = await gatewayTask;
         if (routerEntries is null)
         {
@@ -61,7 +67,7 @@ public sealed partial class AdminAuditReader(AdminAuditLog gateway, UpstreamClie
                 || (g < gatewayEntries.Count && gatewayEntries[g].At >= routerEntries[r].At);
             items.Add(takeGateway ? Item(GatewayService, gatewayEntries[g++]) : Item(RouterService, routerEntries[r++]));
         }
-        var more = g < gatewayEntries.Count || r < routerEntries.Count;
+        var more = g < gatewayEntries.Count || r < routerEntries.Count || (routerAsked <= limit && routerEntries.Count == routerAsked);
         var next = new Cursor(g > 0 ? gatewayEntries[g - 1].Id : cursor.Gateway, r > 0 ? routerEntries[r - 1].Id : cursor.Router);
         return new AuditLogPage(items, more ? next.ToString() : null);
     }

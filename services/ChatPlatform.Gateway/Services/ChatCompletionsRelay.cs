@@ -81,7 +81,6 @@ public sealed partial class ChatCompletionsRelay(
         HttpContext context, string path, JsonObject body, bool streamed, bool clientWantsUsage, string? reservationId, long started,
         CancellationToken cancellationToken)
     {
-
         using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, path);
         request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
         {
@@ -119,11 +118,20 @@ public sealed partial class ChatCompletionsRelay(
                 await answer.CopyToAsync(context.Response.Body, cancellationToken);
                 return false;
             }
+            var status = UsageRecorded.Complete;
             if (streamed && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
             {
                 context.Response.Headers.CacheControl = "no-cache";
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-                usage = await RelayEventsAsync(answer, context.Response, clientWantsUsage, cancellationToken);
+                var relayed = new RelayedStream();
+                status = await RelayEventsAsync(answer, context.Response, clientWantsUsage, relayed, cancellationToken);
+                // Cut short before the usage chunk (the client left, the stream broke or the provider failed): the tokens
+                // sent and received are still spent. Counted from the text, priced by billing from the model.
+                usage = relayed.Usage ?? Estimate(body, relayed);
+                if (status == UsageRecorded.Stopped)
+                {
+                    LogClientLeft(logger, usage.Model, usage.CompletionTokens);
+                }
             }
             else
             {
@@ -138,7 +146,7 @@ public sealed partial class ChatCompletionsRelay(
                 LogNoUsage(logger);
                 return false;
             }
-            return await RecordAsync(context.User, usage, time.GetElapsedTime(started), reservationId);
+            return await RecordAsync(context.User, usage, status, time.GetElapsedTime(started), reservationId);
         }
     }
 
@@ -159,16 +167,37 @@ public sealed partial class ChatCompletionsRelay(
         }
     }
 
-    /// <summary>Relays each SSE event as it arrives and returns the usage the stream reported, if any.</summary>
-    private static async Task<RouterUsage?> RelayEventsAsync(
-        Stream answer, HttpResponse response, bool clientWantsUsage, CancellationToken cancellationToken)
+    /// <summary>
+    /// Relays each SSE event as it arrives, noting in <paramref name="relayed"/> the usage the stream reported and the text
+    /// it carried; returns how it ended. A client that leaves, or a router stream that breaks, ends it without throwing:
+    /// what was used until then is recorded all the same.
+    /// </summary>
+    private static async Task<string> RelayEventsAsync(
+        Stream answer, HttpResponse response, bool clientWantsUsage, RelayedStream relayed, CancellationToken cancellationToken)
     {
-        RouterUsage? usage = null;
+        try
+        {
+            await CopyEventsAsync(answer, response, clientWantsUsage, relayed, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
+        {
+            return UsageRecorded.Stopped;
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return UsageRecorded.Failed;
+        }
+        return relayed.Failed || !relayed.Done ? UsageRecorded.Failed : UsageRecorded.Complete;
+    }
+
+    private static async Task CopyEventsAsync(
+        Stream answer, HttpResponse response, bool clientWantsUsage, RelayedStream relayed, CancellationToken cancellationToken)
+    {
         await foreach (var item in SseParser.Create(answer).EnumerateAsync(cancellationToken))
         {
             var chunk = item.Data.StartsWith('{') ? JsonNode.Parse(item.Data) as JsonObject : null;
             var chunkUsage = ReadUsage(chunk);
-            usage = chunkUsage ?? usage;
+            relayed.Note(item.Data, chunk, chunkUsage);
             // The usage-only chunk (no choices) was asked for by the gateway, not the client: it stays here.
             if (chunkUsage is not null && chunk!["choices"] is JsonArray { Count: 0 } && !clientWantsUsage)
             {
@@ -187,7 +216,67 @@ public sealed partial class ChatCompletionsRelay(
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame.ToString()), cancellationToken);
             await response.Body.FlushAsync(cancellationToken);
         }
-        return usage;
+    }
+
+    /// <summary>
+    /// The usage of a stream that ended without the router's figures: the prompt from the request's text, the output
+    /// from the text relayed (about 4 characters a token, as chat counts a stopped answer), the deployment unknown and
+    /// the cost left for billing to price from the model's catalog price.
+    /// </summary>
+    private static RouterUsage Estimate(JsonObject body, RelayedStream relayed)
+    {
+        var promptChars = 0L;
+        if (body["messages"] is JsonArray messages)
+        {
+            foreach (var message in messages)
+            {
+                promptChars += message?["content"] switch
+                {
+                    JsonValue text when text.GetValueKind() == JsonValueKind.String => ((string)text!).Length,
+                    JsonArray parts => parts.Sum(p => p?["text"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? ((string)t!).Length : 0),
+                    _ => 0,
+                };
+            }
+        }
+        var model = relayed.Model ?? (body["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? (string)m! : "");
+        return new RouterUsage(model, (promptChars + 3) / 4, (relayed.OutputChars + 3) / 4, 0,
+            UsageRecorded.Unknown, UsageRecorded.Unknown, Estimated: true, 0m, 0);
+    }
+
+    /// <summary>What a relayed stream carried: the router's usage when it came, the text, and whether it ended well.</summary>
+    private sealed class RelayedStream
+    {
+        public RouterUsage? Usage { get; private set; }
+
+        public string? Model { get; private set; }
+
+        public long OutputChars { get; private set; }
+
+        public bool Failed { get; private set; }
+
+        public bool Done { get; private set; }
+
+        public void Note(string data, JsonObject? chunk, RouterUsage? usage)
+        {
+            Usage = usage ?? Usage;
+            Done |= data == "[DONE]";
+            if (chunk is null)
+            {
+                return;
+            }
+            Failed |= chunk["error"] is not null;
+            Model ??= chunk["model"] is JsonValue model && model.GetValueKind() == JsonValueKind.String ? (string)model! : null;
+            if (chunk["choices"] is JsonArray choices)
+            {
+                foreach (var choice in choices)
+                {
+                    if (choice?["delta"]?["content"] is JsonValue content && content.GetValueKind() == JsonValueKind.String)
+                    {
+                        OutputChars += ((string)content!).Length;
+                    }
+                }
+            }
+        }
     }
 
     private static RouterUsage? ReadUsage(JsonObject? completion)
@@ -208,7 +297,7 @@ public sealed partial class ChatCompletionsRelay(
             TimeToFirstTokenMs: (long?)details["time_to_first_token_ms"] ?? 0);
     }
 
-    private async Task<bool> RecordAsync(ClaimsPrincipal user, RouterUsage usage, TimeSpan duration, string? reservationId)
+    private async Task<bool> RecordAsync(ClaimsPrincipal user, RouterUsage usage, string status, TimeSpan duration, string? reservationId)
     {
         var recorded = new UsageRecorded(
             user.UserId()!.Value,
@@ -219,6 +308,7 @@ public sealed partial class ChatCompletionsRelay(
             usage.Estimated, usage.CostUsd, usage.TimeToFirstTokenMs,
             (long)duration.TotalMilliseconds,
             time.GetUtcNow(),
+            status,
             reservationId);
         try
         {
@@ -242,6 +332,9 @@ public sealed partial class ChatCompletionsRelay(
             ProblemDetails = { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), Detail = detail },
         }).AsTask();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A client left a {Model} stream after about {OutputTokens} tokens; its usage is recorded as stopped")]
+    private static partial void LogClientLeft(ILogger logger, string model, long outputTokens);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model router could not be reached")]
     private static partial void LogRouterUnavailable(ILogger logger, Exception exception);

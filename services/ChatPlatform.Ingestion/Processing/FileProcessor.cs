@@ -92,17 +92,19 @@ public sealed partial class FileProcessor(
 
         var pieces = chunker.Chunk(document);
         var embedded = new List<EmbeddedChunk>(pieces.Count);
+        var usages = new List<RouterEmbeddingUsage>();
         var batchSize = options.Value.EmbeddingBatchSize;
         foreach (var batch in pieces.Chunk(batchSize))
         {
             var vectors = await embeddings.GenerateAsync(batch.Select(chunk => chunk.Text), cancellationToken: cancellationToken);
             embedded.AddRange(batch.Zip(vectors, (chunk, vector) => new EmbeddedChunk(chunk, vector.Vector)));
+            usages.AddRange(RouterEmbeddingUsage.Of(vectors));
             await store.ReportProgressAsync(file.Id, 50 + 45 * embedded.Count / pieces.Count, cancellationToken);
         }
 
         await store.CompleteAsync(file, document.Pages.Count, embedded.Count,
             transaction => chunks.ReplaceAsync(transaction, file.Id, embedded, cancellationToken),
-            cancellationToken);
+            RouterEmbeddingUsage.Sum(usages), cancellationToken);
     }
 
     // blob_name is "{container}/{blob}": "files/{user}/{sha256}" once checked.

@@ -1,4 +1,5 @@
 using ChatPlatform.EventLog;
+using ChatPlatform.Ingestion.Retrieval;
 using Npgsql;
 
 namespace ChatPlatform.Ingestion.Processing;
@@ -42,10 +43,13 @@ public sealed class ProcessingStore(NpgsqlDataSource db, IEventLog events, TimeP
 
     /// <summary>
     /// Stores what processing produced and marks the file ready, with <see cref="FileEvents.Ready"/>, in one transaction;
-    /// <paramref name="writeChunks"/> runs in it. False (and nothing written) when the file was deleted meanwhile.
+    /// <paramref name="writeChunks"/> runs in it. The router embeddings it paid for are committed with it, a
+    /// <c>usage.recorded</c> (source <c>embedding</c>) per deployment. False (and nothing written) when the file was
+    /// deleted meanwhile.
     /// </summary>
     public async Task<bool> CompleteAsync(
-        FileToProcess file, int pages, int chunks, Func<NpgsqlTransaction, Task> writeChunks, CancellationToken cancellationToken)
+        FileToProcess file, int pages, int chunks, Func<NpgsqlTransaction, Task> writeChunks,
+        IReadOnlyList<RouterEmbeddingUsage> embeddingUsage, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -67,6 +71,11 @@ public sealed class ProcessingStore(NpgsqlDataSource db, IEventLog events, TimeP
         }
         await events.AppendAsync(connection, transaction,
             EventToAppend.Create(FileEvents.Ready, file.UserId.ToString(), new FileReady(file.Id, file.UserId, pages, chunks)), cancellationToken);
+        if (embeddingUsage.Count > 0)
+        {
+            var now = time.GetUtcNow();
+            await events.AppendAsync(connection, transaction, [.. embeddingUsage.Select(u => UsageRecorded(file, u, now))], cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -103,4 +112,27 @@ public sealed class ProcessingStore(NpgsqlDataSource db, IEventLog events, TimeP
         command.Parameters.Add(new() { Value = fileId });
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
+
+    /// <summary>The <c>usage.recorded</c> of a file's embeddings (docs/turns.md "Usage events"), keyed by its owner.</summary>
+    private static EventToAppend UsageRecorded(FileToProcess file, RouterEmbeddingUsage usage, DateTimeOffset now) =>
+        EventToAppend.Create(UsageRecordedEvent, file.UserId.ToString(), new
+        {
+            userId = file.UserId,
+            source = "embedding",
+            fileId = file.Id,
+            status = "complete",
+            model = usage.Model,
+            deployment = usage.Deployment,
+            provider = usage.Provider,
+            inputTokens = usage.InputTokens,
+            cachedInputTokens = 0L,
+            outputTokens = 0L,
+            estimated = usage.Estimated,
+            costUsd = usage.CostUsd,
+            timeToFirstTokenMs = 0L,
+            durationMs = usage.DurationMs,
+            occurredAt = now,
+        });
+
+    public const string UsageRecordedEvent = "usage.recorded";
 }

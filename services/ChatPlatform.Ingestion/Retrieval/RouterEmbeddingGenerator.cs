@@ -29,17 +29,20 @@ public sealed class RouterEmbeddingGenerator(
         var texts = values as IReadOnlyList<string> ?? [.. values];
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count) { Usage = new UsageDetails { InputTokenCount = 0 } };
         using var client = httpClientFactory.CreateClient(HttpClientName);
+        var usages = new List<RouterEmbeddingUsage>();
         foreach (var batch in texts.Chunk(processingOptions.Value.EmbeddingBatchSize))
         {
-            var (vectors, promptTokens) = await EmbedBatchAsync(client, settings, batch, cancellationToken);
+            var (vectors, usage) = await EmbedBatchAsync(client, settings, batch, cancellationToken);
             result.AddRange(vectors.Select(v => new Embedding<float>(v) { ModelId = settings.Model }));
-            result.Usage.InputTokenCount += promptTokens;
+            result.Usage.InputTokenCount += usage.InputTokens;
+            usages.Add(usage);
         }
         result.Usage.TotalTokenCount = result.Usage.InputTokenCount;
+        result.AdditionalProperties = new() { [RouterEmbeddingUsage.PropertyName] = RouterEmbeddingUsage.Sum(usages) };
         return result;
     }
 
-    private static async Task<(float[][] Vectors, long PromptTokens)> EmbedBatchAsync(
+    private static async Task<(float[][] Vectors, RouterEmbeddingUsage Usage)> EmbedBatchAsync(
         HttpClient client, EmbeddingOptions settings, string[] batch, CancellationToken cancellationToken)
     {
         // Empty or whitespace input is refused by OpenAI's API; a chunk that is nothing but spaces still needs a vector.
@@ -69,9 +72,35 @@ public sealed class RouterEmbeddingGenerator(
         {
             throw new InvalidOperationException($"The model router answered no embedding for input {missing} of {batch.Length}.");
         }
-        var promptTokens = body.RootElement.TryGetProperty("usage", out var usage) && usage.TryGetProperty("prompt_tokens", out var tokens) ? tokens.GetInt64() : 0;
-        return (vectors, promptTokens);
+        return (vectors, ReadUsage(body.RootElement, settings.Model!, batch));
     }
+
+    /// <summary>
+    /// The router's usage and its <c>chatplatform</c> figures. Without them (a router that sent none) the tokens are
+    /// estimated from the text (about 4 characters a token) and the deployment is unknown, for billing to price.
+    /// </summary>
+    private static RouterEmbeddingUsage ReadUsage(JsonElement answer, string model, string[] batch)
+    {
+        var hasUsage = answer.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object;
+        var tokens = hasUsage && usage.TryGetProperty("prompt_tokens", out var prompt) && prompt.TryGetInt64(out var count) ? count : (long?)null;
+        if (hasUsage && usage.TryGetProperty("chatplatform", out var details) && details.ValueKind == JsonValueKind.Object
+            && Text(details, "deployment") is { Length: > 0 } deployment)
+        {
+            return new RouterEmbeddingUsage(
+                model, deployment, Text(details, "provider") is { Length: > 0 } provider ? provider : RouterEmbeddingUsage.Unknown,
+                tokens ?? Estimate(batch),
+                tokens is null || (details.TryGetProperty("estimated", out var estimated) && estimated.ValueKind == JsonValueKind.True),
+                details.TryGetProperty("cost_usd", out var cost) && cost.TryGetDecimal(out var usd) && usd >= 0 ? usd : 0m,
+                details.TryGetProperty("duration_ms", out var duration) && duration.TryGetInt64(out var ms) ? ms : 0);
+        }
+        return new RouterEmbeddingUsage(
+            model, RouterEmbeddingUsage.Unknown, RouterEmbeddingUsage.Unknown, tokens ?? Estimate(batch), Estimated: true, 0m, 0);
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static long Estimate(string[] batch) => batch.Sum(t => (t.Length + 3L) / 4);
 
     // The router answers in OpenAI's error shape; its message says what was wrong (an unknown model, a bad dimension).
     private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -4,8 +4,10 @@ using System.Text.Json;
 namespace ChatPlatform.AppHost.Tests.Hardening;
 
 /// <summary>The real ids and credentials the fuzzed requests aim at, made before the run (they differ between runs; the requests' shapes do not).</summary>
+/// <param name="Victim">A throwaway account the admin routes change and <c>DELETE /v1/me</c> may delete: never the attacker, admin or bystander.</param>
 public sealed record FuzzTargets(
-    string UserToken, string AdminToken, string ApiKey, Guid Conversation, Guid UserMessage, Guid AssistantMessage, string AdminModel);
+    string UserToken, string AdminToken, string ApiKey, Guid Conversation, Guid UserMessage, Guid AssistantMessage, string AdminModel,
+    Guid Victim = default, string VictimToken = "", string VictimPassword = "", string AdminApiKey = "");
 
 /// <summary>
 /// Every public route of the gateway with a valid request for each, and the ways to break one: its body (malformed and
@@ -27,6 +29,8 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
         User,
         Admin,
         ApiKey,
+        Victim,
+        AdminApiKey,
     }
 
     /// <summary>A route and a valid request to it: the template the mutations start from.</summary>
@@ -159,6 +163,90 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 AuthLimit, FuzzExpectation.Refused, "4"),
             new("GET /v1/admin/providers/health", "GET", _ => "/v1/admin/providers/health", Auth.Admin, null),
             new("GET /v1/ws", "GET", r => r.Next(2) == 0 ? "/v1/ws" : $"/v1/ws?access_token={Pick(r, JunkIds)}", Auth.User, null),
+            .. UsageAndAdminRoutes(),
+        ];
+    }
+
+    private static readonly string[] JunkDays =
+    [
+        "2026-12-01", "2026-02-30", "0001-01-01", "9999-12-31", "-2026-01-01", "NaN", "Infinity", "1e308", "%00", "2026-1-1", "today",
+        "99999999999999999999", "2026-12-01T00:00:00Z", "'%20OR%201=1--", "", "%E2%80%AE", "2026%2F12%2F01",
+    ];
+
+    private static readonly string[] JunkGroups = ["day", "model", "user", "DAY", "", "%00", "user;DROP", "key", "cost_usd", "1", "NaN"];
+
+    /// <summary>
+    /// Issue 18's routes: usage, the admin console's API, embeddings, files and the account's deletion. Admin writes aim at
+    /// the throwaway victim (or at ids that are not accounts), so that no fuzzed request disables the attacker, demotes
+    /// the admin or deletes the bystander; the same routes with a user's token or an API key must be refused.
+    /// </summary>
+    private List<RouteSpec> UsageAndAdminRoutes()
+    {
+        var v = targets.Victim;
+        string Range(Random r) => r.Next(3) switch
+        {
+            0 => $"from={Pick(r, JunkDays)}&to={Pick(r, JunkDays)}",
+            1 => $"from={Pick(r, JunkDays)}",
+            _ => "from=2026-01-01&to=2026-12-31",
+        };
+        string Paging(Random r) => r.Next(2) == 0 ? "" : $"&offset={Pick(r, JunkNumbers)}&limit={Pick(r, JunkNumbers)}";
+        string UserId(Random r) => r.Next(3) == 0 ? v.ToString() : Pick(r, JunkIds);
+        string AdminUsage(Random r) =>
+            $"/v1/admin/usage?{Range(r)}&groupBy={Pick(r, JunkGroups)}{(r.Next(2) == 0 ? $"&userId={UserId(r)}" : "")}{Paging(r)}";
+        List<(string, object?)> UserChange(Random r) =>
+        [
+            ("disabled", r.Next(2) == 0), ("role", Pick(r, ["user", "admin", "root", "", "ADMIN"])), ("tier", Pick(r, ["free", "pro", "enterprise", ""])),
+        ];
+        return
+        [
+            new("GET /v1/usage", "GET", r => $"/v1/usage?{Range(r)}&groupBy={Pick(r, JunkGroups)}{(r.Next(4) == 0 ? $"&userId={v}" : "")}", Auth.User, null),
+            new("GET /v1/admin/usage", "GET", AdminUsage, Auth.Admin, null),
+            new("GET /v1/admin/usage/summary", "GET", r => $"/v1/admin/usage/summary?{Range(r)}", Auth.Admin, null),
+            new("GET /v1/admin/usage/export.csv", "GET", r => $"/v1/admin/usage/export.csv?{Range(r)}", Auth.Admin, null),
+            new("GET /v1/admin/usage/**", "GET", r => $"/v1/admin/usage/{Pick(r, ["x", "..", "%2e%2e/users", "summary/x", "export.csv/..", "a%00b"])}", Auth.Admin, null),
+            new("GET /v1/admin/users", "GET", r => $"/v1/admin/users?q={Pick(r, JunkIds)}&role={Pick(r, ["user", "admin", "x"])}"
+                + $"&tier={Pick(r, ["free", "pro", "x"])}&disabled={Pick(r, ["true", "false", "1", "NaN"])}&cursor={Pick(r, JunkCursors)}&limit={Pick(r, JunkNumbers)}",
+                Auth.Admin, null),
+            new("GET /v1/admin/users/{id}", "GET", r => $"/v1/admin/users/{UserId(r)}", Auth.Admin, null),
+            new("PATCH /v1/admin/users/{id}", "PATCH", r => $"/v1/admin/users/{UserId(r)}", Auth.Admin, UserChange, AuthLimit),
+            new("POST /v1/admin/users/{id}/revoke-sessions", "POST", r => $"/v1/admin/users/{UserId(r)}/revoke-sessions", Auth.Admin, null),
+            new("ANY /v1/admin/users/**", "GET", r => $"/v1/admin/users/{UserId(r)}/{Pick(r, ["..", "x", "quotas", "%2e%2e/%2e%2e/me", "revoke-sessions/x"])}", Auth.Admin, null),
+            new("GET /v1/admin/audit", "GET", r => $"/v1/admin/audit?cursor={Pick(r, JunkCursors)}&limit={Pick(r, JunkNumbers)}", Auth.Admin, null),
+            new("GET /v1/admin/metrics", "GET", r => r.Next(2) == 0 ? "/v1/admin/metrics" : $"/v1/admin/metrics?window={Pick(r, JunkNumbers)}", Auth.Admin, null),
+            new("GET /v1/admin/chat/stats", "GET", r => r.Next(2) == 0 ? "/v1/admin/chat/stats" : $"/v1/admin/chat/stats?minutes={Pick(r, JunkNumbers)}", Auth.Admin, null),
+            new("POST /v1/embeddings", "POST", _ => "/v1/embeddings", Auth.ApiKey, r =>
+            [
+                ("model", r.Next(4) == 0 ? GatewayUser.FastModel : "sim-embed"),
+                ("input", r.Next(2) == 0 ? "embed me" : new object[] { "one", "two" }),
+                ("dimensions", r.Next(3) == 0 ? -1 : 384),
+            ], CompletionsLimit),
+            new("GET /v1/files", "GET", r => $"/v1/files?cursor={Pick(r, JunkCursors)}&limit={Pick(r, JunkNumbers)}", Auth.User, null),
+            new("GET /v1/files/{id}", "GET", r => $"/v1/files/{(r.Next(2) == 0 ? Guid.NewGuid().ToString() : Pick(r, JunkIds))}"
+                + Pick(r, ["", "/content", "/pages/1/image", "/pages/-1/image", "/pages/99999999999/image", "/../../v1/admin/users"]), Auth.User, null),
+            new("DELETE /v1/files/{id}", "DELETE", r => $"/v1/files/{(r.Next(2) == 0 ? Guid.NewGuid().ToString() : Pick(r, JunkIds))}", Auth.User, null),
+            new("POST /v1/files/upload-url", "POST", _ => "/v1/files/upload-url", Auth.User,
+                r => [("name", Pick(r, ["a.txt", "../../etc/passwd", "=cmd|' /C calc'!A0.csv", ""])), ("size", r.Next(2) == 0 ? 10 : -1), ("mediaType", "text/plain")]),
+            new("POST /v1/files/{id}/complete", "POST", r => $"/v1/files/{Guid.NewGuid()}/complete", Auth.User, null),
+            new("DELETE /v1/me (throwaway account)", "DELETE", _ => "/v1/me", Auth.Victim,
+                r => [("password", r.Next(4) == 0 ? targets.VictimPassword : "not the password")], AuthLimit),
+            // By hand: a user on the admin console's routes, and API keys on account routes, are refused.
+            new("GET /v1/admin/usage (as a user)", "GET", AdminUsage, Auth.User, null, Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("GET /v1/admin/usage/export.csv (as a user)", "GET", r => $"/v1/admin/usage/export.csv?{Range(r)}", Auth.User, null,
+                Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("GET /v1/admin/users (as a user)", "GET", _ => "/v1/admin/users", Auth.User, null, Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("PATCH /v1/admin/users/{id} (as a user)", "PATCH", _ => $"/v1/admin/users/{v}", Auth.User, UserChange, AuthLimit,
+                FuzzExpectation.Refused, "18"),
+            new("POST /v1/admin/users/{id}/revoke-sessions (as a user)", "POST", _ => $"/v1/admin/users/{v}/revoke-sessions", Auth.User, null,
+                Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("GET /v1/admin/audit (as a user)", "GET", _ => "/v1/admin/audit", Auth.User, null, Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("GET /v1/admin/metrics (as a user)", "GET", _ => "/v1/admin/metrics", Auth.User, null, Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("GET /v1/admin/chat/stats (as a user)", "GET", _ => "/v1/admin/chat/stats", Auth.User, null, Expectation: FuzzExpectation.Refused, Item: "18"),
+            new("DELETE /v1/me (with an API key)", "DELETE", _ => "/v1/me", Auth.ApiKey, _ => [("password", "whatever it is")], AuthLimit,
+                FuzzExpectation.Refused, "18"),
+            new("PATCH /v1/admin/users/{id} (with an admin's API key)", "PATCH", _ => $"/v1/admin/users/{v}", Auth.AdminApiKey, UserChange, AuthLimit,
+                FuzzExpectation.Refused, "18"),
+            new("POST /v1/admin/users/{id}/revoke-sessions (with an admin's API key)", "POST", _ => $"/v1/admin/users/{v}/revoke-sessions",
+                Auth.AdminApiKey, null, Expectation: FuzzExpectation.Refused, Item: "18"),
         ];
     }
 
@@ -209,6 +297,11 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 var odd = Pick(r, OddMethods);
                 mutations.Add($"method {odd}");
                 method = odd;
+                // Another method is another route: DELETE /v1/me refused for an API key is GET /v1/me, which a key may read.
+                if (expectation == FuzzExpectation.Refused)
+                {
+                    expectation = FuzzExpectation.Shaped;
+                }
                 if (odd == "CONNECT")
                 {
                     item ??= "6";
@@ -249,6 +342,12 @@ public sealed class FuzzCorpus(int seed, FuzzTargets targets)
                 break;
             case Auth.ApiKey:
                 headers.Insert(0, ("Authorization", "Bearer " + targets.ApiKey));
+                break;
+            case Auth.Victim:
+                headers.Insert(0, ("Authorization", "Bearer " + targets.VictimToken));
+                break;
+            case Auth.AdminApiKey:
+                headers.Insert(0, ("Authorization", "Bearer " + targets.AdminApiKey));
                 break;
         }
         if (body.Length > 0 && contentType.Length > 0 && !headers.Any(h => h.Name == "Content-Type"))

@@ -32,7 +32,8 @@ public sealed record FuzzRequest(
     string? Item = null)
 {
     /// <summary>OpenAI's routes answer errors in OpenAI's shape rather than as problem details.</summary>
-    public bool IsOpenAIRoute => Route.Contains("/v1/chat/completions", StringComparison.Ordinal) || Route.Contains("/v1/models", StringComparison.Ordinal);
+    public bool IsOpenAIRoute => Route.Contains("/v1/chat/completions", StringComparison.Ordinal) || Route.Contains("/v1/models", StringComparison.Ordinal)
+        || Route.Contains("/v1/embeddings", StringComparison.Ordinal);
 
     public bool IsHead => Method == "HEAD";
 

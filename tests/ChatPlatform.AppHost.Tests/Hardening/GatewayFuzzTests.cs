@@ -42,7 +42,8 @@ public sealed class GatewayFuzzTests
         using var admin = await GatewayUser.RegisterAsync(platform, ct, AdminEmail);
         using var attacker = await GatewayUser.RegisterAsync(platform, ct);
         using var bystander = await GatewayUser.RegisterAsync(platform, ct);
-        var targets = await PrepareTargetsAsync(admin, attacker, ct);
+        using var victim = await GatewayUser.RegisterAsync(platform, ct);
+        var targets = await PrepareTargetsAsync(admin, attacker, victim, ct);
 
         using var stopBystander = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var bystanderRun = ChatNormallyAsync(bystander, stopBystander.Token);
@@ -56,6 +57,7 @@ public sealed class GatewayFuzzTests
 
         await stopBystander.CancelAsync();
         var (turns, bystanderFailures) = await bystanderRun;
+        bystanderFailures.AddRange(await WhatChangedOutsideTheVictimAsync(admin, attacker, bystander, ct));
 
         var all = outcomes.OrderBy(o => o.Request.Index).ToList();
         var failures = all.Where(o => o.Failure is not null).ToList();
@@ -95,7 +97,7 @@ public sealed class GatewayFuzzTests
     }
 
     /// <summary>The attacker's own conversation with one exchange, an API key, and a model of the admin's to aim the admin routes at.</summary>
-    private static async Task<FuzzTargets> PrepareTargetsAsync(GatewayUser admin, GatewayUser attacker, CancellationToken ct)
+    private static async Task<FuzzTargets> PrepareTargetsAsync(GatewayUser admin, GatewayUser attacker, GatewayUser victim, CancellationToken ct)
     {
         using var model = await admin.Client.PutAsJsonAsync("/v1/admin/models/fuzz-model",
             new { displayName = "Fuzz", contextWindow = 8192, maxOutputTokens = 256 }, ct);
@@ -104,8 +106,45 @@ public sealed class GatewayFuzzTests
         var conversation = await attacker.CreateConversationAsync(GatewayUser.FastModel, ct);
         var events = await attacker.TurnAsync(conversation, "the attacker's first question", ct);
         var started = events[0].Data;
+        var victimId = (await victim.Client.GetFromJsonAsync<JsonElement>("/v1/me", ct)).GetProperty("id").GetGuid();
         return new FuzzTargets(attacker.AccessToken, admin.AccessToken, apiKey, conversation,
-            started.GetProperty("userMessage").GetProperty("id").GetGuid(), started.GetProperty("assistantMessage").GetProperty("id").GetGuid(), "fuzz-model");
+            started.GetProperty("userMessage").GetProperty("id").GetGuid(), started.GetProperty("assistantMessage").GetProperty("id").GetGuid(), "fuzz-model",
+            victimId, victim.AccessToken, victim.Password, await admin.CreateApiKeyAsync(ct));
+    }
+
+    /// <summary>
+    /// What a fuzzed request changed that none may: the admin routes aim only at the throwaway victim, so the attacker, the
+    /// bystander and the admin keep their role and stay enabled, and every audited change was made by the admin.
+    /// </summary>
+    private static async Task<List<string>> WhatChangedOutsideTheVictimAsync(
+        GatewayUser admin, GatewayUser attacker, GatewayUser bystander, CancellationToken ct)
+    {
+        var changed = new List<string>();
+        var adminId = (await admin.Client.GetFromJsonAsync<JsonElement>("/v1/me", ct)).GetProperty("id").GetGuid();
+        foreach (var (user, role) in new[] { (attacker, "user"), (bystander, "user"), (admin, "admin") })
+        {
+            var page = await admin.Client.GetFromJsonAsync<JsonElement>($"/v1/admin/users?q={Uri.EscapeDataString(user.Email)}", ct);
+            var account = page.GetProperty("items").EnumerateArray().Single(u => u.GetProperty("email").GetString() == user.Email);
+            if (account.GetProperty("role").GetString() != role || account.GetProperty("disabled").GetBoolean())
+            {
+                changed.Add($"{user.Email} was changed by the run: {account}");
+            }
+        }
+        string? cursor = null;
+        do
+        {
+            var audit = await admin.Client.GetFromJsonAsync<JsonElement>($"/v1/admin/audit?limit=200{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", ct);
+            foreach (var item in audit.GetProperty("items").EnumerateArray())
+            {
+                if (item.GetProperty("userId").ValueKind != JsonValueKind.String || item.GetProperty("userId").GetGuid() != adminId)
+                {
+                    changed.Add($"an audited change not made by the admin: {item}");
+                }
+            }
+            cursor = audit.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return changed;
     }
 
     private static async Task<Outcome> SendAsync(Uri gateway, FuzzRequest request, CancellationToken ct)
@@ -165,7 +204,8 @@ public sealed class GatewayFuzzTests
         var problemShape = response.Header("content-type")?.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase) == true
             && body.ValueKind == JsonValueKind.Object && body.TryGetProperty("status", out var problemStatus) && problemStatus.ValueKind == JsonValueKind.Number;
         // A traversal out of an OpenAI route may land on another route, which answers problem details (or stay on it).
-        var openAIRoute = (request.Target.StartsWith("/v1/chat/completions", StringComparison.Ordinal) || request.Target.StartsWith("/v1/models", StringComparison.Ordinal))
+        var openAIRoute = (request.Target.StartsWith("/v1/chat/completions", StringComparison.Ordinal) || request.Target.StartsWith("/v1/models", StringComparison.Ordinal)
+                || request.Target.StartsWith("/v1/embeddings", StringComparison.Ordinal))
             && !request.Target.Contains("..", StringComparison.Ordinal) && !request.Target.Contains("%2e", StringComparison.OrdinalIgnoreCase);
         var traversal = request.Target.Contains("..", StringComparison.Ordinal) || request.Target.Contains("%2e", StringComparison.OrdinalIgnoreCase);
         return openAIRoute

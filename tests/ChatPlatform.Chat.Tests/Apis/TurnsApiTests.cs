@@ -568,6 +568,16 @@ public sealed class TurnsApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal("Plan a trip to Lisbon in", fallbackTitle);
         Assert.Contains("garden", (string)Assert.Single(router.WholeRequests, r => r.ToJsonString().Contains("garden", StringComparison.Ordinal))
             ["messages"]![1]!["content"]!);
+        // The title's router call is billed, committed with the title; the failed one cost nothing and records nothing.
+        Assert.Equal($"title|{named}|-|complete|{FakeModelRouter.FastModel}|fake-1|simulator|20|4|false|{FakeModelRouter.CostUsd}", await host.ScalarAsync("""
+            SELECT concat_ws('|', payload->>'source', payload->>'conversationId', coalesce(payload->>'messageId', '-'), payload->>'status',
+                payload->>'model', payload->>'deployment', payload->>'provider', payload->>'inputTokens', payload->>'outputTokens',
+                payload->>'estimated', payload->>'costUsd')
+            FROM events.events WHERE type = 'usage.recorded' AND payload->>'source' = 'title' AND payload->>'conversationId' = $1
+            """, Token, named.ToString()));
+        Assert.Equal(0L, await host.ScalarAsync(
+            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND payload->>'source' = 'title' AND payload->>'conversationId' = $1",
+            Token, fallback.ToString()));
     }
 
     [Fact]

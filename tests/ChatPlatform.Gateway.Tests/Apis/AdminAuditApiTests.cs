@@ -58,6 +58,10 @@ public sealed class AdminAuditApiTests(PostgresFixture postgres, RedisFixture re
         while (cursor is not null && seen.Count < 10);
 
         Assert.Equal(["gateway revoke-sessions user", "model-router create model", "gateway update user"], seen);
+        // The largest page: the router's largest is the same, so asking it for one more than the page was refused (a 502).
+        var largest = await admin.GetAsync("/v1/admin/audit?limit=200", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, largest.StatusCode);
+        Assert.Equal(3, (await largest.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["items"]!.AsArray().Count);
     }
 
     [Fact]

@@ -321,6 +321,32 @@ public sealed class AdminUsersApiTests(PostgresFixture postgres, RedisFixture re
         Assert.Contains(host.Logs, line => line.Contains("revoked access tokens are checked in PostgreSQL", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_admins_api_key_reads_the_console_but_cannot_change_accounts_or_revoke_sessions()
+    {
+        // Found by the fuzz suite (issue 18): a leaked key of an admin could disable anyone, make itself admins, or sign
+        // every session out. Keys are for operators' tools that read; account changes need a signed-in admin.
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var adminTokens = await host.RegisterAsync();
+        var admin = host.CreateClient(adminTokens.AccessToken);
+        var user = await host.RegisterAsync();
+        var created = await admin.PostAsJsonAsync("/v1/api-keys", new { name = "ops tool" }, Cancellation);
+        var key = (await created.Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation))!.Key;
+        var tool = host.CreateClient(key);
+
+        var read = await tool.GetAsync($"/v1/admin/users/{user.User.Id}", Cancellation);
+        var patch = await tool.PatchAsJsonAsync($"/v1/admin/users/{user.User.Id}", new { disabled = true, role = "admin" }, Cancellation);
+        var revoke = await tool.PostAsync($"/v1/admin/users/{user.User.Id}/revoke-sessions", null, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], [patch.StatusCode, revoke.StatusCode]);
+        Assert.Equal("application/problem+json", patch.Content.Headers.ContentType?.MediaType);
+        var after = await admin.GetFromJsonAsync<AdminUser>($"/v1/admin/users/{user.User.Id}", Cancellation);
+        Assert.Equal(("user", false), (after!.Role, after.Disabled));
+        Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(host, user.RefreshToken)).StatusCode);
+        Assert.Equal(0, await host.CountAsync("admin_audit"));
+    }
+
     private static async Task<List<JsonNode>> ListAsync(HttpClient admin, string query)
     {
         var page = (await admin.GetFromJsonAsync<JsonObject>("/v1/admin/users" + query, Cancellation))!;

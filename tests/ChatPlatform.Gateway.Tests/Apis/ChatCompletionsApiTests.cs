@@ -95,6 +95,62 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     }
 
     [Fact]
+    public async Task A_client_that_leaves_mid_stream_is_recorded_stopped_with_what_it_was_sent()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        router.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var userId = Guid.NewGuid();
+        using (var client = new HttpClient { BaseAddress = host.BaseAddress })
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = JsonContent.Create(new { model = FakeModelRouter.Model, stream = true, messages = new[] { new { role = "user", content = "Say hello to me" } } }),
+            };
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+            await using var body = await response.Content.ReadAsStreamAsync(Cancellation);
+            await using var events = SseParser.Create(body).EnumerateAsync(Cancellation).GetAsyncEnumerator(Cancellation);
+            Assert.True(await events.MoveNextAsync());
+            Assert.True(await events.MoveNextAsync());
+            Assert.Contains("Hello", events.Current.Data, StringComparison.Ordinal);
+            await router.Holding.Task.WaitAsync(Cancellation);
+        }
+        await router.StreamAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
+
+        var recorded = await SingleUsageEventAsync(host);
+
+        Assert.Equal(userId, recorded.GetProperty("userId").GetGuid());
+        Assert.Equal(UsageRecorded.Stopped, recorded.GetProperty("status").GetString());
+        Assert.Equal(FakeModelRouter.Model, recorded.GetProperty("model").GetString());
+        // "Say hello to me" and "Hello", about 4 characters a token; unpriced here, priced by billing from the model.
+        Assert.Equal((4L, 2L), (recorded.GetProperty("inputTokens").GetInt64(), recorded.GetProperty("outputTokens").GetInt64()));
+        Assert.Equal(("unknown", "unknown", true, 0m), (recorded.GetProperty("deployment").GetString(), recorded.GetProperty("provider").GetString(),
+            recorded.GetProperty("estimated").GetBoolean(), recorded.GetProperty("costUsd").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task A_stream_whose_provider_fails_mid_answer_is_recorded_failed()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        router.FailMidStream = true;
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+
+        var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = FakeModelRouter.Model, stream = true, messages = new[] { new { role = "user", content = "Say hello to me" } } }, Cancellation);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+
+        Assert.Contains("provider_error", text, StringComparison.Ordinal);
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        Assert.Equal(UsageRecorded.Failed, recorded.GetProperty("status").GetString());
+        Assert.Equal((4L, 2L, true), (recorded.GetProperty("inputTokens").GetInt64(), recorded.GetProperty("outputTokens").GetInt64(),
+            recorded.GetProperty("estimated").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Router_errors_reach_the_OpenAI_client_in_OpenAI_shape_and_record_nothing()
     {
         await using var router = await FakeModelRouter.StartAsync();
@@ -278,6 +334,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.Equal(userId, payload.GetProperty("userId").GetGuid());
         Assert.Equal("api", payload.GetProperty("source").GetString());
         Assert.Equal(apiKeyId, payload.GetProperty("apiKeyId").GetGuid());
+        Assert.Equal(UsageRecorded.Complete, payload.GetProperty("status").GetString());
         Assert.Equal("sim-fast", payload.GetProperty("model").GetString());
         Assert.Equal("sim-fast-1", payload.GetProperty("deployment").GetString());
         Assert.False(string.IsNullOrEmpty(payload.GetProperty("provider").GetString()));
@@ -299,6 +356,7 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     {
         Assert.Equal(userId, payload.GetProperty("userId").GetGuid());
         Assert.Equal("api", payload.GetProperty("source").GetString());
+        Assert.Equal(UsageRecorded.Complete, payload.GetProperty("status").GetString());
         if (apiKeyId is { } id)
         {
             Assert.Equal(id, payload.GetProperty("apiKeyId").GetGuid());
@@ -358,6 +416,21 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var recorded = Assert.Single(await UsageEventsAsync(host));
         Assert.Equal(32, recorded.GetProperty("reservationId").GetString()!.Length);
+    }
+
+    /// <summary>The one usage event, awaited: it is committed after the client has gone, when the gateway notices.</summary>
+    private static async Task<JsonElement> SingleUsageEventAsync(GatewayHost host)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (await UsageEventsAsync(host) is { Count: > 0 } events)
+            {
+                return Assert.Single(events);
+            }
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     /// <summary>The committed usage events, keyed by their user.</summary>

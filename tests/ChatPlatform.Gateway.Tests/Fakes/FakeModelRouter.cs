@@ -35,6 +35,18 @@ internal sealed class FakeModelRouter : IAsyncDisposable
 
     public string Address => Server.BaseAddress.ToString().TrimEnd('/');
 
+    /// <summary>When set, a stream holds after its first word until this completes or its caller leaves.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Completed when a stream has sent its first word and holds at <see cref="Gate"/>.</summary>
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completed when the caller of a held stream went away.</summary>
+    public TaskCompletionSource StreamAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>When true, a stream's provider fails after the first word: an error event, no usage, no <c>[DONE]</c>.</summary>
+    public bool FailMidStream { get; set; }
+
     public static async Task<FakeModelRouter> StartAsync()
     {
         FakeModelRouter? fake = null;
@@ -80,6 +92,24 @@ internal sealed class FakeModelRouter : IAsyncDisposable
             foreach (var text in new[] { "Hello", " world" })
             {
                 await WriteChunkAsync(context, new { id, @object = "chat.completion.chunk", created, model = Model, choices = new[] { new { index = 0, delta = new { role = (string?)null, content = text }, finish_reason = (string?)null } } });
+                if (FailMidStream)
+                {
+                    await WriteChunkAsync(context, new { error = new { message = "The provider failed mid-answer.", type = "server_error", code = "provider_error" } });
+                    return;
+                }
+                if (Gate is { } gate)
+                {
+                    Holding.TrySetResult();
+                    try
+                    {
+                        await gate.Task.WaitAsync(context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        StreamAborted.TrySetResult();
+                        return;
+                    }
+                }
             }
             await WriteChunkAsync(context, new { id, @object = "chat.completion.chunk", created, model = Model, choices = new[] { new { index = 0, delta = new { role = (string?)null, content = (string?)null }, finish_reason = "stop" } } });
             if (body["stream_options"]?["include_usage"] is JsonValue include && (bool)include)

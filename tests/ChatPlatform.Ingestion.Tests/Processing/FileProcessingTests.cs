@@ -39,6 +39,8 @@ public sealed class FileProcessingTests(PostgresFixture postgres, AzuriteFixture
         Assert.Equal(chunks, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1 AND user_id = $2 AND embedding IS NOT NULL", id, userId));
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM ingestion.chunks WHERE file_id = $1 AND page = 2 AND text LIKE '%twelve percent%'", id));
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = $1 AND key = $2", FileEvents.Ready, userId.ToString()));
+        // The local model costs nothing: no usage is recorded for it.
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND key = $1", userId.ToString()));
     }
 
     [Fact]

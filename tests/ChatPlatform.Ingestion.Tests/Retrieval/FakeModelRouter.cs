@@ -18,6 +18,11 @@ public sealed class FakeModelRouter : IAsyncDisposable
     private readonly ConcurrentQueue<EmbeddingCall> _calls = new();
     private LoopbackHttpServer? _server;
 
+    public const string Deployment = "fake-embed-1";
+
+    /// <summary>What the fake charges an input, in its usage's <c>chatplatform.cost_usd</c>.</summary>
+    public const decimal CostPerInput = 0.0000013m;
+
     public Uri BaseAddress => _server!.BaseAddress;
 
     /// <summary>Every call, the failed ones included, in arrival order.</summary>
@@ -89,7 +94,16 @@ public sealed class FakeModelRouter : IAsyncDisposable
             ["object"] = "list",
             ["data"] = data,
             ["model"] = (string?)body["model"],
-            ["usage"] = new JsonObject { ["prompt_tokens"] = inputs.Count * 10, ["total_tokens"] = inputs.Count * 10 },
+            ["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = inputs.Count * 10,
+                ["total_tokens"] = inputs.Count * 10,
+                ["chatplatform"] = new JsonObject
+                {
+                    ["deployment"] = Deployment, ["provider"] = "simulator", ["estimated"] = false, ["cost_usd"] = inputs.Count * CostPerInput,
+                    ["duration_ms"] = 3,
+                },
+            },
         };
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);

@@ -61,6 +61,14 @@ public sealed class RouterEmbeddingTests(PostgresFixture postgres, AzuriteFixtur
         var distance = (double)(await host.ScalarAsync(
             "SELECT embedding <=> $2::vector FROM ingestion.chunks WHERE file_id = $1 AND ordinal = 0", id, Literal(FakeModelRouter.Vector(first))))!;
         Assert.InRange(distance, 0, 1e-5);
+        // What the router charged is billed with the file's chunks: one entry for its one deployment, the failures free.
+        Assert.Equal($"embedding|{id}|complete|fake-embed|{FakeModelRouter.Deployment}|simulator|{chunks * 10}|0|false|{chunks * FakeModelRouter.CostPerInput}",
+            await host.ScalarAsync("""
+                SELECT string_agg(concat_ws('|', payload->>'source', payload->>'fileId', payload->>'status', payload->>'model',
+                    payload->>'deployment', payload->>'provider', payload->>'inputTokens', payload->>'outputTokens', payload->>'estimated',
+                    payload->>'costUsd'), ';')
+                FROM events.events WHERE type = 'usage.recorded' AND key = $1
+                """, userId.ToString()));
     }
 
     [Fact]
