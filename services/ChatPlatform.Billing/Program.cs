@@ -1,4 +1,6 @@
+using ChatPlatform.Audit;
 using ChatPlatform.Billing.Apis;
+using ChatPlatform.Identity;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +16,7 @@ app.MapDefaultEndpoints();
 app.MapUsageApi();
 app.MapAdminUsageApi();
 app.MapAdminQuotasApi();
+// Quota override changes, read by the gateway into the console's one audit log.
+app.MapGroup("").RequireAuthorization(InternalIdentityExtensions.AdminPolicy).MapAdminAuditApi();
 
 app.Run();

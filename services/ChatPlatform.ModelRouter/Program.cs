@@ -1,3 +1,4 @@
+using ChatPlatform.Audit;
 using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Apis;
 

@@ -88,6 +88,12 @@ public sealed class QuotaTests(PostgresFixture postgres, RedisFixture redis)
         Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(user, null, "gpt-x", 60, 0m));
         Assert.Equal(1, await host.CountAsync(
             "SELECT count(*) FROM billing.admin_audit WHERE entity_id = $1 AND action = 'delete' AND after IS NULL", user.ToString()));
+        // Read by the gateway into the console's audit log: newest first, a page at a time.
+        var audit = await admin.GetFromJsonAsync<JsonObject>("/v1/admin/audit?limit=1", Cancellation);
+        var newest = Assert.Single(audit!["items"]!.AsArray());
+        Assert.Equal(("delete", "quota_overrides", user.ToString()), ((string)newest!["action"]!, (string)newest["entity"]!, (string)newest["entityId"]!));
+        var older = await admin.GetFromJsonAsync<JsonObject>($"/v1/admin/audit?limit=1&before={(long)audit["next"]!}", Cancellation);
+        Assert.Equal("create", (string)older!["items"]![0]!["action"]!);
     }
 
     [Theory]
@@ -126,7 +132,9 @@ public sealed class QuotaTests(PostgresFixture postgres, RedisFixture redis)
         using var write = await self.PutAsJsonAsync($"/v1/admin/users/{user}/quotas",
             JsonNode.Parse("""{"overrides": {"daily": {"tokens": 1000000}}}"""), Cancellation);
         using var anonymous = await host.ClientWith(null).GetAsync($"/v1/admin/users/{user}/quotas", Cancellation);
+        using var audit = await self.GetAsync("/v1/admin/audit", Cancellation);
 
+        Assert.Equal(HttpStatusCode.Forbidden, audit.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ChatPlatform.Gateway.Apis;
 
 /// <summary>
-/// <c>GET /v1/admin/audit?cursor=&amp;limit=</c>: every admin action, of the gateway (accounts) and of the model router
-/// (catalog), merged newest first (<see cref="AdminAuditReader"/>). Served here rather than forwarded: this route is more
+/// <c>GET /v1/admin/audit?cursor=&amp;limit=</c>: every admin action, of the gateway (accounts), the model router
+/// (catalog) and billing (quota overrides), merged newest first (<see cref="AdminAuditReader"/>). Served here rather than forwarded: this route is more
 /// specific than <c>/v1/admin/{**path}</c>. Role admin only.
 /// </summary>
 public static class AdminAuditApi
@@ -42,6 +42,6 @@ public static class AdminAuditApi
         return await reader.ReadAsync(admin, position, pageSize, cancellationToken) is { } page
             ? TypedResults.Ok(page)
             : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Bad Gateway",
-                detail: "The model router's audit log could not be read; try again.");
+                detail: "The audit log of the model router or billing could not be read; try again.");
     }
 }

@@ -32,6 +32,11 @@ public sealed class QuotaEndToEndTests
         using var set = await admin.Client.PutAsJsonAsync($"/v1/admin/users/{userId}/quotas",
             new { overrides = new { daily = new { tokens = limit, costUsd = (decimal?)null }, monthly = new { tokens = (long?)null, costUsd = (decimal?)null } } }, ct);
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        // The change is in the console's one audit log, newest, as billing's.
+        var audit = await admin.Client.GetFromJsonAsync<JsonElement>("/v1/admin/audit", ct);
+        var entry = audit.GetProperty("items").EnumerateArray().First();
+        Assert.Equal(("billing", "quota_overrides", userId.ToString()),
+            (entry.GetProperty("service").GetString(), entry.GetProperty("entity").GetString(), entry.GetProperty("entityId").GetString()));
         var conversation = await user.CreateConversationAsync(GatewayUser.FastModel, ct);
 
         using var first = await user.StartTurnAsync(conversation, Question, ct);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ChatPlatform.Audit;
 using ChatPlatform.Identity;
 using ChatPlatform.ModelRouter.Apis;
 using ChatPlatform.ModelRouter.Catalog;

@@ -1,17 +1,24 @@
-using ChatPlatform.ModelRouter.Catalog;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
 
-namespace ChatPlatform.ModelRouter.Apis;
+namespace ChatPlatform.Audit;
 
-/// <summary><c>GET /v1/admin/audit</c>: every admin change, newest first, a page at a time (<c>?limit=&amp;before=</c>).</summary>
+/// <summary>
+/// <c>GET /v1/admin/audit</c>: a service's admin changes, newest first, a page at a time (<c>?limit=&amp;before=</c>).
+/// The model router and billing map it for admins; the gateway merges their pages with its own log for the console.
+/// </summary>
 public static class AdminAuditApi
 {
+    public const string Route = "/v1/admin/audit";
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
+    /// <summary>Maps the route on <paramref name="app"/>, whose authorization must already require an admin.</summary>
     public static IEndpointRouteBuilder MapAdminAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/admin/audit", ListAuditAsync);
+        app.MapGet(Route, ListAuditAsync);
         return app;
     }
 
@@ -19,18 +26,18 @@ public static class AdminAuditApi
     public static async Task<Results<Ok<AdminAuditPage>, ValidationProblem>> ListAuditAsync(
         int? limit, long? before, AdminAuditLog audit, CancellationToken cancellationToken)
     {
-        var errors = new ValidationErrors();
+        var errors = new Dictionary<string, string[]>();
         if (limit is < 1 or > MaxLimit)
         {
-            errors.Add("limit", $"Must be between 1 and {MaxLimit}.");
+            errors["limit"] = [$"Must be between 1 and {MaxLimit}."];
         }
         if (before is < 1)
         {
-            errors.Add("before", "Must be the next of a previous page.");
+            errors["before"] = ["Must be the next of a previous page."];
         }
-        if (!errors.IsEmpty)
+        if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
+            return TypedResults.ValidationProblem(errors);
         }
         var pageSize = limit ?? DefaultLimit;
         var entries = await audit.ListAsync(before, pageSize, cancellationToken);
