@@ -48,12 +48,24 @@ public sealed partial class ChatCompletionsRelay(
             streamOptions["include_usage"] = true;
             body["stream_options"] = streamOptions;
         }
+        // Serialized once, here: a string that is not valid text (an escaped unpaired surrogate, or invalid UTF-8) cannot
+        // be, nor read, and is refused before anything reads it (found by the fuzz suite as a 500 from the quota check).
+        byte[] payload;
+        try
+        {
+            payload = JsonSerializer.SerializeToUtf8Bytes(body);
+        }
+        catch (JsonException)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request body holds a string that is not valid Unicode text.");
+            return;
+        }
 
         // Completions reserve their worst case before the router is asked; embeddings are small and bounded by their input.
         string? reservationId = null;
         if (path == "/v1/chat/completions")
         {
-            var reservation = await quotas.ReserveAsync(context.User, body, cancellationToken);
+            var reservation = await quotas.ReserveAsync(context.User, body, payload.Length, cancellationToken);
             if (reservation is ReserveResult.Refused refused)
             {
                 await quotas.WriteRefusalAsync(context, refused.Quota);
@@ -64,7 +76,7 @@ public sealed partial class ChatCompletionsRelay(
         var recorded = false;
         try
         {
-            recorded = await RelayToRouterAsync(context, path, body, streamed, clientWantsUsage, reservationId, started, cancellationToken);
+            recorded = await RelayToRouterAsync(context, path, body, payload, streamed, clientWantsUsage, reservationId, started, cancellationToken);
         }
         finally
         {
@@ -78,11 +90,11 @@ public sealed partial class ChatCompletionsRelay(
 
     /// <summary>Sends the request on and relays the answer; true when its usage was recorded.</summary>
     private async Task<bool> RelayToRouterAsync(
-        HttpContext context, string path, JsonObject body, bool streamed, bool clientWantsUsage, string? reservationId, long started,
+        HttpContext context, string path, JsonObject body, byte[] payload, bool streamed, bool clientWantsUsage, string? reservationId, long started,
         CancellationToken cancellationToken)
     {
         using var request = upstream.CreateRequest(Upstreams.ModelRouter, HttpMethod.Post, path);
-        request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body))
+        request.Content = new ByteArrayContent(payload)
         {
             Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
         };

@@ -10,8 +10,8 @@ using ChatPlatform.Quotas;
 namespace ChatPlatform.Gateway.Services;
 
 /// <summary>
-/// The quota check of <c>POST /v1/chat/completions</c> (docs/usage.md "Quotas"): the worst case is the messages sent
-/// (four characters a token) plus the output asked for (<c>max_completion_tokens</c> or <c>max_tokens</c>, at most the
+/// The quota check of <c>POST /v1/chat/completions</c> (docs/usage.md "Quotas"): the worst case is the request sent
+/// (four bytes of it a token) plus the output asked for (<c>max_completion_tokens</c> or <c>max_tokens</c>, at most the
 /// model's maximum; the maximum when absent), at the model's prices from the router's <c>GET /v1/models</c> (the list
 /// the caller's tier sees, cached a minute). A model the router does not list is let through: the router refuses it.
 /// </summary>
@@ -25,22 +25,22 @@ public sealed partial class CompletionQuotas(QuotaGate gate, UpstreamClient upst
         new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _fetch = new(1, 1);
 
-    public async Task<ReserveResult> ReserveAsync(ClaimsPrincipal user, JsonObject body, CancellationToken cancellationToken)
+    /// <param name="bodyBytes">The size of the request as it goes to the router: its prompt cannot be larger.</param>
+    public async Task<ReserveResult> ReserveAsync(ClaimsPrincipal user, JsonObject body, int bodyBytes, CancellationToken cancellationToken)
     {
-        if (user.UserId() is not { } userId || body["model"] is not JsonValue modelValue || modelValue.GetValueKind() != JsonValueKind.String)
+        if (user.UserId() is not { } userId || ModelOf(body) is not { } modelId)
         {
             return new ReserveResult.Reserved(null);
         }
         var tier = user.FindFirstValue(GatewayClaims.Tier);
         var models = await ModelsAsync(user, tier ?? "", cancellationToken);
-        if (models is null || !models.TryGetValue((string)modelValue!, out var model))
+        if (models is null || !models.TryGetValue(modelId, out var model))
         {
             return new ReserveResult.Reserved(null);
         }
         var asked = Whole(body["max_completion_tokens"]) ?? Whole(body["max_tokens"]);
         var output = Math.Min(asked is > 0 ? asked.Value : model.MaxOutputTokens, model.MaxOutputTokens);
-        var characters = body["messages"]?.ToJsonString().Length ?? 0;
-        var (tokens, cost) = WorstCase.Of(WorstCase.EstimateTokens(characters), output, model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCase.Of(WorstCase.EstimateTokens(bodyBytes), output, model.InputPerMillion, model.OutputPerMillion);
         return await gate.ReserveAsync(userId, tier, model.Id, tokens, cost);
     }
 
@@ -56,6 +56,26 @@ public sealed partial class CompletionQuotas(QuotaGate gate, UpstreamClient upst
         await context.Response.WriteAsJsonAsync(
             new { error = new { message = refusal.Detail(now), type = "insufficient_quota", code = "quota_exceeded", param = (string?)null } },
             ErrorJson, contentType: "application/json", context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The model asked for; null when there is none to look up. Invalid UTF-8 in it throws when read (found by the fuzz
+    /// suite as a 500): no model is named so, and the router refuses it in OpenAI's words.
+    /// </summary>
+    private static string? ModelOf(JsonObject body)
+    {
+        if (body["model"] is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            return null;
+        }
+        try
+        {
+            return value.GetValue<string>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static long? Whole(JsonNode? node) =>

@@ -378,6 +378,24 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.True(DateTimeOffset.UtcNow - payload.GetProperty("occurredAt").GetDateTimeOffset() < TimeSpan.FromMinutes(1));
     }
 
+    [Theory]
+    [InlineData("""{"model":"\udfff\ud800","messages":[{"role":"user","content":"hi"}],"max_tokens":16}""")]
+    [InlineData("""{"model":"a\xED\xA0\x80b","messages":[{"role":"user","content":"hi"}],"stream":true,"max_tokens":16}""")]
+    [InlineData("""{"model":"sim-fast","messages":[{"role":"user","content":"lone \ud800 surrogate"}],"max_tokens":16}""")]
+    public async Task A_completion_whose_text_is_not_valid_unicode_is_not_a_500(string body)
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(Guid.NewGuid()));
+        // \xED\xA0\x80 stands for those raw bytes: an encoded surrogate, which is invalid UTF-8.
+        var bytes = Encoding.Latin1.GetBytes(body.Replace("\\xED\\xA0\\x80", "\u00ED\u00A0\u0080", StringComparison.Ordinal));
+
+        using var response = await client.PostAsync("/v1/chat/completions", new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } }, Cancellation);
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Cancellation)}");
+    }
+
     [Fact]
     public async Task A_completion_over_quota_is_refused_in_OpenAIs_shape_before_the_router_is_asked()
     {
