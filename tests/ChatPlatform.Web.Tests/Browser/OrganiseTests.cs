@@ -17,6 +17,8 @@ public sealed class OrganiseTests(BrowserPlatform platform)
         await page.SendAsync("First chat");
         await page.WaitForAnswerAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        // Sent before the new chat is on screen, the message would go to the first chat (a CI run under load).
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "How can I help?" })).ToBeVisibleAsync();
         await page.SendAsync("Second chat");
         await page.WaitForAnswerAsync();
         var first = page.Locator(".conversation", new() { HasText = "First chat" });
