@@ -95,6 +95,20 @@ public sealed class ComposerFilesTests : BunitContext, IAsyncLifetime
         return (composer, sent);
     }
 
+    /// <summary>
+    /// Moves the clock a poll interval at a time until <paramref name="done"/>: the poll loop arms its next delay only
+    /// after it has rendered the last answer, and a move made before then is lost (a CI run under load waited 10 s on
+    /// one). The fake answers the last status again to any extra poll.
+    /// </summary>
+    private async Task AdvanceUntilAsync(Func<bool> done)
+    {
+        for (var moves = 0; moves < 100 && !done(); moves++)
+        {
+            _time.Advance(Composer.PollInterval);
+            await Task.Delay(50, Xunit.TestContext.Current.CancellationToken);
+        }
+    }
+
     private static bool SendDisabled(IRenderedComponent<Composer> composer) =>
         composer.Find("button[aria-label='Send message']").HasAttribute("disabled");
 
@@ -121,10 +135,9 @@ public sealed class ComposerFilesTests : BunitContext, IAsyncLifetime
         Assert.True(SendDisabled(composer));
 
         // Asked again each second: processing, then ready.
-        _time.Advance(Composer.PollInterval);
-        composer.WaitForAssertion(() => Assert.Contains("Processing 30%", composer.Find("li.attachment-chip").TextContent), TimeSpan.FromSeconds(10));
-        _time.Advance(Composer.PollInterval);
-        composer.WaitForAssertion(() => Assert.Equal("ready", composer.Find("li.attachment-chip").GetAttribute("data-stage")), TimeSpan.FromSeconds(10));
+        await AdvanceUntilAsync(() => composer.Find("li.attachment-chip").TextContent.Contains("Processing 30%", StringComparison.Ordinal));
+        await AdvanceUntilAsync(() => composer.Find("li.attachment-chip").GetAttribute("data-stage") == "ready");
+        Assert.Equal("ready", composer.Find("li.attachment-chip").GetAttribute("data-stage"));
         Assert.False(SendDisabled(composer));
         Assert.All(_authorizations, a => Assert.Equal($"Bearer {AccessToken}", a));
 
