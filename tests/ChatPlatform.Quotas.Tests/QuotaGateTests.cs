@@ -201,7 +201,7 @@ public sealed class QuotaGateTests(RedisFixture redis) : IDisposable
     public async Task Redis_unreachable_lets_the_request_through_unchecked()
     {
         Tier(t => t.Daily.Tokens = 0);
-        using var dead = RedisConnection.Connect($"127.0.0.1:{FreePort()}");
+        using var dead = RedisConnection.Connect($"127.0.0.1:{ChatPlatform.Testing.Servers.FreePort.Next()}");
         var gate = new QuotaGate(new RedisBreaker(dead, _time), new FixedOptions(_options), _time, NullLogger<QuotaGate>.Instance);
 
         var result = await gate.ReserveAsync(_user, "test", Model, 10, 1m);
@@ -217,13 +217,6 @@ public sealed class QuotaGateTests(RedisFixture redis) : IDisposable
             // A fresh window: the ledger holds only this answer.
             await gate.SetUsedAsync(w, tokens, cost, onlyIfMissing: false);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class FixedOptions(QuotaOptions value) : IOptionsMonitor<QuotaOptions>

@@ -14,5 +14,7 @@ public sealed class PlatformStartFailureTests
 
         Assert.StartsWith("gateway stopped while the platform started", error.Message, StringComparison.Ordinal);
         Assert.Contains("gateway: Finished", error.Message, StringComparison.Ordinal);
+        // With the gateway's own words on why, since a CI run has no dashboard to read them in.
+        Assert.Contains("OptionsValidationException: Auth:AccessTokenMinutes", error.Message[error.Message.IndexOf("the last lines", StringComparison.Ordinal)..], StringComparison.Ordinal);
     }
 }

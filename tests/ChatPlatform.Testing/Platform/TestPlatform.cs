@@ -20,12 +20,15 @@ public sealed class TestPlatform : IAsyncDisposable
 
     private readonly bool _keepDataDirectory;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _healthyAt = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ResourceLogTails _logTails;
 
     private TestPlatform(DistributedApplication app, string dataDirectory, bool keepDataDirectory = false)
     {
         App = app;
         DataDirectory = dataDirectory;
         _keepDataDirectory = keepDataDirectory;
+        _logTails = new ResourceLogTails(app, _stopping.Token);
     }
 
     public DistributedApplication App { get; }
@@ -120,8 +123,11 @@ public sealed class TestPlatform : IAsyncDisposable
         {
             var name = stopped.Result;
             await stop.CancelAsync();
+            // Its last output (the exception that ended it) streams in just after its state changes.
+            await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
             throw new InvalidOperationException(
-                $"{name} stopped while the platform started (its output is in the dashboard, or under a plain `dotnet run`):{Environment.NewLine}{DescribeResources()}");
+                $"{name} stopped while the platform started:{Environment.NewLine}{DescribeResources()}"
+                + $"  the last lines {name} printed:{Environment.NewLine}{_logTails.Of(name)}");
         }
         await stop.CancelAsync();
         await started;
@@ -167,7 +173,9 @@ public sealed class TestPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         await App.DisposeAsync();
+        _stopping.Dispose();
         if (_keepDataDirectory)
         {
             return;

@@ -1,17 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace ChatPlatform.Testing.Servers;
 
+/// <summary>The AppHost's choice of a free loopback port (its file is linked here), for servers the tests start.</summary>
 public static class FreePort
 {
-    /// <summary>Asks the kernel for a free loopback port; the small race until the child binds it is accepted.</summary>
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <inheritdoc cref="ChatPlatform.AppHost.Infrastructure.FreePort.Next" />
+    public static int Next() => ChatPlatform.AppHost.Infrastructure.FreePort.Next();
 }
