@@ -229,6 +229,9 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"logit_bias":{"50256":-100}}""", "logit_bias")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"modalities":["text","audio"]}""", "modalities")]
     [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"Hi"}],"audio":{"voice":"alloy","format":"mp3"}}""", "audio")]
+    // Valid JSON, not valid text: read as a string it threw InvalidOperationException, a 500.
+    [InlineData("""{"model":"chat-model","messages":[{"role":"user","content":"\ud800"}]}""", null)]
+    [InlineData("""{"model":"\udfff","messages":[{"role":"user","content":"Hi"}]}""", null)]
     public async Task An_invalid_request_is_a_400_in_OpenAIs_shape_that_reaches_no_provider(string body, string? param)
     {
         var (host, clients) = await StartAsync((Deployment("d1"), ScriptedChatClient.Answering("never")));

@@ -226,6 +226,7 @@ public sealed class EmbeddingsApiTests
     [InlineData("""{"input":"a"}""", "model")]
     [InlineData("""["embed-model"]""", null)]
     [InlineData("""{"model":"embed-model","input":"a""", null)]
+    [InlineData("""{"model":"embed-model","input":["ok","\ud800"]}""", null)]
     public async Task Bad_input_is_a_400_in_OpenAIs_error_shape_and_reaches_no_provider(string request, string? param)
     {
         await using var provider = await FakeOpenAIServer.StartAsync(Token);
