@@ -86,7 +86,7 @@ internal static class ServiceExtensions
     /// <summary>
     /// The key of internal tokens, which tell a service who a call acts for: the host's <c>Internal:Key</c> when
     /// given, else generated once into the data folder when run locally (distinct from the signing key); a secret
-    /// parameter when published (infra/ has azd generate it; a Key Vault secret is issue 21's job).
+    /// parameter when published (infra/ has azd generate it and keeps it in Key Vault).
     /// </summary>
     public static ParameterResource AddInternalKey(this IDistributedApplicationBuilder builder)
     {

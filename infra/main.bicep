@@ -41,7 +41,7 @@ param postgresAdministratorLogin string = 'chatadmin'
 param postgresAdministratorPassword string
 
 @secure()
-@description('The key the services sign internal tokens with (Internal__Key): azd generates it once; 44 letters and digits are valid base64 of 33 bytes. A Key Vault secret is issue 21\'s job.')
+@description('The key the services sign internal tokens with (Internal__Key): azd generates it once at the first provisioning (44 letters and digits are valid base64 of 33 bytes) and it is kept in Key Vault.')
 @metadata({
   azd: {
     type: 'generate'
@@ -55,6 +55,38 @@ param postgresAdministratorPassword string
   }
 })
 param internalKey string
+
+@secure()
+@description('The key the gateway signs access tokens with (Auth__SigningKey), generated and kept as the internal key is. Without it the gateway refuses to start outside Development.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 44
+      noSpecial: true
+      minLower: 2
+      minUpper: 2
+      minNumeric: 2
+    }
+  }
+})
+param signingKey string
+
+@secure()
+@description('The key with which web vouches to the gateway for its users\' addresses (Auth__WebClientKey), generated and kept as the internal key is. Without it every web user would share the web app\'s address in sign-in throttling.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 44
+      noSpecial: true
+      minLower: 2
+      minUpper: 2
+      minNumeric: 2
+    }
+  }
+})
+param webClientKey string
 
 @description('PostgreSQL major version.')
 @allowed(['15', '16'])
@@ -176,6 +208,17 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    readerPrincipalId: registry.outputs.identityPrincipalId
+  }
+}
+
 module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
   name: 'container-apps-environment'
   scope: rg
@@ -214,7 +257,10 @@ module apps 'modules/apps.bicep' = {
       billing: billingExists
       web: webExists
     }
+    keyVaultName: keyVault.outputs.name
     internalKey: internalKey
+    signingKey: signingKey
+    webClientKey: webClientKey
     openAiApiKey: openAiApiKey
     anthropicApiKey: anthropicApiKey
     azureOpenAiEndpoint: azureOpenAiEndpoint
@@ -234,5 +280,6 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = containerAppsEnv
 output AZURE_APPS_IDENTITY_CLIENT_ID string = registry.outputs.identityClientId
 output AZURE_POSTGRES_HOST string = postgres.outputs.fqdn
 output AZURE_REDIS_HOST string = redis.outputs.hostName
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output WEB_URL string = apps.outputs.webUri
 output GATEWAY_URL string = apps.outputs.gatewayUri

@@ -50,9 +50,20 @@ param redisName string
 @description('Which apps exist already, by service name (azd SERVICE_<NAME>_RESOURCE_EXISTS).')
 param exists object
 
+@description('Name of the Key Vault the apps read their secrets from (the identity above may read them).')
+param keyVaultName string
+
 @secure()
 @description('The internal key (Internal__Key) every service but web signs and checks internal tokens with.')
 param internalKey string
+
+@secure()
+@description('The key the gateway signs access tokens with (Auth__SigningKey).')
+param signingKey string
+
+@secure()
+@description('The key with which web vouches to the gateway for its users\' addresses (Auth__WebClientKey).')
+param webClientKey string
 
 @secure()
 param openAiApiKey string = ''
@@ -70,62 +81,13 @@ resource redis 'Microsoft.Cache/redis@2023-08-01' existing = {
   name: redisName
 }
 
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
 // Connection strings in the formats the services parse: Npgsql, and StackExchange.Redis over TLS.
 var chatdbConnectionString = 'Host=${postgresFqdn};Port=5432;Database=${databaseName};Username=${postgresAdministratorLogin};Password=${postgresAdministratorPassword};SSL Mode=Require;Maximum Pool Size=${postgresMaxPoolSize}'
 var redisConnectionString = '${redis.properties.hostName}:${redis.properties.sslPort},password=${redis.listKeys().primaryKey},ssl=True,abortConnect=False'
-
-var dataSecrets = {
-  'chatdb-connection': chatdbConnectionString
-  'redis-connection': redisConnectionString
-}
-
-// Every service but web: the key of internal tokens, which tell a service who a call acts for.
-var internalSecrets = {
-  'internal-key': internalKey
-}
-
-var internalEnv = [
-  {
-    name: 'Internal__Key'
-    secretRef: 'internal-key'
-  }
-]
-
-var dataEnv = [
-  {
-    name: 'ConnectionStrings__chatdb'
-    secretRef: 'chatdb-connection'
-  }
-  {
-    name: 'ConnectionStrings__redis'
-    secretRef: 'redis-connection'
-  }
-]
-
-// Every app: the port, forwarded headers (TLS ends at the Container Apps ingress), telemetry resource attributes;
-// OTEL_SERVICE_NAME is added per app.
-var baseEnv = [
-  {
-    name: 'ASPNETCORE_HTTP_PORTS'
-    value: '8080'
-  }
-  {
-    name: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED'
-    value: 'true'
-  }
-  {
-    name: 'OTEL_RESOURCE_ATTRIBUTES'
-    value: 'deployment.environment=${environmentName}'
-  }
-]
-
-// References to internal apps: clients ask for http://<service> and service discovery reads
-// services__<service>__http__0. Inside the environment an app answers at http://<app name>, and the apps are
-// named after their services.
-var internalReferences = toObject(['chat', 'model-router', 'ingestion', 'billing'], service => service, service => {
-  name: 'services__${service}__http__0'
-  value: 'http://${service}'
-})
 
 // Provider settings reach model-router only when set (azd env set OPENAI_API_KEY ...).
 var providerSettings = [
@@ -151,17 +113,66 @@ var providerSettings = [
   }
 ]
 var providerSettingsSet = filter(providerSettings, setting => !empty(setting.value))
-var providerSecrets = toObject(providerSettingsSet, setting => setting.secret, setting => setting.value)
+
+// Every secret an app reads, written to the vault; the apps reference them there by name.
+var secretValues = union({
+  'chatdb-connection': chatdbConnectionString
+  'redis-connection': redisConnectionString
+  'internal-key': internalKey
+  'signing-key': signingKey
+  'web-client-key': webClientKey
+}, toObject(providerSettingsSet, setting => setting.secret, setting => setting.value))
+
+// The names are known before the deployment starts (a loop needs that); the values only during it.
+var secretNames = concat(
+  ['chatdb-connection', 'redis-connection', 'internal-key', 'signing-key', 'web-client-key'],
+  map(providerSettingsSet, setting => setting.secret))
+
+resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for name in secretNames: {
+  parent: vault
+  name: name
+  properties: {
+    value: secretValues[name]
+  }
+}]
+
+// What each app is given, from the one list the tests start the services with (infra/app-settings.json): a literal,
+// one of these values, or a vault secret.
+var settings = loadJsonContent('../app-settings.json')
+
+// External apps answer at https://<name>.<environment default domain>. The gateway's external ingress redirects plain
+// HTTP to HTTPS, so web calls it at its HTTPS address (service discovery takes the scheme from the configured URL).
+var gatewayUri = 'https://gateway.${containerAppsEnvironmentDefaultDomain}'
+
+var values = {
+  otelResourceAttributes: 'deployment.environment=${environmentName}'
+  blobEndpoint: blobEndpoint
+  identityClientId: identityClientId
+  gatewayUri: gatewayUri
+}
+
+// An app's environment: its settings after those of every app; model-router adds the provider keys that are set.
+var envByService = toObject(items(settings.services), service => service.key, service => map(
+  items(union(settings.all, service.value)),
+  setting => contains(setting.value, 'secret')
+    ? { name: setting.key, secretRef: setting.value.secret }
+    : { name: setting.key, value: setting.value.?literal ?? values[setting.value.value] }))
+
+// An app's secrets: the vault secrets its settings name (with the provider keys for model-router), by URL.
+var secretsByService = toObject(items(settings.services), service => service.key, service => toObject(
+  filter(items(service.value), setting => contains(setting.value, 'secret')),
+  setting => setting.value.secret,
+  setting => '${vault.properties.vaultUri}secrets/${setting.value.secret}'))
+
 var providerEnv = map(providerSettingsSet, setting => {
   name: setting.env
   secretRef: setting.secret
 })
-
-// External apps answer at https://<name>.<environment default domain>.
-var gatewayUri = 'https://gateway.${containerAppsEnvironmentDefaultDomain}'
+var providerSecrets = toObject(providerSettingsSet, setting => setting.secret, setting => '${vault.properties.vaultUri}secrets/${setting.secret}')
 
 module modelRouter 'container-app.bicep' = {
   name: 'app-model-router'
+  dependsOn: [secrets]
   params: {
     name: 'model-router'
     serviceName: 'model-router'
@@ -173,13 +184,14 @@ module modelRouter 'container-app.bicep' = {
     registryServer: registryServer
     external: false
     maxReplicas: 5
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'model-router' }], dataEnv, internalEnv, providerEnv)
-    secrets: union(dataSecrets, internalSecrets, providerSecrets)
+    env: concat(envByService['model-router'], providerEnv)
+    vaultReferences: union(secretsByService['model-router'], providerSecrets)
   }
 }
 
 module ingestion 'container-app.bicep' = {
   name: 'app-ingestion'
+  dependsOn: [secrets]
   params: {
     name: 'ingestion'
     serviceName: 'ingestion'
@@ -193,23 +205,14 @@ module ingestion 'container-app.bicep' = {
     maxReplicas: 3
     cpu: '1.0'
     memory: '2Gi'
-    // The blob endpoint, not a connection string: ingestion signs in with the apps' managed identity.
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'ingestion' }], dataEnv, internalEnv, [
-      {
-        name: 'ConnectionStrings__blobs'
-        value: blobEndpoint
-      }
-      {
-        name: 'AZURE_CLIENT_ID'
-        value: identityClientId
-      }
-    ])
-    secrets: union(dataSecrets, internalSecrets)
+    env: envByService.ingestion
+    vaultReferences: secretsByService.ingestion
   }
 }
 
 module billing 'container-app.bicep' = {
   name: 'app-billing'
+  dependsOn: [secrets]
   params: {
     name: 'billing'
     serviceName: 'billing'
@@ -221,13 +224,14 @@ module billing 'container-app.bicep' = {
     registryServer: registryServer
     external: false
     maxReplicas: 3
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'billing' }], dataEnv, internalEnv)
-    secrets: union(dataSecrets, internalSecrets)
+    env: envByService.billing
+    vaultReferences: secretsByService.billing
   }
 }
 
 module chat 'container-app.bicep' = {
   name: 'app-chat'
+  dependsOn: [secrets]
   params: {
     name: 'chat'
     serviceName: 'chat'
@@ -240,16 +244,14 @@ module chat 'container-app.bicep' = {
     external: false
     maxReplicas: 10
     httpConcurrentRequests: 100
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'chat' }], dataEnv, internalEnv, [
-      internalReferences['model-router']
-      internalReferences.ingestion
-    ])
-    secrets: union(dataSecrets, internalSecrets)
+    env: envByService.chat
+    vaultReferences: secretsByService.chat
   }
 }
 
 module gateway 'container-app.bicep' = {
   name: 'app-gateway'
+  dependsOn: [secrets]
   params: {
     name: 'gateway'
     serviceName: 'gateway'
@@ -262,18 +264,14 @@ module gateway 'container-app.bicep' = {
     external: true
     maxReplicas: 10
     httpConcurrentRequests: 100
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'gateway' }], dataEnv, internalEnv, [
-      internalReferences.chat
-      internalReferences['model-router']
-      internalReferences.ingestion
-      internalReferences.billing
-    ])
-    secrets: union(dataSecrets, internalSecrets)
+    env: envByService.gateway
+    vaultReferences: secretsByService.gateway
   }
 }
 
 module web 'container-app.bicep' = {
   name: 'app-web'
+  dependsOn: [secrets]
   params: {
     name: 'web'
     serviceName: 'web'
@@ -286,18 +284,8 @@ module web 'container-app.bicep' = {
     external: true
     maxReplicas: 3
     stickySessions: true
-    // The gateway has external ingress, which redirects plain HTTP to HTTPS; so web calls it at its HTTPS
-    // address (service discovery takes the scheme from the configured URL).
-    env: concat(baseEnv, [{ name: 'OTEL_SERVICE_NAME', value: 'web' }], [
-      {
-        name: 'services__gateway__http__0'
-        value: gatewayUri
-      }
-      {
-        name: 'services__gateway__https__0'
-        value: gatewayUri
-      }
-    ])
+    env: envByService.web
+    vaultReferences: secretsByService.web
   }
 }
 

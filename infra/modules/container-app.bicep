@@ -33,9 +33,8 @@ param targetPort int = 8080
 @description('Environment variables: {name, value} or {name, secretRef}.')
 param env array = []
 
-@secure()
-@description('Secrets: an object whose keys are secret names (lowercase letters, digits, hyphens) and values the secret values.')
-param secrets object = {}
+@description('Secrets: an object whose keys are secret names (lowercase letters, digits, hyphens) and values the URLs of the Key Vault secrets they are read from, with the app\'s identity. No secret value passes through here.')
+param vaultReferences object = {}
 
 @description('Minimum replica count.')
 @minValue(0)
@@ -149,10 +148,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
         }
       ]
       secrets: [
-        for secret in items(secrets): {
+        for secret in items(vaultReferences): {
           name: secret.key
-          #disable-next-line use-secure-value-for-secure-inputs // the values come from the @secure() secrets object
-          value: secret.value
+          keyVaultUrl: secret.value
+          identity: identityId
         }
       ]
     }

@@ -1,0 +1,64 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace ChatPlatform.AppHost.Tests.Deployment;
+
+/// <summary>The hand-written Azure deployment: where it is, the settings contract its apps are built from, its compiler.</summary>
+internal static class Infra
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string Folder => Path.Combine(RepositoryRoot, "infra");
+
+    /// <summary>The bicep binary the tests' package brought (NuGet does not keep its executable bit).</summary>
+    public static string Bicep()
+    {
+        var path = typeof(Infra).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Bicep").Value!;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        return path;
+    }
+
+    /// <summary>infra/app-settings.json: for each service, every setting its container app gets, and where its value comes from.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> Settings()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "app-settings.json")));
+        var all = Read(document.RootElement.GetProperty("all"));
+        return document.RootElement.GetProperty("services").EnumerateObject().ToDictionary(
+            service => service.Name,
+            service => (IReadOnlyDictionary<string, InfraSetting>)all.Concat(Read(service.Value)).ToDictionary());
+    }
+
+    private static Dictionary<string, InfraSetting> Read(JsonElement settings) =>
+        settings.EnumerateObject().ToDictionary(s => s.Name, s => s.Value.EnumerateObject().Single() switch
+        {
+            { Name: "literal" } p => new InfraSetting(InfraSettingKind.Literal, p.Value.GetString()!),
+            { Name: "value" } p => new InfraSetting(InfraSettingKind.Value, p.Value.GetString()!),
+            { Name: "secret" } p => new InfraSetting(InfraSettingKind.Secret, p.Value.GetString()!),
+            var p => throw new InvalidDataException($"{s.Name}: '{p.Name}' is none of literal, value, secret."),
+        });
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "azure.yaml")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("azure.yaml was not found above the test's folder.");
+    }
+}
+
+internal enum InfraSettingKind
+{
+    Literal,
+    Value,
+    Secret,
+}
+
+/// <param name="Text">The literal itself, the name of the value apps.bicep computes, or the Key Vault secret's name.</param>
+internal sealed record InfraSetting(InfraSettingKind Kind, string Text);

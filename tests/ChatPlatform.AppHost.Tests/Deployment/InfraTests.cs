@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ChatPlatform.Testing;
+using ChatPlatform.Testing.Servers;
+
+namespace ChatPlatform.AppHost.Tests.Deployment;
+
+/// <summary>
+/// infra/ as `azd up` would deploy it, short of Azure: it compiles and lints clean, and every service starts with
+/// exactly the settings its container app is given. The gateway once refused to start in Azure because infra/ never
+/// gave it its signing key; the start test would have caught it.
+/// </summary>
+public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture redis) : IClassFixture<PostgresFixture>, IClassFixture<RedisFixture>
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    private static readonly IReadOnlyDictionary<string, IProjectMetadata> Projects = new Dictionary<string, IProjectMetadata>
+    {
+        ["model-router"] = new global::Projects.ChatPlatform_ModelRouter(),
+        ["ingestion"] = new global::Projects.ChatPlatform_Ingestion(),
+        ["billing"] = new global::Projects.ChatPlatform_Billing(),
+        ["chat"] = new global::Projects.ChatPlatform_Chat(),
+        ["gateway"] = new global::Projects.ChatPlatform_Gateway(),
+        ["web"] = new global::Projects.ChatPlatform_Web(),
+    };
+
+    [Fact]
+    public async Task Infra_builds_and_lints_without_an_error_or_a_warning()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var (exitCode, output) = await RunBicepAsync(["lint", Path.Combine(Infra.Folder, "main.bicep")], ct);
+
+        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"bicep lint:{Environment.NewLine}{output}");
+        (exitCode, output) = await RunBicepAsync(["build", Path.Combine(Infra.Folder, "main.bicep"), "--stdout"], ct);
+        Assert.True(exitCode == 0, $"bicep build:{Environment.NewLine}{output}");
+        // The settings contract is compiled in: the deployment carries what the tests start the services with.
+        Assert.Contains("Auth__SigningKey", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_value_and_secret_the_settings_name_is_one_that_apps_bicep_provides()
+    {
+        var apps = File.ReadAllText(Path.Combine(Infra.Folder, "modules", "apps.bicep"));
+        var valuesStart = apps.IndexOf("var values = {", StringComparison.Ordinal);
+        var values = BicepObjectKeys().Matches(apps[valuesStart..apps.IndexOf("\n}", valuesStart, StringComparison.Ordinal)])
+            .Select(m => m.Groups["key"].Value).ToHashSet();
+        var secretNames = apps[apps.IndexOf("var secretNames", StringComparison.Ordinal)..apps.IndexOf("resource secrets", StringComparison.Ordinal)];
+
+        var settings = Infra.Settings();
+
+        Assert.Equal(Projects.Keys.Order(), settings.Keys.Order());
+        foreach (var (service, setting) in settings.SelectMany(s => s.Value.Select(v => (s.Key, v.Value))))
+        {
+            switch (setting.Kind)
+            {
+                case InfraSettingKind.Value:
+                    Assert.True(values.Contains(setting.Text), $"{service}: apps.bicep has no value '{setting.Text}'.");
+                    break;
+                case InfraSettingKind.Secret:
+                    Assert.True(secretNames.Contains($"'{setting.Text}'", StringComparison.Ordinal), $"{service}: apps.bicep writes no secret '{setting.Text}'.");
+                    break;
+            }
+        }
+        // The keys go where they are needed and nowhere else.
+        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "Internal__Key", "internal-key"));
+        Assert.Equal(["gateway"], Having(settings, "Auth__SigningKey", "signing-key"));
+        Assert.Equal(["gateway", "web"], Having(settings, "Auth__WebClientKey", "web-client-key"));
+    }
+
+    [Fact]
+    public async Task Every_service_starts_in_Production_with_exactly_the_settings_infra_gives_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Stand-ins for what Azure provides: one database for every service as in Azure, a Redis, fresh keys. The only
+        // setting changed is the port, since six services cannot all listen on 8080 here.
+        var secrets = new Dictionary<string, string>
+        {
+            ["chatdb-connection"] = await postgres.CreateDatabaseAsync(ct),
+            ["redis-connection"] = redis.ConnectionString,
+            ["internal-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
+            ["signing-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
+            ["web-client-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
+        };
+        var values = new Dictionary<string, string>
+        {
+            ["otelResourceAttributes"] = "deployment.environment=test",
+            ["blobEndpoint"] = "https://stchatplatformtest.blob.core.windows.net/",
+            ["identityClientId"] = Guid.NewGuid().ToString(),
+            ["gatewayUri"] = "https://gateway.example.test",
+        };
+
+        var services = new List<ProductionService>();
+        try
+        {
+            foreach (var (service, settings) in Infra.Settings())
+            {
+                var port = FreePort.Next();
+                var environment = settings.ToDictionary(
+                    s => s.Key,
+                    s => s.Key == "ASPNETCORE_HTTP_PORTS" ? port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        : s.Value.Kind switch
+                        {
+                            InfraSettingKind.Literal => s.Value.Text,
+                            InfraSettingKind.Value => values[s.Value.Text],
+                            _ => secrets[s.Value.Text],
+                        });
+                services.Add(ProductionService.Start(service, Projects[service].ProjectPath, port, environment));
+            }
+
+            var failures = await Task.WhenAll(services.Select(s => s.WaitAliveAsync(StartTimeout, ct)));
+
+            Assert.True(failures.All(f => f is null), string.Join(Environment.NewLine + Environment.NewLine, failures.Where(f => f is not null)));
+        }
+        finally
+        {
+            foreach (var service in services)
+            {
+                await service.DisposeAsync();
+            }
+        }
+    }
+
+    private static List<string> Having(IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> settings, string name, string secret) =>
+        [.. settings.Where(s => s.Value.TryGetValue(name, out var v) && v == new InfraSetting(InfraSettingKind.Secret, secret)).Select(s => s.Key).Order()];
+
+    private static async Task<(int ExitCode, string Output)> RunBicepAsync(string[] arguments, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(Infra.Bicep(), arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, await errors + await output);
+    }
+
+    // A key of a Bicep object literal, one per line: `  name: value`.
+    [GeneratedRegex(@"^\s+(?<key>[A-Za-z][A-Za-z0-9]*):", RegexOptions.Multiline)]
+    private static partial Regex BicepObjectKeys();
+}
