@@ -114,6 +114,16 @@ param redisSkuFamily string = 'C'
 @description('Azure Cache for Redis capacity (C0 = 250 MB).')
 param redisSkuCapacity int = 0
 
+@description('Self-hosted inference on a serverless GPU: none, T4 or A100. Needs serverless GPU quota in the region (see infra/README.md).')
+@allowed(['none', 'T4', 'A100'])
+param gpuInference string = 'none'
+
+@description('Hugging Face id of the open instruct model the GPU serves.')
+param gpuModel string = 'Qwen/Qwen2.5-1.5B-Instruct'
+
+@description('The hosted model that answers for the GPU model while it is down or scaled to zero (used when a hosted provider key is set).')
+param gpuFailoverModel string = 'gpt-4o-mini'
+
 // Set by azd before provisioning (SERVICE_<NAME>_RESOURCE_EXISTS): keeps the deployed image on re-provision.
 param gatewayExists bool = false
 param chatExists bool = false
@@ -227,6 +237,20 @@ module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceName: monitoring.outputs.name
+    gpuWorkloadProfileType: gpuInference == 'T4' ? 'Consumption-GPU-NC8as-T4' : gpuInference == 'A100' ? 'Consumption-GPU-NC24-A100' : ''
+  }
+}
+
+module gpu 'modules/gpu-inference.bicep' = if (gpuInference != 'none') {
+  name: 'gpu-inference'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
+    workloadProfileName: containerAppsEnvironment.outputs.gpuWorkloadProfileName
+    gpu: gpuInference == 'A100' ? 'A100' : 'T4'
+    model: gpuModel
   }
 }
 
@@ -258,6 +282,9 @@ module apps 'modules/apps.bicep' = {
       web: webExists
     }
     keyVaultName: keyVault.outputs.name
+    gpuBaseUrl: gpuInference == 'none' ? '' : gpu!.outputs.baseUrl
+    gpuModel: gpuModel
+    gpuFailoverModel: gpuFailoverModel
     internalKey: internalKey
     signingKey: signingKey
     webClientKey: webClientKey

@@ -53,6 +53,15 @@ param exists object
 @description('Name of the Key Vault the apps read their secrets from (the identity above may read them).')
 param keyVaultName string
 
+@description('Base URL of the GPU inference server (http://vllm/v1), or empty when there is none.')
+param gpuBaseUrl string = ''
+
+@description('The model the GPU serves.')
+param gpuModel string = ''
+
+@description('The hosted model behind the GPU model.')
+param gpuFailoverModel string = ''
+
 @secure()
 @description('The internal key (Internal__Key) every service but web signs and checks internal tokens with.')
 param internalKey string
@@ -149,11 +158,16 @@ var values = {
   blobEndpoint: blobEndpoint
   identityClientId: identityClientId
   gatewayUri: gatewayUri
+  gpuBaseUrl: gpuBaseUrl
+  gpuModel: gpuModel
+  // Only a model a configured provider serves can stand behind the GPU's (model-router refuses to start otherwise).
+  gpuFailoverModel: empty(openAiApiKey) && (empty(azureOpenAiEndpoint) || empty(azureOpenAiApiKey)) ? '' : gpuFailoverModel
 }
 
-// An app's environment: its settings after those of every app; model-router adds the provider keys that are set.
+// An app's environment: its settings after those of every app, then those for GPU inference when it is on;
+// model-router adds the provider keys that are set.
 var envByService = toObject(items(settings.services), service => service.key, service => map(
-  items(union(settings.all, service.value)),
+  items(union(settings.all, service.value, empty(gpuBaseUrl) ? {} : (settings.whenGpu[?service.key] ?? {}))),
   setting => contains(setting.value, 'secret')
     ? { name: setting.key, secretRef: setting.value.secret }
     : { name: setting.key, value: setting.value.?literal ?? values[setting.value.value] }))

@@ -1,4 +1,5 @@
-// Container Apps environment (workload profiles, Consumption profile) logging to Log Analytics.
+// Container Apps environment (workload profiles: Consumption, and a serverless GPU profile when asked for) logging to
+// Log Analytics.
 @description('Environment name.')
 param name string
 
@@ -10,6 +11,12 @@ param tags object = {}
 
 @description('Name of the Log Analytics workspace (same resource group) that receives the logs.')
 param logAnalyticsWorkspaceName string
+
+@description('Serverless GPU workload profile type (Consumption-GPU-NC8as-T4 or Consumption-GPU-NC24-A100), or empty for none.')
+param gpuWorkloadProfileType string = ''
+
+@description('Name the GPU workload profile gets (apps name it to run on it).')
+param gpuWorkloadProfileName string = 'gpu'
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
   name: logAnalyticsWorkspaceName
@@ -27,12 +34,17 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
         sharedKey: logAnalytics.listKeys().primarySharedKey
       }
     }
-    workloadProfiles: [
+    workloadProfiles: concat([
       {
         name: 'Consumption'
         workloadProfileType: 'Consumption'
       }
-    ]
+    ], empty(gpuWorkloadProfileType) ? [] : [
+      {
+        name: gpuWorkloadProfileName
+        workloadProfileType: gpuWorkloadProfileType
+      }
+    ])
     zoneRedundant: false
   }
 }
@@ -40,3 +52,4 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
 output id string = environment.id
 output name string = environment.name
 output defaultDomain string = environment.properties.defaultDomain
+output gpuWorkloadProfileName string = gpuWorkloadProfileName

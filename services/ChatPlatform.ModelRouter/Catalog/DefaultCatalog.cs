@@ -18,6 +18,7 @@ public static class DefaultCatalog
     public const string CompatibleBaseUrlSetting = "OPENAI_COMPATIBLE_BASE_URL";
     public const string CompatibleModelSetting = "OPENAI_COMPATIBLE_MODEL";
     public const string CompatibleKeySetting = "OPENAI_COMPATIBLE_API_KEY";
+    public const string CompatibleFailoverSetting = "OPENAI_COMPATIBLE_FAILOVER_MODEL";
     public const string AzureEmbeddingDeploymentSetting = "AZURE_OPENAI_EMBEDDING_DEPLOYMENT";
 
     /// <summary>The simulated embedding model's vectors are as long as the local MiniLM's, so it fits ingestion's column.</summary>
@@ -109,6 +110,7 @@ public static class DefaultCatalog
         {
             AddSimulated(models, deployments);
         }
+        AddCompatibleFailover(configuration, deployments);
         return new CatalogEntries(models, deployments);
     }
 
@@ -154,6 +156,31 @@ public static class DefaultCatalog
         deployments.Add(new(ToId($"azure-{deploymentName}"), model.Id, ProviderKind.AzureOpenAI, deploymentName, endpoint, AzureKeySetting,
             Priority: known is not null && IsSet(configuration, OpenAIKeySetting) ? 1 : 0, 1,
             known == Embedding3Large ? Embedding3LargePrice : Embedding3SmallPrice));
+    }
+
+    /// <summary>
+    /// A self-hosted model (a GPU server that scales to zero, or a box under a desk) answered by a hosted one while it is
+    /// down or starting: <c>OPENAI_COMPATIBLE_FAILOVER_MODEL</c> names a model of the catalog, whose deployments are
+    /// added behind the self-hosted one (a priority lower), at their own prices.
+    /// </summary>
+    private static void AddCompatibleFailover(IConfiguration configuration, List<DeploymentDefinition> deployments)
+    {
+        if (!IsSet(configuration, CompatibleBaseUrlSetting) || Setting(configuration, CompatibleFailoverSetting) is not { } failoverModel)
+        {
+            return;
+        }
+        var modelId = ToId(Setting(configuration, CompatibleModelSetting) ?? "local");
+        var failoverId = failoverModel.ToLowerInvariant();
+        var behind = deployments.Where(d => d.ModelId == failoverId && d.ModelId != modelId).ToList();
+        if (behind.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"{CompatibleFailoverSetting} names '{failoverModel}', which no configured provider serves (set its provider's key, e.g. OPENAI_API_KEY for gpt-4o-mini).");
+        }
+        foreach (var deployment in behind)
+        {
+            deployments.Add(deployment with { Id = ToId($"failover-{deployment.Id}"), ModelId = modelId, Priority = deployment.Priority + 1 });
+        }
     }
 
     private static bool IsSet(IConfiguration configuration, string name) => Setting(configuration, name) is not null;

@@ -21,14 +21,21 @@ internal static class Infra
         return path;
     }
 
-    /// <summary>infra/app-settings.json: for each service, every setting its container app gets, and where its value comes from.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> Settings()
+    /// <summary>
+    /// infra/app-settings.json: for each service, every setting its container app gets, and where its value comes from;
+    /// with <paramref name="gpu"/>, as when GPU inference is on.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> Settings(bool gpu = false)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "app-settings.json")));
         var all = Read(document.RootElement.GetProperty("all"));
+        var whenGpu = document.RootElement.GetProperty("whenGpu");
         return document.RootElement.GetProperty("services").EnumerateObject().ToDictionary(
             service => service.Name,
-            service => (IReadOnlyDictionary<string, InfraSetting>)all.Concat(Read(service.Value)).ToDictionary());
+            service => (IReadOnlyDictionary<string, InfraSetting>)all
+                .Concat(Read(service.Value))
+                .Concat(gpu && whenGpu.TryGetProperty(service.Name, out var extra) ? Read(extra) : [])
+                .ToDictionary());
     }
 
     private static Dictionary<string, InfraSetting> Read(JsonElement settings) =>

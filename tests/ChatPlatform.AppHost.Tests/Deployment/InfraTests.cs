@@ -48,7 +48,7 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             .Select(m => m.Groups["key"].Value).ToHashSet();
         var secretNames = apps[apps.IndexOf("var secretNames", StringComparison.Ordinal)..apps.IndexOf("resource secrets", StringComparison.Ordinal)];
 
-        var settings = Infra.Settings();
+        var settings = Infra.Settings(gpu: true);
 
         Assert.Equal(Projects.Keys.Order(), settings.Keys.Order());
         foreach (var (service, setting) in settings.SelectMany(s => s.Value.Select(v => (s.Key, v.Value))))
@@ -67,6 +67,9 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
         Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "Internal__Key", "internal-key"));
         Assert.Equal(["gateway"], Having(settings, "Auth__SigningKey", "signing-key"));
         Assert.Equal(["gateway", "web"], Having(settings, "Auth__WebClientKey", "web-client-key"));
+        Assert.Equal(
+            ["OPENAI_COMPATIBLE_BASE_URL", "OPENAI_COMPATIBLE_FAILOVER_MODEL", "OPENAI_COMPATIBLE_MODEL"],
+            settings["model-router"].Keys.Except(Infra.Settings()["model-router"].Keys).Order());
     }
 
     [Fact]
@@ -89,12 +92,17 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             ["blobEndpoint"] = "https://stchatplatformtest.blob.core.windows.net/",
             ["identityClientId"] = Guid.NewGuid().ToString(),
             ["gatewayUri"] = "https://gateway.example.test",
+            ["gpuBaseUrl"] = "http://vllm/v1",
+            ["gpuModel"] = "Qwen/Qwen2.5-1.5B-Instruct",
+            // As apps.bicep gives it without a hosted provider's key: none.
+            ["gpuFailoverModel"] = "",
         };
 
         var services = new List<ProductionService>();
         try
         {
-            foreach (var (service, settings) in Infra.Settings())
+            // With GPU inference on: its settings come on top of all the others.
+            foreach (var (service, settings) in Infra.Settings(gpu: true))
             {
                 var port = FreePort.Next();
                 var environment = settings.ToDictionary(

@@ -99,4 +99,37 @@ public sealed class DefaultCatalogTests
         Assert.Equal(("my-embedder", 1_536), (model.Id, model.Capabilities.EmbeddingDimensions));
         Assert.Equal("My-Embedder", own.Deployments.Single(d => d.ModelId == "my-embedder").ProviderModel);
     }
+
+    [Fact]
+    public void A_self_hosted_model_fails_over_to_the_hosted_model_named_behind_it()
+    {
+        var configuration = Settings(
+            ("OPENAI_API_KEY", "k"),
+            ("OPENAI_COMPATIBLE_BASE_URL", "http://vllm/v1"),
+            ("OPENAI_COMPATIBLE_MODEL", "Qwen/Qwen2.5-1.5B-Instruct"),
+            ("OPENAI_COMPATIBLE_FAILOVER_MODEL", "gpt-4o-mini"));
+
+        var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
+
+        var served = entries.Deployments.Where(d => d.ModelId == "qwen-qwen2.5-1.5b-instruct").OrderBy(d => d.Priority).ToList();
+        Assert.Equal(
+            [(ProviderKind.OpenAICompatible, "Qwen/Qwen2.5-1.5B-Instruct", 0), (ProviderKind.OpenAI, "gpt-4o-mini", 1)],
+            served.Select(d => (d.Provider, d.ProviderModel, d.Priority)));
+        // At the hosted model's own price and key; the hosted model itself is untouched, and no model is added.
+        Assert.Equal(entries.Deployments.Single(d => d.Id == "openai-gpt-4o-mini") with { Id = served[1].Id, ModelId = served[1].ModelId, Priority = 1 }, served[1]);
+        Assert.Single(entries.Deployments, d => d.ModelId == "gpt-4o-mini");
+        Assert.Equal(5, entries.Models.Count);
+        Assert.All(served, d => { var errors = new ValidationErrors(); CatalogRules.Validate(d, errors); Assert.True(errors.IsEmpty, errors.ToString()); });
+    }
+
+    [Fact]
+    public void A_failover_model_no_provider_serves_is_a_configuration_error_naming_the_setting()
+    {
+        var configuration = Settings(
+            ("OPENAI_COMPATIBLE_BASE_URL", "http://vllm/v1"), ("OPENAI_COMPATIBLE_FAILOVER_MODEL", "gpt-4o-mini"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => DefaultCatalog.Build(configuration, includeSimulated: false));
+
+        Assert.Contains("OPENAI_COMPATIBLE_FAILOVER_MODEL", error.Message, StringComparison.Ordinal);
+    }
 }
