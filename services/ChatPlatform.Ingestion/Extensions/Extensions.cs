@@ -38,14 +38,16 @@ internal static class Extensions
         builder.AddVirusScanning();
         builder.AddRetrieval();
 
-        // Scan, extract, chunk and embed each uploaded file off the request path; two partitions by user, so one
-        // user's long scan does not hold back everyone else's uploads. Processing:Enabled=false runs the API alone, for
-        // replicas that only take uploads while others process them.
+        // Scan, extract, chunk and embed each uploaded file off the request path, in partitions by user, so one user's
+        // many files hold back only the few users who share their partition; the files in work at once are bounded
+        // by Processing:ConcurrentFiles. Processing:Enabled=false runs the API alone, for replicas that only take
+        // uploads while others process them.
         builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ProcessingStore>();
+        builder.Services.AddSingleton<ProcessingSlots>();
         if (builder.Configuration.GetValue($"{ProcessingOptions.SectionName}:{nameof(ProcessingOptions.Enabled)}", true))
         {
-            builder.AddPartitionedEventConsumers<FileProcessor>(FileProcessor.ConsumerName, count: 2);
+            builder.AddPartitionedEventConsumers<FileProcessor>(FileProcessor.ConsumerName, FileProcessor.Partitions);
         }
         // Deleting runs whether or not this instance processes files, on its own offsets: a file being extracted does
         // not hold back a deletion. Partitioned like processing, so one account's many files do not

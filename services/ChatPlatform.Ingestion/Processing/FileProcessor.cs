@@ -26,9 +26,17 @@ public sealed partial class FileProcessor(
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
     ChunkStore chunks,
     IOptions<ProcessingOptions> options,
+    ProcessingSlots slots,
     ILogger<FileProcessor> logger) : IEventHandler
 {
     public const string ConsumerName = "ingestion-files";
+
+    /// <summary>
+    /// Partitions of the consumer, by user: each takes its files one at a time, so a user uploading fifty files holds back
+    /// the users of one partition in eight (with two, half of everyone waited). A new count starts the new partitions
+    /// from the log's beginning, and processing a file twice changes nothing, so changing it loses no file.
+    /// </summary>
+    public const int Partitions = 8;
 
     public const string RepeatedFailure = "Processing this file failed several times. Try uploading it again.";
 
@@ -36,8 +44,13 @@ public sealed partial class FileProcessor(
 
     public async Task HandleAsync(EventRecord e, CancellationToken cancellationToken)
     {
-        if (e.Type != FileEvents.Uploaded || e.PayloadAs<FileUploaded>() is not { } uploaded
-            || await store.ClaimAsync(uploaded.FileId, cancellationToken) is not { } file)
+        if (e.Type != FileEvents.Uploaded || e.PayloadAs<FileUploaded>() is not { } uploaded)
+        {
+            return;
+        }
+        // Before the claim, so a file waiting for a slot is still pending rather than processing.
+        using var slot = await slots.TakeAsync(cancellationToken);
+        if (await store.ClaimAsync(uploaded.FileId, cancellationToken) is not { } file)
         {
             return;
         }

@@ -10,6 +10,13 @@ public sealed class ProcessingOptions
     /// <summary>Whether this instance processes files; false runs only the API (read at start).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Files processed at once by this instance, across all partitions: extraction, OCR and embedding are CPU work, so
+    /// more than the cores only makes every file slower.
+    /// </summary>
+    [Range(1, 64)]
+    public int ConcurrentFiles { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
     /// <summary>Chunks embedded per call to the embedding generator.</summary>
     [Range(1, 1024)]
     public int EmbeddingBatchSize { get; set; } = 32;

@@ -152,6 +152,36 @@ public sealed class FileProcessingTests(PostgresFixture postgres, AzuriteFixture
         await Apis.FilesApiTests.AssertProblemAsync(await host.ClientFor(other).GetAsync($"/v1/files/{id}/pages/1/image", Cancellation), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task One_users_held_up_file_holds_back_only_the_users_of_its_partition()
+    {
+        // Two users whose files shared a partition when there were two, and do not now there are eight.
+        var holder = Guid.NewGuid();
+        var other = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).First(u =>
+            new EventPartition(0, 2).Owns(u.ToString()) == new EventPartition(0, 2).Owns(holder.ToString())
+            && !SamePartition(u, holder, 8));
+        await using var clamd = new FakeClamd(FakeClamd.Behaviour.Scan);
+        await using var host = await StartAsync(clamd.Endpoint, new() { ["Processing:ConcurrentFiles"] = "2" });
+        var holderClient = host.ClientFor(holder);
+        var held = await UploadAsync(holderClient, Encoding.UTF8.GetBytes("notes " + FakeClamd.HoldMarker), "held.txt");
+        var queued = await UploadAsync(holderClient, Encoding.UTF8.GetBytes("more notes"), "queued.txt");
+        await clamd.Holding.Task.WaitAsync(TimeSpan.FromSeconds(60), Cancellation);
+
+        var otherClient = host.ClientFor(other);
+        var theirs = await UploadAsync(otherClient, Encoding.UTF8.GetBytes("their notes"), "theirs.txt");
+        await WaitForStatusAsync(otherClient, theirs, "ready");
+
+        // Meanwhile the holder's next file waits behind the held one, still pending: one file at a time per partition.
+        var waiting = (await holderClient.GetFromJsonAsync<JsonObject>($"/v1/files/{queued}", Cancellation))!;
+        Assert.Equal("pending", waiting["status"]!.GetValue<string>());
+        clamd.Release.TrySetResult();
+        await WaitForStatusAsync(holderClient, held, "ready");
+        await WaitForStatusAsync(holderClient, queued, "ready");
+    }
+
+    private static bool SamePartition(Guid a, Guid b, int count) =>
+        Enumerable.Range(0, count).Any(i => new EventPartition(i, count).Owns(a.ToString()) && new EventPartition(i, count).Owns(b.ToString()));
+
     private Task<IngestionHost> StartAsync(string? clamd, Dictionary<string, string>? settings = null)
     {
         settings ??= [];

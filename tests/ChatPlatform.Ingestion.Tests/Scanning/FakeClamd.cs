@@ -51,6 +51,14 @@ internal sealed class FakeClamd : IAsyncDisposable
     /// <summary>Completes when the terminating zero-length chunk has arrived.</summary>
     public TaskCompletionSource StreamEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>A stream holding this text is answered only once <see cref="Release"/> completes.</summary>
+    public const string HoldMarker = "HOLD-THIS-SCAN";
+
+    /// <summary>Completes when a stream holding <see cref="HoldMarker"/> has arrived and waits.</summary>
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -78,6 +86,7 @@ internal sealed class FakeClamd : IAsyncDisposable
             await stream.ReadExactlyAsync(command, _stop.Token);
             Command = Encoding.ASCII.GetString(command);
             var header = new byte[4];
+            var own = new MemoryStream();
             while (true)
             {
                 await stream.ReadExactlyAsync(header, _stop.Token);
@@ -90,6 +99,7 @@ internal sealed class FakeClamd : IAsyncDisposable
                 await stream.ReadExactlyAsync(chunk, _stop.Token);
                 ChunkLengths.Add(length);
                 Received.Write(chunk);
+                own.Write(chunk);
                 if (Mode == Behaviour.DropMidStream)
                 {
                     // An abortive close (RST), as when clamd crashes or a proxy cuts the line.
@@ -103,6 +113,11 @@ internal sealed class FakeClamd : IAsyncDisposable
                 }
             }
             StreamEnded.TrySetResult();
+            if (Encoding.ASCII.GetString(own.ToArray()).Contains(HoldMarker, StringComparison.Ordinal))
+            {
+                Holding.TrySetResult();
+                await Release.Task.WaitAsync(_stop.Token);
+            }
             var reply = Mode switch
             {
                 Behaviour.Error => "stream: Can't allocate memory ERROR",
