@@ -65,6 +65,10 @@ public sealed partial class QuotaGate
         Guid userId, string? tier, string modelId, long worstCaseTokens, decimal worstCaseCostUsd, string? reservationId = null)
     {
         var options = _options.CurrentValue;
+        if (!options.Enabled)
+        {
+            return new ReserveResult.Reserved(null);
+        }
         var quotas = options.For(tier);
         quotas.Models.TryGetValue(modelId, out var model);
         var now = _time.GetUtcNow();

@@ -65,7 +65,7 @@ public static class TurnsApi
         return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(runner.Start(
-                user.Id, started, models.Models[started.Conversation.Model], TurnQuotas.FilesOf(started, turnFiles), admission.ReservationId).ReadAllAsync()),
+                user.Id, started, models.Models[started.Conversation.Model], TurnQuotas.FilesOf(started, turnFiles), admission?.ReservationId).ReadAllAsync()),
             TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
@@ -106,7 +106,7 @@ public static class TurnsApi
         return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission.ReservationId).ReadAllAsync()),
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
             TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             _ => TypedResults.NotFound(),
@@ -118,7 +118,7 @@ public static class TurnsApi
     /// nothing, but one that failed after its check (its commit lost, the database gone, a cancellation) would leave its
     /// hold for <c>Quotas:HoldDuration</c>: it is freed here.
     /// </summary>
-    private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, TurnAdmission admission, Func<Task<TurnStart>> start)
+    private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, TurnAdmission? admission, Func<Task<TurnStart>> start)
     {
         try
         {
@@ -126,7 +126,7 @@ public static class TurnsApi
         }
         catch
         {
-            await quotas.ReleaseAsync(userId, admission.ReservationId);
+            await quotas.ReleaseAsync(userId, admission?.ReservationId);
             throw;
         }
     }

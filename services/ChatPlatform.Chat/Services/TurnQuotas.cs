@@ -14,10 +14,15 @@ public sealed class TurnQuotas(QuotaGate gate)
 {
     /// <summary>
     /// The check of one turn, under a hold id made now and stored with the answer. A model the tier cannot use, or that is
-    /// not offered, holds nothing: the write refuses it with its own answer before the check runs.
+    /// not offered, holds nothing: the write refuses it with its own answer before the check runs. None while quotas are
+    /// off (<c>Quotas:Enabled</c>): the turn's write commits in its own round trip.
     /// </summary>
-    public TurnAdmission Admission(Guid userId, string? tier, RouterModels models, TurnFiles files)
+    public TurnAdmission? Admission(Guid userId, string? tier, RouterModels models, TurnFiles files)
     {
+        if (!gate.Options.Enabled)
+        {
+            return null;
+        }
         var reservationId = QuotaGate.NewReservationId();
         return new TurnAdmission(reservationId, started => AdmitAsync(userId, tier, models, files, started, reservationId));
     }
