@@ -488,6 +488,30 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.True(await connection.GetDatabase().KeyExistsAsync($"quota:{{{userId:N}}}:res:{reservationId}"));
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"sim-fast","messages":[]}""")]
+    [InlineData("/v1/embeddings", """{"model":"sim-embed","input":[]}""")]
+    public async Task A_request_the_router_refuses_after_the_check_frees_its_hold(string path, string body)
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        var model = path == "/v1/embeddings" ? "sim-embed" : "sim-fast";
+        // A request rate, so that the check leaves a trace a release does not remove: the request it counted.
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address,
+            more: new Dictionary<string, string?> { [$"Quotas:Tiers:free:Models:{model}:RequestsPerMinute"] = "100" }));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+
+        using var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
+
+        // The check ran and took the hold; the router's refusal records no usage to settle it, so it is freed.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        Assert.Equal(1, await connection.GetDatabase().SortedSetLengthAsync($"quota:{{{userId:N}}}:rpm:{model}"));
+        Assert.Empty(await UsageEventsAsync(host));
+        Assert.Equal(0, await HeldTokensAsync(userId));
+    }
+
     /// <summary>The tokens held today over every model by the user's open reservations (docs/usage.md "Quotas").</summary>
     private async Task<long> HeldTokensAsync(Guid userId)
     {
