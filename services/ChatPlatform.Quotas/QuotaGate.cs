@@ -47,6 +47,9 @@ public sealed partial class QuotaGate
 
     public QuotaOptions Options => _options.CurrentValue;
 
+    /// <summary>A hold's id (32 hex digits): what <c>usage.recorded</c> carries as <c>reservationId</c>.</summary>
+    public static string NewReservationId() => Guid.NewGuid().ToString("N");
+
     /// <summary>Whole micro-dollars, rounded up: a hold or a count never under-states a cost.</summary>
     public static long Micro(decimal usd) => (long)Math.Ceiling(usd * 1_000_000m);
 
@@ -55,16 +58,22 @@ public sealed partial class QuotaGate
     /// <summary>
     /// Holds the request's worst case under every window of the user (day, month) and of the model (day, month) that
     /// has a limit, and counts a request against the model's per-minute rate when the tier has one; or refuses, naming
-    /// the first quota that would be exceeded (nothing held then).
+    /// the first quota that would be exceeded (nothing held then). <paramref name="reservationId"/>, from
+    /// <see cref="NewReservationId"/>, lets a caller store the hold's id with its request before it is made (a new one when null).
     /// </summary>
-    public async Task<ReserveResult> ReserveAsync(Guid userId, string? tier, string modelId, long worstCaseTokens, decimal worstCaseCostUsd)
+    public async Task<ReserveResult> ReserveAsync(
+        Guid userId, string? tier, string modelId, long worstCaseTokens, decimal worstCaseCostUsd, string? reservationId = null)
     {
         var options = _options.CurrentValue;
+        if (!options.Enabled)
+        {
+            return new ReserveResult.Reserved(null);
+        }
         var quotas = options.For(tier);
         quotas.Models.TryGetValue(modelId, out var model);
         var now = _time.GetUtcNow();
         var windows = QuotaWindow.For(userId, modelId, now);
-        var id = Guid.NewGuid().ToString("N");
+        var id = reservationId ?? NewReservationId();
         var tokens = Math.Max(0, worstCaseTokens);
         var cost = Micro(Math.Max(0, worstCaseCostUsd));
         var prefix = QuotaWindow.UserPrefix(userId);

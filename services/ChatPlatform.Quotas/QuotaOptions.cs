@@ -42,6 +42,12 @@ public sealed class QuotaOptions
     public const string FreeTier = "free";
 
     /// <summary>
+    /// Off: nothing is checked or held (the ledger still records every answer). For a deployment without quotas, and to
+    /// measure what the check adds to a turn's start (bench <c>quota</c>).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
     /// How long a reservation holds its worst case without being settled: a turn that crashed frees its hold after
     /// this, and a turn longer than this stops counting against the quota until it is settled.
     /// </summary>

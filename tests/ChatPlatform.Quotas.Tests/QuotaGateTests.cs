@@ -46,6 +46,35 @@ public sealed class QuotaGateTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
+    public async Task A_hold_taken_under_a_callers_id_is_freed_by_that_id()
+    {
+        Tier(t => t.Daily.Tokens = 1_000);
+        var gate = Gate();
+        var id = QuotaGate.NewReservationId();
+
+        var reserved = Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 600, 0.01m, id));
+        Assert.Equal(id, reserved.ReservationId);
+        Assert.IsType<ReserveResult.Refused>(await gate.ReserveAsync(_user, "test", Model, 600, 0.01m));
+        await gate.ReleaseAsync(_user, id);
+
+        Assert.Equal(0, (await gate.HeldAsync(QuotaWindow.For(_user, Model, _time.GetUtcNow())[0])).Tokens);
+        Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 600, 0.01m));
+    }
+
+    [Fact]
+    public async Task Quotas_turned_off_check_and_hold_nothing()
+    {
+        Tier(t => t.Daily.Tokens = 0);
+        _options.Enabled = false;
+        var gate = Gate();
+
+        var reserved = Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 600, 0.01m));
+
+        Assert.Null(reserved.ReservationId);
+        Assert.Empty(await _connection.GetServer(_connection.GetEndPoints()[0]).KeysAsync(pattern: $"quota:{{{_user:N}}}*").ToListAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_used_up_daily_quota_refuses_until_the_next_utc_day_and_says_when()
     {
         Tier(t => t.Daily.CostUsd = 1m);

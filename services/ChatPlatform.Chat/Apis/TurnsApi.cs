@@ -56,24 +56,17 @@ public static class TurnsApi
             case TurnFilesResult.Refused refused:
                 return FilesRefused(refused.Reason);
         }
-        var (turnFiles, model) = (TurnFilesResult.Ready)files;
-        // Last of the checks, so that a refused request holds nothing; before the write, so that a refusal writes nothing.
-        var reservation = await quotas.ReserveAsync(user.Id, user.Tier, models, model, request.Content!, turnFiles);
-        if (reservation is ReserveResult.Refused overQuota)
-        {
-            return QuotaProblems.Exceeded(response, overQuota.Quota, time.GetUtcNow());
-        }
-        var reservationId = ((ReserveResult.Reserved)reservation).ReservationId;
-        var start = await turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId, request.ParentIdGiven, turnFiles.NewAttachments,
-            models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken);
-        if (start is not TurnStart.Started)
-        {
-            await quotas.ReleaseAsync(user.Id, reservationId);
-        }
+        var turnFiles = ((TurnFilesResult.Ready)files).Files;
+        // The quota check is the last, made between the write and its commit, where the prompt is known: a refusal writes
+        // nothing and holds nothing.
+        var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
+        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId,
+            request.ParentIdGiven, turnFiles.NewAttachments, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
         return start switch
         {
-            TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles.WithQuestion(started.UserMessage!.Id), reservationId).ReadAllAsync()),
+            TurnStart.Started started => new TurnEventStreamResult(runner.Start(
+                user.Id, started, models.Models[started.Conversation.Model], TurnQuotas.FilesOf(started, turnFiles), admission?.ReservationId).ReadAllAsync()),
+            TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -106,25 +99,36 @@ public static class TurnsApi
             case TurnFilesResult.Refused refused:
                 return FilesRefused(refused.Reason);
         }
-        var (turnFiles, model) = (TurnFilesResult.Ready)files;
-        var reservation = await quotas.ReserveAsync(user.Id, user.Tier, models, model, "", turnFiles);
-        if (reservation is ReserveResult.Refused overQuota)
-        {
-            return QuotaProblems.Exceeded(response, overQuota.Quota, time.GetUtcNow());
-        }
-        var reserved = (ReserveResult.Reserved)reservation;
-        var start = await turns.StartRegenerateAsync(user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), cancellationToken);
-        if (start is not TurnStart.Started)
-        {
-            await quotas.ReleaseAsync(user.Id, reserved.ReservationId);
-        }
+        var turnFiles = ((TurnFilesResult.Ready)files).Files;
+        var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
+        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartRegenerateAsync(
+            user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
         return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, reserved.ReservationId).ReadAllAsync()),
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
+            TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             _ => TypedResults.NotFound(),
         };
+    }
+
+    /// <summary>
+    /// Starts a turn under <paramref name="admission"/>'s hold. A turn not written was never checked and a refused one holds
+    /// nothing, but one that failed after its check (its commit lost, the database gone, a cancellation) would leave its
+    /// hold for <c>Quotas:HoldDuration</c>: it is freed here.
+    /// </summary>
+    private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, TurnAdmission? admission, Func<Task<TurnStart>> start)
+    {
+        try
+        {
+            return await start();
+        }
+        catch
+        {
+            await quotas.ReleaseAsync(userId, admission?.ReservationId);
+            throw;
+        }
     }
 
     /// <summary>The events after <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>), then the live tail.</summary>

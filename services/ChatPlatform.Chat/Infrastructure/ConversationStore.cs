@@ -422,10 +422,11 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// written), the messages <paramref name="context"/> reads (role and content), when given, and
     /// <paramref name="created"/>, the event of what was written, when given. What was not written (no such conversation,
     /// parent or model) leaves nothing to commit; a statement that fails skips the COMMIT and the transaction rolls back.
+    /// Without <paramref name="commit"/> the caller commits (or rolls back) after its own check.
     /// </summary>
     internal static async Task<(Conversation? Conversation, (Guid? ParentId, int SiblingIndex)? Written, List<ContextMessage> Context)> LockAndWriteAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid conversationId, NpgsqlBatchCommand write,
-        NpgsqlBatchCommand? context, IEventLog? eventLog, EventFromQuery? created, CancellationToken cancellationToken)
+        NpgsqlBatchCommand? context, IEventLog? eventLog, EventFromQuery? created, CancellationToken cancellationToken, bool commit = true)
     {
         var find = new NpgsqlBatchCommand($"""
             SELECT {ConversationColumns} FROM chat.conversations
@@ -442,7 +443,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         }
         // After the reads: the caller reads its results in order and the rest only have to run.
         using var added = created is null ? default : eventLog!.AddTo(batch, created);
-        batch.BatchCommands.Add(Commit());
+        if (commit)
+        {
+            batch.BatchCommands.Add(Commit());
+        }
         Conversation? conversation;
         (Guid? ParentId, int SiblingIndex)? written;
         var path = new List<ContextMessage>();

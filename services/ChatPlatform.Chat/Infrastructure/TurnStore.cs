@@ -13,8 +13,8 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// transaction), owned by this <see cref="ChatInstance"/> while they stream (its heartbeat is their proof of life), and
 /// finished once, with the usage event in the same transaction. Every finishing update requires <c>status = 'streaming'</c>,
 /// so an owner and a sweeper never both finish a message. Each transaction sends its statements as one batch: a start
-/// costs one round trip (the user message's event and the COMMIT in it), a finish one and a commit (which must wait to
-/// know that the answer was still streaming).
+/// costs one round trip (the user message's event and the COMMIT in it; with a quota check, the COMMIT follows the check),
+/// a finish one and a commit (which must wait to know that the answer was still streaming).
 /// </summary>
 public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, ChatInstance instance, TimeProvider timeProvider)
 {
@@ -32,11 +32,11 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
 
     // The user message as every user message is written, the streaming answer $8 under it (the new leaf) unless the
     // conversation's model is not among $9, owned by instance $10; the message's files ($11..$14: ids, names, media types,
-    // kinds) in order.
+    // kinds) in order; the answer's quota hold $15.
     private const string StartTurnSql = $"""
         WITH c AS ({UserMessageConversationSql} AND model = ANY($9)), {InsertUserMessageCtes}, answer AS (
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
-            SELECT $1, $2, $8, question.id, 'assistant', '', 'streaming', question.model, $7, 0, $10 FROM question
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
+            SELECT $1, $2, $8, question.id, 'assistant', '', 'streaming', question.model, $7, 0, $10, $15 FROM question
             RETURNING id
         ), leaf AS (
             UPDATE chat.conversations SET current_leaf_id = $8, updated_at = $7, has_files = has_files OR cardinality($11::uuid[]) > 0
@@ -56,9 +56,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             SELECT m.parent_id AS id, c.model FROM chat.messages m CROSS JOIN c
             WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.parent_id IS NOT NULL
         ), answer AS (
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id)
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
             SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $6,
-                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = question.id), $7
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = question.id), $7, $8
             FROM question
             RETURNING parent_id, sibling_index
         ), leaf AS (
@@ -75,7 +75,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// </summary>
     public async Task<TurnStart> StartTurnAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyList<Attachment> attachments,
-        IReadOnlyCollection<string> models, int contextBudget, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> models, int contextBudget, TurnAdmission? admission, CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var questionId = Guid.CreateVersion7();
@@ -90,10 +90,11 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         start.Parameters.Add(new() { Value = attachments.Select(a => a.Name).ToArray() });
         start.Parameters.Add(new() { Value = attachments.Select(a => a.MediaType).ToArray() });
         start.Parameters.Add(new() { Value = attachments.Select(a => a.Kind).ToArray() });
+        start.Parameters.Add(Nullable(admission?.ReservationId, NpgsqlDbType.Text));
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
         var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
             ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)", contextBudget),
-            eventLog, UserMessageCreated(userId, conversationId, questionId), cancellationToken);
+            eventLog, UserMessageCreated(userId, conversationId, questionId), cancellationToken, commit: admission is null);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
@@ -109,12 +110,34 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         };
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
         context.Add(new ContextMessage(MessageRole.User, content, questionId));
-        return new TurnStart.Started(conversation, question, answer, context);
+        return await AdmitAsync(transaction, new TurnStart.Started(conversation, question, answer, context), admission);
+    }
+
+    /// <summary>
+    /// The turn as written, committed unless <paramref name="admission"/> refuses it (then rolled back: nothing is written).
+    /// The check comes between the write and its commit because only then is the prompt known (the history the write read,
+    /// the conversation's system prompt): it costs a COMMIT round trip of its own.
+    /// </summary>
+    private static async Task<TurnStart> AdmitAsync(NpgsqlTransaction transaction, TurnStart.Started started, TurnAdmission? admission)
+    {
+        if (admission is null)
+        {
+            return started;
+        }
+        if (await admission.AdmitAsync(started) is { } refusal)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return new TurnStart.OverQuota(refusal);
+        }
+        // Not cancelled by the client: the hold is taken, and the turn it pays for must be saved or the caller frees it.
+        await transaction.CommitAsync(CancellationToken.None);
+        return started;
     }
 
     /// <summary>A new answer beside the assistant message <paramref name="messageId"/>, to the same user message.</summary>
     public async Task<TurnStart> StartRegenerateAsync(
-        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, int contextBudget, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, int contextBudget, TurnAdmission? admission,
+        CancellationToken cancellationToken)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var answerId = Guid.CreateVersion7();
@@ -131,12 +154,14 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
                 new() { Value = models.ToArray() },
                 new() { Value = now },
                 new() { Value = instance.Id },
+                Nullable(admission?.ReservationId, NpgsqlDbType.Text),
             },
         };
         var context = ReadContext(userId, conversationId, messageId,
             "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')", contextBudget);
         // A regeneration writes no user message, so no event.
-        var (conversation, written, path) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start, context, null, null, cancellationToken);
+        var (conversation, written, path) = await LockAndWriteAsync(
+            connection, transaction, userId, conversationId, start, context, null, null, cancellationToken, commit: admission is null);
         if (conversation is null)
         {
             return new TurnStart.ConversationNotFound();
@@ -147,7 +172,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         }
         var answer = new Message(
             answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
-        return new TurnStart.Started(conversation, null, answer, path);
+        return await AdmitAsync(transaction, new TurnStart.Started(conversation, null, answer, path), admission);
     }
 
     /// <summary>
@@ -303,7 +328,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// keeping <paramref name="content"/>, unless someone finished it first (then null); its end is recorded as
     /// <see cref="InterruptStaleAsync"/> records it.
     /// </summary>
-    public Task<Message?> FailOrphanedAsync(
+    public Task<AbandonedEnd?> FailOrphanedAsync(
         Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, string errorCode, string errorDetail,
         CancellationToken cancellationToken) =>
         EndAbandonedAsync(userId, conversationId, messageId, content, lastEventId, MessageStatus.Failed, errorCode, errorDetail,
@@ -315,14 +340,14 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// Its end is recorded as the owner would have: <c>message.completed</c> and, when any text was generated, an estimated
     /// <c>usage.recorded</c> (the context it was sent, the text it got), in the same transaction.
     /// </summary>
-    public Task<Message?> InterruptStaleAsync(
+    public Task<AbandonedEnd?> InterruptStaleAsync(
         Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, DateTimeOffset heartbeatBefore,
         CancellationToken cancellationToken) =>
         EndAbandonedAsync(userId, conversationId, messageId, content, lastEventId, MessageStatus.Interrupted, "interrupted", InterruptedDetail,
             OwnerIsStale("$7"), heartbeatBefore, cancellationToken);
 
     /// <summary>Ends a streaming answer its owner will not end, when <paramref name="ownerCondition"/> (on $7) holds.</summary>
-    private async Task<Message?> EndAbandonedAsync(
+    private async Task<AbandonedEnd?> EndAbandonedAsync(
         Guid userId, Guid conversationId, Guid messageId, string content, long lastEventId, MessageStatus status, string errorCode,
         string errorDetail, string ownerCondition, object ownerParameter, CancellationToken cancellationToken)
     {
@@ -331,7 +356,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             UPDATE chat.messages SET status = $8, content = $3, error_code = $9,
                 error_detail = $4, last_event_id = $5, finished_at = $6, heartbeat_at = NULL
             WHERE user_id = $1 AND id = $2 AND status = 'streaming' AND {ownerCondition}
-            RETURNING {MessageColumns}
+            RETURNING {MessageColumns}, reservation_id
             """)
         {
             Parameters =
@@ -357,6 +382,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         Message? message = null;
+        string? reservationId = null;
         var inputTokens = 0L;
         await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { update, systemPrompt, context } })
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -364,6 +390,8 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
             if (await reader.ReadAsync(cancellationToken))
             {
                 message = ReadMessage(reader);
+                var column = reader.GetOrdinal("reservation_id");
+                reservationId = reader.IsDBNull(column) ? null : reader.GetString(column);
             }
             await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
@@ -382,9 +410,10 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         }
         var usage = TurnUsage.Estimate(inputTokens, content, message.Model ?? "unknown", 0);
         var durationMs = (long)(now - message.CreatedAt).TotalMilliseconds;
-        await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, status, usage, durationMs, now), cancellationToken);
+        // The hold goes with the usage to billing, which settles it; an answer with nothing to settle leaves it to the caller.
+        await eventLog.AppendAsync(connection, transaction, EndEvents(userId, message, status, usage, durationMs, now, reservationId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return message;
+        return new AbandonedEnd(message, usage is null ? reservationId : null);
     }
 
     /// <summary>An answer's end for the event log: <c>message.completed</c>, then its <c>usage.recorded</c> when it has usage.</summary>
@@ -461,6 +490,16 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     }
 }
 
+/// <summary>
+/// A turn's quota check, made once the turn is written and before it is committed (<see cref="TurnStore.StartTurnAsync"/>):
+/// <see cref="AdmitAsync"/> answers the quota that refuses it, or null when the hold <see cref="ReservationId"/> (stored with
+/// the answer) is taken.
+/// </summary>
+public sealed record TurnAdmission(string ReservationId, Func<TurnStart.Started, Task<ChatPlatform.Quotas.QuotaRefusal?>> AdmitAsync);
+
+/// <summary>An answer a sweeper ended, and the quota hold it must free itself (no usage event carries it to billing).</summary>
+public sealed record AbandonedEnd(Message Message, string? UnsettledReservationId);
+
 public abstract record TurnStart
 {
     /// <param name="ContextPath">Root → the user message being answered, as the model is sent it.</param>
@@ -468,6 +507,9 @@ public abstract record TurnStart
 
     /// <summary>The conversation's model is not one the router offers; nothing was written.</summary>
     public sealed record UnknownModel(string Model) : TurnStart;
+
+    /// <summary>The turn's worst case would pass a quota; nothing was written, nothing is held.</summary>
+    public sealed record OverQuota(ChatPlatform.Quotas.QuotaRefusal Refusal) : TurnStart;
 
     public sealed record ConversationNotFound : TurnStart;
 

@@ -1,6 +1,7 @@
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
 using ChatPlatform.Postgres;
+using ChatPlatform.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Services;
@@ -9,7 +10,8 @@ namespace ChatPlatform.Chat.Services;
 /// On every instance: finds streaming answers whose instance stopped sending heartbeats (it crashed or was killed, or it
 /// stopped with a commit that failed), marks them <c>interrupted</c> with the most complete text known (the Redis stream's
 /// deltas or the row's last save), records their end as the owner would have (<c>message.completed</c> and an estimated
-/// <c>usage.recorded</c>), and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
+/// <c>usage.recorded</c>, carrying the answer's quota hold for billing to settle, or freeing the hold when there is no usage),
+/// and appends the terminal <c>error</c> event so that clients tailing the stream finish. The conditional update lets only one
 /// sweeper win each answer, so running many is safe. The rows of instances long gone are removed once none of their
 /// answers streams. It also ends this instance's own answers that no turn here generates any more (an end that could not
 /// be saved, a generation that failed unexpectedly): while the instance lives its heartbeat would keep them streaming
@@ -23,6 +25,7 @@ public sealed partial class StaleTurnSweeper(
     TurnEventStream eventStream,
     MigrationStatus migrations,
     TurnTelemetry telemetry,
+    QuotaGate quotas,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
     ILogger<StaleTurnSweeper> logger) : BackgroundService
@@ -72,10 +75,13 @@ public sealed partial class StaleTurnSweeper(
                 // Owners commit before they send the end, so this is a commit lost after all; the row must not stay streaming.
                 LogTerminalWithoutCommit(logger, stale.MessageId);
             }
-            if (await turns.InterruptStaleAsync(stale.UserId, stale.ConversationId, stale.MessageId, content, terminalId, cutoff, cancellationToken) is not { } message)
+            if (await turns.InterruptStaleAsync(stale.UserId, stale.ConversationId, stale.MessageId, content, terminalId, cutoff, cancellationToken)
+                is not { } ended)
             {
                 continue;
             }
+            var message = ended.Message;
+            await quotas.ReleaseAsync(stale.UserId, ended.UnsettledReservationId);
             marked++;
             telemetry.Swept();
             LogInterrupted(logger, stale.MessageId, content.Length);
@@ -98,10 +104,12 @@ public sealed partial class StaleTurnSweeper(
                 ? (error.Code, error.Detail)
                 : (TurnRunner.SaveFailedCode, TurnRunner.SaveFailedDetail);
             if (await turns.FailOrphanedAsync(orphan.UserId, orphan.ConversationId, orphan.MessageId, content, terminalId, code, detail, cancellationToken)
-                is not { } message)
+                is not { } ended)
             {
                 continue;
             }
+            var message = ended.Message;
+            await quotas.ReleaseAsync(orphan.UserId, ended.UnsettledReservationId);
             marked++;
             telemetry.Swept();
             LogOrphanFailed(logger, orphan.MessageId, content.Length);

@@ -183,6 +183,12 @@ public sealed partial class TurnRunner(
             await appends.Completion;
             return MessageStatus.Interrupted;
         }
+        if (turnUsage is null)
+        {
+            // Nothing generated and no usage reported (refused by the router, stopped before the first token): no usage
+            // event carries the hold to billing, so it is freed now rather than after it lapses.
+            await quotas.ReleaseAsync(userId, prepared.ReservationId);
+        }
         Publish(TurnEvent.Terminal(terminalId, saved, finishReason, turnUsage, errorCode, errorDetail));
         await appends.Completion;
         LogTurnFinished(logger, answer.Id, status, content.Length, clock.ElapsedMilliseconds);

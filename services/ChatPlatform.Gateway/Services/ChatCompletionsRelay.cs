@@ -61,18 +61,16 @@ public sealed partial class ChatCompletionsRelay(
             return;
         }
 
-        // Completions reserve their worst case before the router is asked; embeddings are small and bounded by their input.
-        string? reservationId = null;
-        if (path == "/v1/chat/completions")
+        // The worst case is held before the router is asked; its usage event settles it.
+        var reservation = path == "/v1/chat/completions"
+            ? await quotas.ReserveAsync(context.User, body, payload.Length, cancellationToken)
+            : await quotas.ReserveEmbeddingsAsync(context.User, body, payload.Length, cancellationToken);
+        if (reservation is ReserveResult.Refused refused)
         {
-            var reservation = await quotas.ReserveAsync(context.User, body, payload.Length, cancellationToken);
-            if (reservation is ReserveResult.Refused refused)
-            {
-                await quotas.WriteRefusalAsync(context, refused.Quota);
-                return;
-            }
-            reservationId = ((ReserveResult.Reserved)reservation).ReservationId;
+            await quotas.WriteRefusalAsync(context, refused.Quota);
+            return;
         }
+        var reservationId = ((ReserveResult.Reserved)reservation).ReservationId;
         var recorded = false;
         try
         {

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ChatPlatform.Chat.Services;
 using ChatPlatform.Chat.Tests.Fakes;
+using ChatPlatform.Quotas;
 using ChatPlatform.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static ChatPlatform.Chat.Tests.ChatServiceHost;
 using static ChatPlatform.Chat.Tests.TurnStreams;
 using static ChatPlatform.Chat.Tests.Apis.TurnsApiTests;
@@ -81,5 +84,190 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal("model-requests", (string?)problem["quota"]);
         Assert.Equal(FakeModelRouter.FastModel, (string?)problem["model"]);
         Assert.Equal(2, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, userId));
+    }
+
+    // sim-fast's whole output: its window (32,768) leaves the whole of it.
+    private const int FastMaxOutput = 4_096;
+
+    [Fact]
+    public async Task A_long_conversation_near_the_quota_is_refused_where_a_short_one_is_not()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // Room for one short turn's worst case and a thousand tokens more, not for ten messages of history besides.
+        var question = "Hi there";
+        var shortWorstCase = ContextBuilder.EstimateTokens(question) + FastMaxOutput;
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress,
+            new Dictionary<string, string> { ["Quotas:Tiers:free:Daily:Tokens"] = (shortWorstCase + 1_000).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var (shortUser, longUser) = (Guid.NewGuid(), Guid.NewGuid());
+        using var shortClient = host.ClientFor(shortUser);
+        using var longClient = host.ClientFor(longUser);
+        var shortConversation = await CreateConversationAsync(shortClient, FakeModelRouter.FastModel);
+        var longConversation = await CreateConversationAsync(longClient, FakeModelRouter.FastModel);
+        // Ten messages of 600 characters: 154 tokens each as the context builder counts them, 1,540 in all.
+        await SeedHistoryAsync(host, longUser, longConversation, 10, 600);
+
+        using var served = await PostTurnAsync(shortClient, shortConversation, $$"""{"content":"{{question}}"}""", Token);
+        var events = await ReadAllAsync(served, Token);
+        using var refused = await PostTurnAsync(longClient, longConversation, $$"""{"content":"{{question}}"}""", Token);
+
+        Assert.Equal("done", events[^1].Type);
+        // The short turn holds exactly its prompt as built (no history, no system prompt) plus the model's output.
+        Assert.Equal(shortWorstCase, await HeldTokensAsync(host, shortUser));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync(Token))!;
+        Assert.Equal("daily-tokens", (string?)problem["quota"]);
+        Assert.Contains("could use more than what is left", (string?)problem["detail"], StringComparison.Ordinal);
+        // Refused after the write and before its commit: rolled back, nothing held.
+        Assert.Equal(10, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, longUser));
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM events.events WHERE key = $1", Token, longUser.ToString()));
+        Assert.Equal(0, await HeldTokensAsync(host, longUser));
+    }
+
+    [Fact]
+    public async Task A_regenerate_counts_the_history_it_is_sent_with_the_system_prompt()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        const string SystemPrompt = "Answer as a pirate would.";
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel, SystemPrompt);
+        var (_, answerId) = await SeedHistoryAsync(host, userId, conversationId, 4, 100);
+
+        using var response = await client.PostAsync(
+            new Uri($"/v1/conversations/{conversationId}/messages/{answerId}/regenerate", UriKind.Relative), null, Token);
+        var events = await ReadAllAsync(response, Token);
+
+        Assert.Equal("done", events[^1].Type);
+        // The system prompt and the three messages before the regenerated answer, as the router is sent them.
+        var sent = ContextBuilder.EstimateTokens(SystemPrompt) + (3 * ContextBuilder.EstimateTokens(new string('x', 100)));
+        Assert.Equal(sent + FastMaxOutput, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
+    public async Task A_turn_the_router_refuses_before_it_streams_frees_its_hold()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        router.FailWithStatus = 503;
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+
+        using var response = await PostTurnAsync(client, conversationId, """{"content":"Hi there"}""", Token);
+        var events = await ReadAllAsync(response, Token);
+
+        Assert.Equal("error", events[^1].Type);
+        Assert.Equal("failed", (string?)events[^1].Data["message"]!["status"]);
+        // No usage to record, so no event would carry the hold to billing: it is gone before the end is sent.
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND key = $1", Token, userId.ToString()));
+        Assert.Equal(0, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
+    public async Task A_turn_whose_commit_fails_after_its_check_frees_its_hold_and_writes_nothing()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        // A deferred check fails the COMMIT itself, after the quota check took the hold.
+        await host.ScalarAsync("""
+            CREATE FUNCTION chat.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$;
+            CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON chat.messages DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW WHEN (NEW.content = 'fail at commit') EXECUTE FUNCTION chat.refuse_commit();
+            """, Token);
+
+        using var response = await PostTurnAsync(client, conversationId, """{"content":"fail at commit"}""", Token);
+
+        Assert.False(response.IsSuccessStatusCode);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, userId));
+        Assert.Equal(0, await HeldTokensAsync(host, userId));
+        Assert.Empty(router.StreamRequests);
+    }
+
+    [Fact]
+    public async Task An_answer_swept_as_interrupted_carries_its_hold_to_billing_and_one_without_text_frees_it()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // Only this test's own sweep runs: the background one waits an hour.
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress,
+            new Dictionary<string, string> { ["Turns:SweepInterval"] = "01:00:00", ["Turns:StaleAfter"] = "00:00:01" });
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var gate = host.Services.GetRequiredService<QuotaGate>();
+        // Two answers an instance that died was generating, each under a hold it took: one had streamed some text.
+        var deadInstance = Guid.NewGuid();
+        await host.ScalarAsync("INSERT INTO chat.chat_instances (id, heartbeat_at) VALUES ($1, now() - interval '1 hour')", Token, deadInstance);
+        var answers = new List<(Guid Answer, string ReservationId)>();
+        foreach (var content in new[] { "Half an answ", "" })
+        {
+            var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+            var question = await SeedQuestionAsync(host, userId, conversationId);
+            var reservationId = QuotaGate.NewReservationId();
+            Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(userId, null, FakeModelRouter.FastModel, 5_000, 0.01m, reservationId));
+            var answerId = Guid.CreateVersion7();
+            await host.ScalarAsync("""
+                INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
+                VALUES ($1, $2, $3, $4, 'assistant', $5, 'streaming', $6, now() - interval '1 minute', 0, $7, $8)
+                """, Token, userId, conversationId, answerId, question, content, FakeModelRouter.FastModel, deadInstance, reservationId);
+            answers.Add((answerId, reservationId));
+        }
+        Assert.Equal(10_000, await HeldTokensAsync(host, userId));
+
+        Assert.Equal(2, await host.Services.GetRequiredService<StaleTurnSweeper>().SweepAsync(Token));
+
+        // The one with text: its estimated usage carries the hold, which billing settles (and frees) from that event.
+        var (partial, partialHold) = answers[0];
+        Assert.Equal(1, await host.CountAsync(
+            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND payload->>'messageId' = $1 AND payload->>'reservationId' = $2 " +
+            "AND payload->>'status' = 'interrupted'", Token, partial.ToString(), partialHold));
+        // The one without: no usage event, and its hold is freed at once rather than after Quotas:HoldDuration.
+        var (empty, _) = answers[1];
+        Assert.Equal(0, await host.CountAsync(
+            "SELECT count(*) FROM events.events WHERE type = 'usage.recorded' AND payload->>'messageId' = $1", Token, empty.ToString()));
+        Assert.Equal(5_000, await HeldTokensAsync(host, userId));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> messages of <paramref name="characters"/> characters, user and assistant in turn, as the
+    /// conversation's path (its current leaf the last); written directly, so that building them holds no quota.
+    /// </summary>
+    internal static async Task<(Guid Question, Guid Answer)> SeedHistoryAsync(ChatServiceHost host, Guid userId, Guid conversationId, int count, int characters)
+    {
+        object parent = DBNull.Value;
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            await host.ScalarAsync("""
+                INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
+                VALUES ($1, $2, $3, $4, $5, $6, 'complete', $7, now(), 0)
+                """, Token, userId, conversationId, id, parent, i % 2 == 0 ? "user" : "assistant", new string((char)('a' + (i % 26)), characters),
+                FakeModelRouter.FastModel);
+            parent = id;
+            ids.Add(id);
+        }
+        await host.ScalarAsync("UPDATE chat.conversations SET current_leaf_id = $3 WHERE user_id = $1 AND id = $2", Token, userId, conversationId, parent);
+        return (ids[^2], ids[^1]);
+    }
+
+    private static async Task<Guid> SeedQuestionAsync(ChatServiceHost host, Guid userId, Guid conversationId)
+    {
+        var id = Guid.CreateVersion7();
+        await host.ScalarAsync("""
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index)
+            VALUES ($1, $2, $3, NULL, 'user', 'Tell me a story', 'complete', $4, now(), 0)
+            """, Token, userId, conversationId, id, FakeModelRouter.FastModel);
+        return id;
+    }
+
+    /// <summary>The tokens the user's open holds keep today over every model.</summary>
+    internal static async Task<long> HeldTokensAsync(ChatServiceHost host, Guid userId)
+    {
+        var gate = host.Services.GetRequiredService<QuotaGate>();
+        var (tokens, _) = await gate.HeldAsync(QuotaWindow.For(userId, FakeModelRouter.FastModel, DateTimeOffset.UtcNow)[0]);
+        return tokens;
     }
 }

@@ -436,6 +436,91 @@ public sealed class ChatCompletionsApiTests(PostgresFixture postgres, RedisFixtu
         Assert.Equal(32, recorded.GetProperty("reservationId").GetString()!.Length);
     }
 
+    [Fact]
+    public async Task Embeddings_over_quota_are_refused_in_OpenAIs_shape_before_the_router_is_asked()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        // Fewer tokens than the request's input (four bytes a token): embeddings have no output to make room for.
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address,
+            more: new Dictionary<string, string?> { ["Quotas:Tiers:free:Daily:Tokens"] = "10" }));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+
+        using var response = await client.PostAsync("/v1/embeddings",
+            new StringContent("""{"model":"sim-embed","input":"the quarterly report of the northern region"}""", Encoding.UTF8, "application/json"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
+        Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
+        Assert.Equal("quota_exceeded", error.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.Contains("daily token quota of 10 tokens", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await UsageEventsAsync(host));
+        Assert.Equal(0, await HeldTokensAsync(userId));
+    }
+
+    [Fact]
+    public async Task Embeddings_within_quota_hold_their_input_and_carry_the_reservation_to_the_usage_event()
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address,
+            more: new Dictionary<string, string?> { ["Quotas:Tiers:free:Daily:Tokens"] = "1000" }));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+        // Compact and ASCII: the gateway sends the router these very bytes.
+        const string Body = """{"model":"sim-embed","input":"the quarterly report of the northern region"}""";
+
+        using var response = await client.PostAsync("/v1/embeddings", new StringContent(Body, Encoding.UTF8, "application/json"), Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var recorded = Assert.Single(await UsageEventsAsync(host));
+        Assert.Equal("sim-embed", recorded.GetProperty("model").GetString());
+        Assert.Equal(0, recorded.GetProperty("outputTokens").GetInt64());
+        var reservationId = recorded.GetProperty("reservationId").GetString()!;
+        Assert.Equal(32, reservationId.Length);
+        // Billing settles it from that event; until then the hold is the request's input, four bytes a token.
+        Assert.Equal((Body.Length + 3) / 4, await HeldTokensAsync(userId));
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        Assert.True(await connection.GetDatabase().KeyExistsAsync($"quota:{{{userId:N}}}:res:{reservationId}"));
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"sim-fast","messages":[]}""")]
+    [InlineData("/v1/embeddings", """{"model":"sim-embed","input":[]}""")]
+    public async Task A_request_the_router_refuses_after_the_check_frees_its_hold(string path, string body)
+    {
+        await using var router = await ModelRouterHost.StartAsync(postgres, redis);
+        var model = path == "/v1/embeddings" ? "sim-embed" : "sim-fast";
+        // A request rate, so that the check leaves a trace a release does not remove: the request it counted.
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(modelRouter: router.Address,
+            more: new Dictionary<string, string?> { [$"Quotas:Tiers:free:Models:{model}:RequestsPerMinute"] = "100" }));
+        var userId = Guid.NewGuid();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Mint(userId));
+
+        using var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Cancellation);
+
+        // The check ran and took the hold; the router's refusal records no usage to settle it, so it is freed.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        Assert.Equal(1, await connection.GetDatabase().SortedSetLengthAsync($"quota:{{{userId:N}}}:rpm:{model}"));
+        Assert.Empty(await UsageEventsAsync(host));
+        Assert.Equal(0, await HeldTokensAsync(userId));
+    }
+
+    /// <summary>The tokens held today over every model by the user's open reservations (docs/usage.md "Quotas").</summary>
+    private async Task<long> HeldTokensAsync(Guid userId)
+    {
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var day = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var held = await connection.GetDatabase().HashGetAsync($"quota:{{{userId:N}}}:day:{day}", "ht");
+        return held.IsNull ? 0 : (long)held;
+    }
+
     /// <summary>The one usage event, awaited: it is committed after the client has gone, when the gateway notices.</summary>
     private static async Task<JsonElement> SingleUsageEventAsync(GatewayHost host)
     {
