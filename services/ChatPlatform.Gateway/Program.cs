@@ -21,6 +21,7 @@ app.MapMeApi();
 app.MapAdminUsersApi();
 app.MapAdminAuditApi();
 app.MapForwardingApi();
+app.MapSharedApi();
 app.MapAdminMetricsApi();
 app.MapChatCompletionsApi();
 app.MapWebSocketApi();

@@ -291,6 +291,14 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             }
             fileIds = reader.GetFieldValue<Guid[]>(1);
         }
+        // A statement of its own, after the conversation's row lock: its fresh snapshot sees a share whose creation held
+        // that lock and committed meanwhile (ShareStore.CreateAsync), which the statement above could not.
+        await using (var shares = new NpgsqlCommand("DELETE FROM chat.shares WHERE user_id = $1 AND conversation_id = $2", connection, transaction))
+        {
+            shares.Parameters.Add(new() { Value = userId });
+            shares.Parameters.Add(new() { Value = conversationId });
+            await shares.ExecuteNonQueryAsync(cancellationToken);
+        }
         await eventLog.AppendAsync(connection, transaction,
             EventToAppend.Create(ConversationDeletedEvent, conversationId.ToString(), new ConversationDeleted(userId, conversationId, fileIds)),
             cancellationToken);
@@ -298,8 +306,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     }
 
     /// <summary>
-    /// Deletes every row of the user (conversations and their tombstones, messages with their turns, attachments) in one
-    /// transaction, for a deleted account; the number of conversations. Repeating it finds nothing and writes nothing.
+    /// Deletes every row of the user (conversations and their tombstones, messages with their turns, attachments, folders,
+    /// shares) in one transaction, for a deleted account; the number of conversations. Repeating it finds nothing and writes nothing.
     /// No per-conversation event: <c>account.deleted</c> already tells every consumer that all of the user goes.
     /// </summary>
     public async Task<int> DeleteAllOfUserAsync(Guid userId, CancellationToken cancellationToken)
@@ -313,11 +321,13 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             """, connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         var conversations = await command.ExecuteNonQueryAsync(cancellationToken);
-        // After the conversations, so the foreign key has nothing left to set null.
-        await using (var folders = new NpgsqlCommand("DELETE FROM chat.folders WHERE user_id = $1", connection, transaction))
+        // After the conversations, so the foreign key has nothing left to set null; shares after them, as a conversation's
+        // deletion takes them, so none made meanwhile is left behind.
+        foreach (var sql in (string[])["DELETE FROM chat.folders WHERE user_id = $1", "DELETE FROM chat.shares WHERE user_id = $1"])
         {
-            folders.Parameters.Add(new() { Value = userId });
-            await folders.ExecuteNonQueryAsync(cancellationToken);
+            await using var rest = new NpgsqlCommand(sql, connection, transaction);
+            rest.Parameters.Add(new() { Value = userId });
+            await rest.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return conversations;

@@ -46,6 +46,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton<SlidingWindowStore>();
         builder.Services.AddSingleton<LocalSlidingWindows>();
         builder.Services.AddSingleton<UserRateLimiter>();
+        builder.Services.AddSingleton<SharedReadLimiter>();
         builder.Services.AddHostedService<RedisWarmUp>();
     }
 

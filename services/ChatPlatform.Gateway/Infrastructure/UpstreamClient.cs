@@ -29,6 +29,9 @@ public sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, IConfigu
     public string? InternalTokenFor(ClaimsPrincipal user) =>
         InternalCaller.From(user) is { } caller ? tokens.CreateToken(caller) : null;
 
+    /// <summary>A service token acting for no user: what an anonymous read of a shared conversation is forwarded with.</summary>
+    public string InternalTokenForNobody() => tokens.CreateToken(InternalCaller.Service());
+
     public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
 
     /// <summary>

@@ -12,9 +12,13 @@ namespace ChatPlatform.Gateway.Infrastructure;
 public sealed partial class UpstreamForwarder(
     IHttpForwarder forwarder, UpstreamClient client, IProblemDetailsService problems, ILogger<UpstreamForwarder> logger)
 {
-    public async Task ForwardAsync(HttpContext context, string upstream)
+    /// <summary>
+    /// Forwards as the authenticated caller; a caller who is nobody is refused (401), unless <paramref name="forNobody"/>
+    /// (the one anonymous route, a shared conversation's read), when the call goes as a service acting for no user.
+    /// </summary>
+    public async Task ForwardAsync(HttpContext context, string upstream, bool forNobody = false)
     {
-        if (client.InternalTokenFor(context.User) is not { } token)
+        if ((client.InternalTokenFor(context.User) ?? (forNobody ? client.InternalTokenForNobody() : null)) is not { } token)
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;

@@ -14,7 +14,7 @@ public sealed class TierLimitOptions
 }
 
 /// <summary>
-/// <c>RateLimits:Tiers:{tier}:RequestsPerMinute</c> and <c>...:TurnsPerMinute</c>. <c>RateLimits:WindowSeconds</c>
+/// <c>RateLimits:Tiers:{tier}:RequestsPerMinute</c> and <c>...:TurnsPerMinute</c>; <c>RateLimits:SharedReadsPerWindow</c>. <c>RateLimits:WindowSeconds</c>
 /// (default 60) scales the window: the limits are per window. A tier without a section, or an unknown tier, gets the
 /// free tier's limits.
 /// </summary>
@@ -24,6 +24,12 @@ public sealed class RateLimitOptions
     public const string FreeTier = "free";
 
     public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Reads of shared conversations (<c>GET /v1/shared/{id}</c>) per client address and window, signed in or not: enough
+    /// for people opening links, far too few to walk share ids.
+    /// </summary>
+    public int SharedReadsPerWindow { get; set; } = 60;
 
     /// <summary>
     /// Starts with the built-in tiers; the binder sets a configured tier's limits on these instances, so a section that
@@ -48,6 +54,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
     {
         List<string> failures = [];
         Positive(failures, "WindowSeconds", options.WindowSeconds);
+        Positive(failures, "SharedReadsPerWindow", options.SharedReadsPerWindow);
         foreach (var (tier, limits) in options.Tiers)
         {
             Positive(failures, $"Tiers:{tier}:RequestsPerMinute", limits.RequestsPerMinute);

@@ -13,7 +13,8 @@ namespace ChatPlatform.Gateway.Tests.Fakes;
 /// A request as the fake chat service received it: <see cref="UserIds"/> are the subjects of a valid internal token
 /// (none without one); <see cref="HadCredentials"/> says whether any of the client's own credentials came through.
 /// </summary>
-internal sealed record ReceivedRequest(string Method, string PathAndQuery, string[] UserIds, bool HadCredentials, string Body, string? LastEventId, string Protocol);
+internal sealed record ReceivedRequest(
+    string Method, string PathAndQuery, string[] UserIds, bool HadCredentials, string Body, string? LastEventId, string Protocol, string? Role = null);
 
 /// <summary>
 /// The chat service's side of docs/turns.md over real HTTP: every conversation call is echoed as JSON; a turn streams
@@ -56,6 +57,8 @@ internal sealed class FakeChatService : IAsyncDisposable
             app.Map("/v1/conversations/{**path}", (HttpContext context) => fake!.EchoAsync(context));
             app.Map("/v1/folders/{**path}", (HttpContext context) => fake!.EchoAsync(context));
             app.Map("/v1/tags", (HttpContext context) => fake!.EchoAsync(context));
+            app.Map("/v1/shares/{**path}", (HttpContext context) => fake!.EchoAsync(context));
+            app.Map("/v1/shared/{**path}", (HttpContext context) => fake!.EchoAsync(context));
             app.MapPost("/v1/conversations/{conversationId:guid}/turns", (HttpContext context, Guid conversationId) => fake!.TurnAsync(context, conversationId));
             app.MapPost("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/stop", (HttpContext context, Guid conversationId) => fake!.StopAsync(context, conversationId));
             app.MapGet("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/events", (HttpContext context, Guid conversationId) => fake!.ResumeAsync(context, conversationId));
@@ -76,7 +79,8 @@ internal sealed class FakeChatService : IAsyncDisposable
                 || context.Request.Headers.ContainsKey("X-User-Id") || context.Request.Headers.ContainsKey("Cookie"),
             await reader.ReadToEndAsync(context.RequestAborted),
             context.Request.Headers["Last-Event-ID"].FirstOrDefault(),
-            context.Request.Protocol);
+            context.Request.Protocol,
+            caller?.FindFirst("role")?.Value);
         Requests.Enqueue(received);
         return received;
     }

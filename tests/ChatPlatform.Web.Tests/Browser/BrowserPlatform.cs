@@ -83,6 +83,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>A store's connection string (<c>chatdb</c>), for writing what no API writes, such as an answer's exact text.</summary>
+    public Task<string> ConnectionStringAsync(string resource) => _platform!.ConnectionStringAsync(resource);
+
     public HttpClient CreateGatewayClient(string? accessToken = null)
     {
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = GatewayUrl };

@@ -46,6 +46,7 @@ public static class Extensions
         services.AddSingleton<MarkdownRenderer>();
         services.AddScoped<UserSession>();
         services.AddScoped<GatewayClient>();
+        services.AddScoped<SharedConversationReader>();
         services.AddSingleton<GatewayFileTransfer>();
 
         // Service discovery resolves http://gateway (services__gateway__http__0, injected by the AppHost).

@@ -8,8 +8,8 @@ namespace ChatPlatform.Web.Infrastructure;
 public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions> options)
 {
     // Read by the gateway only with the key beside it (ChatPlatform.Gateway's ClientAddress).
-    private const string AddressHeader = "X-Web-Client-Address";
-    private const string KeyHeader = "X-Web-Client-Key";
+    internal const string AddressHeader = "X-Web-Client-Address";
+    internal const string KeyHeader = "X-Web-Client-Key";
 
     public Task<AuthTokens> RegisterAsync(string email, string password, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/register", new { email, password }, cancellationToken);
