@@ -13,6 +13,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapConversationsApi();
 app.MapFoldersApi();
+app.MapSearchApi();
 app.MapTurnsApi();
 app.MapAdminStatsApi();
 
