@@ -19,7 +19,7 @@ public sealed class SearchStore(NpgsqlDataSource dataSource)
     private const char MatchEnd = '\u0003';
     private const char LessThan = '\u0001';
 
-    private const string Options = "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"'";
+    private const string Options = "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=20, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"'";
 
     private const string Sql = $"""
         WITH page AS MATERIALIZED (

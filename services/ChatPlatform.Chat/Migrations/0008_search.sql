@@ -12,15 +12,16 @@ ALTER TEXT SEARCH CONFIGURATION search_words
     ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart
     WITH public.unaccent, pg_catalog.simple;
 
--- Code identifiers cut into their words: HttpClientFactory -> Http Client Factory, HTTPClient -> HTTP Client,
--- snake_case and System.Text.Json at their separators. The identifiers themselves stay in the document as written.
+-- Code identifiers cut into their words: services.AddHttpClient -> services AddHttpClient, and HttpClientFactory ->
+-- Http Client Factory, HTTPClient -> HTTP Client. The identifiers themselves stay in the document as written.
 CREATE FUNCTION search_identifier_words(body text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-    RETURN regexp_replace(
+    RETURN regexp_replace(body, '[._/:$#@-]+', ' ', 'g') || ' ' ||
         regexp_replace(
-            regexp_replace(body, '([[:lower:][:digit:]])([[:upper:]])', '\1 \2', 'g'),
-            '([[:upper:]]+)([[:upper:]][[:lower:]])', '\1 \2', 'g'),
-        '[._/:$#@-]+', ' ', 'g');
+            regexp_replace(
+                regexp_replace(body, '[._/:$#@-]+', ' ', 'g'),
+                '([[:lower:][:digit:]])([[:upper:]])', '\1 \2', 'g'),
+            '([[:upper:]]+)([[:upper:]][[:lower:]])', '\1 \2', 'g');
 
 -- The document: words as written, the identifiers' words, and English stems ("running" finds "runs"), in one vector.
 CREATE FUNCTION search_document(body text) RETURNS tsvector
