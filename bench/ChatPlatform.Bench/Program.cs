@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|search|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -13,6 +13,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["files"] = FilesBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["quota"] = QuotaBenchmark.RunAsync,
+    ["search"] = SearchBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)
