@@ -8,8 +8,9 @@ namespace ChatPlatform.Chat.Infrastructure;
 
 /// <summary>
 /// Reads the search index (<c>chat.search_entries</c>, migration 0008) for one user: every match of the query in the
-/// user's rows (the GIN index is led by user_id), ranked, then only the page's rows get a snippet, their path and their
-/// conversation's title.
+/// user's rows (the GIN index is led by user_id), ranked, then only the page's rows get a snippet and their
+/// conversation's title. No path: walking a long conversation up from each hit cost more than the rest of the query
+/// (7.5 of 8.7 ms at 100 messages a conversation); the message id alone selects its branch (<c>PUT .../leaf</c>).
 /// </summary>
 public sealed class SearchStore(NpgsqlDataSource dataSource)
 {
@@ -44,20 +45,14 @@ public sealed class SearchStore(NpgsqlDataSource dataSource)
         SELECT l.id, l.conversation_id, l.role, l.created_at, l.rank, c.title,
                CASE WHEN strpos(l.words, chr(2)) > 0 THEN l.words
                     ELSE ts_headline('pg_catalog.english'::regconfig, l.plain, chat.search_query($2), {Options}) END AS snippet,
-               c.id IS NOT NULL AS live,
-               coalesce(path.ids, ARRAY[]::uuid[]) AS path
+               c.id IS NOT NULL AS live
         FROM lit l
         LEFT JOIN chat.conversations c ON c.user_id = $1 AND c.id = l.conversation_id AND c.deleted_at IS NULL
-        LEFT JOIN LATERAL (
-            WITH RECURSIVE up AS (
-                SELECT m.id, m.parent_id, 0 AS depth FROM chat.messages m WHERE m.user_id = $1 AND m.id = l.id AND l.role <> 'title'
-                UNION ALL
-                SELECT m.id, m.parent_id, up.depth + 1 FROM chat.messages m JOIN up ON m.user_id = $1 AND m.id = up.parent_id
-            )
-            SELECT array_agg(up.id ORDER BY up.depth DESC) AS ids FROM up
-        ) path ON true
         ORDER BY l.rank DESC, l.id DESC
         """;
+
+    /// <summary>The query <see cref="SearchAsync"/> runs, for the bench's plans; its parameters are in the order set there.</summary>
+    public static string QueryText => Sql;
 
     public async Task<SearchPage> SearchAsync(Guid userId, SearchRequest request, CancellationToken cancellationToken)
     {
@@ -102,7 +97,6 @@ public sealed class SearchStore(NpgsqlDataSource dataSource)
             items.Add(new SearchHit(
                 reader.GetGuid(1),
                 role == "title" ? null : id,
-                reader.GetFieldValue<Guid[]>(8),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 snippet,
                 matches,

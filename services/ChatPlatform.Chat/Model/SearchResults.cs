@@ -3,13 +3,12 @@ namespace ChatPlatform.Chat.Model;
 /// <summary>
 /// One match of <c>GET /v1/search</c>. <paramref name="Snippet"/> is plain text (never markup: render it escaped) and
 /// <paramref name="Matches"/> the ranges of it to highlight, in UTF-16 code units. A title's match has no
-/// <paramref name="MessageId"/> and an empty <paramref name="Path"/>; a message's <paramref name="Path"/> is the ids from
-/// the root down to it, the branch to show (<c>PUT /v1/conversations/{id}/leaf</c> with <paramref name="MessageId"/> selects it).
+/// <paramref name="MessageId"/>. A message's branch is opened with <c>PUT /v1/conversations/{id}/leaf</c>
+/// <c>{"messageId"}</c>, which makes the path through it current (its ancestors, it, and its latest descendants).
 /// </summary>
 public sealed record SearchHit(
     Guid ConversationId,
     Guid? MessageId,
-    IReadOnlyList<Guid> Path,
     string? Title,
     string Snippet,
     IReadOnlyList<SearchMatch> Matches,

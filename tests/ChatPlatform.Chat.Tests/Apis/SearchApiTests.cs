@@ -106,7 +106,6 @@ public sealed class SearchApiTests(PostgresFixture postgres, RedisFixture redis)
         var match = Assert.Single(script["matches"]!.AsArray());
         Assert.Equal("kubernetes", snippet.Substring((int)match!["start"]!, (int)match["length"]!));
         Assert.Equal("user", (string?)script["role"]);
-        Assert.Equal([hostile], script["path"]!.AsArray().Select(p => Guid.Parse((string)p!)));
         Assert.Null((string?)all["nextCursor"]);
     }
 
@@ -163,7 +162,7 @@ public sealed class SearchApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
-    public async Task A_message_off_the_current_branch_answers_the_path_that_selects_it()
+    public async Task A_match_off_the_current_branch_opens_with_its_branch_selected_by_its_message_id()
     {
         await using var host = await StartAsync(postgres, redis, Token);
         using var client = host.ClientFor(Guid.NewGuid());
@@ -174,9 +173,12 @@ public sealed class SearchApiTests(PostgresFixture postgres, RedisFixture redis)
         await WaitForIndexAsync(client, "walruses", edited);
 
         var hit = (await SearchAsync(client, "q=penguins"))["items"]!.AsArray().Single()!;
+        using var select = await client.PutAsJsonAsync($"/v1/conversations/{hit["conversationId"]}/leaf", new { messageId = (string?)hit["messageId"] }, Token);
+        var opened = await ReadJsonAsync(select, Token);
 
         Assert.Equal(original.ToString(), (string?)hit["messageId"]);
-        Assert.Equal([root, original], hit["path"]!.AsArray().Select(p => Guid.Parse((string)p!)));
+        Assert.Equal(HttpStatusCode.OK, select.StatusCode);
+        Assert.Equal([root, original], opened["messages"]!.AsArray().Select(m => Id(m!)));
     }
 
     [Fact]
