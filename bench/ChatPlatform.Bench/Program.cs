@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -14,6 +14,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["quota"] = QuotaBenchmark.RunAsync,
     ["share"] = ShareBenchmark.RunAsync,
+    ["search"] = SearchBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)

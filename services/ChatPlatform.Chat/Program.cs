@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapConversationsApi();
 app.MapFoldersApi();
 app.MapSharesApi();
+app.MapSearchApi();
 app.MapTurnsApi();
 app.MapAdminStatsApi();
 

@@ -70,6 +70,11 @@ internal static class Extensions
         builder.AddEventConsumer<TitleGenerator>(TitleGenerator.ConsumerName, options => options.WakeDelay = TimeSpan.FromMilliseconds(100));
         // Its own consumer, so a title the router is slow to write never holds back an account's deletion.
         builder.AddEventConsumer<AccountDeletions>(AccountDeletions.ConsumerName);
+
+        builder.Services.AddSingleton<SearchStore>();
+        builder.Services.AddSingleton<SearchIndexStore>();
+        // Its own consumer, read at once when woken (no wake delay): a new message is searchable well within 2 s.
+        builder.AddEventConsumer<SearchIndexer>(SearchIndexer.ConsumerName);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using ChatPlatform.Chat.Model;
 using ChatPlatform.EventLog;
 using Npgsql;
 
@@ -28,6 +29,7 @@ public sealed class TitleStore(NpgsqlDataSource dataSource, IEventLog eventLog, 
 
     /// <summary>
     /// Sets the title unless one was set meanwhile (by the user, or by an earlier delivery of the same event), and commits
+    /// a <c>chat.conversation.updated</c> when it set the title, and
     /// the <c>usage.recorded</c> of the router call that wrote it (source <c>title</c>) in the same transaction: the call
     /// was paid for even when the user's own title wins. A redelivery after the commit finds the title and asks nothing.
     /// </summary>
@@ -36,13 +38,30 @@ public sealed class TitleStore(NpgsqlDataSource dataSource, IEventLog eventLog, 
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "UPDATE chat.conversations SET title = $3 WHERE user_id = $1 AND id = $2 AND title IS NULL AND deleted_at IS NULL",
+        await using var command = new NpgsqlCommand("""
+            UPDATE chat.conversations SET title = $3 WHERE user_id = $1 AND id = $2 AND title IS NULL AND deleted_at IS NULL
+            RETURNING model, folder_id, tags, starred, archived_at IS NOT NULL
+            """,
             connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = conversationId });
         command.Parameters.Add(new() { Value = title });
-        var set = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        ConversationUpdated? updated = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                updated = new ConversationUpdated(userId, conversationId, title, reader.GetString(0),
+                    reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetFieldValue<string[]>(2), reader.GetBoolean(3), reader.GetBoolean(4));
+            }
+        }
+        var set = updated is not null;
+        if (updated is not null)
+        {
+            // Like a rename: search indexes the title from it (docs/conversations.md, Events).
+            await eventLog.AppendAsync(connection, transaction,
+                EventToAppend.Create(ConversationStore.ConversationUpdatedEvent, conversationId.ToString(), updated), cancellationToken);
+        }
         if (usage is { Usage: var u })
         {
             await eventLog.AppendAsync(connection, transaction, EventToAppend.Create(TurnStore.UsageRecordedEvent, userId.ToString(), new

@@ -7,7 +7,7 @@ namespace ChatPlatform.Gateway.Apis;
 
 /// <summary>
 /// The routes the gateway serves by forwarding, unchanged, to the service that owns them (docs/turns.md):
-/// <c>/v1/conversations/**</c>, <c>/v1/folders/**</c> and <c>GET /v1/tags</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
+/// <c>/v1/conversations/**</c>, <c>/v1/folders/**</c>, <c>GET /v1/tags</c> and <c>GET /v1/search</c> to chat, <c>/v1/files/**</c> to ingestion (docs/files.md), <c>GET /v1/models</c> and
 /// <c>GET /v1/models/{id}</c> and, for admins, <c>/v1/admin/**</c> to the model router; <c>GET /v1/usage</c> and, for
 /// admins, <c>GET /v1/admin/usage/**</c> to billing (docs/usage.md); <c>/v1/admin/chat/**</c> (the console's answer
 /// figures) to chat. More specific routes take precedence over the admin catch-all, including what the gateway serves
@@ -38,6 +38,8 @@ public static class ForwardingApi
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitMetadata(ConversationBodyLimit));
         app.MapGet("/v1/tags", ToChat).RequireAuthorization();
+        // Search over the caller's conversations (docs/conversations.md, Search): chat's index, owner-only there.
+        app.MapGet("/v1/search", ToChat).RequireAuthorization();
 
         // Uploads stream through as they arrive, up to the largest file ingestion accepts.
         var files = app.ServiceProvider.GetRequiredService<IOptions<FileForwardingOptions>>().Value;

@@ -148,6 +148,7 @@ public sealed class ForwardingApiTests(PostgresFixture postgres, RedisFixture re
     [InlineData("PATCH", "/v1/folders/0193a1b2-0000-7000-8000-000000000009")]
     [InlineData("DELETE", "/v1/folders/0193a1b2-0000-7000-8000-000000000009")]
     [InlineData("GET", "/v1/tags")]
+    [InlineData("GET", "/v1/search?q=%22client%20factory%22%20-draft&folder=none&archived=true")]
     [InlineData("POST", "/v1/conversations/bulk")]
     [InlineData("GET", "/v1/conversations?folder=none&tag=work&starred=true&archived=false")]
     public async Task Organising_routes_reach_chat_for_the_signed_in_user_only(string method, string path)

@@ -59,6 +59,7 @@ internal sealed class FakeChatService : IAsyncDisposable
             app.Map("/v1/tags", (HttpContext context) => fake!.EchoAsync(context));
             app.Map("/v1/shares/{**path}", (HttpContext context) => fake!.EchoAsync(context));
             app.Map("/v1/shared/{**path}", (HttpContext context) => fake!.EchoAsync(context));
+            app.Map("/v1/search", (HttpContext context) => fake!.EchoAsync(context));
             app.MapPost("/v1/conversations/{conversationId:guid}/turns", (HttpContext context, Guid conversationId) => fake!.TurnAsync(context, conversationId));
             app.MapPost("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/stop", (HttpContext context, Guid conversationId) => fake!.StopAsync(context, conversationId));
             app.MapGet("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/events", (HttpContext context, Guid conversationId) => fake!.ResumeAsync(context, conversationId));

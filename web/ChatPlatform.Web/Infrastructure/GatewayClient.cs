@@ -20,6 +20,10 @@ public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSe
             "/v1/conversations?limit=100" + (view ?? SidebarView.All).Query + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"),
             null, cancellationToken);
 
+    /// <summary>My titles and messages matching <paramref name="query"/>, archived conversations too, best first.</summary>
+    public Task<SearchPage> SearchAsync(string query, CancellationToken cancellationToken) =>
+        SendAsync<SearchPage>(HttpMethod.Get, $"/v1/search?archived=true&limit=20&q={Uri.EscapeDataString(query)}", null, cancellationToken);
+
     public async Task<IReadOnlyList<Folder>> ListFoldersAsync(CancellationToken cancellationToken) =>
         (await SendAsync<FolderList>(HttpMethod.Get, "/v1/folders", null, cancellationToken)).Items;
 

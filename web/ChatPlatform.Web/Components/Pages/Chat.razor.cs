@@ -37,6 +37,10 @@ public sealed partial class Chat
     private string? _systemPromptDraft;
     private bool _showSystemPrompt;
     private bool _loading;
+    private bool _searchOpen;
+    // The search result last opened (?m=), and the message still to scroll to once drawn.
+    private Guid? _openedMessage;
+    private Guid? _scrollTo;
     private string? _loadError;
     private TurnError? _turnError;
     private MessageState? _streaming;
@@ -50,6 +54,9 @@ public sealed partial class Chat
     private IJSObjectReference? _module;
 
     [Parameter] public Guid? ConversationId { get; set; }
+
+    /// <summary>A message to open the conversation at (a search result): its branch is selected and it is scrolled to.</summary>
+    [SupplyParameterFromQuery(Name = "m")] public Guid? MessageId { get; set; }
 
     [Inject] private GatewayClient Gateway { get; set; } = default!;
     [Inject] private UserSession Session { get; set; } = default!;
@@ -74,6 +81,22 @@ public sealed partial class Chat
 
     protected override async Task OnParametersSetAsync()
     {
+        if (MessageId is null)
+        {
+            _openedMessage = null;
+        }
+        if (ConversationId is { } openId && MessageId is { } target && target != _openedMessage)
+        {
+            _openedMessage = target;
+            CancelStreamReading();
+            _streaming = null;
+            _messages.Clear();
+            _turnError = null;
+            _loadError = null;
+            _showSystemPrompt = false;
+            await OpenAtMessageAsync(openId, target);
+            return;
+        }
         if (ConversationId == _conversation?.Id && (ConversationId is not null || _messages.Count == 0 || _streaming is not null))
         {
             return;
@@ -96,6 +119,11 @@ public sealed partial class Chat
     {
         if (!firstRender)
         {
+            if (_scrollTo is { } message && _module is not null && !_loading)
+            {
+                _scrollTo = null;
+                await _module.InvokeVoidAsync("scrollToMessage", message.ToString());
+            }
             return;
         }
         _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/chat.js");
@@ -180,6 +208,37 @@ public sealed partial class Chat
     }
 
     private Task ReloadConversationAsync() => ConversationId is { } id ? LoadConversationAsync(id) : Task.CompletedTask;
+
+    /// <summary>
+    /// Opens the conversation on the branch through <paramref name="messageId"/> (selecting it, as the navigator would)
+    /// and scrolls to that message once it is drawn. A message no longer there opens the conversation as it is.
+    /// </summary>
+    private async Task OpenAtMessageAsync(Guid id, Guid messageId)
+    {
+        _loading = true;
+        try
+        {
+            var detail = await Gateway.SelectBranchAsync(id, messageId, Disposed);
+            _conversation = detail.ToConversation();
+            ShowPath(detail.Messages);
+            _scrollTo = messageId;
+        }
+        catch (GatewayException e) when (e.Status == 400)
+        {
+            _loading = false;
+            await LoadConversationAsync(id);
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _conversation = null;
+            _loadError = e.Status == 404 ? "This conversation does not exist or was deleted." : e.Message;
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
 
     private async Task LoadConversationAsync(Guid id)
     {

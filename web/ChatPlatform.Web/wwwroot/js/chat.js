@@ -25,6 +25,19 @@ export function init() {
     };
 }
 
+// A search result opened: its message brought into view and marked for a moment. Following the end stops, or the
+// next delta would scroll away from it.
+export function scrollToMessage(id) {
+    const message = document.querySelector(`[data-message-id="${CSS.escape(id)}"]`);
+    if (!message) {
+        return;
+    }
+    follow = false;
+    message.scrollIntoView({ block: "center" });
+    message.classList.add("search-target");
+    setTimeout(() => message.classList.remove("search-target"), 2500);
+}
+
 export function timezoneOffsetMinutes() {
     return new Date().getTimezoneOffset();
 }
@@ -47,6 +60,12 @@ export async function copyText(text) {
 
 function onKeyDown(event) {
     const target = event.target;
+    // Ctrl+K (Cmd+K on a Mac) opens the search dialog, wherever the focus is.
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        document.querySelector(".search-open")?.click();
+        return;
+    }
     // Escape closes the conversations drawer at phone width.
     if (event.key === "Escape" && document.querySelector(".app.sidebar-open") && window.matchMedia("(max-width: 768px)").matches) {
         document.querySelector(".close-sidebar")?.click();
