@@ -88,6 +88,21 @@ resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallR
   ]
 }
 
+// Azure allows only the extensions named here to be created: the services' migrations create these (pgvector for
+// ingestion's chunks, unaccent and btree_gin for chat's search), and would stop their start-up otherwise. One server
+// change at a time: after the firewall rule.
+resource extensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+  parent: server
+  name: 'azure.extensions'
+  properties: {
+    value: 'VECTOR,UNACCENT,BTREE_GIN'
+    source: 'user-override'
+  }
+  dependsOn: [
+    allowAzureServices
+  ]
+}
+
 output name string = server.name
 output fqdn string = server.properties.fullyQualifiedDomainName
 output databaseName string = database.name

@@ -73,6 +73,21 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
     }
 
     [Fact]
+    public void Every_extension_a_migration_creates_is_one_Azure_PostgreSQL_is_told_to_allow()
+    {
+        var postgres = File.ReadAllText(Path.Combine(Infra.Folder, "modules", "postgres.bicep"));
+        var allowed = AllowedExtensions().Match(postgres).Groups["list"].Value.ToUpperInvariant().Split(',').ToHashSet();
+        var created = Directory.EnumerateFiles(Path.Combine(Infra.RepositoryRoot, "services"), "*.sql", SearchOption.AllDirectories)
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(path => CreatedExtension().Matches(File.ReadAllText(path)).Select(m => m.Groups["name"].Value.ToUpperInvariant()))
+            .ToHashSet();
+
+        // Without it, the migration that creates one fails on Azure and stops its service's start-up.
+        Assert.NotEmpty(created);
+        Assert.Empty(created.Except(allowed));
+    }
+
+    [Fact]
     public async Task Every_service_starts_in_Production_with_exactly_the_settings_infra_gives_it()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -142,6 +157,12 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
         await process.WaitForExitAsync(ct);
         return (process.ExitCode, await errors + await output);
     }
+
+    [GeneratedRegex(@"name: 'azure\.extensions'\s*properties: \{\s*value: '(?<list>[A-Za-z_,]+)'")]
+    private static partial Regex AllowedExtensions();
+
+    [GeneratedRegex(@"CREATE EXTENSION IF NOT EXISTS (?<name>\w+)", RegexOptions.IgnoreCase)]
+    private static partial Regex CreatedExtension();
 
     // A key of a Bicep object literal, one per line: `  name: value`.
     [GeneratedRegex(@"^\s+(?<key>[A-Za-z][A-Za-z0-9]*):", RegexOptions.Multiline)]
