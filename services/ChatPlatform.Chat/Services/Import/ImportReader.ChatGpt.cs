@@ -202,10 +202,14 @@ public sealed partial class ImportReader
         {
             return OptionalString(content, "text", $"{where}.content", ConversationRules.MaxContentLength) is { } code ? $"```\n{code}\n```" : null;
         }
-        if (!content.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array)
+        if (!content.TryGetProperty("parts", out var parts) || parts.ValueKind == JsonValueKind.Null)
         {
             Count(skipped, $"messages of type {type ?? "unknown"}");
             return null;
+        }
+        if (parts.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportRefusedException($"{where}.content.parts", "The parts are an array.");
         }
         var text = new StringBuilder();
         foreach (var part in parts.EnumerateArray())
