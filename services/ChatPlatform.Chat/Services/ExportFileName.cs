@@ -3,8 +3,8 @@ using System.Text;
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// The download name of an export, from the conversation's title: letters, digits, spaces, <c>-</c> and <c>_</c> only
-/// (no path separators, dots that climb, control characters or quotes that would break a header), at most
+/// The download name of an export, from the conversation's title: letters, digits, <c>_</c>, single spaces and single
+/// dashes only (no path separators, dots that climb, control characters or quotes that would break a header), at most
 /// <see cref="MaxLength"/> characters before the extension, "conversation" when nothing is left.
 /// </summary>
 public static class ExportFileName
@@ -14,29 +14,29 @@ public static class ExportFileName
     public static string For(string? title, string extension)
     {
         var name = new StringBuilder(MaxLength);
-        var dash = false;
+        // A run of anything else becomes one separator: a space when the run is only spaces, else a dash.
+        char? separator = null;
         foreach (var rune in (title ?? "").EnumerateRunes())
         {
-            if (name.Length >= MaxLength)
+            if (Rune.IsLetterOrDigit(rune) || rune.Value == '_')
             {
-                break;
-            }
-            if (Rune.IsLetterOrDigit(rune) || rune.Value is ' ' or '-' or '_')
-            {
-                if (name.Length + rune.Utf16SequenceLength > MaxLength)
+                var length = rune.Utf16SequenceLength + (separator is null ? 0 : 1);
+                if (name.Length + length > MaxLength)
                 {
                     break;
                 }
+                if (separator is { } s && name.Length > 0)
+                {
+                    name.Append(s);
+                }
                 name.Append(rune.ToString());
-                dash = false;
+                separator = null;
             }
-            else if (!dash && name.Length > 0)
+            else
             {
-                name.Append('-');
-                dash = true;
+                separator = rune.Value == ' ' && separator is null or ' ' ? ' ' : '-';
             }
         }
-        var trimmed = name.ToString().Trim(' ', '-', '_');
-        return (trimmed.Length == 0 ? "conversation" : trimmed) + "." + extension;
+        return (name.Length == 0 ? "conversation" : name.ToString()) + "." + extension;
     }
 }
