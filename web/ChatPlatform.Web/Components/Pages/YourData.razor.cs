@@ -1,0 +1,71 @@
+using ChatPlatform.Web.Infrastructure;
+using ChatPlatform.Web.Model;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+
+namespace ChatPlatform.Web.Components.Pages;
+
+/// <summary>Taking one's data away (the export zip) and bringing conversations in (docs/conversations.md).</summary>
+public sealed partial class YourData
+{
+    /// <summary>The chat service's cap on an import (docs/conversations.md, Import).</summary>
+    private const long MaxImportBytes = 25 * 1024 * 1024;
+
+    private IReadOnlyList<ModelInfo> _models = [];
+    private string? _model;
+    private bool _importing;
+    private bool _loaded;
+    private string? _error;
+    private ImportResult? _result;
+
+    [Inject] private GatewayClient Gateway { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        try
+        {
+            _models = await Gateway.ListModelsAsync(CancellationToken.None);
+            _model = _models.FirstOrDefault()?.Id;
+        }
+        catch (GatewayException e)
+        {
+            _error = e.Message;
+        }
+        _loaded = true;
+    }
+
+    private async Task ChooseAsync(InputFileChangeEventArgs e)
+    {
+        _error = null;
+        _result = null;
+        if (e.File.Size > MaxImportBytes)
+        {
+            _error = "The file is larger than 25 MB: import a large export in parts.";
+            return;
+        }
+        _importing = true;
+        try
+        {
+            // Read whole first: the circuit delivers it at its own pace, and the upload to the gateway then goes at once.
+            using var copy = new MemoryStream((int)e.File.Size);
+            await using (var file = e.File.OpenReadStream(MaxImportBytes))
+            {
+                await file.CopyToAsync(copy);
+            }
+            copy.Position = 0;
+            _result = await Gateway.ImportConversationsAsync(copy, copy.Length, _model, CancellationToken.None);
+        }
+        catch (GatewayException error)
+        {
+            _error = error.Message;
+        }
+        catch (IOException)
+        {
+            _error = "The file could not be read. Choose it again.";
+        }
+        finally
+        {
+            _importing = false;
+        }
+    }
+}
