@@ -42,7 +42,17 @@ public sealed class ExportEndToEndTests(PlatformFixture platform)
         Assert.StartsWith("chatplatform-export-", response.Content.Headers.ContentDisposition?.FileNameStar ?? "", StringComparison.Ordinal);
         // Streamed as it is composed: no length is known when the headers go.
         Assert.Null(response.Content.Headers.ContentLength);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        byte[] bytes;
+        try
+        {
+            bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        }
+        catch (HttpRequestException e)
+        {
+            // A cut download: the services' logs say which part failed.
+            Assert.Fail($"The export was cut ({e.Message}).\n{Platform.DescribeResources()}");
+            throw;
+        }
         await using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         var entries = zip.Entries.Select(e => e.FullName).ToList();
 

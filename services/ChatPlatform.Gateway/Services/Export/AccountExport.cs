@@ -26,17 +26,22 @@ public sealed partial class AccountExport(IEnumerable<IExportSection> sections, 
     {
         var cancellationToken = context.RequestAborted;
         var session = new ExportSession(principal, user, upstream);
+        await using var body = new DeferredSyncWriteStream(context.Response.Body);
         try
         {
-            await using var zip = await ZipArchive.CreateAsync(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
-            await using (var readme = await zip.CreateEntry("README.md", CompressionLevel.Fastest).OpenAsync(cancellationToken))
+            await using (var zip = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
             {
-                await readme.WriteAsync(Encoding.UTF8.GetBytes(Readme()), cancellationToken);
+                await using (var readme = await zip.CreateEntry("README.md", CompressionLevel.Fastest).OpenAsync(cancellationToken))
+                {
+                    await readme.WriteAsync(Encoding.UTF8.GetBytes(Readme()), cancellationToken);
+                }
+                foreach (var section in sections)
+                {
+                    await section.WriteAsync(session, zip, cancellationToken);
+                }
             }
-            foreach (var section in sections)
-            {
-                await section.WriteAsync(session, zip, cancellationToken);
-            }
+            // The central directory, and whatever the last entry's close wrote synchronously.
+            await body.FlushAsync(cancellationToken);
         }
         catch (ExportFailedException e)
         {
