@@ -2,6 +2,7 @@ using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
 
 namespace ChatPlatform.Web.Components.Pages;
 
@@ -15,10 +16,38 @@ public sealed partial class YourData
     private string? _model;
     private bool _importing;
     private bool _loaded;
+    private bool _interactive;
     private string? _error;
     private ImportResult? _result;
 
     [Inject] private GatewayClient Gateway { get; set; } = default!;
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>Ready for a file: the models are read and the file input listens (see <see cref="OnAfterRenderAsync"/>).</summary>
+    private bool Ready => _loaded && _interactive;
+
+    /// <summary>
+    /// The file input starts listening with a call to the browser after its first render; a call of ours after it
+    /// answers once the browser has handled that one (calls are handled in order), so a file chosen after the page says
+    /// it is ready is never missed.
+    /// </summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+        try
+        {
+            await JS.InvokeVoidAsync("console.debug", "Export and import ready");
+            _interactive = true;
+            StateHasChanged();
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
 
     protected override async Task OnInitializedAsync()
     {
