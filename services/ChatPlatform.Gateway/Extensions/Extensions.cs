@@ -1,7 +1,7 @@
-using ChatPlatform.Gateway.Services.Export;
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.Gateway.Services.Export;
 using ChatPlatform.Audit;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
