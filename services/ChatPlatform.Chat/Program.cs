@@ -12,6 +12,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapConversationsApi();
+app.MapConversationTransferApi();
 app.MapFoldersApi();
 app.MapSharesApi();
 app.MapSearchApi();

@@ -18,6 +18,7 @@ app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
+app.MapExportApi();
 app.MapAdminUsersApi();
 app.MapAdminAuditApi();
 app.MapForwardingApi();

@@ -142,4 +142,30 @@ public sealed class UsageApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.EndsWith(",1000,200,500,false,router,0.2,", lines[2], StringComparison.Ordinal);
         Assert.DoesNotContain(outside.Id.ToString(), string.Join('\n', lines), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_user_exports_every_ledger_entry_of_theirs_and_none_of_anyone_elses()
+    {
+        await using var router = await FakeModelRouter.StartAsync();
+        await using var host = BillingHost.Start(await postgres.CreateDatabaseAsync(Cancellation), redis.ConnectionString, router);
+        var (userId, otherId) = (Guid.NewGuid(), Guid.NewGuid());
+        var old = Answers.Event(userId, cost: 0.1m, at: Day(2, 8).AddDays(-400));
+        var recent = Answers.Event(userId, cost: 0.2m, at: Day(2, 9));
+        var others = Answers.Event(otherId, cost: 0.3m, at: Day(2, 10));
+        await host.AppendAsync([old, recent, others]);
+        await host.WaitForConsumersAsync();
+
+        var response = await host.ClientFor(userId).GetAsync("/v1/usage/export.csv", Cancellation);
+        var lines = (await response.Content.ReadAsStringAsync(Cancellation)).Split("\r\n");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Ledger.LedgerExport.Header, lines[0]);
+        Assert.Equal("", lines[3]);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(old.Id.ToString(), lines[1], StringComparison.Ordinal);
+        Assert.Contains(recent.Id.ToString(), lines[2], StringComparison.Ordinal);
+        Assert.DoesNotContain(otherId.ToString(), string.Join('\n', lines), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.ClientWith(null).GetAsync("/v1/usage/export.csv", Cancellation)).StatusCode);
+    }
 }

@@ -22,6 +22,7 @@ app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountApi();
 app.MapFilesApi();
+app.MapTransferApi();
 app.MapAdminApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

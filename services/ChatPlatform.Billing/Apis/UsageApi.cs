@@ -12,7 +12,9 @@ public static class UsageApi
 {
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/usage").RequireCurrentUser().MapGet("/", GetMyUsageAsync);
+        var usage = app.MapGroup("/v1/usage").RequireCurrentUser();
+        usage.MapGet("/", GetMyUsageAsync);
+        usage.MapGet("/export.csv", ExportMine);
         return app;
     }
 
@@ -35,4 +37,8 @@ public static class UsageApi
         var (total, rows, _) = await queries.ReportAsync(range, group, user.Id, 0, UsageRange.MaxDays * 4, cancellationToken);
         return TypedResults.Ok(new UsageReport(range.From, range.To, group, total, rows, Quotas: await quotas.ForAsync(user.Id, user.Tier, cancellationToken)));
     }
+
+    /// <summary>Every ledger entry of the caller's, as the admin export writes them (CSV, streamed): their copy of their data.</summary>
+    public static PushStreamHttpResult ExportMine(CurrentUser user, LedgerExport export, HttpContext context) =>
+        TypedResults.Stream(body => export.WriteForUserAsync(user.Id, body, context.RequestAborted), "text/csv; charset=utf-8", "usage.csv");
 }

@@ -16,21 +16,30 @@ public sealed class LedgerExport(NpgsqlDataSource db)
         "occurred_at,event_id,user_id,source,conversation_id,message_id,api_key_id,status,model,deployment,provider," +
         "input_tokens,cached_input_tokens,output_tokens,estimated,priced_by,cost_usd,file_id";
 
-    public async Task WriteAsync(UsageRange range, Stream output, CancellationToken cancellationToken)
+    public Task WriteAsync(UsageRange range, Stream output, CancellationToken cancellationToken) =>
+        WriteAsync("occurred_at >= $1 AND occurred_at < $2", [range.Start, range.End], output, cancellationToken);
+
+    /// <summary>Every entry of one user, for their own export of their data (docs/conversations.md, Export): by ledger_by_user.</summary>
+    public Task WriteForUserAsync(Guid userId, Stream output, CancellationToken cancellationToken) =>
+        WriteAsync("user_id = $1", [userId], output, cancellationToken);
+
+    private async Task WriteAsync(string condition, object[] parameters, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024, leaveOpen: true);
         await writer.WriteAsync(Header.AsMemory(), cancellationToken);
         await writer.WriteAsync("\r\n".AsMemory(), cancellationToken);
 
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($$"""
             SELECT occurred_at, event_id, user_id, source, conversation_id, message_id, api_key_id, status, model, deployment, provider,
                    input_tokens, cached_input_tokens, output_tokens, estimated, priced_by, cost_usd, file_id
             FROM billing.ledger
-            WHERE occurred_at >= $1 AND occurred_at < $2
+            WHERE {{condition}}
             ORDER BY occurred_at, id
             """);
-        command.Parameters.Add(new() { Value = range.Start });
-        command.Parameters.Add(new() { Value = range.End });
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         var line = new StringBuilder(256);
         while (await reader.ReadAsync(cancellationToken))

@@ -33,6 +33,8 @@ internal static class Extensions
         builder.Services.AddSingleton<FolderStore>();
         builder.Services.AddSingleton<BulkStore>();
         builder.Services.AddSingleton<ShareStore>();
+        builder.Services.AddSingleton<ConversationExportStore>();
+        builder.Services.AddSingleton<ImportStore>();
 
         builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName).ValidateOnStart();
         builder.Services.AddHttpClient(ModelRouterClient.HttpClientName, client => client.BaseAddress = new Uri("http://model-router"))

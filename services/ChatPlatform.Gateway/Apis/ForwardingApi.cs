@@ -19,6 +19,9 @@ public static class ForwardingApi
     public const long ConversationBodyLimit = 1024 * 1024;
     public const long AdminBodyLimit = 1024 * 1024;
 
+    /// <summary>Chat's import cap (25 MB) and room for a multipart envelope around it.</summary>
+    public const long ImportBodyLimit = 25 * 1024 * 1024 + 64 * 1024;
+
     // The methods the services answer; anything else (CONNECT, TRACE...) gets 405 here rather than a 502 from the forwarder.
     private static readonly string[] ForwardedMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
 
@@ -31,6 +34,8 @@ public static class ForwardingApi
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitMetadata(ConversationBodyLimit));
         conversations.MapMethods("/{**path}", ForwardedMethods, ToChat);
+        // An import file is larger than any other body (chat caps it at 25 MB and answers 400 past that).
+        conversations.MapPost("/import", ToChat).WithMetadata(new RequestSizeLimitMetadata(ImportBodyLimit));
         conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         // Organising conversations (docs/conversations.md): chat's too, owner-only there like the conversations.

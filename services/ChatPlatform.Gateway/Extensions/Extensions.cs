@@ -1,6 +1,7 @@
 using ChatPlatform.Gateway.Infrastructure;
 using ChatPlatform.Gateway.Model;
 using ChatPlatform.Gateway.Services;
+using ChatPlatform.Gateway.Services.Export;
 using ChatPlatform.Audit;
 using ChatPlatform.EventLog;
 using ChatPlatform.Identity;
@@ -86,6 +87,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton<AdminUserStore>();
         builder.Services.AddSingleton<AdminUserService>();
         builder.Services.AddSingleton<AdminAuditReader>();
+        builder.Services.AddAccountExport();
 
         // The external issuer's scheme is always registered and only ever chosen when Auth:Oidc is configured: which
         // schemes exist cannot wait for the options, which are read when the host has been built.

@@ -167,7 +167,7 @@ public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSe
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await session.AccessTokenAsync(cancellationToken));
         if (body is not null)
         {
-            request.Content = new StringContent(JsonSerializer.Serialize(body, JsonDefaults.Options), Encoding.UTF8, "application/json");
+            request.Content = body as HttpContent ?? new StringContent(JsonSerializer.Serialize(body, JsonDefaults.Options), Encoding.UTF8, "application/json");
         }
         if (lastEventId is { } last)
         {
