@@ -41,7 +41,7 @@ public sealed class ExportApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal(
             ["README.md", "account.json", $"conversations/{ConversationId}.json", $"conversations/{ConversationId}.md",
              $"conversations/{ArchivedId}.json", $"conversations/{ArchivedId}.md", $"files/{FileId}/_.._etc_passwd.txt", "files/files.json",
-             "usage/ledger.csv"],
+             "shares/shares.json", "usage/ledger.csv"],
             zip.Entries.Select(e => e.FullName));
         Assert.Equal("file bytes", Read(zip, $"files/{FileId}/_.._etc_passwd.txt"));
         Assert.Contains($"\"path\": \"files/{FileId}/_.._etc_passwd.txt\"", Read(zip, "files/files.json"), StringComparison.Ordinal);
@@ -49,6 +49,9 @@ public sealed class ExportApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Contains(user.Email, Read(zip, "account.json"), StringComparison.Ordinal);
         Assert.DoesNotContain("AQAAAA", Read(zip, "account.json"), StringComparison.Ordinal);
         Assert.Equal("occurred_at\r\n", Read(zip, "usage/ledger.csv"));
+        // Both pages of the caller's shares.
+        Assert.Contains("\"shareId\": \"first\"", Read(zip, "shares/shares.json"), StringComparison.Ordinal);
+        Assert.Contains("\"shareId\": \"second\"", Read(zip, "shares/shares.json"), StringComparison.Ordinal);
         // Every call acted for the caller, and only for them.
         Assert.All(services.Subjects, subject => Assert.Equal(user.Id.ToString(), subject));
         Assert.Contains("/v1/conversations?limit=100&archived=true", services.Paths);
@@ -126,6 +129,8 @@ public sealed class ExportApiTests(PostgresFixture postgres, RedisFixture redis)
                     _ when path == $"/v1/files/{FileId}/content" => failContent ? Results.StatusCode(500) : Results.Text("file bytes", "text/plain"),
                     _ when path == $"/v1/files/{QuarantinedId}/content" => Results.StatusCode(410),
                     "/v1/usage/export.csv" => Results.Text("occurred_at\r\n", "text/csv"),
+                    "/v1/shares?limit=100" => Results.Json(new { items = new[] { new { shareId = "first" } }, nextCursor = "page-2" }),
+                    "/v1/shares?limit=100&cursor=page-2" => Results.Json(new { items = new[] { new { shareId = "second" } }, nextCursor = (string?)null }),
                     _ => Results.NotFound(),
                 };
             }), Cancellation);

@@ -16,7 +16,6 @@ public sealed partial class AccountExport(IEnumerable<IExportSection> sections, 
     /// <summary>What the zip does not hold, and why; its README says so too (docs/conversations.md, Export).</summary>
     public static readonly string[] LeftOut =
     [
-        "Shared links: not exported yet (sharing is not in this version).",
         "API keys, sessions and the password: secrets are never exported; API keys are listed at /v1/api-keys.",
         "What is derived from files (extracted text, chunks, embeddings, page previews): rebuilt from the bytes on import.",
         "Quota overrides and the admin audit log: they are the operator's records, not yours.",

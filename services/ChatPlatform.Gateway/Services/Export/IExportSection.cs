@@ -4,8 +4,7 @@ namespace ChatPlatform.Gateway.Services.Export;
 
 /// <summary>
 /// One part of a user's export zip (<c>GET /v1/export</c>), written from the service that owns the data. A new kind
-/// of data joins the export as a section registered in <see cref="ExportExtensions.AddAccountExport"/>: shares will,
-/// once sharing lands, as <c>shares/shares.json</c>.
+/// of data joins the export as a section registered in <see cref="ExportExtensions.AddAccountExport"/>.
 /// </summary>
 public interface IExportSection
 {
