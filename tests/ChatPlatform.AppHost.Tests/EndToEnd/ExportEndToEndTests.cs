@@ -58,7 +58,7 @@ public sealed class ExportEndToEndTests(PlatformFixture platform)
 
         Assert.Equal(
             ["README.md", "account.json", $"conversations/{conversation}.json", $"conversations/{conversation}.md",
-             $"files/{fileId}/notes.pdf", "files/files.json", "usage/ledger.csv"],
+             $"files/{fileId}/notes.pdf", "files/files.json", "shares/shares.json", "usage/ledger.csv"],
             entries);
         var account = JsonDocument.Parse(Read(zip, "account.json")).RootElement;
         Assert.Equal(email, account.GetProperty("email").GetString());
