@@ -72,7 +72,7 @@ public sealed class ExportEndToEndTests(PlatformFixture platform)
         Assert.Equal($"files/{fileId}/notes.pdf", files[0].GetProperty("path").GetString());
         var ledger = Encoding.UTF8.GetString(Read(zip, "usage/ledger.csv"));
         Assert.Contains(conversation.ToString(), ledger, StringComparison.Ordinal);
-        Assert.Contains("Shared links", Encoding.UTF8.GetString(Read(zip, "README.md")), StringComparison.Ordinal);
+        Assert.Contains("`shares/shares.json`", Encoding.UTF8.GetString(Read(zip, "README.md")), StringComparison.Ordinal);
         var everything = string.Join('\n', zip.Entries.Select(e => Encoding.UTF8.GetString(Read(zip, e.FullName))));
         foreach (var foreign in new[] { bystanderId.ToString(), bystanderEmail, theirs.ToString(), theirFile.ToString(), "Bystander secret" })
         {
