@@ -68,8 +68,9 @@ internal sealed class FakeClamd : IAsyncDisposable
             {
                 socket = await _listener.AcceptSocketAsync(_stop.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
+                // Disposed: the cancellation, or the listener's stop racing it, ends the pending accept.
                 return;
             }
             _ = ServeAsync(socket);
