@@ -36,11 +36,24 @@ public sealed partial class PlatformTests(PlatformFixture platform)
         foreach (var project in Projects)
         {
             using var client = Platform.CreateHttpClient(project);
-            using var health = await client.GetAsync("/health", ct);
+            // The platform is shared: right after another test's Redis outage a service may still report Degraded until
+            // its breaker lets it try Redis again. Healthy again within the wait is what is asserted.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HttpStatusCode status;
+            JsonElement body;
+            while (true)
+            {
+                using var health = await client.GetAsync("/health", ct);
+                (status, body) = (health.StatusCode, await health.Content.ReadFromJsonAsync<JsonElement>(ct));
+                if (body.GetProperty("status").GetString() == "Healthy" || DateTime.UtcNow > deadline)
+                {
+                    break;
+                }
+                await Task.Delay(250, ct);
+            }
             using var alive = await client.GetAsync("/alive", ct);
-            var body = await health.Content.ReadFromJsonAsync<JsonElement>(ct);
 
-            Assert.True(health.StatusCode == HttpStatusCode.OK, $"{project}: {(int)health.StatusCode} {body}");
+            Assert.True(status == HttpStatusCode.OK, $"{project}: {(int)status} {body}");
             Assert.Equal("Healthy", body.GetProperty("status").GetString());
             Assert.True(alive.StatusCode == HttpStatusCode.OK, $"{project} /alive: {(int)alive.StatusCode}");
         }
