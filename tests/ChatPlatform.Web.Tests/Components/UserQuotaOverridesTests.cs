@@ -138,7 +138,8 @@ public sealed class UserQuotaOverridesTests : FakeGatewayContext
         page.Find("input[name='daily.tokens']").Change("1");
         page.Find("tr.quota-overrides-row button.secondary").Click();
 
-        Assert.Empty(page.FindAll("tr.quota-overrides-row"));
+        // The editor closes on the render after the click, which may come a moment later.
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("tr.quota-overrides-row")), TimeSpan.FromSeconds(10));
         Assert.Equal("false", page.Find($"button[aria-controls='quotas-{Ann}']").GetAttribute("aria-expanded"));
         Assert.Empty(_puts);
     }
