@@ -25,10 +25,12 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     {
         var now = Now();
         var conversation = new Conversation(Guid.CreateVersion7(), request.Title, request.Model!, request.SystemPrompt, null, now, now);
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
             INSERT INTO chat.conversations (user_id, id, title, model, system_prompt, current_leaf_id, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, NULL, $6, $6)
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = conversation.Id });
         command.Parameters.Add(new() { Value = (object?)conversation.Title ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
@@ -36,6 +38,12 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         command.Parameters.Add(new() { Value = (object?)conversation.SystemPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = now });
         await command.ExecuteNonQueryAsync(cancellationToken);
+        if (!string.IsNullOrWhiteSpace(conversation.Title))
+        {
+            // A conversation named before its first message is findable by its title alone (search indexes this event).
+            await eventLog.AppendAsync(connection, transaction, Updated(userId, conversation), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
         return conversation;
     }
 

@@ -124,7 +124,8 @@ public sealed class FoldersApiTests(PostgresFixture postgres, RedisFixture redis
         Assert.Equal([elsewhere], home);
         Assert.Equal(3, await host.CountAsync("SELECT count(*) FROM chat.conversations WHERE deleted_at IS NULL", Token));
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM events.events WHERE type = 'chat.folder.deleted' AND key = $1", Token, folder.ToString()));
-        Assert.Equal(2, await host.CountAsync(
+        // Two from the folder's deletion, two from creating the conversations with their titles (no folder yet).
+        Assert.Equal(4, await host.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'chat.conversation.updated' AND payload->>'folderId' IS NULL AND key = ANY($1)",
             Token, (object)new[] { inside.ToString(), archived.ToString() }));
     }

@@ -38,7 +38,8 @@ public sealed class OrganiseConversationsTests(PostgresFixture postgres, RedisFi
         Assert.Equal("Renamed", (string?)read!["title"]);
         Assert.True((bool)read["starred"]!);
         Assert.False((bool)read["archived"]!);
-        Assert.Equal(3, await host.CountAsync(
+        // Creation with a title, then three changes.
+        Assert.Equal(4, await host.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'chat.conversation.updated' AND key = $1", Token, older.ToString()));
         Assert.Equal(1, await host.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'chat.conversation.updated' AND key = $1 AND payload->>'starred' = 'true' AND payload->'tags' = '[\"q3 plans\",\"work\"]'::jsonb",
@@ -242,7 +243,8 @@ public sealed class OrganiseConversationsTests(PostgresFixture postgres, RedisFi
         Assert.Equal([ids[1]], await ListAllAsync(client, $"folder={folder}&archived=true"));
         Assert.Equal([ids[0]], await ListAllAsync(client, "starred=true"));
         Assert.Equal(3, await host.CountAsync("SELECT count(*) FROM chat.conversations WHERE tags = '{keep,new}'", Token));
-        Assert.Equal(3 + 3 + 3 + 2 + 1 + 2 + 1 + 1 + 1, await host.CountAsync(
+        // Four creations with titles, then the changes.
+        Assert.Equal(4 + 3 + 3 + 3 + 2 + 1 + 2 + 1 + 1 + 1, await host.CountAsync(
             "SELECT count(*) FROM events.events WHERE type = 'chat.conversation.updated'", Token));
 
         Assert.Equal(HttpStatusCode.OK, await BulkAsync(client, new { ids = new[] { ids[0], ids[3] }, action = "delete" }));

@@ -219,6 +219,20 @@ public sealed class SearchApiTests(PostgresFixture postgres, RedisFixture redis)
         await Eventually.GetAsync(() => host.CountAsync("SELECT count(*) FROM chat.search_entries WHERE user_id = $1", Token, me), n => n == 0, Token);
     }
 
+    [Fact]
+    public async Task A_conversation_named_at_creation_is_found_by_its_title_before_any_message()
+    {
+        await using var host = await StartAsync(postgres, redis, Token);
+        using var client = host.ClientFor(Guid.NewGuid());
+        var named = await CreateConversationAsync(client, title: "Quarterly walrus census");
+        await CreateConversationAsync(client);
+
+        var page = await Eventually.GetAsync(() => SearchAsync(client, "q=walrus"), p => p["items"]!.AsArray().Count == 1, Token);
+
+        Assert.Equal("title", (string?)page["items"]![0]!["role"]);
+        Assert.Equal(named, Guid.Parse((string)page["items"]![0]!["conversationId"]!));
+    }
+
     [Theory]
     [InlineData("", "q")]
     [InlineData("q=", "q")]
