@@ -19,6 +19,7 @@ public static class AuthApi
         var group = app.MapGroup("/v1/auth").WithMetadata(new RequestSizeLimitMetadata(MaxBodyBytes));
         group.MapPost("/register", RegisterAsync);
         group.MapPost("/signin", SignInAsync);
+        group.MapPost("/signin/two-factor", SignInTwoFactorAsync);
         group.MapPost("/refresh", RefreshAsync);
         group.MapPost("/signout", SignOutAsync);
         return app;
@@ -42,7 +43,11 @@ public static class AuthApi
         return TypedResults.Created("/v1/me", tokens);
     }
 
-    public static async Task<Results<Ok<AuthTokens>, ValidationProblem, ProblemHttpResult>> SignInAsync(
+    /// <summary>
+    /// Tokens for a right password; for an account with two-factor sign-in, <c>202</c> with a challenge to complete at
+    /// <c>/v1/auth/signin/two-factor</c> with a code.
+    /// </summary>
+    public static async Task<Results<Ok<AuthTokens>, Accepted<TwoFactorChallenge>, ValidationProblem, ProblemHttpResult>> SignInAsync(
         SignInRequest request, AccountService accounts, IOptions<AuthOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -64,10 +69,41 @@ public static class AuthApi
         }
         var address = ClientAddress.Of(context, options.Value);
         var result = await accounts.SignInAsync(request.Email.Trim().ToLowerInvariant(), request.Password, address, cancellationToken);
+        return result.Status switch
+        {
+            SignInStatus.Succeeded => TypedResults.Ok(result.Tokens!),
+            SignInStatus.TwoFactorRequired => TypedResults.Accepted("/v1/auth/signin/two-factor", result.Challenge!),
+            _ => SignInProblem(result, context, InvalidCredentials),
+        };
+    }
+
+    /// <summary>The second step: the challenge and a code from the authenticator app, or a recovery code (spent by it).</summary>
+    public static async Task<Results<Ok<AuthTokens>, ValidationProblem, ProblemHttpResult>> SignInTwoFactorAsync(
+        TwoFactorSignInRequest request, AccountService accounts, IOptions<AuthOptions> options, HttpContext context, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.Challenge) || request.Challenge.Length > 2048)
+        {
+            errors["challenge"] = ["The challenge from the sign-in is required."];
+        }
+        if (string.IsNullOrWhiteSpace(request.Code) || request.Code.Length > 64)
+        {
+            errors["code"] = ["A code from the authenticator app, or a recovery code, is required."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var result = await accounts.CompleteTwoFactorAsync(request.Challenge!, request.Code!, ClientAddress.Of(context, options.Value), cancellationToken);
+        return result.Status == SignInStatus.Succeeded
+            ? TypedResults.Ok(result.Tokens!)
+            : SignInProblem(result, context, "The code is not right, or the sign-in expired. Sign in again if it keeps failing.");
+    }
+
+    private static ProblemHttpResult SignInProblem(SignInResult result, HttpContext context, string failedDetail)
+    {
         switch (result.Status)
         {
-            case SignInStatus.Succeeded:
-                return TypedResults.Ok(result.Tokens!);
             case SignInStatus.Throttled:
                 var seconds = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds));
                 context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -78,7 +114,7 @@ public static class AuthApi
                 return TypedResults.Problem(
                     statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This account is disabled.");
             default:
-                return Unauthorized(InvalidCredentials);
+                return Unauthorized(failedDetail);
         }
     }
 

@@ -58,6 +58,13 @@ internal static partial class Extensions
         return app;
     }
 
+    /// <summary>Holds admins without two-factor to enrolling it, when Auth:RequireTwoFactorForAdmins is on; after authentication.</summary>
+    public static WebApplication UseTwoFactorEnrolmentGate(this WebApplication app)
+    {
+        app.UseMiddleware<TwoFactorEnrolmentGate>();
+        return app;
+    }
+
     private static void AddAccounts(this IHostApplicationBuilder builder)
     {
         // Validated on start, so a missing or weak signing key stops start-up outside Development.
@@ -75,6 +82,10 @@ internal static partial class Extensions
         builder.Services.AddSingleton<AccessTokenDenyList>();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<TwoFactorStore>();
+        builder.Services.AddSingleton<TwoFactorSecretProtector>();
+        builder.Services.AddSingleton<TwoFactorChallenges>();
+        builder.Services.AddSingleton<TwoFactorService>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<AccountDeletionStore>();
         builder.Services.AddSingleton<AccountDeletion>();

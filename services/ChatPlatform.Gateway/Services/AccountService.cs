@@ -11,14 +11,16 @@ public enum SignInStatus
     Failed,
     Throttled,
     Disabled,
+    TwoFactorRequired,
 }
 
-public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null, TimeSpan RetryAfter = default);
+public sealed record SignInResult(
+    SignInStatus Status, AuthTokens? Tokens = null, TimeSpan RetryAfter = default, TwoFactorChallenge? Challenge = null);
 
 /// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
 public sealed class AccountService(
     UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, IOptions<AuthOptions> options,
-    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList)
+    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList, TwoFactorService twoFactor, TwoFactorChallenges challenges)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -51,13 +53,44 @@ public sealed class AccountService(
             await throttle.RecordFailureAsync(email, clientAddress);
             return new SignInResult(SignInStatus.Failed);
         }
-        await throttle.ResetAsync(email, clientAddress);
         if (user.IsDisabled)
         {
             // Said only to whoever knows the password: a stranger cannot learn which accounts are disabled.
+            await throttle.ResetAsync(email, clientAddress);
             return new SignInResult(SignInStatus.Disabled);
         }
+        if (await twoFactor.IsEnabledAsync(user.Id, cancellationToken))
+        {
+            // No reset here: re-entering the password between wrong codes must not clear their count.
+            return new SignInResult(SignInStatus.TwoFactorRequired, Challenge: challenges.Create(user));
+        }
+        await throttle.ResetAsync(email, clientAddress);
         return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
+    }
+
+    /// <summary>
+    /// The second step: the challenge from <see cref="SignInAsync"/> and a code (or a recovery code). Wrong codes count as
+    /// failed sign-ins of the account, from the caller's address.
+    /// </summary>
+    public async Task<SignInResult> CompleteTwoFactorAsync(string challenge, string code, string clientAddress, CancellationToken cancellationToken)
+    {
+        if (await challenges.ReadAsync(challenge) is not { } userId || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
+        {
+            return new SignInResult(SignInStatus.Failed);
+        }
+        if (await throttle.RetryAfterAsync(user.Email, clientAddress) is { } wait)
+        {
+            return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
+        }
+        if (!await twoFactor.VerifyAsync(user.Id, code, cancellationToken))
+        {
+            await throttle.RecordFailureAsync(user.Email, clientAddress);
+            return new SignInResult(SignInStatus.Failed);
+        }
+        await throttle.ResetAsync(user.Email, clientAddress);
+        return user.IsDisabled
+            ? new SignInResult(SignInStatus.Disabled)
+            : new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
     }
 
     /// <summary>New tokens for a valid, unspent refresh token; null otherwise (a spent one also revokes its family).</summary>
@@ -75,7 +108,7 @@ public sealed class AccountService(
         {
             return null;
         }
-        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId);
+        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId, await MustEnrolAsync(user, cancellationToken));
         return new AuthTokens(access, next, expiresIn, user.ToInfo());
     }
 
@@ -95,7 +128,11 @@ public sealed class AccountService(
         var refresh = TokenService.NewRefreshToken();
         var familyId = Guid.CreateVersion7();
         await refreshTokens.IssueAsync(user.Id, familyId, TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
-        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId);
+        var (access, expiresIn) = tokens.CreateAccessToken(user, familyId, await MustEnrolAsync(user, cancellationToken));
         return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
     }
+
+    /// <summary>An admin without two-factor, when it is required of admins, gets tokens only for enrolling (<see cref="TwoFactorEnrolmentGate"/>).</summary>
+    private async Task<bool> MustEnrolAsync(User user, CancellationToken cancellationToken) =>
+        _options.RequireTwoFactorForAdmins && user.Role == Roles.Admin && !await twoFactor.IsEnabledAsync(user.Id, cancellationToken);
 }

@@ -43,6 +43,17 @@ public sealed class AuthOptions
 
     public int SignInThrottleMinutes { get; set; } = 15;
 
+    /// <summary>
+    /// When true, an admin without two-factor sign-in gets tokens that only enrol it (<see cref="TwoFactorEnrolmentGate"/>).
+    /// </summary>
+    public bool RequireTwoFactorForAdmins { get; set; }
+
+    /// <summary>
+    /// Base64 of at least <see cref="MinimumKeyBytes"/> random bytes that encrypts TOTP secrets at rest; unset, a key derived
+    /// from <see cref="SigningKey"/> does (then rotating the signing key turns every enrolment off). A secret.
+    /// </summary>
+    public string? TwoFactorKey { get; set; }
+
     /// <summary>An external OpenID Connect issuer whose access tokens are accepted too (single sign-on).</summary>
     public ExternalIssuerOptions Oidc { get; set; } = new();
 
@@ -89,6 +100,10 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             failures.Add(problem);
         }
+        if (!string.IsNullOrWhiteSpace(options.TwoFactorKey) && KeyProblem("TwoFactorKey", options.TwoFactorKey) is { } twoFactorProblem)
+        {
+            failures.Add(twoFactorProblem);
+        }
         if (options.WebClientKey is { Length: > 0 and < 32 })
         {
             failures.Add("Auth:WebClientKey must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).");
@@ -109,6 +124,11 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             return $"Auth:SigningKey is not configured (environment variable Auth__SigningKey): set it to a base64 value of at least {AuthOptions.MinimumKeyBytes} random bytes, e.g. the output of `openssl rand -base64 32`.";
         }
+        return KeyProblem("SigningKey", value);
+    }
+
+    private static string? KeyProblem(string name, string value)
+    {
         byte[] bytes;
         try
         {
@@ -117,10 +137,10 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         catch (FormatException)
         {
             // The message never includes the value: it is a secret.
-            return "Auth:SigningKey is not valid base64.";
+            return $"Auth:{name} is not valid base64.";
         }
         return bytes.Length < AuthOptions.MinimumKeyBytes
-            ? $"Auth:SigningKey must decode to at least {AuthOptions.MinimumKeyBytes} bytes; it decodes to {bytes.Length}."
+            ? $"Auth:{name} must decode to at least {AuthOptions.MinimumKeyBytes} bytes; it decodes to {bytes.Length}."
             : null;
     }
 

@@ -17,7 +17,8 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
     private readonly AuthOptions _options = options.Value;
 
     /// <param name="sessionId">The refresh-token family the token is issued from, so revoking it denies the token.</param>
-    public (string Token, int ExpiresIn) CreateAccessToken(User user, Guid sessionId)
+    /// <param name="enrolOnly">The token only enrols two-factor sign-in (<see cref="TwoFactorEnrolmentGate"/>).</param>
+    public (string Token, int ExpiresIn) CreateAccessToken(User user, Guid sessionId, bool enrolOnly = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var descriptor = new SecurityTokenDescriptor
@@ -38,6 +39,10 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
                 [GatewayClaims.Session] = sessionId.ToString("N"),
             },
         };
+        if (enrolOnly)
+        {
+            descriptor.Claims[GatewayClaims.TwoFactorEnrolment] = TwoFactorEnrolmentGate.Required;
+        }
         return (Handler.CreateToken(descriptor), (int)_options.AccessTokenLifetime.TotalSeconds);
     }
 
@@ -58,6 +63,9 @@ public static class GatewayClaims
     public const string Role = "role";
     public const string Tier = "tier";
     public const string Session = "sid";
+
+    /// <summary>Present on an admin's tokens that may only enrol two-factor sign-in.</summary>
+    public const string TwoFactorEnrolment = "2fa_enrol";
 
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(Subject), out var id) ? id : null;

@@ -16,6 +16,18 @@ public sealed class AccountFormTests
     public void Only_local_return_urls_are_followed(string? returnUrl, string expected) =>
         Assert.Equal(expected, AccountForm.SafeReturnUrl(returnUrl));
 
+    [Fact]
+    public void A_token_that_may_only_enrol_two_factor_lands_on_the_two_factor_page()
+    {
+        static string Token(string payload) =>
+            $"eyJhbGciOiJIUzI1NiJ9.{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(payload)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}.sig";
+
+        Assert.Equal("/settings/two-factor", AccountForm.LandingUrl(Token("""{"sub":"1","2fa_enrol":"required"}"""), "/c/123"));
+        Assert.Equal("/c/123", AccountForm.LandingUrl(Token("""{"sub":"1"}"""), "/c/123"));
+        Assert.Equal("/", AccountForm.LandingUrl("not-a-jwt", null));
+        Assert.Equal("/", AccountForm.LandingUrl("a.!!!.c", null));
+    }
+
     [Theory]
     [InlineData("  Plan a trip \nwith details", "Plan a trip")]
     [InlineData("short", "short")]

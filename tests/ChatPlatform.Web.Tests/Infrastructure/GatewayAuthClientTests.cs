@@ -33,4 +33,31 @@ public sealed class GatewayAuthClientTests
         Assert.Equal(address ?? "", sentAddress);
         Assert.Equal(keySent ?? "", sentKey);
     }
+
+    [Fact]
+    public async Task A_challenge_answer_is_returned_as_such_and_the_code_step_posts_it_back_with_the_address()
+    {
+        var seen = new ConcurrentQueue<(string Body, string Address)>();
+        await using var gateway = await LoopbackHttpServer.StartAsync(app =>
+        {
+            app.MapPost("/v1/auth/signin", () => Results.Json(new { challenge = "signed-challenge", expiresIn = 300, twoFactorRequired = true }, statusCode: 202));
+            app.MapPost("/v1/auth/signin/two-factor", async (HttpContext context) =>
+            {
+                seen.Enqueue((await new StreamReader(context.Request.Body).ReadToEndAsync(), context.Request.Headers["X-Web-Client-Address"].ToString()));
+                return Results.Json(new { accessToken = "a", refreshToken = "r", expiresIn = 900, user = new { id = Guid.Empty, email = "a@example.com", role = "user", tier = "free" } });
+            });
+        }, Cancellation);
+        var key = "a-web-client-key-of-at-least-32-characters";
+        var client = new GatewayAuthClient(new HttpClient { BaseAddress = gateway.BaseAddress }, Options.Create(new WebClientOptions { WebClientKey = key }));
+
+        var outcome = await client.SignInAsync("a@example.com", "right", IPAddress.Parse("203.0.113.7"), Cancellation);
+        var tokens = await client.CompleteTwoFactorAsync(outcome.Challenge!, "123456", IPAddress.Parse("203.0.113.7"), Cancellation);
+
+        Assert.Null(outcome.Tokens);
+        Assert.Equal("signed-challenge", outcome.Challenge);
+        Assert.Equal("a", tokens.AccessToken);
+        var (body, address) = Assert.Single(seen);
+        Assert.Equal("""{"challenge":"signed-challenge","code":"123456"}""", body);
+        Assert.Equal("203.0.113.7", address);
+    }
 }

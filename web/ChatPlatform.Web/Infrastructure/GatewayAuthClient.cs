@@ -14,16 +14,36 @@ public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions
     public Task<AuthTokens> RegisterAsync(string email, string password, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/register", new { email, password }, cancellationToken);
 
-    /// <summary>Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by.</summary>
-    public Task<AuthTokens> SignInAsync(string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken) =>
-        PostAsync("/v1/auth/signin", new { email, password }, cancellationToken, request =>
+    /// <summary>
+    /// Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by: the tokens, or
+    /// (for an account with two-factor sign-in) the challenge to complete with <see cref="CompleteTwoFactorAsync"/>.
+    /// </summary>
+    public async Task<SignInOutcome> SignInAsync(string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync("/v1/auth/signin", new { email, password }, cancellationToken, request => VouchFor(request, clientAddress));
+        if (response.StatusCode == System.Net.HttpStatusCode.Accepted)
         {
-            if (options.Value.WebClientKey is { Length: > 0 } key && clientAddress is not null)
-            {
-                request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
-                request.Headers.TryAddWithoutValidation(KeyHeader, key);
-            }
-        });
+            var challenge = await response.Content.ReadFromJsonAsync<TwoFactorChallenge>(JsonDefaults.Options, cancellationToken);
+            return new SignInOutcome(null, challenge?.Challenge ?? throw new GatewayException(502, "The service answered without a challenge."));
+        }
+        return new SignInOutcome(await ReadTokensAsync(response, cancellationToken), null);
+    }
+
+    /// <summary>The second step: the challenge and a code (or a recovery code). Wrong codes are throttled like passwords.</summary>
+    public async Task<AuthTokens> CompleteTwoFactorAsync(string challenge, string code, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync("/v1/auth/signin/two-factor", new { challenge, code }, cancellationToken, request => VouchFor(request, clientAddress));
+        return await ReadTokensAsync(response, cancellationToken);
+    }
+
+    private void VouchFor(HttpRequestMessage request, System.Net.IPAddress? clientAddress)
+    {
+        if (options.Value.WebClientKey is { Length: > 0 } key && clientAddress is not null)
+        {
+            request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
+            request.Headers.TryAddWithoutValidation(KeyHeader, key);
+        }
+    }
 
     public Task<AuthTokens> RefreshAsync(string refreshToken, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/refresh", new { refreshToken }, cancellationToken);
@@ -40,6 +60,11 @@ public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions
     private async Task<AuthTokens> PostAsync(string path, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? prepare = null)
     {
         using var response = await SendAsync(path, body, cancellationToken, prepare);
+        return await ReadTokensAsync(response, cancellationToken);
+    }
+
+    private static async Task<AuthTokens> ReadTokensAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         if (!response.IsSuccessStatusCode)
         {
             throw await GatewayException.FromResponseAsync(response, cancellationToken);

@@ -132,3 +132,15 @@ public sealed record ModelCapabilities(
 
 public sealed record TurnUsage(
     long InputTokens, long OutputTokens, bool Estimated, decimal? CostUsd, string? Model, long? TimeToFirstTokenMs, string? Deployment = null);
+
+/// <summary>The gateway's <c>202</c> to a right password of an account with two-factor sign-in.</summary>
+public sealed record TwoFactorChallenge(string Challenge, int ExpiresIn);
+
+/// <summary>A sign-in's first step: tokens, or a challenge to complete with a code.</summary>
+public sealed record SignInOutcome(AuthTokens? Tokens, string? Challenge);
+
+public sealed record TwoFactorStatus(bool Enabled, int RecoveryCodesLeft);
+
+public sealed record TwoFactorSetup(string Secret, string Uri);
+
+public sealed record RecoveryCodes(IReadOnlyList<string> Codes);
