@@ -107,7 +107,8 @@ public sealed record Message(
     IReadOnlyList<MessageAttachment>? Attachments = null,
     IReadOnlyList<Citation>? Citations = null,
     decimal? CostUsd = null,
-    bool? UsageEstimated = null);
+    bool? UsageEstimated = null,
+    string? FinishReason = null);
 
 public sealed record CreateConversationRequest(string Model, string? SystemPrompt, string? Title);
 

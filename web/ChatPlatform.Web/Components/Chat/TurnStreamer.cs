@@ -176,6 +176,7 @@ public sealed partial class TurnStreamer(GatewayClient gateway, ConversationThre
                     var done = turnEvent.Data.Deserialize<DoneData>(JsonDefaults.Options)!;
                     answer.Apply(done.Message);
                     answer.ApplyUsage(done.Usage);
+                    answer.FinishReason = done.FinishReason;
                     answer.Error = null;
                     answer.NotifyChanged();
                     return true;

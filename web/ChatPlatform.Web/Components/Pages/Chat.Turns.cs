@@ -65,6 +65,34 @@ public sealed partial class Chat
         await RestoreAfterQuotaRefusalAsync(sent);
     }
 
+    /// <summary>Goes on with an answer cut at its length limit: a new answer under it, which follows it in the thread.</summary>
+    private async Task ContinueAsync(MessageState cut)
+    {
+        if (Streaming || _conversation is null || cut.Id is not { } cutId)
+        {
+            return;
+        }
+        _turnError = null;
+        var answer = MessageState.PendingAnswer(cutId, 0, 1);
+        _thread.Add(answer);
+        var conversationId = _conversation.Id;
+        await RunTurnAsync(answer, null, ct => Gateway.ContinueAsync(conversationId, cutId, ct), () => ContinueAsync(cut));
+    }
+
+    /// <summary>A new version of an answer by another model, which becomes the conversation's (it answers what follows).</summary>
+    private async Task RegenerateWithAsync((MessageState Message, string Model) pick)
+    {
+        if (Streaming || _conversation is null)
+        {
+            return;
+        }
+        _modelChoice.Used(pick.Model);
+        if (_conversation.Model == pick.Model || await UpdateConversationAsync(new UpdateConversationRequest(Model: pick.Model)))
+        {
+            await RegenerateAsync(pick.Message);
+        }
+    }
+
     /// <summary>Streams a turn; false when it was refused before the stream began, which is shown (with <paramref name="retry"/> when given).</summary>
     private async Task<bool> RunTurnAsync(
         MessageState answer, MessageState? user, Func<CancellationToken, IAsyncEnumerable<TurnEvent>> open, Func<Task>? retry)

@@ -28,6 +28,8 @@ public sealed partial class Chat
     private bool _showSystemPrompt;
     private bool _loading;
     private bool _searchOpen;
+    private bool _shortcutsOpen;
+    private Composer? _composer;
     // The search result last opened (?m=), and the message still to scroll to once drawn.
     private Guid? _openedMessage;
     private Guid? _scrollTo;
@@ -59,6 +61,8 @@ public sealed partial class Chat
     private string? SystemPrompt => _conversation is null ? _draftSystemPrompt : _conversation.SystemPrompt;
 
     private bool Streaming => _turns.IsStreaming;
+
+    private string ModelName(string model) => _modelChoice.Find(model)?.Name ?? model;
 
     private CancellationToken Disposed => _disposed.Token;
 
