@@ -119,10 +119,25 @@ public sealed class ChatConversationTests : FakeGatewayContext
     }
 
     [Fact]
+    public void The_context_meter_says_how_much_of_the_models_window_the_conversation_fills()
+    {
+        var page = Open(ConversationId);
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("article.message").Count), TimeSpan.FromSeconds(10));
+
+        // 25 estimated tokens of the 4,000 an 8,000-token model reads (half is kept for the answer).
+        var meter = page.Find(".composer-area .context-meter");
+        Assert.Equal("1", meter.QuerySelector("meter")!.GetAttribute("value"));
+        Assert.Equal("Context 1% used", meter.QuerySelector(".context-meter-text")!.TextContent);
+        Assert.StartsWith("About 25 of the 4,000 tokens Sim Smart reads", meter.GetAttribute("title"));
+        Assert.Contains("the oldest messages are dropped first", meter.GetAttribute("title"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_new_chat_offers_starter_prompts_and_one_picked_fills_the_composer()
     {
         var page = Open(null);
 
+        Assert.Empty(page.FindAll(".context-meter"));
         var prompts = page.FindAll(".empty-state button.starter-prompt");
         Assert.Equal(4, prompts.Count);
         page.WaitForAssertion(() => Assert.False(page.Find(".empty-state button.starter-prompt").HasAttribute("disabled")), TimeSpan.FromSeconds(10));

@@ -122,7 +122,8 @@ public sealed record ModelInfo(
     [property: JsonPropertyName("display_name")] string? DisplayName,
     [property: JsonPropertyName("context_window")] int ContextWindow,
     [property: JsonPropertyName("capabilities")] ModelCapabilities? Capabilities,
-    [property: JsonPropertyName("simulated")] bool Simulated)
+    [property: JsonPropertyName("simulated")] bool Simulated,
+    [property: JsonPropertyName("max_output_tokens")] int? MaxOutputTokens = null)
 {
     public string Name => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;
 }
