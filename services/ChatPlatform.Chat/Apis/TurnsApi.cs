@@ -23,6 +23,7 @@ public static class TurnsApi
         var api = app.MapGroup("/v1/conversations/{id:guid}").RequireCurrentUser();
         api.MapPost("/turns", StartTurnAsync).WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
         api.MapPost("/messages/{messageId:guid}/regenerate", RegenerateAsync);
+        api.MapPost("/messages/{messageId:guid}/continue", ContinueAsync);
         api.MapGet("/messages/{messageId:guid}/events", GetEventsAsync);
         api.MapPost("/messages/{messageId:guid}/stop", StopAsync);
         return app;
@@ -109,6 +110,50 @@ public static class TurnsApi
                 runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
             TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
+            _ => TypedResults.NotFound(),
+        };
+    }
+
+    /// <summary>
+    /// Goes on with an answer that stopped at its length limit (finish reason <c>length</c>): a new answer under it, which
+    /// follows it on the path. Any other answer is a 409; a message not there, or another user's, a 404.
+    /// </summary>
+    public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> ContinueAsync(
+        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
+        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        if (await ListModelsAsync(router, cancellationToken) is not { } listed)
+        {
+            if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
+            {
+                return TypedResults.NotFound();
+            }
+            return RouterUnavailable();
+        }
+        var models = listed.For(user.Tier);
+        // The files of the messages before the answer, as for a regeneration of it.
+        var files = await attachments.ForRegenerateAsync(user.Id, id, messageId, models, cancellationToken);
+        switch (files)
+        {
+            case TurnFilesResult.ConversationNotFound:
+                return TypedResults.NotFound();
+            case TurnFilesResult.Refused refused:
+                return FilesRefused(refused.Reason);
+        }
+        var turnFiles = ((TurnFilesResult.Ready)files).Files;
+        var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
+        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartContinueAsync(
+            user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
+        return start switch
+        {
+            TurnStart.Started started => new TurnEventStreamResult(
+                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
+            TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
+            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
+            TurnStart.NotContinuable => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: "Only an answer that stopped at its length limit can be continued."),
             _ => TypedResults.NotFound(),
         };
     }

@@ -565,11 +565,11 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     /// <summary>The path root → $3 ($1 the user, $2 the conversation), with each message's siblings.</summary>
     internal static readonly string PathSql = $"""
             WITH RECURSIVE up AS (
-                SELECT {MessageColumns}, citations, deployment, cost_usd, usage_estimated, 0 AS depth
+                SELECT {MessageColumns}, citations, deployment, cost_usd, usage_estimated, finish_reason, 0 AS depth
                 FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3
                 UNION ALL
                 SELECT p.id, p.conversation_id, p.parent_id, p.role, p.content, p.status, p.model, p.created_at, p.sibling_index, p.citations,
-                    p.deployment, p.cost_usd, p.usage_estimated, up.depth + 1
+                    p.deployment, p.cost_usd, p.usage_estimated, p.finish_reason, up.depth + 1
                 FROM {ParentsOf("up")}
             )
             SELECT {MessageColumns},
@@ -582,7 +582,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 -- What the answer cost, when the router priced it: an answer it never priced (deployment unknown) is
                 -- priced by billing, so it has no cost here.
                 CASE WHEN deployment IS DISTINCT FROM 'unknown' THEN cost_usd END,
-                usage_estimated
+                usage_estimated,
+                finish_reason
             FROM up ORDER BY depth DESC
             """;
 
@@ -606,6 +607,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 Citations = reader.IsDBNull(10) ? [] : TurnStore.ReadCitations(reader.GetString(10)),
                 CostUsd = reader.IsDBNull(11) ? null : TurnStore.Normalize(reader.GetDecimal(11)),
                 UsageEstimated = reader.IsDBNull(12) ? null : reader.GetBoolean(12),
+                FinishReason = reader.IsDBNull(13) ? null : reader.GetString(13),
             });
         }
         await reader.DisposeAsync();

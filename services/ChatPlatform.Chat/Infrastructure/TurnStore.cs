@@ -68,6 +68,31 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         SELECT parent_id, sibling_index FROM answer
         """;
 
+    // The streaming answer $4 under the answer $3 that was cut at its length limit, which it goes on from (the new leaf),
+    // unless the conversation's model is not among $5; owned by instance $7, with the quota hold $8.
+    private const string StartContinueSql = $"""
+        WITH c AS (
+            SELECT model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($5)
+        ), cut AS (
+            SELECT m.id, c.model FROM chat.messages m CROSS JOIN c
+            WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.status = 'complete'
+                AND m.finish_reason = '{ContinuableFinishReason}'
+        ), answer AS (
+            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
+            SELECT $1, $2, $4, cut.id, 'assistant', '', 'streaming', cut.model, $6,
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = cut.id), $7, $8
+            FROM cut
+            RETURNING parent_id, sibling_index
+        ), leaf AS (
+            UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $6
+            WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
+        )
+        SELECT parent_id, sibling_index FROM answer
+        """;
+
+    /// <summary>The finish reason of an answer cut at its output limit: only such an answer can be continued.</summary>
+    public const string ContinuableFinishReason = "length";
+
     /// <summary>
     /// Appends the user's message (a sibling branch when <paramref name="parentIdGiven"/>) and the streaming answer under it,
     /// unless the conversation's model is not among <paramref name="models"/> (then nothing is written). The context is read
@@ -172,6 +197,53 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         }
         var answer = new Message(
             answerId, conversationId, question, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
+        return await AdmitAsync(transaction, new TurnStart.Started(conversation, null, answer, path), admission);
+    }
+
+    /// <summary>
+    /// A new answer under the answer <paramref name="messageId"/>, which stopped at its length limit, going on from where it
+    /// stopped: the model is sent the path to that answer and <see cref="ContextBuilder.ContinueInstruction"/> after it.
+    /// <see cref="TurnStart.NotContinuable"/> when that answer did not stop at its limit (or is not finished).
+    /// </summary>
+    public async Task<TurnStart> StartContinueAsync(
+        Guid userId, Guid conversationId, Guid messageId, IReadOnlyCollection<string> models, int contextBudget, TurnAdmission? admission,
+        CancellationToken cancellationToken)
+    {
+        var now = Truncate(timeProvider.GetUtcNow());
+        var answerId = Guid.CreateVersion7();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var start = new NpgsqlBatchCommand(StartContinueSql)
+        {
+            Parameters =
+            {
+                new() { Value = userId },
+                new() { Value = conversationId },
+                new() { Value = messageId },
+                new() { Value = answerId },
+                new() { Value = models.ToArray() },
+                new() { Value = now },
+                new() { Value = instance.Id },
+                Nullable(admission?.ReservationId, NpgsqlDbType.Text),
+            },
+        };
+        var context = ReadContext(userId, conversationId, messageId, "$3", contextBudget);
+        var (conversation, written, path) = await LockAndWriteAsync(
+            connection, transaction, userId, conversationId, start, context, null, null, cancellationToken, commit: admission is null);
+        if (conversation is null)
+        {
+            return new TurnStart.ConversationNotFound();
+        }
+        if (written is not { ParentId: { } cut } inserted)
+        {
+            // The context read tells whether the message is there: an answer that cannot be continued is a conflict.
+            return !models.Contains(conversation.Model) ? new TurnStart.UnknownModel(conversation.Model)
+                : path is [.., { Role: MessageRole.Assistant } last] && last.Id == messageId ? new TurnStart.NotContinuable()
+                : new TurnStart.MessageNotFound();
+        }
+        var answer = new Message(
+            answerId, conversationId, cut, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, inserted.SiblingIndex);
+        path.Add(new ContextMessage(MessageRole.User, ContextBuilder.ContinueInstruction));
         return await AdmitAsync(transaction, new TurnStart.Started(conversation, null, answer, path), admission);
     }
 
@@ -516,6 +588,9 @@ public abstract record TurnStart
     public sealed record ParentNotFound : TurnStart;
 
     public sealed record MessageNotFound : TurnStart;
+
+    /// <summary>The answer to continue did not stop at its length limit; nothing was written.</summary>
+    public sealed record NotContinuable : TurnStart;
 }
 
 /// <summary>A message with how its turn ended (all null while it streams).</summary>

@@ -63,6 +63,10 @@ public sealed record PathMessage(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public decimal? CostUsd { get; init; }
 
+    /// <summary>Why an answer ended (<c>stop</c>, <c>length</c>: cut at its output limit, and can be continued); null for the rest.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? FinishReason { get; init; }
+
     /// <summary>Whether the answer's tokens were estimated rather than reported by its provider; null without usage.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public bool? UsageEstimated { get; init; }

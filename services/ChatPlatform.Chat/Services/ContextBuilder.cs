@@ -21,6 +21,14 @@ public static class ContextBuilder
     /// </summary>
     public const int TokensPerImage = 1_000;
 
+    /// <summary>
+    /// What a continue turn asks after the answer that stopped at its length limit (sent, never stored): not every provider
+    /// extends a trailing assistant message, so the model is asked, as the user, to go on without repeating itself.
+    /// </summary>
+    public const string ContinueInstruction =
+        "Your previous answer was cut off at its length limit. Continue it exactly where it stopped, without repeating anything " +
+        "or adding an introduction.";
+
     /// <summary>A rough count that needs no tokenizer: about four characters a token, rounded up.</summary>
     public static int EstimateTokens(string text) => (text.Length + 3) / 4 + TokensPerMessage;
 

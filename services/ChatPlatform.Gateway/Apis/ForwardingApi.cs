@@ -38,6 +38,7 @@ public static class ForwardingApi
         conversations.MapPost("/import", ToChat).WithMetadata(new RequestSizeLimitMetadata(ImportBodyLimit));
         conversations.MapPost("/{conversationId}/turns", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         conversations.MapPost("/{conversationId}/messages/{messageId}/regenerate", ToChat).WithMetadata(StartsTurnMetadata.Instance);
+        conversations.MapPost("/{conversationId}/messages/{messageId}/continue", ToChat).WithMetadata(StartsTurnMetadata.Instance);
         // Organising conversations (docs/conversations.md): chat's too, owner-only there like the conversations.
         app.MapMethods("/v1/folders/{**path}", ForwardedMethods, ToChat)
             .RequireAuthorization()

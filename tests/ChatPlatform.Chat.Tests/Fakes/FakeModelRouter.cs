@@ -40,6 +40,9 @@ public sealed class FakeModelRouter : IAsyncDisposable
 
     public int HoldAfterTokens { get; set; } = 2;
 
+    /// <summary>Why streamed answers end: <c>length</c> is an answer cut at its output limit.</summary>
+    public string FinishReason { get; set; } = "stop";
+
     /// <summary>When set, streamed requests answer this status with OpenAI's error body before any token.</summary>
     public int? FailWithStatus { get; set; }
 
@@ -176,11 +179,11 @@ public sealed class FakeModelRouter : IAsyncDisposable
             }
             await WriteAsync(context, Chunk(model, new JsonObject { ["content"] = Tokens[i] }, null));
         }
-        await WriteAsync(context, Chunk(model, new JsonObject(), "stop"));
+        await WriteAsync(context, Chunk(model, new JsonObject(), FinishReason));
         if (request["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
         {
             var usage = Chunk(model, null, null);
-            usage["usage"] = Usage(request, Tokens.Count);
+            usage["usage"] = Usage(request, Tokens.Count, FinishReason);
             await WriteAsync(context, usage);
         }
         await context.Response.WriteAsync("data: [DONE]\n\n", cancellationToken);
@@ -224,7 +227,7 @@ public sealed class FakeModelRouter : IAsyncDisposable
 
     public const decimal CostUsd = 0.00042m;
 
-    private static JsonObject Usage(JsonNode request, int outputTokens) => new()
+    private static JsonObject Usage(JsonNode request, int outputTokens, string finishReason = "stop") => new()
     {
         ["prompt_tokens"] = request["messages"]!.AsArray().Count * 10,
         ["completion_tokens"] = outputTokens,
@@ -237,7 +240,7 @@ public sealed class FakeModelRouter : IAsyncDisposable
             ["estimated"] = false,
             ["cost_usd"] = CostUsd,
             ["time_to_first_token_ms"] = 7,
-            ["finish_reason"] = "stop",
+            ["finish_reason"] = finishReason,
         },
     };
 

@@ -27,8 +27,7 @@ public sealed partial class UsageTests(BrowserPlatform platform)
         await page.SendAsync("How much does this cost?");
         var answer = await page.WaitForAnswerAsync();
         var meta = answer.Locator(".answer-meta");
-        await Expect(meta).ToHaveCSSAsync("opacity", "0");
-        await answer.HoverAsync();
+        // Always on show, without a hover: each answer says which model wrote it.
         await Expect(meta).ToHaveCSSAsync("opacity", "1");
         await Expect(meta).ToHaveTextAsync(AnswerMeta());
         // Read back from the conversation, not only from the stream's last event.

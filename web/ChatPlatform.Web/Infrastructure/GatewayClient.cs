@@ -104,6 +104,10 @@ public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSe
         return StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns", body, lastEventId: null, cancellationToken);
     }
 
+    /// <summary>Goes on with an answer that stopped at its length limit, in a new answer under it.</summary>
+    public IAsyncEnumerable<TurnEvent> ContinueAsync(Guid conversationId, Guid assistantMessageId, CancellationToken cancellationToken) =>
+        StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{assistantMessageId}/continue", null, lastEventId: null, cancellationToken);
+
     public IAsyncEnumerable<TurnEvent> RegenerateAsync(Guid conversationId, Guid assistantMessageId, CancellationToken cancellationToken) =>
         StreamAsync(HttpMethod.Post, $"/v1/conversations/{conversationId}/messages/{assistantMessageId}/regenerate", null, lastEventId: null, cancellationToken);
 

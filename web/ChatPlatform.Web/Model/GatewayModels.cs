@@ -107,7 +107,8 @@ public sealed record Message(
     IReadOnlyList<MessageAttachment>? Attachments = null,
     IReadOnlyList<Citation>? Citations = null,
     decimal? CostUsd = null,
-    bool? UsageEstimated = null);
+    bool? UsageEstimated = null,
+    string? FinishReason = null);
 
 public sealed record CreateConversationRequest(string Model, string? SystemPrompt, string? Title);
 
@@ -121,7 +122,8 @@ public sealed record ModelInfo(
     [property: JsonPropertyName("display_name")] string? DisplayName,
     [property: JsonPropertyName("context_window")] int ContextWindow,
     [property: JsonPropertyName("capabilities")] ModelCapabilities? Capabilities,
-    [property: JsonPropertyName("simulated")] bool Simulated)
+    [property: JsonPropertyName("simulated")] bool Simulated,
+    [property: JsonPropertyName("max_output_tokens")] int? MaxOutputTokens = null)
 {
     public string Name => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;
 }

@@ -44,6 +44,9 @@ public sealed class MessageState
     /// <summary>What the turn that wrote this answer told about how it was sent (this page's turns only; not stored).</summary>
     public IReadOnlyList<string> Notices { get; set; } = [];
 
+    /// <summary>When the server wrote it; null until it has (a message just sent).</summary>
+    public DateTimeOffset? CreatedAt { get; private set; }
+
     /// <summary>The model that wrote an answer.</summary>
     public string? Model { get; private set; }
 
@@ -51,6 +54,11 @@ public sealed class MessageState
     public decimal? CostUsd { get; private set; }
 
     public bool Estimated { get; private set; }
+
+    /// <summary>Why an answer ended, once it has: <c>length</c> when it was cut at its output limit (it can be continued).</summary>
+    public string? FinishReason { get; set; }
+
+    public bool StoppedAtLengthLimit => Role == MessageRole.Assistant && Status == MessageStatus.Complete && FinishReason == "length";
 
     /// <summary>The last turn event applied; a resume asks for the events after it.</summary>
     public long LastEventId { get; set; }
@@ -100,8 +108,10 @@ public sealed class MessageState
         Attachments = message.Attachments ?? Attachments;
         Citations = message.Citations ?? Citations;
         Model = message.Model ?? Model;
+        CreatedAt = message.CreatedAt;
         CostUsd = message.CostUsd ?? CostUsd;
         Estimated = message.UsageEstimated ?? Estimated;
+        FinishReason = message.FinishReason ?? FinishReason;
         Replace(message.Content);
     }
 

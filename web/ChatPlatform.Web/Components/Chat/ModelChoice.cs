@@ -1,3 +1,4 @@
+using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Model;
 
 namespace ChatPlatform.Web.Components.Chat;
@@ -13,6 +14,9 @@ public sealed class ModelChoice
 
     public IReadOnlyList<ModelInfo> Models { get; set; } = [];
 
+    /// <summary>Why no model can be picked (none offered, or the list failed to load), else null.</summary>
+    public string? Error { get; private set; }
+
     /// <summary>The model picked for the new chat, before its first message.</summary>
     public string? Draft { get; set; }
 
@@ -26,4 +30,20 @@ public sealed class ModelChoice
     public ModelInfo? Find(string? model) => Models.FirstOrDefault(m => m.Id == model);
 
     private string? Offered(string? model) => model is not null && Models.Any(m => m.Id == model) ? model : null;
+
+    /// <summary>Reads the models the gateway offers this person; a failure is kept in <see cref="Error"/> and returned.</summary>
+    public async Task<GatewayException?> LoadAsync(GatewayClient gateway, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Models = await gateway.ListModelsAsync(cancellationToken);
+            Error = Models.Count == 0 ? "No models are available." : null;
+            return null;
+        }
+        catch (GatewayException e)
+        {
+            Error = "Models could not be loaded.";
+            return e;
+        }
+    }
 }

@@ -60,10 +60,8 @@ export async function copyText(text) {
 
 function onKeyDown(event) {
     const target = event.target;
-    // Ctrl+K (Cmd+K on a Mac) opens the search dialog, wherever the focus is.
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+    if (onShortcut(event)) {
         event.preventDefault();
-        document.querySelector(".search-open")?.click();
         return;
     }
     // Escape closes the conversations drawer at phone width.
@@ -80,6 +78,62 @@ function onKeyDown(event) {
     }
 }
 
+// The keyboard shortcuts (ShortcutsDialog.razor lists them): each presses the button that does the same, so the page
+// behaves as if it were clicked. True when the key was one of them and did something.
+function onShortcut(event) {
+    const key = event.key.toLowerCase();
+    const command = (event.ctrlKey || event.metaKey) && !event.altKey;
+    if (command && key === "k") {
+        return press(".search-open");
+    }
+    if (command && event.shiftKey && key === "o") {
+        return press(".new-chat");
+    }
+    if (command && event.shiftKey && key === "c") {
+        return press(lastOf("article.message.assistant .message-actions .copy-message"));
+    }
+    if (event.key === "Escape" && event.shiftKey) {
+        const composer = document.getElementById("composer-input");
+        composer?.focus();
+        return Boolean(composer);
+    }
+    // A dialog takes its own Escape (it closes); otherwise Escape stops an answer that is streaming.
+    if (event.key === "Escape" && !modalOpen()) {
+        return press(".composer-button.stop");
+    }
+    if (event.key === "?" && !command && !inTextField(event.target) && !modalOpen()) {
+        return press(".shortcuts-open");
+    }
+    // Arrow up in an empty composer edits my last message, as in a terminal's history.
+    if (event.key === "ArrowUp" && !command && !event.shiftKey && !event.altKey
+        && event.target.id === "composer-input" && event.target.value === "") {
+        return press(lastOf("article.message.user .message-actions .edit-message"));
+    }
+    return false;
+}
+
+function press(selectorOrElement) {
+    const element = typeof selectorOrElement === "string" ? document.querySelector(selectorOrElement) : selectorOrElement;
+    if (!element || element.disabled) {
+        return false;
+    }
+    element.click();
+    return true;
+}
+
+function lastOf(selector) {
+    const all = document.querySelectorAll(selector);
+    return all.length === 0 ? null : all[all.length - 1];
+}
+
+function modalOpen() {
+    return document.querySelector("[role=dialog][aria-modal=true]") !== null;
+}
+
+function inTextField(element) {
+    return element instanceof Element && element.matches("input, textarea, select, [contenteditable], [contenteditable] *");
+}
+
 function onInput(event) {
     if (event.target instanceof HTMLTextAreaElement && event.target.id === "composer-input") {
         autosize(event.target);
@@ -93,14 +147,15 @@ export function autosize(area) {
     }
 }
 
-// The composer takes the focus when a chat opens, unless a person is typing in another field; not on a phone, where
-// it would open the keyboard over the chat.
+// The composer takes the focus when a chat opens, unless a person is typing in another field (a list such as the model
+// picker is not typing: a new chat opened from it still focuses the composer); not on a phone, where it would open the
+// keyboard over the chat.
 export function focusComposer(area) {
     if (!area || area.disabled || window.matchMedia("(max-width: 768px)").matches) {
         return;
     }
     const active = document.activeElement;
-    if (active && active !== area && active.matches("input, textarea, select, [contenteditable]")) {
+    if (active && active !== area && active.matches("input, textarea, [contenteditable]")) {
         return;
     }
     area.focus({ preventScroll: true });
