@@ -18,6 +18,8 @@ app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
+app.MapSettingsApi();
+app.MapSessionsApi();
 app.MapExportApi();
 app.MapAdminUsersApi();
 app.MapAdminAuditApi();

@@ -18,7 +18,7 @@ public sealed record SignInResult(SignInStatus Status, AuthTokens? Tokens = null
 /// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
 public sealed class AccountService(
     UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, IOptions<AuthOptions> options,
-    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList)
+    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList, SessionStore sessions)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -27,16 +27,17 @@ public sealed class AccountService(
         new PasswordHasher<User>().HashPassword(null!, "dummy-password-for-timing"));
 
     /// <summary>The new account's tokens, or null when the email is taken.</summary>
-    public async Task<AuthTokens?> RegisterAsync(string email, string password, CancellationToken cancellationToken)
+    public async Task<AuthTokens?> RegisterAsync(string email, string password, SessionDevice device, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
         var hash = passwordHasher.HashPassword(new User(id, email, "", Roles.User, Tiers.Free, default), password);
         var user = await users.CreateAsync(id, email, hash, _options.AdminEmail, cancellationToken);
-        return user is null ? null : await IssueAsync(user, cancellationToken);
+        return user is null ? null : await IssueAsync(user, device, cancellationToken);
     }
 
-    public async Task<SignInResult> SignInAsync(string email, string password, string clientAddress, CancellationToken cancellationToken)
+    public async Task<SignInResult> SignInAsync(string email, string password, SessionDevice device, CancellationToken cancellationToken)
     {
+        var clientAddress = device.Address;
         if (await throttle.RetryAfterAsync(email, clientAddress) is { } wait)
         {
             return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
@@ -57,7 +58,7 @@ public sealed class AccountService(
             // Said only to whoever knows the password: a stranger cannot learn which accounts are disabled.
             return new SignInResult(SignInStatus.Disabled);
         }
-        return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
+        return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, device, cancellationToken));
     }
 
     /// <summary>New tokens for a valid, unspent refresh token; null otherwise (a spent one also revokes its family).</summary>
@@ -90,11 +91,12 @@ public sealed class AccountService(
         return true;
     }
 
-    private async Task<AuthTokens> IssueAsync(User user, CancellationToken cancellationToken)
+    private async Task<AuthTokens> IssueAsync(User user, SessionDevice device, CancellationToken cancellationToken)
     {
         var refresh = TokenService.NewRefreshToken();
         var familyId = Guid.CreateVersion7();
         await refreshTokens.IssueAsync(user.Id, familyId, TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
+        await sessions.RecordAsync(user.Id, familyId, device, cancellationToken);
         var (access, expiresIn) = tokens.CreateAccessToken(user, familyId);
         return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
     }
