@@ -11,19 +11,34 @@ public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions
     internal const string AddressHeader = "X-Web-Client-Address";
     internal const string KeyHeader = "X-Web-Client-Key";
 
-    public Task<AuthTokens> RegisterAsync(string email, string password, CancellationToken cancellationToken) =>
-        PostAsync("/v1/auth/register", new { email, password }, cancellationToken);
+    /// <summary>The browser's User-Agent, which the gateway's sessions list shows the device by.</summary>
+    internal const string UserAgentHeader = "X-Web-Client-User-Agent";
 
-    /// <summary>Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by.</summary>
-    public Task<AuthTokens> SignInAsync(string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken) =>
-        PostAsync("/v1/auth/signin", new { email, password }, cancellationToken, request =>
+    public Task<AuthTokens> RegisterAsync(
+        string email, string password, CancellationToken cancellationToken, System.Net.IPAddress? clientAddress = null, string? userAgent = null) =>
+        PostAsync("/v1/auth/register", new { email, password }, cancellationToken, request => DescribeBrowser(request, clientAddress, userAgent));
+
+    /// <summary>
+    /// Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by, and records
+    /// the session's device from <paramref name="userAgent"/>.
+    /// </summary>
+    public Task<AuthTokens> SignInAsync(
+        string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken, string? userAgent = null) =>
+        PostAsync("/v1/auth/signin", new { email, password }, cancellationToken, request => DescribeBrowser(request, clientAddress, userAgent));
+
+    private void DescribeBrowser(HttpRequestMessage request, System.Net.IPAddress? clientAddress, string? userAgent)
+    {
+        if (options.Value.WebClientKey is not { Length: > 0 } key || clientAddress is null)
         {
-            if (options.Value.WebClientKey is { Length: > 0 } key && clientAddress is not null)
-            {
-                request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
-                request.Headers.TryAddWithoutValidation(KeyHeader, key);
-            }
-        });
+            return;
+        }
+        request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
+        request.Headers.TryAddWithoutValidation(KeyHeader, key);
+        if (!string.IsNullOrWhiteSpace(userAgent))
+        {
+            request.Headers.TryAddWithoutValidation(UserAgentHeader, userAgent);
+        }
+    }
 
     public Task<AuthTokens> RefreshAsync(string refreshToken, CancellationToken cancellationToken) =>
         PostAsync("/v1/auth/refresh", new { refreshToken }, cancellationToken);

@@ -52,6 +52,7 @@ public sealed partial class Chat
     private TimeSpan _utcOffset;
     private string? _email;
     private IJSObjectReference? _module;
+    private ChatPreferences _preferences = default!;
 
     [Parameter] public Guid? ConversationId { get; set; }
 
@@ -75,8 +76,10 @@ public sealed partial class Chat
 
     protected override async Task OnInitializedAsync()
     {
+        // Before the first await: the first render reads it.
+        _preferences = new ChatPreferences(Gateway, JS);
         _email = (await Session.UserAsync()).Identity?.Name;
-        await Task.WhenAll(LoadConversationsAsync(), LoadModelsAsync());
+        await Task.WhenAll(LoadConversationsAsync(), LoadModelsAsync(), LoadPreferencesAsync());
     }
 
     protected override async Task OnParametersSetAsync()
@@ -192,6 +195,16 @@ public sealed partial class Chat
             _conversationsError = e.Message;
         }
     }
+
+    private async Task LoadPreferencesAsync()
+    {
+        await _preferences.LoadAsync(Disposed);
+        _modelChoice.Default = _preferences.Current.DefaultModel;
+        _draftSystemPrompt ??= _preferences.Current.SystemPrompt;
+    }
+
+    /// <summary>The header's theme toggle (chat.js has already switched it): saved, so the person's other devices follow.</summary>
+    private Task SaveToggledThemeAsync(ThemeChosenEventArgs chosen) => _preferences.SaveThemeAsync(chosen.Theme, Disposed);
 
     private async Task LoadModelsAsync()
     {
@@ -640,7 +653,8 @@ public sealed partial class Chat
             _conversations.Insert(0, _conversation);
             _modelChoice.Draft = null;
             _modelChoice.Used(model);
-            _draftSystemPrompt = null;
+            // The next new chat starts from the default again.
+            _draftSystemPrompt = _preferences.Current.SystemPrompt;
             Navigation.NavigateTo($"c/{_conversation.Id}");
             return true;
         }
