@@ -150,6 +150,9 @@ public sealed class SettingsApiTests(PostgresFixture postgres, RedisFixture redi
         // The old password no longer signs in; the new one does.
         Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn(host, email, GatewayHost.Password)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SignIn(host, email, NewPassword)).StatusCode);
+        // Neither password reaches the logs, though the change is logged.
+        Assert.Contains(host.Logs, line => line.Contains("other sessions signed out", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs, line => line.Contains(NewPassword, StringComparison.Ordinal) || line.Contains(GatewayHost.Password, StringComparison.Ordinal));
     }
 
     [Fact]
