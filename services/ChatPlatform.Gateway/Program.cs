@@ -20,6 +20,8 @@ app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapMeApi();
 app.MapTwoFactorApi();
+app.MapSettingsApi();
+app.MapSessionsApi();
 app.MapExportApi();
 app.MapAdminUsersApi();
 app.MapAdminAuditApi();

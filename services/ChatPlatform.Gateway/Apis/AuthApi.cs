@@ -26,7 +26,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Created<AuthTokens>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken)
+        RegisterRequest request, AccountService accounts, IOptions<AuthOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var email = AccountRules.NormalizeEmail(request.Email, errors);
@@ -35,7 +35,7 @@ public static class AuthApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        if (await accounts.RegisterAsync(email, request.Password!, cancellationToken) is not { } tokens)
+        if (await accounts.RegisterAsync(email, request.Password!, ClientAddress.DeviceOf(context, options.Value), cancellationToken) is not { } tokens)
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The account could not be created with this email.");
@@ -67,8 +67,8 @@ public static class AuthApi
         {
             return Unauthorized(InvalidCredentials);
         }
-        var address = ClientAddress.Of(context, options.Value);
-        var result = await accounts.SignInAsync(request.Email.Trim().ToLowerInvariant(), request.Password, address, cancellationToken);
+        var device = ClientAddress.DeviceOf(context, options.Value);
+        var result = await accounts.SignInAsync(request.Email.Trim().ToLowerInvariant(), request.Password, device, cancellationToken);
         return result.Status switch
         {
             SignInStatus.Succeeded => TypedResults.Ok(result.Tokens!),
@@ -94,7 +94,7 @@ public static class AuthApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var result = await accounts.CompleteTwoFactorAsync(request.Challenge!, request.Code!, ClientAddress.Of(context, options.Value), cancellationToken);
+        var result = await accounts.CompleteTwoFactorAsync(request.Challenge!, request.Code!, ClientAddress.DeviceOf(context, options.Value), cancellationToken);
         return result.Status == SignInStatus.Succeeded
             ? TypedResults.Ok(result.Tokens!)
             : SignInProblem(result, context, "The code is not right, or the sign-in expired. Sign in again if it keeps failing.");

@@ -89,6 +89,11 @@ internal static partial class Extensions
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<AccountDeletionStore>();
         builder.Services.AddSingleton<AccountDeletion>();
+        builder.Services.AddSingleton<UserSettingsStore>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AccountSessions>();
+        builder.Services.AddSingleton<PasswordChange>();
+        builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddHostedService<SigningKeyWarning>();
 
         builder.Services.AddSingleton<ExternalLoginStore>();

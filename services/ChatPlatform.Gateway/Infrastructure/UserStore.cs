@@ -59,6 +59,25 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// Replaces the password hash and, in the same transaction, revokes every session but <paramref name="keepSession"/>:
+    /// whoever knew the old password must not stay signed in. The sessions revoked, for their access tokens to be denied.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> ChangePasswordAsync(Guid userId, string passwordHash, Guid keepSession, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"UPDATE {Schema}.users SET password_hash = $2 WHERE id = $1", connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = userId });
+            command.Parameters.Add(new() { Value = passwordHash });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var revoked = await SessionStore.RevokeOthersAsync(connection, transaction, userId, keepSession, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return revoked;
+    }
+
+    /// <summary>
     /// Whether the user's access tokens (of <paramref name="sessionId"/>, when given) are refused: the user is disabled or
     /// the session's refresh-token family was revoked. Asked only while Redis, which answers this normally, is out of
     /// reach. An unknown user is not refused here: tokens name only users the gateway created, and none is ever deleted.

@@ -20,7 +20,8 @@ public sealed record SignInResult(
 /// <summary>Registration, sign-in, refresh-token rotation and sign-out.</summary>
 public sealed class AccountService(
     UserStore users, RefreshTokenStore refreshTokens, SignInThrottle throttle, TokenService tokens, IOptions<AuthOptions> options,
-    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList, TwoFactorService twoFactor, TwoFactorChallenges challenges)
+    IPasswordHasher<User> passwordHasher, AccessTokenDenyList denyList, TwoFactorService twoFactor, TwoFactorChallenges challenges,
+    SessionStore sessions)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -29,16 +30,17 @@ public sealed class AccountService(
         new PasswordHasher<User>().HashPassword(null!, "dummy-password-for-timing"));
 
     /// <summary>The new account's tokens, or null when the email is taken.</summary>
-    public async Task<AuthTokens?> RegisterAsync(string email, string password, CancellationToken cancellationToken)
+    public async Task<AuthTokens?> RegisterAsync(string email, string password, SessionDevice device, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
         var hash = passwordHasher.HashPassword(new User(id, email, "", Roles.User, Tiers.Free, default), password);
         var user = await users.CreateAsync(id, email, hash, _options.AdminEmail, cancellationToken);
-        return user is null ? null : await IssueAsync(user, cancellationToken);
+        return user is null ? null : await IssueAsync(user, device, cancellationToken);
     }
 
-    public async Task<SignInResult> SignInAsync(string email, string password, string clientAddress, CancellationToken cancellationToken)
+    public async Task<SignInResult> SignInAsync(string email, string password, SessionDevice device, CancellationToken cancellationToken)
     {
+        var clientAddress = device.Address;
         if (await throttle.RetryAfterAsync(email, clientAddress) is { } wait)
         {
             return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
@@ -65,15 +67,16 @@ public sealed class AccountService(
             return new SignInResult(SignInStatus.TwoFactorRequired, Challenge: challenges.Create(user));
         }
         await throttle.ResetAsync(email, clientAddress);
-        return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
+        return new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, device, cancellationToken));
     }
 
     /// <summary>
     /// The second step: the challenge from <see cref="SignInAsync"/> and a code (or a recovery code). Wrong codes count as
     /// failed sign-ins of the account, from the caller's address.
     /// </summary>
-    public async Task<SignInResult> CompleteTwoFactorAsync(string challenge, string code, string clientAddress, CancellationToken cancellationToken)
+    public async Task<SignInResult> CompleteTwoFactorAsync(string challenge, string code, SessionDevice device, CancellationToken cancellationToken)
     {
+        var clientAddress = device.Address;
         if (await challenges.ReadAsync(challenge) is not { } userId || await users.FindByIdAsync(userId, cancellationToken) is not { } user)
         {
             return new SignInResult(SignInStatus.Failed);
@@ -90,7 +93,7 @@ public sealed class AccountService(
         await throttle.ResetAsync(user.Email, clientAddress);
         return user.IsDisabled
             ? new SignInResult(SignInStatus.Disabled)
-            : new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, cancellationToken));
+            : new SignInResult(SignInStatus.Succeeded, await IssueAsync(user, device, cancellationToken));
     }
 
     /// <summary>New tokens for a valid, unspent refresh token; null otherwise (a spent one also revokes its family).</summary>
@@ -123,11 +126,12 @@ public sealed class AccountService(
         return true;
     }
 
-    private async Task<AuthTokens> IssueAsync(User user, CancellationToken cancellationToken)
+    private async Task<AuthTokens> IssueAsync(User user, SessionDevice device, CancellationToken cancellationToken)
     {
         var refresh = TokenService.NewRefreshToken();
         var familyId = Guid.CreateVersion7();
         await refreshTokens.IssueAsync(user.Id, familyId, TokenService.Hash(refresh), _options.RefreshTokenLifetime, cancellationToken);
+        await sessions.RecordAsync(user.Id, familyId, device, cancellationToken);
         var (access, expiresIn) = tokens.CreateAccessToken(user, familyId, await MustEnrolAsync(user, cancellationToken));
         return new AuthTokens(access, refresh, expiresIn, user.ToInfo());
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using ChatPlatform.Gateway.Model;
 
 namespace ChatPlatform.Gateway.Services;
 
@@ -15,16 +16,33 @@ public static class ClientAddress
     public const string AddressHeader = "X-Web-Client-Address";
     public const string KeyHeader = "X-Web-Client-Key";
 
+    /// <summary>The browser's User-Agent, passed on by the web app beside the address (and vouched for by the same key).</summary>
+    public const string UserAgentHeader = "X-Web-Client-User-Agent";
+
+    /// <summary>Longer User-Agents are cut: the sessions page needs a recognisable device, not every token.</summary>
+    public const int MaxUserAgentLength = 512;
+
     public static string Of(HttpContext context, AuthOptions options)
     {
         var connection = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var headers = context.Request.Headers;
-        return options.WebClientKey is { Length: > 0 } key
-            && headers[KeyHeader].ToString() is { Length: > 0 } presented && SameSecret(presented, key)
-            && IPAddress.TryParse(headers[AddressHeader].ToString(), out var address)
+        return FromWebApp(context, options) && IPAddress.TryParse(context.Request.Headers[AddressHeader].ToString(), out var address)
             ? address.ToString()
             : connection;
     }
+
+    /// <summary>Where a session is signed in from: the address above and the (web app's browser's) User-Agent.</summary>
+    public static SessionDevice DeviceOf(HttpContext context, AuthOptions options)
+    {
+        var headers = context.Request.Headers;
+        var userAgent = FromWebApp(context, options) && headers[UserAgentHeader].ToString() is { Length: > 0 } browser
+            ? browser
+            : headers.UserAgent.ToString();
+        return new SessionDevice(userAgent.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent, Of(context, options));
+    }
+
+    private static bool FromWebApp(HttpContext context, AuthOptions options) =>
+        options.WebClientKey is { Length: > 0 } key
+        && context.Request.Headers[KeyHeader].ToString() is { Length: > 0 } presented && SameSecret(presented, key);
 
     // Hashed first, so the comparison takes the same time whatever the lengths.
     private static bool SameSecret(string presented, string key) =>

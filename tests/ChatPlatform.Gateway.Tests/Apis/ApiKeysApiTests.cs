@@ -48,6 +48,41 @@ public sealed class ApiKeysApiTests(PostgresFixture postgres, RedisFixture redis
     }
 
     [Fact]
+    public async Task A_keys_last_use_is_stamped_at_most_once_a_minute()
+    {
+        await using var host = await GatewayHost.StartAsync(postgres, redis);
+        var client = host.CreateClient((await host.RegisterAsync()).AccessToken);
+        var created = await (await client.PostAsJsonAsync("/v1/api-keys", new { name = "busy" }, Cancellation)).Content.ReadFromJsonAsync<CreatedApiKey>(Cancellation);
+        var withKey = host.CreateClient(created!.Key);
+
+        (await withKey.GetAsync("/v1/me", Cancellation)).EnsureSuccessStatusCode();
+        var first = await LastUsedAsync(host, created.Id);
+        (await withKey.GetAsync("/v1/me", Cancellation)).EnsureSuccessStatusCode();
+        var second = await LastUsedAsync(host, created.Id);
+        await ExecuteAsync(host, $"UPDATE identity.api_keys SET last_used_at = now() - interval '2 minutes' WHERE id = '{created.Id}'");
+        (await withKey.GetAsync("/v1/me", Cancellation)).EnsureSuccessStatusCode();
+        var third = await LastUsedAsync(host, created.Id);
+
+        Assert.NotNull(first);
+        Assert.Equal(first, second);
+        Assert.True(third > first, $"{third} after {first}");
+    }
+
+    private static async Task<DateTimeOffset?> LastUsedAsync(GatewayHost host, Guid id)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(host.DatabaseConnectionString);
+        await using var command = dataSource.CreateCommand($"SELECT last_used_at FROM identity.api_keys WHERE id = '{id}'");
+        return await command.ExecuteScalarAsync(Cancellation) is DateTime value ? new DateTimeOffset(value, TimeSpan.Zero) : null;
+    }
+
+    private static async Task ExecuteAsync(GatewayHost host, string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(host.DatabaseConnectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+
+    [Fact]
     public async Task Revoking_another_users_key_answers_404_and_leaves_it_working()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis);

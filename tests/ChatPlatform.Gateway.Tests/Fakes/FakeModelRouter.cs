@@ -11,7 +11,8 @@ namespace ChatPlatform.Gateway.Tests.Fakes;
 /// <summary>
 /// The model router's public wire over real HTTP (services/ChatPlatform.ModelRouter/OpenAI): chat completions as OpenAI
 /// writes them plus the router's <c>usage.chatplatform</c> block, the usage chunk only when asked for; an unknown model
-/// answers OpenAI's 404 error; <c>/v1/models</c>, <c>/v1/models/{id}</c> and <c>/v1/admin/**</c> echo what they received.
+/// answers OpenAI's 404 error; <c>/v1/models</c>, <c>/v1/models/sim-fast</c> and <c>/v1/admin/**</c> echo what they received; any other model id is
+/// OpenAI's 404.
 /// </summary>
 internal sealed class FakeModelRouter : IAsyncDisposable
 {
@@ -54,7 +55,7 @@ internal sealed class FakeModelRouter : IAsyncDisposable
         {
             app.MapPost("/v1/chat/completions", (HttpContext context) => fake!.CompleteAsync(context));
             app.MapGet("/v1/models", (HttpContext context) => fake!.EchoAsync(context));
-            app.MapGet("/v1/models/{**id}", (HttpContext context) => fake!.EchoAsync(context));
+            app.MapGet("/v1/models/{**id}", (HttpContext context, string id) => id == Model ? fake!.EchoAsync(context) : fake!.NotFoundAsync(context));
             app.Map("/v1/admin/{**path}", (HttpContext context) => fake!.EchoAsync(context));
         }, TestContext.Current.CancellationToken);
         fake = new FakeModelRouter(server);
@@ -68,6 +69,15 @@ internal sealed class FakeModelRouter : IAsyncDisposable
     {
         Calls.Enqueue((context.Request.Method, context.Request.Path.ToString(), await CallerAsync(context)));
         await context.Response.WriteAsJsonAsync(new { @object = "list", path = context.Request.Path.ToString() }, context.RequestAborted);
+    }
+
+    private async Task NotFoundAsync(HttpContext context)
+    {
+        Calls.Enqueue((context.Request.Method, context.Request.Path.ToString(), await CallerAsync(context)));
+        context.Response.StatusCode = 404;
+        await context.Response.WriteAsJsonAsync(
+            new { error = new { message = "The model does not exist.", type = "invalid_request_error", param = "model", code = "model_not_found" } },
+            context.RequestAborted);
     }
 
     private async Task CompleteAsync(HttpContext context)

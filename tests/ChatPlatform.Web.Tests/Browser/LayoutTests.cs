@@ -40,6 +40,9 @@ public sealed class LayoutTests(BrowserPlatform platform)
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
         Assert.Equal("rgb(255, 255, 255)", await background());
+        // The choice is saved to the person's settings (the page says so once the gateway has it), which the chat
+        // applies when it opens.
+        await Expect(page.Locator("[data-theme-toggle]")).ToHaveAttributeAsync("data-saved-theme", "light");
         await page.ReloadAsync();
         await page.WaitForChatReadyAsync();
 

@@ -60,4 +60,28 @@ public sealed class GatewayAuthClientTests
         Assert.Equal("""{"challenge":"signed-challenge","code":"123456"}""", body);
         Assert.Equal("203.0.113.7", address);
     }
+
+    [Theory]
+    [InlineData("/v1/auth/signin", "a-web-client-key-of-at-least-32-characters", "Mozilla/5.0 (iPhone) Safari/604.1")]
+    [InlineData("/v1/auth/register", "a-web-client-key-of-at-least-32-characters", "Mozilla/5.0 (iPhone) Safari/604.1")]
+    [InlineData("/v1/auth/signin", null, "")]
+    [InlineData("/v1/auth/register", null, "")]
+    public async Task Sign_in_and_sign_up_pass_the_browsers_user_agent_beside_the_key_only(string path, string? key, string agentSent)
+    {
+        var seen = new ConcurrentQueue<string>();
+        await using var gateway = await LoopbackHttpServer.StartAsync(app => app.MapPost(path, (HttpContext context) =>
+        {
+            seen.Enqueue(context.Request.Headers["X-Web-Client-User-Agent"].ToString());
+            return Results.Problem(statusCode: 401, detail: "Invalid email or password");
+        }), Cancellation);
+        var client = new GatewayAuthClient(
+            new HttpClient { BaseAddress = gateway.BaseAddress }, Options.Create(new WebClientOptions { WebClientKey = key }));
+        const string browser = "Mozilla/5.0 (iPhone) Safari/604.1";
+
+        await Assert.ThrowsAsync<GatewayException>(() => path.EndsWith("signin", StringComparison.Ordinal)
+            ? (Task)client.SignInAsync("a@example.com", "wrong", IPAddress.Parse("203.0.113.7"), Cancellation, browser)
+            : client.RegisterAsync("a@example.com", "wrong", Cancellation, IPAddress.Parse("203.0.113.7"), browser));
+
+        Assert.Equal(agentSent, Assert.Single(seen));
+    }
 }

@@ -11,16 +11,23 @@ public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions
     internal const string AddressHeader = "X-Web-Client-Address";
     internal const string KeyHeader = "X-Web-Client-Key";
 
-    public Task<AuthTokens> RegisterAsync(string email, string password, CancellationToken cancellationToken) =>
-        PostAsync("/v1/auth/register", new { email, password }, cancellationToken);
+    /// <summary>The browser's User-Agent, which the gateway's sessions list shows the device by.</summary>
+    internal const string UserAgentHeader = "X-Web-Client-User-Agent";
+
+    public Task<AuthTokens> RegisterAsync(
+        string email, string password, CancellationToken cancellationToken, System.Net.IPAddress? clientAddress = null, string? userAgent = null) =>
+        PostAsync("/v1/auth/register", new { email, password }, cancellationToken, request => DescribeBrowser(request, clientAddress, userAgent));
 
     /// <summary>
-    /// Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by: the tokens, or
-    /// (for an account with two-factor sign-in) the challenge to complete with <see cref="CompleteTwoFactorAsync"/>.
+    /// Signs in for the browser at <paramref name="clientAddress"/>, which the gateway throttles failures by, recording the
+    /// session's device from <paramref name="userAgent"/>: the tokens, or (for an account with two-factor sign-in) the
+    /// challenge to complete with <see cref="CompleteTwoFactorAsync"/>.
     /// </summary>
-    public async Task<SignInOutcome> SignInAsync(string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken)
+    public async Task<SignInOutcome> SignInAsync(
+        string email, string password, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken, string? userAgent = null)
     {
-        using var response = await SendAsync("/v1/auth/signin", new { email, password }, cancellationToken, request => VouchFor(request, clientAddress));
+        using var response = await SendAsync(
+            "/v1/auth/signin", new { email, password }, cancellationToken, request => DescribeBrowser(request, clientAddress, userAgent));
         if (response.StatusCode == System.Net.HttpStatusCode.Accepted)
         {
             var challenge = await response.Content.ReadFromJsonAsync<TwoFactorChallenge>(JsonDefaults.Options, cancellationToken);
@@ -30,18 +37,25 @@ public sealed class GatewayAuthClient(HttpClient http, IOptions<WebClientOptions
     }
 
     /// <summary>The second step: the challenge and a code (or a recovery code). Wrong codes are throttled like passwords.</summary>
-    public async Task<AuthTokens> CompleteTwoFactorAsync(string challenge, string code, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken)
+    public async Task<AuthTokens> CompleteTwoFactorAsync(
+        string challenge, string code, System.Net.IPAddress? clientAddress, CancellationToken cancellationToken, string? userAgent = null)
     {
-        using var response = await SendAsync("/v1/auth/signin/two-factor", new { challenge, code }, cancellationToken, request => VouchFor(request, clientAddress));
+        using var response = await SendAsync(
+            "/v1/auth/signin/two-factor", new { challenge, code }, cancellationToken, request => DescribeBrowser(request, clientAddress, userAgent));
         return await ReadTokensAsync(response, cancellationToken);
     }
 
-    private void VouchFor(HttpRequestMessage request, System.Net.IPAddress? clientAddress)
+    private void DescribeBrowser(HttpRequestMessage request, System.Net.IPAddress? clientAddress, string? userAgent)
     {
-        if (options.Value.WebClientKey is { Length: > 0 } key && clientAddress is not null)
+        if (options.Value.WebClientKey is not { Length: > 0 } key || clientAddress is null)
         {
-            request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
-            request.Headers.TryAddWithoutValidation(KeyHeader, key);
+            return;
+        }
+        request.Headers.TryAddWithoutValidation(AddressHeader, clientAddress.ToString());
+        request.Headers.TryAddWithoutValidation(KeyHeader, key);
+        if (!string.IsNullOrWhiteSpace(userAgent))
+        {
+            request.Headers.TryAddWithoutValidation(UserAgentHeader, userAgent);
         }
     }
 

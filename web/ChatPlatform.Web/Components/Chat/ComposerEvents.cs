@@ -12,5 +12,7 @@ public sealed class ComposerTooLongEventArgs : EventArgs
     public int Length { get; set; }
 }
 
+// Razor finds custom events only on a class named EventHandlers: every custom event of the app is declared here.
 [EventHandler("oncomposertoolong", typeof(ComposerTooLongEventArgs), enableStopPropagation: true, enablePreventDefault: true)]
+[EventHandler("onthemechosen", typeof(ThemeChosenEventArgs), enableStopPropagation: true, enablePreventDefault: true)]
 public static class EventHandlers;

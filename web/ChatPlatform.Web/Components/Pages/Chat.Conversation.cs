@@ -23,7 +23,8 @@ public sealed partial class Chat
             _list.Prepend(_conversation);
             _modelChoice.Draft = null;
             _modelChoice.Used(model);
-            _draftSystemPrompt = null;
+            // The next new chat starts from the default again.
+            _draftSystemPrompt = _preferences.Current.SystemPrompt;
             Navigation.NavigateTo($"c/{_conversation.Id}");
             return true;
         }

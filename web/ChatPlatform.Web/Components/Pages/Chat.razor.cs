@@ -41,6 +41,7 @@ public sealed partial class Chat
     private TimeSpan _utcOffset;
     private string? _email;
     private IJSObjectReference? _module;
+    private ChatPreferences _preferences = default!;
 
     [Parameter] public Guid? ConversationId { get; set; }
 
@@ -79,8 +80,10 @@ public sealed partial class Chat
 
     protected override async Task OnInitializedAsync()
     {
+        // Before the first await: the first render reads it.
+        _preferences = new ChatPreferences(Gateway, JS);
         _email = (await Session.UserAsync()).Identity?.Name;
-        await Task.WhenAll(LoadConversationsAsync(), LoadModelsAsync());
+        await Task.WhenAll(LoadConversationsAsync(), LoadModelsAsync(), LoadPreferencesAsync());
     }
 
     protected override async Task OnParametersSetAsync()
@@ -136,6 +139,16 @@ public sealed partial class Chat
     private Task LoadConversationsAsync() => _list.LoadAsync(Disposed);
 
     private Task LoadMoreConversationsAsync() => _list.LoadMoreAsync(Disposed);
+
+    private async Task LoadPreferencesAsync()
+    {
+        await _preferences.LoadAsync(Disposed);
+        _modelChoice.Default = _preferences.Current.DefaultModel;
+        _draftSystemPrompt ??= _preferences.Current.SystemPrompt;
+    }
+
+    /// <summary>The header's theme toggle (chat.js has already switched it): saved, so the person's other devices follow.</summary>
+    private Task SaveToggledThemeAsync(ThemeChosenEventArgs chosen) => _preferences.SaveThemeAsync(chosen.Theme, Disposed);
 
     private async Task LoadModelsAsync()
     {

@@ -16,6 +16,7 @@ export function init() {
         document.addEventListener("keydown", onKeyDown);
         document.addEventListener("input", onInput);
         document.addEventListener("click", onClick);
+        document.addEventListener("chatplatform:theme", updateThemeButton);
     }
     watchMessages();
     updateThemeButton();
@@ -69,10 +70,14 @@ function onKeyDown(event) {
         document.querySelector(".close-sidebar")?.click();
         return;
     }
-    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !(target instanceof HTMLTextAreaElement)) {
+    if (event.key !== "Enter" || event.isComposing || !(target instanceof HTMLTextAreaElement) || target.id !== "composer-input") {
         return;
     }
-    if (target.id === "composer-input") {
+    // The person's setting (data-enter-sends): Enter sends and Shift+Enter is a new line, or Enter is a new line and
+    // Ctrl/Cmd+Enter sends. Ctrl/Cmd+Enter sends either way.
+    const modified = event.ctrlKey || event.metaKey;
+    const sends = target.dataset.enterSends === "false" ? modified : !event.shiftKey;
+    if (sends) {
         event.preventDefault();
         target.form?.requestSubmit();
     }
@@ -170,8 +175,9 @@ function onClick(event) {
         }
         return;
     }
-    if (event.target.closest?.("[data-theme-toggle]")) {
-        toggleTheme();
+    const themeToggle = event.target.closest?.("[data-theme-toggle]");
+    if (themeToggle) {
+        toggleTheme(themeToggle);
         return;
     }
     if (event.target.closest?.(".jump-latest")) {
@@ -193,15 +199,12 @@ function effectiveTheme() {
         ?? (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 }
 
-function toggleTheme() {
+// The header's toggle flips the theme at once, here, and tells the page (ThemeEvents.cs), which saves it to the
+// settings so the other devices follow.
+function toggleTheme(button) {
     const next = effectiveTheme() === "dark" ? "light" : "dark";
-    document.documentElement.dataset.theme = next;
-    try {
-        localStorage.setItem("theme", next);
-    } catch {
-        // Not kept across reloads when storage is blocked.
-    }
-    updateThemeButton();
+    window.chatPlatformTheme.apply(next);
+    button.dispatchEvent(new CustomEvent("themechosen", { bubbles: true, detail: { theme: next } }));
 }
 
 function updateThemeButton() {
