@@ -7,6 +7,8 @@ var builder = DistributedApplication.CreateBuilder(args).WithFreeDashboardPorts(
 var chatdb = builder.AddPostgresDatabase("postgres", "chatdb");
 var redis = builder.AddRedisServer("redis");
 var blobs = builder.AddBlobStorage("blobs");
+// The event log's consumers read Kafka only when the operator names one; otherwise PostgreSQL carries the events.
+var kafka = builder.AddKafkaIfGiven("kafka");
 
 // Every service but web checks (and the gateway and chat mint) internal tokens with this key.
 var internalKey = builder.AddInternalKey();
@@ -22,6 +24,7 @@ var billing = builder.AddService<Projects.ChatPlatform_Billing>("billing")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(modelRouter).WaitFor(modelRouter)
+    .WithOptionalReference(kafka).WithSettings(ServiceSettings.EventLog)
     .WithInternalKey(internalKey);
 
 // Ingestion calls the router only with Embeddings:Provider=router, and retries while it starts: no need to wait for it.
@@ -29,6 +32,7 @@ var ingestion = builder.AddService<Projects.ChatPlatform_Ingestion>("ingestion")
     .WithReference(chatdb).WaitFor(chatdb)
     .WithReference(blobs).WaitFor(blobs)
     .WithReference(modelRouter)
+    .WithOptionalReference(kafka).WithSettings(ServiceSettings.EventLog)
     .WithSettings(ServiceSettings.Ingestion)
     .WithInternalKey(internalKey);
 
@@ -39,6 +43,7 @@ var chat = builder.AddService<Projects.ChatPlatform_Chat>("chat")
     .WithReference(redis).WaitFor(redis)
     .WithReference(modelRouter).WaitFor(modelRouter)
     .WithReference(ingestion).WaitFor(ingestion)
+    .WithOptionalReference(kafka).WithSettings(ServiceSettings.EventLog)
     .WithSettings(ServiceSettings.Chat)
     .WithInternalKey(internalKey);
 
@@ -49,6 +54,7 @@ var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port:
     .WithReference(modelRouter).WaitFor(modelRouter)
     .WithReference(ingestion).WaitFor(ingestion)
     .WithReference(billing).WaitFor(billing)
+    .WithOptionalReference(kafka).WithSettings(ServiceSettings.EventLog)
     .WithSettings(ServiceSettings.Gateway)
     .WithSigningKey()
     .WithInternalKey(internalKey)

@@ -20,11 +20,14 @@ internal sealed record ServiceSettings(string[] Sections, string[] Variables)
     /// <summary>Which embedding model ingestion uses (local MiniLM, or one through the model router).</summary>
     public static readonly ServiceSettings Ingestion = new(["Embeddings"], []);
 
+    /// <summary>The event log's Kafka settings (topic, client settings), for the services that append or consume events.</summary>
+    public static readonly ServiceSettings EventLog = new(["EventLog"], []);
+
     /// <summary>The internal key: handed to each service but web by <c>WithInternalKey</c>, never inherited.</summary>
     public static readonly ServiceSettings Internal = new(["Internal"], []);
 
     private static readonly ServiceSettings Everything = new(
-        ["ConnectionStrings", .. new[] { ModelRouter, Gateway, Chat, Ingestion, Internal }.SelectMany(s => s.Sections)],
+        ["ConnectionStrings", .. new[] { ModelRouter, Gateway, Chat, Ingestion, EventLog, Internal }.SelectMany(s => s.Sections)],
         [.. new[] { ModelRouter, Gateway, Chat }.SelectMany(s => s.Variables)]);
 
     /// <summary>Whether <paramref name="key"/> (in configuration's form, <c>Section:Name</c>) is one of these settings.</summary>

@@ -32,6 +32,18 @@ internal static class InfrastructureExtensions
             ? builder.AddAzuriteContainer(name, DataDirectory.Get(builder))
             : builder.AddLocalAzurite(name, DataDirectory.Get(builder)));
 
+    /// <summary>
+    /// Kafka for the event log, only when the operator names one (<c>ConnectionStrings:kafka</c>: bootstrap servers or an
+    /// Event Hubs connection string); none is started, as no broker installs here. Null leaves the events on PostgreSQL.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString>? AddKafkaIfGiven(this IDistributedApplicationBuilder builder, string name) =>
+        string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name)) ? null : builder.AddConnectionString(name);
+
+    /// <summary>A reference to <paramref name="resource"/> when there is one.</summary>
+    public static IResourceBuilder<ProjectResource> WithOptionalReference(
+        this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString>? resource) =>
+        resource is null ? project : project.WithReference(resource);
+
     private static IResourceBuilder<IResourceWithConnectionString>? Given(IDistributedApplicationBuilder builder, string name) =>
         !builder.ExecutionContext.IsPublishMode && !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name))
             ? builder.AddConnectionString(name)

@@ -101,7 +101,9 @@ public static class EventLogBenchmark
         return (count, elapsed);
     }
 
-    private static async Task<double[]> MeasureLatencyAsync(string connectionString, NpgsqlDataSource dataSource, IEventLog eventLog)
+    /// <summary>Commit-to-handler latencies, sorted; <paramref name="transport"/> configures the host first (Kafka, say).</summary>
+    internal static async Task<double[]> MeasureLatencyAsync(
+        string connectionString, NpgsqlDataSource dataSource, IEventLog eventLog, Action<HostApplicationBuilder>? transport = null)
     {
         var latencies = new ConcurrentBag<double>();
         var commitStarted = new ConcurrentDictionary<Guid, long>();
@@ -110,7 +112,7 @@ public static class EventLogBenchmark
         {
             builder.Services.AddSingleton(new LatencyRecorder(latencies, commitStarted, warm));
             builder.AddEventConsumer<LatencyHandler>("bench-latency");
-        });
+        }, transport);
         // The consumer first works off the backlog from the append runs; measure once it is caught up.
         await AppendOneAsync(dataSource, eventLog, commitStarted, "bench.warm", 0, 0);
         await warm.Task;
@@ -140,7 +142,7 @@ public static class EventLogBenchmark
         return sorted;
     }
 
-    private static async Task AppendOneAsync(
+    internal static async Task AppendOneAsync(
         NpgsqlDataSource dataSource, IEventLog eventLog, ConcurrentDictionary<Guid, long> commitStarted, string type, int producer, int sequence)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -151,11 +153,12 @@ public static class EventLogBenchmark
         await transaction.CommitAsync();
     }
 
-    private static async Task<IHost> StartAsync(string connectionString, Action<HostApplicationBuilder> configure)
+    internal static async Task<IHost> StartAsync(string connectionString, Action<HostApplicationBuilder> configure, Action<HostApplicationBuilder>? transport = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:chatdb"] = connectionString });
+        transport?.Invoke(builder); // before the event log, which reads it as it is added
         builder.AddEventLog();
         configure(builder);
         var host = builder.Build();
@@ -169,7 +172,7 @@ public static class EventLogBenchmark
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private sealed class HandledCounter

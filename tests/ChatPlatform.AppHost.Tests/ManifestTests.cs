@@ -63,7 +63,23 @@ public sealed partial class ManifestTests
             Deployment.Infra.Settings().Where(s => s.Value.ContainsKey("Internal__Key")).Select(s => s.Key).Order());
     }
 
-    private static async Task<JsonElement> PublishManifestAsync(CancellationToken ct)
+    [Fact]
+    public async Task Kafka_reaches_the_services_that_carry_events_only_when_the_operator_names_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var without = (await PublishManifestAsync(ct)).GetProperty("resources");
+        var with = (await PublishManifestAsync(ct, ("ConnectionStrings__kafka", "broker-1:9092"))).GetProperty("resources");
+
+        string[] all = ["billing", "chat", "gateway", "ingestion", "model-router", "web"];
+        Assert.All(all, service => Assert.False(without.GetProperty(service).GetProperty("env").TryGetProperty("ConnectionStrings__kafka", out _)));
+        Assert.False(without.TryGetProperty("kafka", out _));
+        Assert.Equal(
+            ["billing", "chat", "gateway", "ingestion"],
+            all.Where(service => with.GetProperty(service).GetProperty("env").TryGetProperty("ConnectionStrings__kafka", out _)));
+        Assert.Equal("{kafka.connectionString}", with.GetProperty("billing").GetProperty("env").GetProperty("ConnectionStrings__kafka").GetString());
+    }
+
+    private static async Task<JsonElement> PublishManifestAsync(CancellationToken ct, params (string Name, string Value)[] environment)
     {
         var output = Path.Combine(Path.GetTempPath(), $"chatplatform-manifest-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatPlatform.AppHost.dll"), "--publisher", "manifest", "--output-path", output])
@@ -72,6 +88,10 @@ public sealed partial class ManifestTests
             RedirectStandardError = true,
             Environment = { ["DOTNET_ENVIRONMENT"] = "Production" },
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         var log = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);

@@ -19,20 +19,28 @@ public sealed class TestHost : IAsyncDisposable
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    /// <summary>A host that only produces events (and migrates schema "events").</summary>
+    /// <summary>A host that only produces events (and migrates schema "events"; and relays them, when on Kafka).</summary>
     public static Task<TestHost> StartProducerAsync(string connectionString, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = CreateBuilder(connectionString);
+        configure?.Invoke(builder); // first: the event log reads its configuration as it is added
         builder.AddEventLog();
-        configure?.Invoke(builder);
         return StartAsync(builder);
     }
 
-    /// <summary>A host running consumer <paramref name="consumer"/>, whose handler calls <paramref name="handle"/>.</summary>
+    /// <summary>
+    /// A host running consumer <paramref name="consumer"/>, whose handler calls <paramref name="handle"/>;
+    /// <paramref name="host"/> configures the host before the consumer is added (to put it on Kafka, say).
+    /// </summary>
     public static Task<TestHost> StartConsumerAsync(
-        string connectionString, string consumer, Func<EventRecord, CancellationToken, Task> handle, Action<EventConsumerOptions>? configure = null)
+        string connectionString,
+        string consumer,
+        Func<EventRecord, CancellationToken, Task> handle,
+        Action<EventConsumerOptions>? configure = null,
+        Action<HostApplicationBuilder>? host = null)
     {
         var builder = CreateBuilder(connectionString);
+        host?.Invoke(builder);
         builder.Services.AddSingleton(handle);
         builder.AddEventConsumer<DelegatingHandler>(consumer, configure);
         return StartAsync(builder);

@@ -26,6 +26,10 @@ public sealed class EventConsumerOptions
     /// <summary>Set by <c>AddPartitionedEventConsumers</c>: the share of keys this consumer handles; null handles all.</summary>
     public EventPartition? Partition { get; set; }
 
+    /// <summary>The wait after <paramref name="failures"/> failures in a row.</summary>
+    internal TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(RetryDelay.Ticks * (1L << Math.Min(failures - 1, 20)), MaxRetryDelay.Ticks));
+
     internal void Validate(string consumer)
     {
         if (PollInterval <= TimeSpan.Zero || RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || BatchSize is < 1 or > 10_000

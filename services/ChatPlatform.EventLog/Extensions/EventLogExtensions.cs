@@ -1,4 +1,6 @@
+using ChatPlatform.EventLog.Kafka;
 using ChatPlatform.Postgres;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +11,14 @@ namespace ChatPlatform.EventLog;
 
 public static class EventLogExtensions
 {
-    /// <summary>Registers <see cref="IEventLog"/> and migrates schema "events" in the shared database (see <c>AddChatDatabase</c>).</summary>
+    /// <summary>The connection string that, when set, puts the consumers on Kafka (see <see cref="KafkaEventLogOptions"/>).</summary>
+    public const string KafkaConnectionName = "kafka";
+
+    /// <summary>
+    /// Registers <see cref="IEventLog"/> and migrates schema "events" in the shared database (see <c>AddChatDatabase</c>).
+    /// With <c>ConnectionStrings:kafka</c> set, also runs the relay that publishes the log to Kafka (one instance across
+    /// every service at a time; the others stand by).
+    /// </summary>
     public static IHostApplicationBuilder AddEventLog(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -18,13 +27,24 @@ public static class EventLogExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<EventLogTelemetry>();
         builder.Services.TryAddSingleton<IEventLog, EventLog>();
+        if (UsesKafka(builder) && !builder.Services.Any(d => d.ServiceType == typeof(KafkaClients)))
+        {
+            builder.Services.AddOptions<KafkaEventLogOptions>().BindConfiguration(KafkaEventLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton(KafkaConnection.Parse(builder.Configuration.GetConnectionString(KafkaConnectionName)!));
+            builder.Services.AddSingleton<KafkaClients>();
+            builder.Services.AddHostedService<KafkaRelay>();
+        }
         return builder;
     }
+
+    private static bool UsesKafka(IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(KafkaConnectionName));
 
     /// <summary>
     /// Runs a consumer named <paramref name="consumerName"/> in the background: it keeps its own offset and hands each
     /// event to <typeparamref name="THandler"/> (scoped, one scope per event). One instance per name reads at a time;
-    /// others stand by. See <see cref="IEventHandler"/> for the delivery guarantees.
+    /// others stand by. See <see cref="IEventHandler"/> for the delivery guarantees. With <c>ConnectionStrings:kafka</c> set
+    /// it reads the Kafka topic instead, as consumer group <paramref name="consumerName"/>, with the same handler.
     /// </summary>
     public static IHostApplicationBuilder AddEventConsumer<THandler>(
         this IHostApplicationBuilder builder, string consumerName, Action<EventConsumerOptions>? configure = null)
@@ -48,16 +68,37 @@ public static class EventLogExtensions
         }
 
         builder.Services.TryAddScoped<THandler>();
-        builder.Services.AddSingleton<IHostedService>(services => new EventConsumer(
-            consumerName,
-            typeof(THandler),
-            options,
-            services.GetRequiredService<NpgsqlDataSource>(),
-            services.GetRequiredService<IServiceScopeFactory>(),
-            services.GetRequiredService<MigrationStatus>(),
-            services.GetRequiredService<EventLogTelemetry>(),
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILogger<EventConsumer>>()));
+        var kafka = UsesKafka(builder);
+        builder.Services.AddSingleton<IHostedService>(services =>
+        {
+            var dispatcher = new EventDispatcher(
+                consumerName,
+                typeof(THandler),
+                options,
+                services.GetRequiredService<IServiceScopeFactory>(),
+                services.GetRequiredService<EventLogTelemetry>(),
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<EventDispatcher>>());
+            return kafka
+                ? new KafkaEventConsumer(
+                    consumerName,
+                    options,
+                    dispatcher,
+                    services.GetRequiredService<KafkaClients>(),
+                    services.GetRequiredService<NpgsqlDataSource>(),
+                    services.GetRequiredService<MigrationStatus>(),
+                    services.GetRequiredService<TimeProvider>(),
+                    services.GetRequiredService<ILogger<KafkaEventConsumer>>())
+                : new EventConsumer(
+                    consumerName,
+                    options,
+                    dispatcher,
+                    services.GetRequiredService<NpgsqlDataSource>(),
+                    services.GetRequiredService<MigrationStatus>(),
+                    services.GetRequiredService<EventLogTelemetry>(),
+                    services.GetRequiredService<TimeProvider>(),
+                    services.GetRequiredService<ILogger<EventConsumer>>());
+        });
         return builder;
     }
 

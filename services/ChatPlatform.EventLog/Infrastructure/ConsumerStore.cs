@@ -24,6 +24,37 @@ internal sealed class ConsumerStore(NpgsqlDataSource dataSource, string consumer
     }
 
     /// <summary>
+    /// The offset of the Kafka relay, which on its first start begins where every PostgreSQL consumer had got to (the
+    /// lowest of their offsets): from there on, what they had not all handled reaches Kafka, and what some had already
+    /// handled is skipped by their Kafka consumers (<see cref="ReadOffsetAsync"/>) or their handlers' idempotency.
+    /// </summary>
+    public async Task<long> LoadOffsetFromSlowestAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            INSERT INTO {Schema}.consumer_offsets (consumer, position, updated_at)
+            SELECT $1, coalesce(min(position), 0), $2 FROM {Schema}.consumer_offsets WHERE consumer <> $1
+            ON CONFLICT (consumer) DO NOTHING
+            """)
+        {
+            Parameters = { new() { Value = consumer }, new() { Value = timeProvider.GetUtcNow() } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT position FROM {Schema}.consumer_offsets WHERE consumer = $1")
+        {
+            Parameters = { new() { Value = consumer } },
+        });
+        return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The offset this consumer reached reading PostgreSQL (0 if it never did), without claiming one.</summary>
+    public async Task<long> ReadOffsetAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT position FROM {Schema}.consumer_offsets WHERE consumer = $1");
+        command.Parameters.Add(new() { Value = consumer });
+        return await command.ExecuteScalarAsync(cancellationToken) as long? ?? 0;
+    }
+
+    /// <summary>
     /// Gap safety. A position is taken before commit, so a transaction still running can hold a position below ones
     /// already committed; reading "position > offset" alone would skip it when it commits. Every position up to the
     /// returned <c>Allocated</c> was taken by a transaction whose id is below <c>IdBound</c> (next_position() takes the
