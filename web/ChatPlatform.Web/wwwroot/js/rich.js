@@ -50,6 +50,30 @@ function loadMermaid() {
     });
 }
 
+// Mermaid's strict level already turns clicks and links off; as a second line of defence, should a version or a diagram
+// type let one through, the directives that add clicks, callbacks and links are dropped before Mermaid reads the source...
+function withoutInteractions(source) {
+    return source.replace(/^[ \t]*(click|call|callback|href|link|links)\b.*$/gim, "");
+}
+
+// ...and whatever it draws is parsed inert (a template runs and loads nothing) and loses every event handler and every
+// URL but a reference within the drawing (#id), so nothing in it can run a script, navigate or fetch.
+function sanitizeSvg(svg) {
+    const template = document.createElement("template");
+    template.innerHTML = svg;
+    template.content.querySelectorAll("script, iframe, object, embed, link, meta").forEach(element => element.remove());
+    for (const element of template.content.querySelectorAll("*")) {
+        for (const attribute of [...element.attributes]) {
+            const name = attribute.name.toLowerCase();
+            const url = name === "href" || name.endsWith(":href") || name === "src" || name === "action" || name === "formaction";
+            if (name.startsWith("on") || (url && !attribute.value.trim().startsWith("#"))) {
+                element.removeAttribute(attribute.name);
+            }
+        }
+    }
+    return template.innerHTML;
+}
+
 function remember(cache, key, value) {
     if (cache.size >= cacheLimit) {
         cache.delete(cache.keys().next().value);
@@ -95,8 +119,9 @@ async function draw(mermaid, block) {
         svg = null;
         try {
             // parse first: on a syntax error render would leave an error drawing in the page.
-            if (await mermaid.parse(source, { suppressErrors: true })) {
-                svg = (await mermaid.render(`mermaid-diagram-${++diagramCount}`, source)).svg;
+            const inert = withoutInteractions(source);
+            if (await mermaid.parse(inert, { suppressErrors: true })) {
+                svg = sanitizeSvg((await mermaid.render(`mermaid-diagram-${++diagramCount}`, inert)).svg);
             }
         } catch {
             svg = null;
