@@ -177,8 +177,9 @@ internal static partial class ShowcaseAnswer
     [GeneratedRegex(@"\s*\S+", RegexOptions.CultureInvariant)]
     private static partial Regex WordWithSpace();
 
-    // A heading made of the question must not open a code span, a link or a formula of its own.
-    [GeneratedRegex(@"[`$\[\]<>*_#|\\]", RegexOptions.CultureInvariant)]
+    // A heading made of the question must not open a code span, a link or a formula of its own (raw HTML is shown as
+    // text by the web's renderer, so angle brackets may stay).
+    [GeneratedRegex(@"[`$\[\]*_#|\\]", RegexOptions.CultureInvariant)]
     private static partial Regex MarkdownMarks();
 
     [GeneratedRegex(@"\b(diagram|flowchart|flow chart|mermaid|sequence chart)\b", RegexOptions.CultureInvariant)]
