@@ -1,7 +1,9 @@
 using ChatPlatform.AppHost;
 using ChatPlatform.AppHost.Infrastructure;
 
-var builder = DistributedApplication.CreateBuilder(args).WithFreeDashboardPorts();
+// The dashboard shows the product's name rather than the host project's.
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DashboardApplicationName = "ChatPlatform" })
+    .WithFreeDashboardPorts();
 
 // The stores: containers where a container engine answers, Debian's and npm's programs otherwise.
 var chatdb = builder.AddPostgresDatabase("postgres", "chatdb");
@@ -61,6 +63,7 @@ var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port:
     .WithExternalHttpEndpoints();
 
 builder.AddService<Projects.ChatPlatform_Web>("web", port: 5080)
+    .WithIconName("Chat")
     .WithReference(gateway).WaitFor(gateway)
     .WithWebClientKey(gateway)
     .WithExternalHttpEndpoints();

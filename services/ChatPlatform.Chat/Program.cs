@@ -18,5 +18,6 @@ app.MapSharesApi();
 app.MapSearchApi();
 app.MapTurnsApi();
 app.MapAdminStatsApi();
+app.MapFeedbackApi();
 
 app.Run();

@@ -31,6 +31,7 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<FolderStore>();
+        builder.Services.AddSingleton<FeedbackStore>();
         builder.Services.AddSingleton<BulkStore>();
         builder.Services.AddSingleton<ShareStore>();
         builder.Services.AddSingleton<ConversationExportStore>();

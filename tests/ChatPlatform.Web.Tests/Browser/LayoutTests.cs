@@ -102,15 +102,21 @@ public sealed class LayoutTests(BrowserPlatform platform)
     {
         var page = await platform.NewPageAsync();
         await page.GotoAsync("signin");
-        var linked = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
+        var linked = await page.Locator("link[rel=icon]:not([type])").GetAttributeAsync("href");
+        var vector = await page.Locator("link[rel=icon][type='image/svg+xml']").GetAttributeAsync("href");
+        using var client = new HttpClient { BaseAddress = platform.WebUrl };
 
         foreach (var path in new[] { "favicon.ico", linked! })
         {
-            using var client = new HttpClient { BaseAddress = platform.WebUrl };
             using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("image/x-icon", response.Content.Headers.ContentType?.MediaType);
             Assert.True((await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).AsSpan().StartsWith((byte[])[0, 0, 1, 0]), "an ICO file");
         }
+        // The logo as SVG, which browsers prefer to the ICO.
+        using var svg = await client.GetAsync(vector, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, svg.StatusCode);
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<svg", await svg.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using ChatPlatform.Web.Components.Chat;
 using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Services;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -46,6 +47,7 @@ public static class Extensions
         services.AddSingleton<MarkdownRenderer>();
         services.AddScoped<UserSession>();
         services.AddScoped<GatewayClient>();
+        services.AddScoped<ConversationFeedback>();
         services.AddScoped<SharedConversationReader>();
         services.AddSingleton<GatewayFileTransfer>();
 

@@ -10,7 +10,8 @@ namespace ChatPlatform.Web.Services;
 /// <summary>
 /// Renders an answer's Markdown to HTML that is safe to insert: raw HTML is shown as text, links keep only http(s) and
 /// mailto targets (others become plain text) and open in a new tab without a referrer, images become links (nothing is
-/// fetched from elsewhere), and each code block gets a header with its language and a copy button.
+/// fetched from elsewhere), and each code block gets a header with its language and a copy button. Formulas
+/// (<see cref="MathSpanParser"/>) and complete <c>mermaid</c> blocks are marked for the page's script to typeset and draw.
 /// </summary>
 /// <remarks>
 /// URLs are checked where they are written, by the renderers of links (inline, reference, bare and image links) and of
@@ -21,13 +22,19 @@ public sealed class MarkdownRenderer
 {
     private static readonly string[] SafeSchemes = ["http", "https", "mailto"];
 
-    private readonly MarkdownPipeline _pipeline = new MarkdownPipelineBuilder()
-        .UsePipeTables()
-        .UseEmphasisExtras()
-        .UseTaskLists()
-        .UseAutoLinks()
-        .DisableHtml()
-        .Build();
+    private readonly MarkdownPipeline _pipeline = BuildPipeline();
+
+    private static MarkdownPipeline BuildPipeline()
+    {
+        var builder = new MarkdownPipelineBuilder()
+            .UsePipeTables()
+            .UseEmphasisExtras()
+            .UseTaskLists()
+            .UseAutoLinks()
+            .DisableHtml();
+        builder.InlineParsers.Insert(0, new MathSpanParser());
+        return builder.Build();
+    }
 
     public string ToHtml(string markdown)
     {
@@ -38,6 +45,7 @@ public sealed class MarkdownRenderer
         renderer.ObjectRenderers.ReplaceOrAdd<CodeBlockRenderer>(new CodeBlockWithHeaderRenderer());
         renderer.ObjectRenderers.ReplaceOrAdd<LinkInlineRenderer>(new SafeLinkRenderer());
         renderer.ObjectRenderers.ReplaceOrAdd<AutolinkInlineRenderer>(new SafeAutolinkRenderer());
+        renderer.ObjectRenderers.Add(new MathSpanRenderer());
         renderer.Render(document);
         writer.Flush();
         return writer.ToString();
@@ -99,7 +107,10 @@ public sealed class MarkdownRenderer
         {
             var info = (obj as FencedCodeBlock)?.Info?.Trim();
             var language = string.IsNullOrEmpty(info) ? "text" : info.Split(' ', 2)[0];
-            renderer.Write("<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">");
+            // A diagram is drawn once its closing fence has arrived, not redrawn with every streamed token.
+            var diagram = language.Equals("mermaid", StringComparison.OrdinalIgnoreCase) && obj is FencedCodeBlock { ClosingFencedCharCount: > 0 };
+            renderer.Write(diagram ? "<div class=\"code-block\" data-mermaid>" : "<div class=\"code-block\">");
+            renderer.Write("<div class=\"code-head\"><span class=\"code-lang\">");
             renderer.WriteEscape(language);
             renderer.Write("</span><button type=\"button\" class=\"copy-code\" data-copy-code aria-label=\"Copy code\">Copy</button></div>");
             base.Write(renderer, obj);

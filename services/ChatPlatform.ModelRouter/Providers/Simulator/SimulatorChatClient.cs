@@ -9,7 +9,9 @@ namespace ChatPlatform.ModelRouter.Providers.Simulator;
 /// An offline provider for demos, tests and load benchmarks. It is deterministic: the same last user message gives
 /// the same answer, which starts with <c>[simulated]</c> so it is never mistaken for a model's. It keeps the
 /// deployment's pace (<see cref="SimulatorSettings"/>: time to first token, tokens per second, answer length) and
-/// injects its failure. Shown images or numbered sources, it answers about them (<see cref="SimulatedGrounding"/>). A request can override the settings with a <see cref="SimulatorSettings"/> in
+/// injects its failure. Its answer is Markdown shaped by the question (<see cref="ShowcaseAnswer"/>: code, a table, math,
+/// a diagram or prose). Shown images or numbered sources, it answers about them (<see cref="SimulatedGrounding"/>). A
+/// request can override the settings with a <see cref="SimulatorSettings"/> in
 /// <c>ChatOptions.AdditionalProperties["simulator"]</c>.
 /// </summary>
 /// <remarks>
@@ -83,8 +85,11 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
         }
 
         // Images and numbered sources are answered about, word by word at the same pace.
-        var grounded = SimulatedGrounding.Answer(messageList) is { } groundedText ? SimulatedGrounding.Tokens(groundedText) : null;
-        var length = grounded?.Length ?? answer.Length;
+        // Anything else gets Markdown shaped by the question (ShowcaseAnswer), in the deployment's answer length.
+        var tokens = SimulatedGrounding.Answer(messageList) is { } groundedText
+            ? SimulatedGrounding.Tokens(groundedText)
+            : ShowcaseAnswer.Tokens(LastUserText(messageList), settings.AnswerTokens);
+        var length = tokens.Length;
         var sent = 0;
         for (var i = 0; i < length; i++)
         {
@@ -98,7 +103,7 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
                 await Task.Delay(interval, timeProvider, cancellationToken);
             }
 
-            yield return new ChatResponseUpdate(ChatRole.Assistant, grounded?[i] ?? answer.Token(i))
+            yield return new ChatResponseUpdate(ChatRole.Assistant, tokens[i])
             {
                 ResponseId = responseId,
                 MessageId = responseId,

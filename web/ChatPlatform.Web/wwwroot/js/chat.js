@@ -1,6 +1,8 @@
 // The chat page's browser side: Enter to send, the composer's height, scroll-follow with a jump-to-latest button,
 // code highlighting, copy buttons and the theme toggle. Listeners are delegated from the document, so they survive
-// Blazor's re-renders.
+// Blazor's re-renders. Formulas and diagrams are drawn by rich.js.
+import { renderRichContent } from "./rich.js";
+
 const followThreshold = 80;
 // highlight.js (about 380 KB with its common languages) is loaded with the first code block, not with the page.
 let highlighter = null;
@@ -255,6 +257,7 @@ function onMessagesChanged() {
             highlighter ??= import("../lib/highlight.js").then(module => module.default);
             highlighter.then(hljs => blocks.forEach(code => code.isConnected && !code.dataset.highlighted && highlight(hljs, code)));
         }
+        renderRichContent(root);
         const atEnd = root.scrollHeight - root.scrollTop - root.clientHeight < followThreshold;
         if (follow && !atEnd && root.scrollTop < autoScrolledTo - followThreshold) {
             follow = false;
