@@ -77,10 +77,36 @@ public static class TurnsApi
         };
     }
 
-    public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> RegenerateAsync(
+    public static Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> RegenerateAsync(
         Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
         TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        StartAtAnswerAsync(id, messageId, user, conversations, router, attachments, runner, quotas, time, response,
+            (models, admission) => turns.StartRegenerateAsync(
+                user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken),
+            cancellationToken);
+
+    /// <summary>
+    /// Goes on with an answer that stopped at its length limit (finish reason <c>length</c>): a new answer under it, which
+    /// follows it on the path. Any other answer is a 409; a message not there, or another user's, a 404.
+    /// </summary>
+    public static Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> ContinueAsync(
+        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
+        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
+        CancellationToken cancellationToken) =>
+        StartAtAnswerAsync(id, messageId, user, conversations, router, attachments, runner, quotas, time, response,
+            (models, admission) => turns.StartContinueAsync(
+                user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken),
+            cancellationToken);
+
+    /// <summary>
+    /// A turn that starts from an existing answer (regenerate, continue): the files of the messages before it, the quota
+    /// hold, then <paramref name="start"/>, answered as a stream or the problem that refused it.
+    /// </summary>
+    private static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> StartAtAnswerAsync(
+        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, ModelRouterClient router,
+        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
+        Func<RouterModels, TurnAdmission?, Task<TurnStart>> start, CancellationToken cancellationToken)
     {
         if (await ListModelsAsync(router, cancellationToken) is not { } listed)
         {
@@ -102,53 +128,11 @@ public static class TurnsApi
         }
         var turnFiles = ((TurnFilesResult.Ready)files).Files;
         var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
-        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartRegenerateAsync(
-            user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
-        return start switch
+        var started = await StartHeldAsync(quotas, user.Id, admission, () => start(models, admission));
+        return started switch
         {
-            TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
-            TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
-            TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
-            _ => TypedResults.NotFound(),
-        };
-    }
-
-    /// <summary>
-    /// Goes on with an answer that stopped at its length limit (finish reason <c>length</c>): a new answer under it, which
-    /// follows it on the path. Any other answer is a 409; a message not there, or another user's, a 404.
-    /// </summary>
-    public static async Task<Results<TurnEventStreamResult, NotFound, ProblemHttpResult>> ContinueAsync(
-        Guid id, Guid messageId, CurrentUser user, ConversationStore conversations, TurnStore turns, ModelRouterClient router,
-        TurnAttachments attachments, TurnRunner runner, TurnQuotas quotas, TimeProvider time, HttpResponse response,
-        CancellationToken cancellationToken)
-    {
-        if (await ListModelsAsync(router, cancellationToken) is not { } listed)
-        {
-            if (await conversations.FindAsync(user.Id, id, cancellationToken) is null)
-            {
-                return TypedResults.NotFound();
-            }
-            return RouterUnavailable();
-        }
-        var models = listed.For(user.Tier);
-        // The files of the messages before the answer, as for a regeneration of it.
-        var files = await attachments.ForRegenerateAsync(user.Id, id, messageId, models, cancellationToken);
-        switch (files)
-        {
-            case TurnFilesResult.ConversationNotFound:
-                return TypedResults.NotFound();
-            case TurnFilesResult.Refused refused:
-                return FilesRefused(refused.Reason);
-        }
-        var turnFiles = ((TurnFilesResult.Ready)files).Files;
-        var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
-        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartContinueAsync(
-            user.Id, id, messageId, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
-        return start switch
-        {
-            TurnStart.Started started => new TurnEventStreamResult(
-                runner.Start(user.Id, started, models.Models[started.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
+            TurnStart.Started turn => new TurnEventStreamResult(
+                runner.Start(user.Id, turn, models.Models[turn.Conversation.Model], turnFiles, admission?.ReservationId).ReadAllAsync()),
             TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.NotContinuable => TypedResults.Problem(
@@ -158,11 +142,6 @@ public static class TurnsApi
         };
     }
 
-    /// <summary>
-    /// Starts a turn under <paramref name="admission"/>'s hold. A turn not written was never checked and a refused one holds
-    /// nothing, but one that failed after its check (its commit lost, the database gone, a cancellation) would leave its
-    /// hold for <c>Quotas:HoldDuration</c>: it is freed here.
-    /// </summary>
     private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, TurnAdmission? admission, Func<Task<TurnStart>> start)
     {
         try

@@ -168,20 +168,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var answerId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var start = new NpgsqlBatchCommand(StartRegenerateSql)
-        {
-            Parameters =
-            {
-                new() { Value = userId },
-                new() { Value = conversationId },
-                new() { Value = messageId },
-                new() { Value = answerId },
-                new() { Value = models.ToArray() },
-                new() { Value = now },
-                new() { Value = instance.Id },
-                Nullable(admission?.ReservationId, NpgsqlDbType.Text),
-            },
-        };
+        var start = AnswerStart(StartRegenerateSql, userId, conversationId, messageId, answerId, models, now, admission);
         var context = ReadContext(userId, conversationId, messageId,
             "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3 AND role = 'assistant')", contextBudget);
         // A regeneration writes no user message, so no event.
@@ -213,20 +200,7 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var answerId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var start = new NpgsqlBatchCommand(StartContinueSql)
-        {
-            Parameters =
-            {
-                new() { Value = userId },
-                new() { Value = conversationId },
-                new() { Value = messageId },
-                new() { Value = answerId },
-                new() { Value = models.ToArray() },
-                new() { Value = now },
-                new() { Value = instance.Id },
-                Nullable(admission?.ReservationId, NpgsqlDbType.Text),
-            },
-        };
+        var start = AnswerStart(StartContinueSql, userId, conversationId, messageId, answerId, models, now, admission);
         var context = ReadContext(userId, conversationId, messageId, "$3", contextBudget);
         var (conversation, written, path) = await LockAndWriteAsync(
             connection, transaction, userId, conversationId, start, context, null, null, cancellationToken, commit: admission is null);
@@ -246,6 +220,24 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         path.Add(new ContextMessage(MessageRole.User, ContextBuilder.ContinueInstruction));
         return await AdmitAsync(transaction, new TurnStart.Started(conversation, null, answer, path), admission);
     }
+
+    /// <summary>The statement that writes a new answer from an existing one (regenerate, continue), with its parameters $1..$8.</summary>
+    private NpgsqlBatchCommand AnswerStart(
+        string sql, Guid userId, Guid conversationId, Guid messageId, Guid answerId, IReadOnlyCollection<string> models, DateTimeOffset now,
+        TurnAdmission? admission) => new(sql)
+    {
+        Parameters =
+        {
+            new() { Value = userId },
+            new() { Value = conversationId },
+            new() { Value = messageId },
+            new() { Value = answerId },
+            new() { Value = models.ToArray() },
+            new() { Value = now },
+            new() { Value = instance.Id },
+            Nullable(admission?.ReservationId, NpgsqlDbType.Text),
+        },
+    };
 
     /// <summary>
     /// Root → the message <paramref name="start"/> names (a parameter or a subquery over $1..$3), only what the model is sent:
