@@ -88,6 +88,9 @@ param signingKey string
 })
 param webClientKey string
 
+@description('The email whose account is the admin (Auth__AdminEmail). Set it on a public deployment: then only that account is made admin, not whoever registers first. Empty: the first account registered is the admin.')
+param adminEmail string = ''
+
 @description('PostgreSQL major version.')
 @allowed(['15', '16'])
 param postgresVersion string = '16'
@@ -98,6 +101,17 @@ param postgresSkuName string = 'Standard_B1ms'
 @description('PostgreSQL compute tier matching postgresSkuName.')
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
+
+@description('PostgreSQL zone-redundant high availability; on by default for non-Burstable SKUs. On with a Burstable SKU, General Purpose Standard_D2ds_v5 is deployed instead (Burstable cannot have it).')
+param postgresHighAvailability bool = postgresSkuTier != 'Burstable'
+
+@description('Days of PostgreSQL backups kept for point-in-time restore (7-35).')
+@minValue(7)
+@maxValue(35)
+param postgresBackupRetentionDays int = 7
+
+@description('PostgreSQL backups copied to the paired region; fixed when the server is created.')
+param postgresGeoRedundantBackup bool = true
 
 @description('Npgsql pool size per service replica (B1ms allows about 35 user connections in all).')
 @minValue(1)
@@ -190,6 +204,9 @@ module postgres 'modules/postgres.bicep' = {
     version: postgresVersion
     skuName: postgresSkuName
     skuTier: postgresSkuTier
+    highAvailability: postgresHighAvailability
+    backupRetentionDays: postgresBackupRetentionDays
+    geoRedundantBackup: postgresGeoRedundantBackup
     databaseName: 'chatdb'
   }
 }
@@ -288,6 +305,7 @@ module apps 'modules/apps.bicep' = {
     internalKey: internalKey
     signingKey: signingKey
     webClientKey: webClientKey
+    adminEmail: adminEmail
     openAiApiKey: openAiApiKey
     anthropicApiKey: anthropicApiKey
     azureOpenAiEndpoint: azureOpenAiEndpoint

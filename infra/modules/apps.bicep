@@ -74,6 +74,9 @@ param signingKey string
 @description('The key with which web vouches to the gateway for its users\' addresses (Auth__WebClientKey).')
 param webClientKey string
 
+@description('The email whose account is the admin (the gateway\'s Auth__AdminEmail); empty: none by email.')
+param adminEmail string = ''
+
 @secure()
 param openAiApiKey string = ''
 
@@ -158,6 +161,7 @@ var values = {
   blobEndpoint: blobEndpoint
   identityClientId: identityClientId
   gatewayUri: gatewayUri
+  adminEmail: adminEmail
   gpuBaseUrl: gpuBaseUrl
   gpuModel: gpuModel
   // Only a model a configured provider serves can stand behind the GPU's (model-router refuses to start otherwise).

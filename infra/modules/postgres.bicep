@@ -32,14 +32,28 @@ param storageSizeGB int = 32
 @description('Name of the database the services share.')
 param databaseName string = 'chatdb'
 
+@description('Zone-redundant high availability: a standby in another zone that takes over on failure. The Burstable tier cannot have it, so turning it on with a Burstable SKU deploys General Purpose Standard_D2ds_v5 instead.')
+param highAvailability bool = skuTier != 'Burstable'
+
+@description('Days of backups kept for point-in-time restore.')
+@minValue(7)
+@maxValue(35)
+param backupRetentionDays int = 7
+
+@description('Backups copied to the paired region, so a regional outage can be restored from. Azure fixes this when the server is created: changing it on an existing server fails.')
+param geoRedundantBackup bool = true
+
+// Burstable has no HA: with HA on, the smallest General Purpose SKU replaces it, so the two always agree. One line:
+// the tests evaluate it with `bicep console`.
+func consistentSku(name string, tier string, highAvailability bool) object => highAvailability && tier == 'Burstable' ? { name: 'Standard_D2ds_v5', tier: 'GeneralPurpose' } : { name: name, tier: tier }
+
+var sku = consistentSku(skuName, skuTier, highAvailability)
+
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: name
   location: location
   tags: tags
-  sku: {
-    name: skuName
-    tier: skuTier
-  }
+  sku: sku
   properties: {
     version: version
     administratorLogin: administratorLogin
@@ -52,11 +66,11 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
       storageSizeGB: storageSizeGB
     }
     backup: {
-      backupRetentionDays: 7
-      geoRedundantBackup: 'Disabled'
+      backupRetentionDays: backupRetentionDays
+      geoRedundantBackup: geoRedundantBackup ? 'Enabled' : 'Disabled'
     }
     highAvailability: {
-      mode: 'Disabled'
+      mode: highAvailability ? 'ZoneRedundant' : 'Disabled'
     }
     network: {
       publicNetworkAccess: 'Enabled'
@@ -107,3 +121,5 @@ output name string = server.name
 output fqdn string = server.properties.fullyQualifiedDomainName
 output databaseName string = database.name
 output administratorLogin string = administratorLogin
+output skuName string = sku.name
+output highAvailabilityMode string = server.properties.highAvailability.mode

@@ -11,8 +11,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
     internal const string Columns = "id, email, password_hash, role, tier, created_at, disabled_at";
 
     /// <summary>
-    /// Inserts the user; returns null when the email is taken. The table lock makes "the first account is admin"
-    /// hold under concurrent registrations; registrations are rare enough for it not to matter.
+    /// Inserts the user; returns null when the email is taken. The admin is the account with <paramref name="adminEmail"/>
+    /// when one is configured (a public deployment then has no race to be first), else the first account. The table
+    /// lock makes "the first account is admin" hold under concurrent registrations; registrations are rare enough for
+    /// it not to matter.
     /// </summary>
     public async Task<User?> CreateAsync(Guid id, string email, string passwordHash, string? adminEmail, CancellationToken cancellationToken)
     {
@@ -24,7 +26,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
         }
         await using var command = new NpgsqlCommand($"""
             INSERT INTO {Schema}.users (id, email, password_hash, role)
-            SELECT $1, $2, $3, CASE WHEN $2 = $4 OR NOT EXISTS (SELECT 1 FROM {Schema}.users) THEN 'admin' ELSE 'user' END
+            SELECT $1, $2, $3, CASE WHEN $2 = $4 OR ($4 IS NULL AND NOT EXISTS (SELECT 1 FROM {Schema}.users)) THEN 'admin' ELSE 'user' END
             ON CONFLICT (email) DO NOTHING
             RETURNING {Columns}
             """, connection, transaction);

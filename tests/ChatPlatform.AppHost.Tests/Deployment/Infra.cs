@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 
@@ -19,6 +20,19 @@ internal static class Infra
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
         return path;
+    }
+
+    /// <summary>Runs the bicep CLI; <paramref name="input"/> goes to its standard input (for `bicep console`).</summary>
+    public static async Task<(int ExitCode, string Output)> RunBicepAsync(string[] arguments, CancellationToken ct, string? input = null)
+    {
+        var start = new ProcessStartInfo(Bicep(), arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardInput.WriteAsync(input ?? "");
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, await errors + await output);
     }
 
     /// <summary>

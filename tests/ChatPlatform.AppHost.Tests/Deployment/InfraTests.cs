@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ChatPlatform.Testing;
@@ -30,10 +29,10 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
     {
         var ct = TestContext.Current.CancellationToken;
 
-        var (exitCode, output) = await RunBicepAsync(["lint", Path.Combine(Infra.Folder, "main.bicep")], ct);
+        var (exitCode, output) = await Infra.RunBicepAsync(["lint", Path.Combine(Infra.Folder, "main.bicep")], ct);
 
         Assert.True(exitCode == 0 && output.Trim().Length == 0, $"bicep lint:{Environment.NewLine}{output}");
-        (exitCode, output) = await RunBicepAsync(["build", Path.Combine(Infra.Folder, "main.bicep"), "--stdout"], ct);
+        (exitCode, output) = await Infra.RunBicepAsync(["build", Path.Combine(Infra.Folder, "main.bicep"), "--stdout"], ct);
         Assert.True(exitCode == 0, $"bicep build:{Environment.NewLine}{output}");
         // The settings contract is compiled in: the deployment carries what the tests start the services with.
         Assert.Contains("Auth__SigningKey", output, StringComparison.Ordinal);
@@ -67,6 +66,9 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
         Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "Internal__Key", "internal-key"));
         Assert.Equal(["gateway"], Having(settings, "Auth__SigningKey", "signing-key"));
         Assert.Equal(["gateway", "web"], Having(settings, "Auth__WebClientKey", "web-client-key"));
+        // Web's replicas share their data-protection key ring in Redis.
+        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router", "web"], Having(settings, "ConnectionStrings__redis", "redis-connection"));
+        Assert.Equal(["gateway"], [.. settings.Where(s => s.Value.GetValueOrDefault("Auth__AdminEmail") == new InfraSetting(InfraSettingKind.Value, "adminEmail")).Select(s => s.Key)]);
         Assert.Equal(
             ["OPENAI_COMPATIBLE_BASE_URL", "OPENAI_COMPATIBLE_FAILOVER_MODEL", "OPENAI_COMPATIBLE_MODEL"],
             settings["model-router"].Keys.Except(Infra.Settings()["model-router"].Keys).Order());
@@ -107,6 +109,7 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             ["blobEndpoint"] = "https://stchatplatformtest.blob.core.windows.net/",
             ["identityClientId"] = Guid.NewGuid().ToString(),
             ["gatewayUri"] = "https://gateway.example.test",
+            ["adminEmail"] = "admin@example.test",
             ["gpuBaseUrl"] = "http://vllm/v1",
             ["gpuModel"] = "Qwen/Qwen2.5-1.5B-Instruct",
             // As apps.bicep gives it without a hosted provider's key: none.
@@ -147,16 +150,6 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
 
     private static List<string> Having(IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> settings, string name, string secret) =>
         [.. settings.Where(s => s.Value.TryGetValue(name, out var v) && v == new InfraSetting(InfraSettingKind.Secret, secret)).Select(s => s.Key).Order()];
-
-    private static async Task<(int ExitCode, string Output)> RunBicepAsync(string[] arguments, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo(Infra.Bicep(), arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, await errors + await output);
-    }
 
     [GeneratedRegex(@"name: 'azure\.extensions'\s*properties: \{\s*value: '(?<list>[A-Za-z_,]+)'")]
     private static partial Regex AllowedExtensions();

@@ -74,6 +74,17 @@ public sealed class AuthApiTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task With_an_admin_email_configured_the_first_account_is_not_made_admin()
+    {
+        // A public deployment names its admin: whoever registers first must not win the role.
+        await using var host = await GatewayHost.StartAsync(postgres, redis, new Dictionary<string, string?> { ["Auth:AdminEmail"] = GatewayHost.NewEmail() });
+
+        var first = await host.RegisterAsync();
+
+        Assert.Equal("user", first.User.Role);
+    }
+
+    [Fact]
     public async Task Registering_a_taken_email_in_any_case_answers_409_and_writes_nothing()
     {
         await using var host = await GatewayHost.StartAsync(postgres, redis);

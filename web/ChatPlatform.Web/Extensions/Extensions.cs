@@ -21,6 +21,7 @@ public static class Extensions
         // a longer text is never sent (ChatPlatform.Web.lib.module.js).
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(options => options.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
+        builder.AddSharedDataProtection();
         services.AddCascadingAuthenticationState();
         services.AddAuthorization();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
