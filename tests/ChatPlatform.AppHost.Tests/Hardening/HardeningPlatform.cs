@@ -61,7 +61,17 @@ public static class HardeningPlatform
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(TimeSpan.FromSeconds(120));
-        await platform.App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(resource, wait.Token);
+        try
+        {
+            await platform.App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(resource, wait.Token);
+        }
+        catch (DistributedApplicationException e)
+        {
+            // Its last output (why it did not start) streams in just after its state changes.
+            await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+            throw new InvalidOperationException(
+                $"{e.Message}{Environment.NewLine}  the last lines {resource} printed:{Environment.NewLine}{platform.LastLinesOf(resource)}", e);
+        }
     }
 
     /// <summary>Waits until <paramref name="probe"/> succeeds, trying every 100 ms, and answers how long it took.</summary>

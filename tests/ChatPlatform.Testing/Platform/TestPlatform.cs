@@ -83,6 +83,9 @@ public sealed class TestPlatform : IAsyncDisposable
 
     public Uri Endpoint(string resource, string endpoint = "http") => App.GetEndpoint(resource, endpoint);
 
+    /// <summary>The last lines <paramref name="resource"/> printed, indented, for a failure's message.</summary>
+    public string LastLinesOf(string resource) => _logTails.Of(resource);
+
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
