@@ -19,7 +19,6 @@ public sealed class AnswerFeedbackTests : FakeGatewayContext
     private static readonly Guid Unrated = Guid.NewGuid();
     private readonly ConcurrentQueue<string> _calls = new();
 
-    public AnswerFeedbackTests() => Services.AddScoped<ConversationFeedback>();
 
     protected override void MapGateway(IEndpointRouteBuilder gateway)
     {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using ChatPlatform.Testing;
+using ChatPlatform.Web.Components.Chat;
 using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Services;
 using Microsoft.AspNetCore.Components.Forms;
@@ -51,6 +52,7 @@ public abstract class FakeGatewayContext : BunitContext, IAsyncLifetime
         Services.AddHttpClient(GatewayClient.StreamingHttpClientName, client => client.BaseAddress = _gateway.BaseAddress);
         Services.AddScoped<UserSession>();
         Services.AddScoped<GatewayClient>();
+        Services.AddScoped<ConversationFeedback>();
         Services.AddSingleton<AntiforgeryStateProvider>(new FixedAntiforgery());
     }
 

@@ -57,19 +57,19 @@ public sealed class TwoFactorSettingsTests : FakeGatewayContext
         var page = RenderPage();
 
         page.Find("button.primary").Click();
-        page.WaitForAssertion(() => Assert.Equal(Secret, page.Find("#two-factor-key").TextContent));
+        page.WaitForAssertion(() => Assert.Equal(Secret, page.Find("#two-factor-key").TextContent), TimeSpan.FromSeconds(10));
         Assert.StartsWith("otpauth://totp/", page.Find("#two-factor-uri").TextContent);
         Assert.StartsWith("data:image/png;base64,", page.Find("img.qr").GetAttribute("src"));
         page.Find("input[inputmode='numeric']").Change("000000");
         page.Find("form").Submit();
-        page.WaitForAssertion(() => Assert.Equal("The code is not right.", page.Find("[role='alert']").TextContent));
+        page.WaitForAssertion(() => Assert.Equal("The code is not right.", page.Find("[role='alert']").TextContent), TimeSpan.FromSeconds(10));
         page.Find("input[inputmode='numeric']").Change("123456");
         page.Find("form").Submit();
-        page.WaitForAssertion(() => Assert.Equal(10, page.FindAll(".recovery-codes li").Count));
+        page.WaitForAssertion(() => Assert.Equal(10, page.FindAll(".recovery-codes li").Count), TimeSpan.FromSeconds(10));
         Assert.Equal("CODE-0001", page.Find(".recovery-codes li code").TextContent);
         page.FindAll("button").Single(b => b.TextContent == "I have saved them").Click();
 
-        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".recovery-codes")));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".recovery-codes")), TimeSpan.FromSeconds(10));
         Assert.Contains("10 of 10 recovery codes left", page.Markup, StringComparison.Ordinal);
         Assert.Equal(["setup", "enable 000000", "enable 123456"], _calls.ToArray());
     }
@@ -84,7 +84,7 @@ public sealed class TwoFactorSettingsTests : FakeGatewayContext
         page.Find("input[inputmode='numeric']").Change("654321");
         page.Find("form").Submit();
 
-        page.WaitForAssertion(() => Assert.Equal("Off", page.Find("#off-title").TextContent));
+        page.WaitForAssertion(() => Assert.Equal("Off", page.Find("#off-title").TextContent), TimeSpan.FromSeconds(10));
         Assert.Equal(["disable correct-Horse-battery 654321"], _calls.ToArray());
     }
 }
