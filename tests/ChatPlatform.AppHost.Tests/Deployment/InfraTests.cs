@@ -66,8 +66,12 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
         Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "Internal__Key", "internal-key"));
         Assert.Equal(["gateway"], Having(settings, "Auth__SigningKey", "signing-key"));
         Assert.Equal(["gateway", "web"], Having(settings, "Auth__WebClientKey", "web-client-key"));
-        // Web's replicas share their data-protection key ring in Redis.
-        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router", "web"], Having(settings, "ConnectionStrings__redis", "redis-connection"));
+        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "ConnectionStrings__redis", "redis-connection"));
+        // Web's replicas share their data-protection key ring in blob storage, signed in to with the managed identity.
+        Assert.Equal(
+            ["ingestion", "web"],
+            [.. settings.Where(s => s.Value.GetValueOrDefault("ConnectionStrings__blobs") == new InfraSetting(InfraSettingKind.Value, "blobEndpoint")).Select(s => s.Key).Order()]);
+        Assert.Equal(new InfraSetting(InfraSettingKind.Value, "identityClientId"), settings["web"]["AZURE_CLIENT_ID"]);
         Assert.Equal(["gateway"], [.. settings.Where(s => s.Value.GetValueOrDefault("Auth__AdminEmail") == new InfraSetting(InfraSettingKind.Value, "adminEmail")).Select(s => s.Key)]);
         Assert.Equal(
             ["OPENAI_COMPATIBLE_BASE_URL", "OPENAI_COMPATIBLE_FAILOVER_MODEL", "OPENAI_COMPATIBLE_MODEL"],
