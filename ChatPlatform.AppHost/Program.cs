@@ -62,9 +62,9 @@ var gateway = builder.AddService<Projects.ChatPlatform_Gateway>("gateway", port:
     .WithInternalKey(internalKey)
     .WithExternalHttpEndpoints();
 
-// Redis holds web's data-protection key ring, shared by its replicas (session cookies survive a scale-out).
+// Blob storage holds web's data-protection key ring, shared by its replicas (session cookies survive a scale-out).
 builder.AddService<Projects.ChatPlatform_Web>("web", port: 5080)
-    .WithReference(redis).WaitFor(redis)
+    .WithReference(blobs).WaitFor(blobs)
     .WithIconName("Chat")
     .WithReference(gateway).WaitFor(gateway)
     .WithWebClientKey(gateway)

@@ -1,7 +1,8 @@
 // ChatPlatform on Azure Container Apps, provisioned by `azd up` (azure.yaml at the repository root).
 // Creates one resource group rg-<environmentName> holding: Log Analytics, a Container Apps environment,
 // a container registry with a pull identity, PostgreSQL Flexible Server (database chatdb), Azure Cache for Redis,
-// a storage account whose blob service holds ingestion's files, and one container app per service.
+// a storage account whose blob service holds ingestion's files, Key Vault, Event Hubs (unless eventHubs is none), and
+// one container app per service; all in one virtual network, where only gateway and web are reachable from outside.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -132,6 +133,18 @@ param redisSkuCapacity int = 0
 @allowed(['none', 'T4', 'A100'])
 param gpuInference string = 'none'
 
+@description('Event Hubs for the event log (its Kafka endpoint), and how the apps sign in to it: AzureManagedIdentity (Entra ID tokens, no keys), ConnectionString (a key kept in Key Vault), or none (no Event Hubs: the consumers read the log from PostgreSQL, as on one machine).')
+@allowed(['AzureManagedIdentity', 'ConnectionString', 'none'])
+param eventHubs string = 'AzureManagedIdentity'
+
+@description('Partitions of the Event Hubs topic: the most instances of one consumer that share its events. Fixed once created.')
+@minValue(1)
+@maxValue(32)
+param eventHubsPartitionCount int = 8
+
+@description('Address space of the platform\'s virtual network (a /16 is split into the apps\', PostgreSQL\'s and the private endpoints\' subnets).')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
 @description('Hugging Face id of the open instruct model the GPU serves.')
 param gpuModel string = 'Qwen/Qwen2.5-1.5B-Instruct'
 
@@ -192,6 +205,18 @@ module registry 'modules/registry.bicep' = {
   }
 }
 
+// The data services are reached only from here: PostgreSQL injected into a subnet, the rest through private endpoints.
+module network 'modules/network.bicep' = {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+  }
+}
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   scope: rg
@@ -208,6 +233,8 @@ module postgres 'modules/postgres.bicep' = {
     backupRetentionDays: postgresBackupRetentionDays
     geoRedundantBackup: postgresGeoRedundantBackup
     databaseName: 'chatdb'
+    delegatedSubnetId: network.outputs.postgresSubnetId
+    virtualNetworkId: network.outputs.id
   }
 }
 
@@ -221,6 +248,8 @@ module redis 'modules/redis.bicep' = {
     skuName: redisSkuName
     skuFamily: redisSkuFamily
     skuCapacity: redisSkuCapacity
+    privateEndpointSubnetId: network.outputs.privateEndpointsSubnetId
+    privateDnsZoneId: network.outputs.redisZoneId
   }
 }
 
@@ -232,6 +261,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     blobDataPrincipalId: registry.outputs.identityPrincipalId
+    privateEndpointSubnetId: network.outputs.privateEndpointsSubnetId
+    privateDnsZoneId: network.outputs.blobZoneId
   }
 }
 
@@ -243,6 +274,23 @@ module keyVault 'modules/key-vault.bicep' = {
     location: location
     tags: tags
     readerPrincipalId: registry.outputs.identityPrincipalId
+    privateEndpointSubnetId: network.outputs.privateEndpointsSubnetId
+    privateDnsZoneId: network.outputs.vaultZoneId
+  }
+}
+
+module eventHubsNamespace 'modules/event-hubs.bicep' = if (eventHubs != 'none') {
+  name: 'event-hubs'
+  scope: rg
+  params: {
+    name: 'evhns-${resourceToken}'
+    location: location
+    tags: tags
+    authentication: eventHubs == 'ConnectionString' ? 'ConnectionString' : 'AzureManagedIdentity'
+    partitionCount: eventHubsPartitionCount
+    dataPrincipalId: registry.outputs.identityPrincipalId
+    privateEndpointSubnetId: network.outputs.privateEndpointsSubnetId
+    privateDnsZoneId: network.outputs.eventHubsZoneId
   }
 }
 
@@ -254,6 +302,7 @@ module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceName: monitoring.outputs.name
+    infrastructureSubnetId: network.outputs.appsSubnetId
     gpuWorkloadProfileType: gpuInference == 'T4' ? 'Consumption-GPU-NC8as-T4' : gpuInference == 'A100' ? 'Consumption-GPU-NC24-A100' : ''
   }
 }
@@ -299,6 +348,10 @@ module apps 'modules/apps.bicep' = {
       web: webExists
     }
     keyVaultName: keyVault.outputs.name
+    kafkaAuthentication: eventHubs
+    eventHubsNamespaceName: eventHubs == 'none' ? '' : eventHubsNamespace!.outputs.name
+    kafkaBootstrapServers: eventHubs == 'none' ? '' : eventHubsNamespace!.outputs.kafkaBootstrapServers
+    kafkaTopic: eventHubs == 'none' ? '' : eventHubsNamespace!.outputs.topic
     gpuBaseUrl: gpuInference == 'none' ? '' : gpu!.outputs.baseUrl
     gpuModel: gpuModel
     gpuFailoverModel: gpuFailoverModel
@@ -326,5 +379,7 @@ output AZURE_APPS_IDENTITY_CLIENT_ID string = registry.outputs.identityClientId
 output AZURE_POSTGRES_HOST string = postgres.outputs.fqdn
 output AZURE_REDIS_HOST string = redis.outputs.hostName
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_EVENT_HUBS_NAMESPACE string = eventHubs == 'none' ? '' : eventHubsNamespace!.outputs.name
+output AZURE_VNET_NAME string = network.outputs.name
 output WEB_URL string = apps.outputs.webUri
 output GATEWAY_URL string = apps.outputs.gatewayUri

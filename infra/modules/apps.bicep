@@ -62,6 +62,19 @@ param gpuModel string = ''
 @description('The hosted model behind the GPU model.')
 param gpuFailoverModel string = ''
 
+@description('How the apps sign in to Event Hubs\' Kafka endpoint (EventLog:Kafka:Authentication), or none: no Event Hubs, the event log\'s consumers read PostgreSQL.')
+@allowed(['none', 'AzureManagedIdentity', 'ConnectionString'])
+param kafkaAuthentication string = 'none'
+
+@description('The Event Hubs namespace (same resource group); empty without Event Hubs.')
+param eventHubsNamespaceName string = ''
+
+@description('The namespace\'s Kafka bootstrap servers (<namespace>.servicebus.windows.net:9093).')
+param kafkaBootstrapServers string = ''
+
+@description('The topic (event hub) the relay publishes to.')
+param kafkaTopic string = ''
+
 @secure()
 @description('The internal key (Internal__Key) every service but web signs and checks internal tokens with.')
 param internalKey string
@@ -97,9 +110,19 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
+var kafka = kafkaAuthentication != 'none'
+
+// The key event-hubs.bicep makes for the connection-string path (Send and Listen).
+resource eventHubsAppsRule 'Microsoft.EventHub/namespaces/authorizationRules@2024-01-01' existing = if (kafkaAuthentication == 'ConnectionString') {
+  name: '${eventHubsNamespaceName}/apps'
+}
+
 // Connection strings in the formats the services parse: Npgsql, and StackExchange.Redis over TLS.
 var chatdbConnectionString = 'Host=${postgresFqdn};Port=5432;Database=${databaseName};Username=${postgresAdministratorLogin};Password=${postgresAdministratorPassword};SSL Mode=Require;Maximum Pool Size=${postgresMaxPoolSize}'
 var redisConnectionString = '${redis.properties.hostName}:${redis.properties.sslPort},password=${redis.listKeys().primaryKey},ssl=True,abortConnect=False'
+// ConnectionStrings:kafka, a vault secret either way (one setting, one place): the namespace's connection string with
+// its key, or with the managed identity only the bootstrap servers, which are no secret.
+var kafkaConnectionString = kafkaAuthentication == 'ConnectionString' ? eventHubsAppsRule!.listKeys().primaryConnectionString : kafkaBootstrapServers
 
 // Provider settings reach model-router only when set (azd env set OPENAI_API_KEY ...).
 var providerSettings = [
@@ -133,11 +156,13 @@ var secretValues = union({
   'internal-key': internalKey
   'signing-key': signingKey
   'web-client-key': webClientKey
+  'kafka-connection': kafkaConnectionString
 }, toObject(providerSettingsSet, setting => setting.secret, setting => setting.value))
 
 // The names are known before the deployment starts (a loop needs that); the values only during it.
 var secretNames = concat(
   ['chatdb-connection', 'redis-connection', 'internal-key', 'signing-key', 'web-client-key'],
+  kafka ? ['kafka-connection'] : [],
   map(providerSettingsSet, setting => setting.secret))
 
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for name in secretNames: {
@@ -165,19 +190,28 @@ var values = {
   gpuBaseUrl: gpuBaseUrl
   gpuModel: gpuModel
   // Only a model a configured provider serves can stand behind the GPU's (model-router refuses to start otherwise).
+  kafkaAuthentication: kafkaAuthentication
+  kafkaTopic: kafkaTopic
   gpuFailoverModel: empty(openAiApiKey) && (empty(azureOpenAiEndpoint) || empty(azureOpenAiApiKey)) ? '' : gpuFailoverModel
 }
 
-// An app's environment: its settings after those of every app, then those for GPU inference when it is on;
+// An app's settings: those of every app, its own, then those for GPU inference and for Event Hubs when they are on;
 // model-router adds the provider keys that are set.
-var envByService = toObject(items(settings.services), service => service.key, service => map(
-  items(union(settings.all, service.value, empty(gpuBaseUrl) ? {} : (settings.whenGpu[?service.key] ?? {}))),
+var settingsByService = toObject(items(settings.services), service => service.key, service => union(
+  settings.all,
+  service.value,
+  empty(gpuBaseUrl) ? {} : (settings.whenGpu[?service.key] ?? {}),
+  kafka ? (settings.whenKafka[?service.key] ?? {}) : {}))
+
+// An app's environment, from its settings: a literal, one of the values above, or a reference to its secret.
+var envByService = toObject(items(settingsByService), service => service.key, service => map(
+  items(service.value),
   setting => contains(setting.value, 'secret')
     ? { name: setting.key, secretRef: setting.value.secret }
     : { name: setting.key, value: setting.value.?literal ?? values[setting.value.value] }))
 
 // An app's secrets: the vault secrets its settings name (with the provider keys for model-router), by URL.
-var secretsByService = toObject(items(settings.services), service => service.key, service => toObject(
+var secretsByService = toObject(items(settingsByService), service => service.key, service => toObject(
   filter(items(service.value), setting => contains(setting.value, 'secret')),
   setting => setting.value.secret,
   setting => '${vault.properties.vaultUri}secrets/${setting.value.secret}'))

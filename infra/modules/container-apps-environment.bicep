@@ -1,5 +1,7 @@
 // Container Apps environment (workload profiles: Consumption, and a serverless GPU profile when asked for) logging to
-// Log Analytics.
+// Log Analytics, in the platform's network: its apps reach the data services privately. The environment itself is not
+// internal, so apps with external ingress (gateway, web) still answer on the internet; every other app's ingress is
+// internal to the environment.
 @description('Environment name.')
 param name string
 
@@ -17,6 +19,9 @@ param gpuWorkloadProfileType string = ''
 
 @description('Name the GPU workload profile gets (apps name it to run on it).')
 param gpuWorkloadProfileName string = 'gpu'
+
+@description('Resource id of the subnet (delegated to Microsoft.App/environments) the environment runs in. Fixed once created.')
+param infrastructureSubnetId string
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
   name: logAnalyticsWorkspaceName
@@ -45,6 +50,10 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
         workloadProfileType: gpuWorkloadProfileType
       }
     ])
+    vnetConfiguration: {
+      infrastructureSubnetId: infrastructureSubnetId
+      internal: false
+    }
     zoneRedundant: false
   }
 }

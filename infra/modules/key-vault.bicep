@@ -1,5 +1,8 @@
 // The Key Vault that holds every secret the apps read (signing and internal keys, connection strings, provider keys).
 // The container apps reference its secrets through their managed identity; no secret value sits in an app's definition.
+// They reach it through a private endpoint; its public endpoint denies every address (an operator who must write a
+// secret by hand adds their own address for the while: see infra/README.md), while provisioning writes secrets
+// through Azure Resource Manager, which the vault's firewall does not govern.
 @description('Vault name: 3-24 letters, digits and hyphens, globally unique.')
 param name string
 
@@ -11,6 +14,12 @@ param tags object = {}
 
 @description('Principal (the apps\' managed identity) given Key Vault Secrets User on the vault.')
 param readerPrincipalId string
+
+@description('Subnet of the private endpoint the apps reach the vault through.')
+param privateEndpointSubnetId string
+
+@description('Resource id of the privatelink.vaultcore.azure.net zone.')
+param privateDnsZoneId string
 
 // Key Vault Secrets User: read secret values, nothing else.
 var secretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
@@ -30,6 +39,26 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Deny'
+      // Trusted Azure services only; the apps come through the private endpoint.
+      bypass: 'AzureServices'
+      ipRules: []
+      virtualNetworkRules: []
+    }
+  }
+}
+
+module privateEndpoint 'private-endpoint.bicep' = {
+  name: '${name}-private-endpoint'
+  params: {
+    name: 'pe-${name}'
+    location: location
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    serviceId: vault.id
+    groupId: 'vault'
+    privateDnsZoneId: privateDnsZoneId
   }
 }
 

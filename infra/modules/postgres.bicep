@@ -1,4 +1,5 @@
-// Azure Database for PostgreSQL Flexible Server with the platform's one database and a firewall rule for Azure services.
+// Azure Database for PostgreSQL Flexible Server with the platform's one database, injected into the platform's network
+// (a delegated subnet and a private DNS zone): it has no public endpoint, and only the network reaches it.
 @description('Server name: 3-63 lowercase letters, digits and hyphens, globally unique.')
 param name string
 
@@ -40,6 +41,12 @@ param highAvailability bool = skuTier != 'Burstable'
 @maxValue(35)
 param backupRetentionDays int = 7
 
+@description('Resource id of the subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers that the server is injected into.')
+param delegatedSubnetId string
+
+@description('Resource id of the virtual network, which the server\'s private DNS zone is linked to.')
+param virtualNetworkId string
+
 @description('Backups copied to the paired region, so a regional outage can be restored from. Azure fixes this when the server is created: changing it on an existing server fails.')
 param geoRedundantBackup bool = true
 
@@ -48,6 +55,27 @@ param geoRedundantBackup bool = true
 func consistentSku(name string, tier string, highAvailability bool) object => highAvailability && tier == 'Burstable' ? { name: 'Standard_D2ds_v5', tier: 'GeneralPurpose' } : { name: name, tier: tier }
 
 var sku = consistentSku(skuName, skuTier, highAvailability)
+
+// The server's host name (<name>.postgres.database.azure.com) resolves, inside the network, through this zone to the
+// server's address in its subnet. A zone of the server's own keeps two deployments in one network apart.
+resource dnsZone 'Microsoft.Network/privateDnsZones@2020-06-01' = {
+  name: '${name}.private.postgres.database.azure.com'
+  location: 'global'
+  tags: tags
+}
+
+resource dnsZoneLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = {
+  parent: dnsZone
+  name: 'postgres'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkId
+    }
+  }
+}
 
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: name
@@ -72,10 +100,17 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
     highAvailability: {
       mode: highAvailability ? 'ZoneRedundant' : 'Disabled'
     }
+    // Injected into the network: no public endpoint, no firewall rules. Fixed when the server is created (a server
+    // created with public access cannot be moved into a network; restore it into a new one).
     network: {
-      publicNetworkAccess: 'Enabled'
+      delegatedSubnetResourceId: delegatedSubnetId
+      privateDnsZoneArmResourceId: dnsZone.id
+      publicNetworkAccess: 'Disabled'
     }
   }
+  dependsOn: [
+    dnsZoneLink
+  ]
 }
 
 resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = {
@@ -87,24 +122,9 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-0
   }
 }
 
-// 0.0.0.0-0.0.0.0 is the documented rule for "allow public access from any Azure service within Azure to this
-// server"; the container apps (no VNet) reach the server through it. Created after the database: the server
-// takes one change at a time.
-resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
-  parent: server
-  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
-  properties: {
-    startIpAddress: '0.0.0.0'
-    endIpAddress: '0.0.0.0'
-  }
-  dependsOn: [
-    database
-  ]
-}
-
 // Azure allows only the extensions named here to be created: the services' migrations create these (pgvector for
 // ingestion's chunks, unaccent and btree_gin for chat's search), and would stop their start-up otherwise. One server
-// change at a time: after the firewall rule.
+// change at a time: after the database.
 resource extensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
   parent: server
   name: 'azure.extensions'
@@ -113,7 +133,7 @@ resource extensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@20
     source: 'user-override'
   }
   dependsOn: [
-    allowAzureServices
+    database
   ]
 }
 

@@ -1,4 +1,5 @@
-// Azure Cache for Redis: TLS only (port 6380). Holds rebuildable state only (rate limits, quotas, stream buffers).
+// Azure Cache for Redis: TLS only (port 6380), no public endpoint: the apps reach it through a private endpoint in the
+// platform's network. Holds rebuildable state only (rate limits, quotas, stream buffers).
 @description('Cache name: globally unique.')
 param name string
 
@@ -21,6 +22,12 @@ param skuFamily string = 'C'
 @maxValue(6)
 param skuCapacity int = 0
 
+@description('Subnet of the private endpoint the apps reach the cache through.')
+param privateEndpointSubnetId string
+
+@description('Resource id of the privatelink.redis.cache.windows.net zone.')
+param privateDnsZoneId string
+
 resource redis 'Microsoft.Cache/redis@2023-08-01' = {
   name: name
   location: location
@@ -33,7 +40,20 @@ resource redis 'Microsoft.Cache/redis@2023-08-01' = {
     }
     enableNonSslPort: false
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: 'Disabled'
+  }
+}
+
+module privateEndpoint 'private-endpoint.bicep' = {
+  name: '${name}-private-endpoint'
+  params: {
+    name: 'pe-${name}'
+    location: location
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    serviceId: redis.id
+    groupId: 'redisCache'
+    privateDnsZoneId: privateDnsZoneId
   }
 }
 

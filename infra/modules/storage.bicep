@@ -1,4 +1,5 @@
-// Storage account whose blob service holds ingestion's files, read and written by the apps' managed identity.
+// Storage account whose blob service holds ingestion's files, read and written by the apps' managed identity through a
+// private endpoint in the platform's network: no shared keys, no public endpoint.
 @description('Account name: 3-24 lowercase letters and digits, globally unique.')
 param name string
 
@@ -10,6 +11,12 @@ param tags object = {}
 
 @description('Principal (the apps\' managed identity) given Storage Blob Data Contributor on the account.')
 param blobDataPrincipalId string
+
+@description('Subnet of the private endpoint the apps reach the blobs through.')
+param privateEndpointSubnetId string
+
+@description('Resource id of the privatelink.blob zone.')
+param privateDnsZoneId string
 
 // Storage Blob Data Contributor.
 var blobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -29,6 +36,24 @@ resource account 'Microsoft.Storage/storageAccounts@2023-01-01' = {
     allowBlobPublicAccess: false
     // Only Entra ID: the apps sign in with their managed identity, and no account key exists to leak.
     allowSharedKeyAccess: false
+    publicNetworkAccess: 'Disabled'
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'None'
+    }
+  }
+}
+
+module privateEndpoint 'private-endpoint.bicep' = {
+  name: '${name}-private-endpoint'
+  params: {
+    name: 'pe-${name}-blob'
+    location: location
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    serviceId: account.id
+    groupId: 'blob'
+    privateDnsZoneId: privateDnsZoneId
   }
 }
 

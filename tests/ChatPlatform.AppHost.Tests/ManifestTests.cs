@@ -77,6 +77,10 @@ public sealed partial class ManifestTests
             ["billing", "chat", "gateway", "ingestion"],
             all.Where(service => with.GetProperty(service).GetProperty("env").TryGetProperty("ConnectionStrings__kafka", out _)));
         Assert.Equal("{kafka.connectionString}", with.GetProperty("billing").GetProperty("env").GetProperty("ConnectionStrings__kafka").GetString());
+        // infra/ gives Event Hubs to the same services.
+        Assert.Equal(
+            all.Where(service => with.GetProperty(service).GetProperty("env").TryGetProperty("ConnectionStrings__kafka", out _)),
+            Deployment.Infra.Settings(kafka: true).Where(s => s.Value.ContainsKey("ConnectionStrings__kafka")).Select(s => s.Key).Order());
     }
 
     private static async Task<JsonElement> PublishManifestAsync(CancellationToken ct, params (string Name, string Value)[] environment)

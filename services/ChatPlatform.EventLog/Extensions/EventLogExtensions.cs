@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using ChatPlatform.EventLog.Kafka;
 using ChatPlatform.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -5,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ChatPlatform.EventLog;
@@ -30,8 +33,21 @@ public static class EventLogExtensions
         if (UsesKafka(builder) && !builder.Services.Any(d => d.ServiceType == typeof(KafkaClients)))
         {
             builder.Services.AddOptions<KafkaEventLogOptions>().BindConfiguration(KafkaEventLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-            builder.Services.AddSingleton(KafkaConnection.Parse(builder.Configuration.GetConnectionString(KafkaConnectionName)!));
-            builder.Services.AddSingleton<KafkaClients>();
+            var connectionString = builder.Configuration.GetConnectionString(KafkaConnectionName)!;
+            builder.Services.AddSingleton(services => KafkaConnection.Parse(
+                connectionString, services.GetRequiredService<IOptions<KafkaEventLogOptions>>().Value.Authentication));
+            // In Azure the app's managed identity; tests put a credential of their own under this key first.
+            builder.Services.TryAddKeyedSingleton<TokenCredential>(KafkaConnectionName, (_, _) => new DefaultAzureCredential());
+            builder.Services.AddSingleton(services =>
+            {
+                var connection = services.GetRequiredService<KafkaConnection>();
+                var tokens = connection.TokenScope is { } scope
+                    ? new KafkaTokenSource(
+                        services.GetRequiredKeyedService<TokenCredential>(KafkaConnectionName), scope, services.GetRequiredService<ILogger<KafkaTokenSource>>())
+                    : null;
+                return new KafkaClients(
+                    connection, services.GetRequiredService<IOptions<KafkaEventLogOptions>>(), tokens, services.GetRequiredService<ILogger<KafkaClients>>());
+            });
             builder.Services.AddHostedService<KafkaRelay>();
         }
         return builder;

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.EventLog.Kafka;
 
-/// <summary>Builds the relay's producer and the consumers' clients from the connection string and <see cref="KafkaEventLogOptions"/>.</summary>
-internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<KafkaEventLogOptions> options, ILogger<KafkaClients> logger)
+/// <summary>
+/// Builds the relay's producer and the consumers' clients from the connection string and <see cref="KafkaEventLogOptions"/>;
+/// with <paramref name="tokens"/>, they sign in with Entra ID tokens (OAUTHBEARER).
+/// </summary>
+internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<KafkaEventLogOptions> options, KafkaTokenSource? tokens, ILogger<KafkaClients> logger)
 {
     public KafkaEventLogOptions Options => options.Value;
 
@@ -16,8 +19,9 @@ internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<
     /// a whole replay). Messages never time out (the guarantee does not cover a timeout): with the brokers away the
     /// relay waits, and its instance can still be stopped.
     /// </summary>
-    public IProducer<string, byte[]> CreateProducer(string clientId) =>
-        new ProducerBuilder<string, byte[]>(new ProducerConfig(Settings(clientId))
+    public IProducer<string, byte[]> CreateProducer(string clientId)
+    {
+        var builder = new ProducerBuilder<string, byte[]>(new ProducerConfig(Settings(clientId))
         {
             EnableIdempotence = true,
             Acks = Acks.All,
@@ -25,12 +29,18 @@ internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<
             MessageTimeoutMs = 0,
             LingerMs = 1,
         })
-        .SetLogHandler(Log)
-        .Build();
+        .SetLogHandler(Log);
+        if (tokens is not null)
+        {
+            builder.SetOAuthBearerTokenRefreshHandler(tokens.Refresh);
+        }
+        return builder.Build();
+    }
 
     /// <summary>A consumer of group <paramref name="group"/> that commits, in the background, only the offsets stored after handling.</summary>
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string group) =>
-        new ConsumerBuilder<string, byte[]>(new ConsumerConfig(Settings(group))
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string group)
+    {
+        var builder = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(Settings(group))
         {
             GroupId = group,
             EnableAutoCommit = true,
@@ -43,8 +53,15 @@ internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<
             HeartbeatIntervalMs = (int)Math.Max(100, Options.SessionTimeout.TotalMilliseconds / 10),
         })
         .SetLogHandler(Log);
+        if (tokens is not null)
+        {
+            builder.SetOAuthBearerTokenRefreshHandler(tokens.Refresh);
+        }
+        return builder;
+    }
 
-    private Dictionary<string, string> Settings(string clientId)
+    /// <summary>The librdkafka settings every client of <paramref name="clientId"/> starts from (the connection's, then EventLog:Kafka:Client).</summary>
+    internal Dictionary<string, string> Settings(string clientId)
     {
         var settings = new Dictionary<string, string>(connection.Settings, StringComparer.Ordinal);
         foreach (var (name, value) in Options.Client)
@@ -52,6 +69,8 @@ internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<
             settings[name] = value;
         }
         settings["client.id"] = clientId;
+        // What, never with which secret: the bootstrap servers and the way of signing in.
+        LogConnecting(logger, clientId, settings["bootstrap.servers"], settings.GetValueOrDefault("sasl.mechanism") ?? "none", Options.Authentication);
         return settings;
     }
 
@@ -67,6 +86,9 @@ internal sealed partial class KafkaClients(KafkaConnection connection, IOptions<
         };
         LogClient(logger, level, message.Name, message.Facility, message.Message);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kafka client {ClientId} connects to {BootstrapServers} (SASL {Mechanism}, authentication {Authentication})")]
+    private static partial void LogConnecting(ILogger logger, string clientId, string bootstrapServers, string mechanism, KafkaAuthentication authentication);
 
     [LoggerMessage(Message = "librdkafka {Client} {Facility}: {Message}")]
     private static partial void LogClient(ILogger logger, LogLevel level, string client, string facility, string message);

@@ -18,6 +18,14 @@ public sealed class KafkaEventLogOptions
     [Required, RegularExpression("^[a-zA-Z0-9._-]{1,249}$")]
     public string Topic { get; set; } = "chatplatform-events";
 
+    /// <summary>
+    /// How the clients sign in. <see cref="KafkaAuthentication.ConnectionString"/>: as <c>ConnectionStrings:kafka</c> says
+    /// (bootstrap servers as they are, or an Event Hubs connection string's key over SASL PLAIN).
+    /// <see cref="KafkaAuthentication.AzureManagedIdentity"/>: Event Hubs with an Entra ID token of the app's identity
+    /// (OAUTHBEARER), no key anywhere.
+    /// </summary>
+    public KafkaAuthentication Authentication { get; set; } = KafkaAuthentication.ConnectionString;
+
     /// <summary>Events the relay reads and publishes per round; it saves its position after each round is acknowledged.</summary>
     [Range(1, 10_000)]
     public int RelayBatchSize { get; set; } = 500;
@@ -35,4 +43,11 @@ public sealed class KafkaEventLogOptions
     /// <c>sasl.username</c> and <c>sasl.password</c> for Event Hubs' Kafka endpoint.
     /// </summary>
     public Dictionary<string, string> Client { get; set; } = [];
+}
+
+/// <summary>How the Kafka clients sign in (see <see cref="KafkaEventLogOptions.Authentication"/>).</summary>
+public enum KafkaAuthentication
+{
+    ConnectionString,
+    AzureManagedIdentity,
 }

@@ -37,19 +37,29 @@ internal static class Infra
 
     /// <summary>
     /// infra/app-settings.json: for each service, every setting its container app gets, and where its value comes from;
-    /// with <paramref name="gpu"/>, as when GPU inference is on.
+    /// with <paramref name="gpu"/>, as when GPU inference is on; with <paramref name="kafka"/>, as when Event Hubs carries
+    /// the event log. As apps.bicep's union, a later setting of the same name wins (ingestion's client id comes twice).
     /// </summary>
-    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> Settings(bool gpu = false)
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, InfraSetting>> Settings(bool gpu = false, bool kafka = false)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "app-settings.json")));
         var all = Read(document.RootElement.GetProperty("all"));
         var whenGpu = document.RootElement.GetProperty("whenGpu");
+        var whenKafka = document.RootElement.GetProperty("whenKafka");
         return document.RootElement.GetProperty("services").EnumerateObject().ToDictionary(
             service => service.Name,
-            service => (IReadOnlyDictionary<string, InfraSetting>)all
-                .Concat(Read(service.Value))
-                .Concat(gpu && whenGpu.TryGetProperty(service.Name, out var extra) ? Read(extra) : [])
-                .ToDictionary());
+            service =>
+            {
+                var settings = new Dictionary<string, InfraSetting>();
+                foreach (var (name, setting) in all
+                    .Concat(Read(service.Value))
+                    .Concat(gpu && whenGpu.TryGetProperty(service.Name, out var forGpu) ? Read(forGpu) : [])
+                    .Concat(kafka && whenKafka.TryGetProperty(service.Name, out var forKafka) ? Read(forKafka) : []))
+                {
+                    settings[name] = setting;
+                }
+                return (IReadOnlyDictionary<string, InfraSetting>)settings;
+            });
     }
 
     private static Dictionary<string, InfraSetting> Read(JsonElement settings) =>

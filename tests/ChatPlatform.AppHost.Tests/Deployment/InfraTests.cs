@@ -47,7 +47,7 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             .Select(m => m.Groups["key"].Value).ToHashSet();
         var secretNames = apps[apps.IndexOf("var secretNames", StringComparison.Ordinal)..apps.IndexOf("resource secrets", StringComparison.Ordinal)];
 
-        var settings = Infra.Settings(gpu: true);
+        var settings = Infra.Settings(gpu: true, kafka: true);
 
         Assert.Equal(Projects.Keys.Order(), settings.Keys.Order());
         foreach (var (service, setting) in settings.SelectMany(s => s.Value.Select(v => (s.Key, v.Value))))
@@ -66,12 +66,26 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
         Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "Internal__Key", "internal-key"));
         Assert.Equal(["gateway"], Having(settings, "Auth__SigningKey", "signing-key"));
         Assert.Equal(["gateway", "web"], Having(settings, "Auth__WebClientKey", "web-client-key"));
-        // Web's replicas share their data-protection key ring in Redis.
-        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router", "web"], Having(settings, "ConnectionStrings__redis", "redis-connection"));
+        Assert.Equal(["billing", "chat", "gateway", "ingestion", "model-router"], Having(settings, "ConnectionStrings__redis", "redis-connection"));
+        // Web's replicas share their data-protection key ring in blob storage, signed in to with the managed identity.
+        Assert.Equal(
+            ["ingestion", "web"],
+            [.. settings.Where(s => s.Value.GetValueOrDefault("ConnectionStrings__blobs") == new InfraSetting(InfraSettingKind.Value, "blobEndpoint")).Select(s => s.Key).Order()]);
+        Assert.Equal(new InfraSetting(InfraSettingKind.Value, "identityClientId"), settings["web"]["AZURE_CLIENT_ID"]);
         Assert.Equal(["gateway"], [.. settings.Where(s => s.Value.GetValueOrDefault("Auth__AdminEmail") == new InfraSetting(InfraSettingKind.Value, "adminEmail")).Select(s => s.Key)]);
         Assert.Equal(
             ["OPENAI_COMPATIBLE_BASE_URL", "OPENAI_COMPATIBLE_FAILOVER_MODEL", "OPENAI_COMPATIBLE_MODEL"],
             settings["model-router"].Keys.Except(Infra.Settings()["model-router"].Keys).Order());
+        // Event Hubs reaches the services that carry events (as the AppHost's Kafka does), with its sign-in mode and topic.
+        Assert.Equal(["billing", "chat", "gateway", "ingestion"], Having(settings, "ConnectionStrings__kafka", "kafka-connection"));
+        Assert.All(["billing", "chat", "gateway", "ingestion"], service =>
+        {
+            Assert.Equal(new InfraSetting(InfraSettingKind.Value, "kafkaAuthentication"), settings[service]["EventLog__Kafka__Authentication"]);
+            Assert.Equal(new InfraSetting(InfraSettingKind.Value, "kafkaTopic"), settings[service]["EventLog__Kafka__Topic"]);
+            // The managed identity is user-assigned: DefaultAzureCredential finds it by this client id.
+            Assert.Equal(new InfraSetting(InfraSettingKind.Value, "identityClientId"), settings[service]["AZURE_CLIENT_ID"]);
+        });
+        Assert.All(Infra.Settings(gpu: true), s => Assert.DoesNotContain(s.Value.Keys, key => key.Contains("Kafka", StringComparison.OrdinalIgnoreCase)));
     }
 
     [Fact]
@@ -102,6 +116,8 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             ["internal-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
             ["signing-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
             ["web-client-key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33)),
+            // With the managed identity the secret holds the namespace's bootstrap servers only.
+            ["kafka-connection"] = "evhns-test.servicebus.windows.net:9093",
         };
         var values = new Dictionary<string, string>
         {
@@ -114,13 +130,17 @@ public sealed partial class InfraTests(PostgresFixture postgres, RedisFixture re
             ["gpuModel"] = "Qwen/Qwen2.5-1.5B-Instruct",
             // As apps.bicep gives it without a hosted provider's key: none.
             ["gpuFailoverModel"] = "",
+            // main.bicep's default: Event Hubs, signed in to with the managed identity.
+            ["kafkaAuthentication"] = "AzureManagedIdentity",
+            ["kafkaTopic"] = "chatplatform-events",
         };
 
         var services = new List<ProductionService>();
         try
         {
-            // With GPU inference on: its settings come on top of all the others.
-            foreach (var (service, settings) in Infra.Settings(gpu: true))
+            // With GPU inference and Event Hubs on: their settings come on top of all the others. (No Entra ID token can
+            // be had here, so the Kafka clients keep asking; start-up must not depend on one.)
+            foreach (var (service, settings) in Infra.Settings(gpu: true, kafka: true))
             {
                 var port = FreePort.Next();
                 var environment = settings.ToDictionary(

@@ -93,8 +93,9 @@ public sealed partial class PlatformTests(PlatformFixture platform)
         Assert.Equal(await Platform.ConnectionStringAsync("blobs"), ingestion["ConnectionStrings__blobs"]);
         Assert.False(gateway.ContainsKey("ConnectionStrings__blobs"));
         Assert.False(ingestion.ContainsKey("ConnectionStrings__redis"));
-        // Web holds only Redis: its data-protection key ring, shared by its replicas.
-        Assert.Equal(["ConnectionStrings__redis"], web.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)));
+        // Web holds only blob storage: its data-protection key ring, shared by its replicas.
+        Assert.Equal(["ConnectionStrings__blobs"], web.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)));
+        Assert.Equal(await Platform.ConnectionStringAsync("blobs"), web["ConnectionStrings__blobs"]);
         foreach (var service in new[] { "chat", "model-router", "ingestion", "billing" })
         {
             Assert.True(gateway.ContainsKey($"services__{service}__http__0"), service);
