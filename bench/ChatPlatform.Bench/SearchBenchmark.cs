@@ -85,7 +85,7 @@ public static class SearchBenchmark
             var hits = 0;
             await TimeAsync(name, async () =>
             {
-                var page = await search.SearchAsync(userIds[random.Next(userIds.Count)], new SearchRequest(q, filter, SearchRules.DefaultPageSize, null), CancellationToken.None);
+                var page = await search.SearchAsync(userIds[random.Next(userIds.Count)], new SearchRequest(q, filter, SearchRules.DefaultPageSize, null), null, 0.6, CancellationToken.None);
                 hits += page.Items.Count;
             }, () => hits / 205);
         }
