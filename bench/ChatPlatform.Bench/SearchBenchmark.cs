@@ -145,6 +145,12 @@ public static partial class SearchBenchmark
         builder.Services.AddSingleton<SearchStore>();
         builder.Services.AddSingleton<SearchIndexStore>();
         builder.Services.AddScoped<SearchIndexer>();
+        // The indexer wakes the embedder; here no loop runs (the semantic bench gives vectors in bulk), so a wake does nothing.
+        builder.Services.AddOptions<SearchOptions>().Configure(options => options.Semantic = false);
+        builder.Services.AddHttpClient();
+        builder.Services.AddSingleton<IngestionClient>();
+        builder.Services.AddSingleton<SearchEmbeddingStore>();
+        builder.Services.AddSingleton<SearchEmbedder>();
         builder.Services.AddSingleton(timing);
         builder.AddEventConsumer<TimedIndexer>(SearchIndexer.ConsumerName);
         return builder.Build();
