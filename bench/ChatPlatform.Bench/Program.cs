@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|kafka|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|list|kafka|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -15,6 +15,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["quota"] = QuotaBenchmark.RunAsync,
     ["share"] = ShareBenchmark.RunAsync,
     ["search"] = SearchBenchmark.RunAsync,
+    ["list"] = ConversationListBenchmark.RunAsync,
     ["kafka"] = KafkaBenchmark.RunAsync,
 };
 

@@ -23,9 +23,10 @@ namespace ChatPlatform.Bench;
 /// typical query timed for random users through <see cref="SearchStore"/> (the SQL the API runs, without HTTP);
 /// (2) index lag: a user message committed through <see cref="ConversationStore"/> (its event in the same transaction)
 /// to its row committed in the index by the chat-search consumer, as the service wires it.
-/// Arguments: users (default 1,000), messages per user (default 1,000).
+/// Arguments: users (default 1,000), messages per user (default 1,000); or <c>semantic [users] [messages per user]</c>
+/// for search with matches by meaning on and off, side by side (SearchBenchmark.Semantic.cs).
 /// </summary>
-public static class SearchBenchmark
+public static partial class SearchBenchmark
 {
     private const int LagRate = 50;
     private static readonly TimeSpan LagPhase = TimeSpan.FromSeconds(10);
@@ -45,6 +46,11 @@ public static class SearchBenchmark
 
     public static async Task RunAsync(string[] args)
     {
+        if (args.FirstOrDefault() == "semantic")
+        {
+            await RunSemanticAsync(args[1..]);
+            return;
+        }
         var users = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000;
         var perUser = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
         await using var fixture = new PostgresFixture();
@@ -85,7 +91,7 @@ public static class SearchBenchmark
             var hits = 0;
             await TimeAsync(name, async () =>
             {
-                var page = await search.SearchAsync(userIds[random.Next(userIds.Count)], new SearchRequest(q, filter, SearchRules.DefaultPageSize, null), CancellationToken.None);
+                var page = await search.SearchAsync(userIds[random.Next(userIds.Count)], new SearchRequest(q, filter, SearchRules.DefaultPageSize, null), null, 0.6, CancellationToken.None);
                 hits += page.Items.Count;
             }, () => hits / 205);
         }
@@ -107,11 +113,15 @@ public static class SearchBenchmark
         await using var command = db.CreateCommand("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + SearchStore.QueryText);
         object[] values = [userId, q, DBNull.Value, false, DBNull.Value, DBNull.Value, DBNull.Value, DBNull.Value, false, DBNull.Value, DBNull.Value, SearchRules.DefaultPageSize + 1];
         NpgsqlDbType[] types = [NpgsqlDbType.Uuid, NpgsqlDbType.Text, NpgsqlDbType.Uuid, NpgsqlDbType.Boolean, NpgsqlDbType.Text, NpgsqlDbType.Text,
-            NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz, NpgsqlDbType.Boolean, NpgsqlDbType.Real, NpgsqlDbType.Uuid, NpgsqlDbType.Integer];
+            NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz, NpgsqlDbType.Boolean, NpgsqlDbType.Double, NpgsqlDbType.Uuid, NpgsqlDbType.Integer];
         for (var i = 0; i < values.Length; i++)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = values[i], NpgsqlDbType = types[i] });
         }
+        // Words only: no query vector, so the meaning side reads nothing.
+        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, DataTypeName = "vector" });
+        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = 0.6 });
         Console.WriteLine();
         Console.WriteLine($"plan of q={q} for one user:");
         await using var reader = await command.ExecuteReaderAsync();
@@ -128,12 +138,19 @@ public static class SearchBenchmark
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:chatdb"] = connectionString });
         // Chat's store and search consumer as the service wires them, without its HTTP API.
         builder.AddChatDatabase("chat", typeof(SearchStore).Assembly);
+        builder.ConfigureChatDataSource(data => data.UseVector());
         builder.AddEventLog();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<SearchStore>();
         builder.Services.AddSingleton<SearchIndexStore>();
         builder.Services.AddScoped<SearchIndexer>();
+        // The indexer wakes the embedder; here no loop runs (the semantic bench gives vectors in bulk), so a wake does nothing.
+        builder.Services.AddOptions<SearchOptions>().Configure(options => options.Semantic = false);
+        builder.Services.AddHttpClient();
+        builder.Services.AddSingleton<IngestionClient>();
+        builder.Services.AddSingleton<SearchEmbeddingStore>();
+        builder.Services.AddSingleton<SearchEmbedder>();
         builder.Services.AddSingleton(timing);
         builder.AddEventConsumer<TimedIndexer>(SearchIndexer.ConsumerName);
         return builder.Build();

@@ -13,5 +13,6 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapFilesApi();
 app.MapFileContextApi();
+app.MapEmbeddingsApi();
 
 app.Run();

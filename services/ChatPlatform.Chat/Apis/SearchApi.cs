@@ -3,10 +3,11 @@ using ChatPlatform.Chat.Model;
 using ChatPlatform.Chat.Services;
 using ChatPlatform.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Apis;
 
-/// <summary><c>GET /v1/search</c>: full-text search over the caller's titles and messages (docs/conversations.md, Search).</summary>
+/// <summary><c>GET /v1/search</c>: the caller's titles and messages by words and by meaning (docs/conversations.md, Search).</summary>
 public static class SearchApi
 {
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
@@ -21,12 +22,13 @@ public static class SearchApi
     /// </summary>
     public static async Task<Results<Ok<SearchPage>, ValidationProblem>> SearchAsync(
         string? q, string? limit, string? cursor, string? folder, string? tag, string? model, string? from, string? to, string? archived,
-        CurrentUser user, SearchStore store, CancellationToken cancellationToken)
+        CurrentUser user, SearchStore store, SearchQueryEmbedder embedder, IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         if (SearchRules.Parse(q, limit, cursor, folder, tag, model, from, to, archived, out var request) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
-        return TypedResults.Ok(await store.SearchAsync(user.Id, request!, cancellationToken));
+        var vector = await embedder.EmbedAsync(request!.Query, cancellationToken);
+        return TypedResults.Ok(await store.SearchAsync(user.Id, request, vector, options.Value.MaxDistance, cancellationToken));
     }
 }

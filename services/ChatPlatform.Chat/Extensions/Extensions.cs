@@ -7,6 +7,7 @@ using ChatPlatform.Quotas;
 using ChatPlatform.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Npgsql;
 using Polly;
 
 namespace ChatPlatform.Chat.Extensions;
@@ -76,6 +77,17 @@ internal static class Extensions
 
         builder.Services.AddSingleton<SearchStore>();
         builder.Services.AddSingleton<SearchIndexStore>();
+        // Matches by meaning: vectors from ingestion's embedding model (one model for files and search), in pgvector.
+        builder.ConfigureChatDataSource(data => data.UseVector());
+        builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName)
+            .Validate(o => o.BatchSize is >= 1 and <= 64, "Search:BatchSize must be between 1 and 64 (ingestion embeds at most 64 texts a call).")
+            .Validate(o => o.MaxDistance is > 0 and <= 2, "Search:MaxDistance is a cosine distance, above 0 and at most 2.")
+            .Validate(o => o.QueryEmbeddingTimeout > TimeSpan.Zero && o.RetryDelay > TimeSpan.Zero, "Search's timeouts must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SearchQueryEmbedder>();
+        builder.Services.AddSingleton<SearchEmbeddingStore>();
+        builder.Services.AddSingleton<SearchEmbedder>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SearchEmbedder>());
         // Its own consumer, read at once when woken (no wake delay): a new message is searchable well within 2 s.
         builder.AddEventConsumer<SearchIndexer>(SearchIndexer.ConsumerName);
     }

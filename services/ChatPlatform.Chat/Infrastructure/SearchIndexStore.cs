@@ -11,6 +11,13 @@ public sealed class SearchIndexStore(NpgsqlDataSource dataSource)
     /// <summary>The part of a message that is indexed; a tsvector holds at most 1 MB.</summary>
     public const int MaxIndexedCharacters = 32_000;
 
+    // A row whose text changed (an answer finished, a title renamed) loses its vector: it would be the old text's. The
+    // embedder gives it the new one (SearchEmbeddingStore); a vector of the same text is kept.
+    private const string KeepVectorOfSameText = """
+        embedding = CASE WHEN search_entries.body = EXCLUDED.body THEN search_entries.embedding END,
+        embedding_model = CASE WHEN search_entries.body = EXCLUDED.body THEN search_entries.embedding_model END
+        """;
+
     /// <summary>
     /// Indexes the message (once it has text) and its conversation's title, with the conversation's filter columns.
     /// A message of a deleted conversation, or one gone, writes nothing.
@@ -26,7 +33,7 @@ public sealed class SearchIndexStore(NpgsqlDataSource dataSource)
             JOIN chat.conversations c ON c.user_id = m.user_id AND c.id = m.conversation_id AND c.deleted_at IS NULL
             WHERE m.user_id = $1 AND m.id = $2 AND m.conversation_id = $3 AND m.content <> ''
             ON CONFLICT (user_id, id) DO UPDATE SET body = EXCLUDED.body, model = EXCLUDED.model, folder_id = EXCLUDED.folder_id,
-                tags = EXCLUDED.tags, archived = EXCLUDED.archived
+                tags = EXCLUDED.tags, archived = EXCLUDED.archived, {KeepVectorOfSameText}
             WHERE (search_entries.body, search_entries.model, search_entries.folder_id, search_entries.tags, search_entries.archived)
                 IS DISTINCT FROM (EXCLUDED.body, EXCLUDED.model, EXCLUDED.folder_id, EXCLUDED.tags, EXCLUDED.archived)
             """)
@@ -82,7 +89,7 @@ public sealed class SearchIndexStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The title's row as the conversation now has it: written, changed, or removed when the title was cleared.</summary>
-    private static NpgsqlBatchCommand UpsertTitle(Guid userId, Guid conversationId) => new("""
+    private static NpgsqlBatchCommand UpsertTitle(Guid userId, Guid conversationId) => new($"""
         WITH current AS (
             SELECT c.user_id, c.id, c.title, c.model, c.folder_id, c.tags, c.archived_at IS NOT NULL AS archived, c.created_at
             FROM chat.conversations c
@@ -97,7 +104,7 @@ public sealed class SearchIndexStore(NpgsqlDataSource dataSource)
         SELECT user_id, id, id, 'title', title, model, folder_id, tags, archived, created_at
         FROM current WHERE title IS NOT NULL AND btrim(title) <> ''
         ON CONFLICT (user_id, id) DO UPDATE SET body = EXCLUDED.body, model = EXCLUDED.model, folder_id = EXCLUDED.folder_id,
-            tags = EXCLUDED.tags, archived = EXCLUDED.archived
+            tags = EXCLUDED.tags, archived = EXCLUDED.archived, {KeepVectorOfSameText}
         WHERE (search_entries.body, search_entries.model, search_entries.folder_id, search_entries.tags, search_entries.archived)
             IS DISTINCT FROM (EXCLUDED.body, EXCLUDED.model, EXCLUDED.folder_id, EXCLUDED.tags, EXCLUDED.archived)
         """)

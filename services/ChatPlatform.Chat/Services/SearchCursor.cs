@@ -4,18 +4,18 @@ using System.Buffers.Text;
 namespace ChatPlatform.Chat.Services;
 
 /// <summary>
-/// Where a page of search results ended: the last (rank, id), the results' order. The rank is kept as its exact bits,
-/// so the next page starts exactly after it. Opaque to clients (base64url).
+/// Where a page of search results ended: the last (fused score, id), the results' order. The score is kept as its exact
+/// bits, so the next page starts exactly after it. Opaque to clients (base64url).
 /// </summary>
-public sealed record SearchCursor(float Rank, Guid Id)
+public sealed record SearchCursor(double Rank, Guid Id)
 {
-    private const int Length = 4 + 16;
+    private const int Length = 8 + 16;
 
     public string Encode()
     {
         Span<byte> bytes = stackalloc byte[Length];
-        BinaryPrimitives.WriteSingleBigEndian(bytes, Rank);
-        Id.TryWriteBytes(bytes[4..], bigEndian: true, out _);
+        BinaryPrimitives.WriteDoubleBigEndian(bytes, Rank);
+        Id.TryWriteBytes(bytes[8..], bigEndian: true, out _);
         return Base64Url.EncodeToString(bytes);
     }
 
@@ -29,12 +29,12 @@ public sealed record SearchCursor(float Rank, Guid Id)
         {
             return false;
         }
-        var rank = BinaryPrimitives.ReadSingleBigEndian(buffer);
-        if (!float.IsFinite(rank) || rank < 0)
+        var rank = BinaryPrimitives.ReadDoubleBigEndian(buffer);
+        if (!double.IsFinite(rank) || rank < 0)
         {
             return false;
         }
-        cursor = new SearchCursor(rank, new Guid(buffer[4..Length], bigEndian: true));
+        cursor = new SearchCursor(rank, new Guid(buffer[8..Length], bigEndian: true));
         return true;
     }
 }

@@ -7,9 +7,10 @@ namespace ChatPlatform.Chat.Services;
 /// <summary>
 /// Keeps the search index (<c>chat.search_entries</c>) off the hot path: an event-log consumer of the messages written,
 /// the answers finished, the conversations changed or deleted and the accounts deleted. At least once and idempotent:
-/// each write copies the current rows (<see cref="SearchIndexStore"/>), so a repeat writes the same thing.
+/// each write copies the current rows (<see cref="SearchIndexStore"/>), so a repeat writes the same thing. A row written
+/// without its vector wakes the <see cref="SearchEmbedder"/>, which embeds in batches rather than one event at a time.
 /// </summary>
-public sealed partial class SearchIndexer(SearchIndexStore index, ILogger<SearchIndexer> logger) : IEventHandler
+public sealed partial class SearchIndexer(SearchIndexStore index, SearchEmbedder embedder, ILogger<SearchIndexer> logger) : IEventHandler
 {
     public const string ConsumerName = "chat-search";
 
@@ -20,9 +21,11 @@ public sealed partial class SearchIndexer(SearchIndexStore index, ILogger<Search
             case ConversationStore.MessageCreatedEvent or TurnStore.MessageCompletedEvent
                 when e.PayloadAs<MessagePayload>() is { UserId: var userId, ConversationId: var conversationId, MessageId: var messageId }:
                 await index.IndexMessageAsync(userId, conversationId, messageId, cancellationToken);
+                embedder.Wake();
                 break;
             case ConversationStore.ConversationUpdatedEvent when e.PayloadAs<ConversationUpdated>() is { } updated:
                 await index.RefreshConversationAsync(updated.UserId, updated.ConversationId, cancellationToken);
+                embedder.Wake();
                 break;
             case ConversationStore.ConversationDeletedEvent when e.PayloadAs<ConversationDeleted>() is { } deleted:
                 await index.DeleteConversationAsync(deleted.UserId, deleted.ConversationId, cancellationToken);

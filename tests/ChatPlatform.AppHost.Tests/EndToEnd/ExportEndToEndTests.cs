@@ -57,7 +57,7 @@ public sealed class ExportEndToEndTests(PlatformFixture platform)
         var entries = zip.Entries.Select(e => e.FullName).ToList();
 
         Assert.Equal(
-            ["README.md", "account.json", $"conversations/{conversation}.json", $"conversations/{conversation}.md",
+            ["README.md", "account.json", "settings.json", $"conversations/{conversation}.json", $"conversations/{conversation}.md",
              $"files/{fileId}/notes.pdf", "files/files.json", "shares/shares.json", "usage/ledger.csv"],
             entries);
         var account = JsonDocument.Parse(Read(zip, "account.json")).RootElement;

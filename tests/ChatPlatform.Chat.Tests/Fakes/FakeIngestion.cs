@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using ChatPlatform.Ingestion.Retrieval;
 using ChatPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -36,7 +37,11 @@ public sealed class FakeIngestion : IAsyncDisposable
     public static async Task<FakeIngestion> StartAsync(CancellationToken cancellationToken)
     {
         FakeIngestion? ingestion = null;
-        var server = await LoopbackHttpServer.StartAsync(app => app.MapPost("/v1/files/context", (Delegate)((HttpContext context) => ingestion!.ContextAsync(context))),
+        var server = await LoopbackHttpServer.StartAsync(app =>
+            {
+                app.MapPost("/v1/files/context", (Delegate)((HttpContext context) => ingestion!.ContextAsync(context)));
+                app.MapPost("/internal/embeddings", (Delegate)((HttpContext context) => ingestion!.EmbedAsync(context)));
+            },
             cancellationToken);
         ingestion = new FakeIngestion(server);
         return ingestion;
@@ -120,6 +125,37 @@ public sealed class FakeIngestion : IAsyncDisposable
             }
         }
         return Results.Json(new JsonObject { ["files"] = files, ["passages"] = passages, ["images"] = images, ["unavailable"] = unavailable });
+    }
+
+    /// <summary>When set, the embeddings route answers 503, as an ingestion that is away would.</summary>
+    public bool EmbeddingsDown { get; set; }
+
+    /// <summary>Texts embedded, one count per text, for tests that check what was embedded and when.</summary>
+    public int TextsEmbedded => _textsEmbedded;
+
+    private int _textsEmbedded;
+
+    // Ingestion's embeddings route with its real model (all-MiniLM-L6-v2), loaded once for the test run.
+    private static readonly Lazy<MiniLmEmbeddingGenerator> Model = new(() => new MiniLmEmbeddingGenerator(
+        Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<MiniLmEmbeddingGenerator>.Instance));
+
+    private async Task<IResult> EmbedAsync(HttpContext context)
+    {
+        var identity = await InternalTokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
+        if (identity?.FindFirst("role")?.Value != "service")
+        {
+            Interlocked.Increment(ref _unauthorized);
+            return Results.Problem(statusCode: 401, detail: "A service token is required.");
+        }
+        if (EmbeddingsDown)
+        {
+            return Results.Problem(statusCode: 503, detail: "Embeddings are away.");
+        }
+        var body = (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
+        var texts = body["texts"]!.AsArray().Select(t => t!.GetValue<string>()).ToList();
+        Interlocked.Add(ref _textsEmbedded, texts.Count);
+        var embeddings = await Model.Value.GenerateAsync(texts, cancellationToken: context.RequestAborted);
+        return Results.Json(new { model = EmbeddingOptions.LocalModelKey, vectors = embeddings.Select(e => e.Vector.ToArray()) });
     }
 
     private static JsonObject Passage(int source, Guid fileId, string fileName, int? page, string text) => new()

@@ -10,20 +10,21 @@ public sealed class SearchTextTests
     [Fact]
     public void A_cursor_round_trips_its_exact_rank_and_id()
     {
-        var cursor = new SearchCursor(0.1f / 3, Guid.CreateVersion7());
+        var cursor = new SearchCursor(1.0 / 61 + 1.0 / 63, Guid.CreateVersion7());
 
         Assert.True(SearchCursor.TryDecode(cursor.Encode(), out var decoded));
 
         Assert.Equal(cursor, decoded);
-        Assert.Equal(BitConverter.SingleToInt32Bits(cursor.Rank), BitConverter.SingleToInt32Bits(decoded!.Rank));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(cursor.Rank), BitConverter.DoubleToInt64Bits(decoded!.Rank));
     }
 
     [Theory]
     [InlineData("")]
     [InlineData("../../")]
     [InlineData("AAAA")]
-    [InlineData("v4AAAAAAAAAAAAAAAAAAAAAAAAA")] // a negative rank
-    [InlineData("f8AAAAAAAAAAAAAAAAAAAAAAAAA")] // NaN
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAA")] // the 20 bytes of an earlier cursor
+    [InlineData("v_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // a negative rank
+    [InlineData("f_gAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // NaN
     public void A_cursor_not_of_this_service_is_refused(string text)
     {
         Assert.False(SearchCursor.TryDecode(text, out var cursor));

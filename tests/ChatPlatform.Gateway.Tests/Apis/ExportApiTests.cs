@@ -30,16 +30,27 @@ public sealed class ExportApiTests(PostgresFixture postgres, RedisFixture redis)
         await using var services = await FakeServices.StartAsync(failContent: false);
         await using var host = await StartAsync(services);
         var (client, user) = await SignedInAsync(host);
+        var (other, _) = await SignedInAsync(host);
+        using (other)
+        {
+            using var theirs = await other.PutAsJsonAsync("/v1/me/settings", new { theme = "light", systemPrompt = "THEIR-PROMPT" }, Cancellation);
+            Assert.Equal(HttpStatusCode.OK, theirs.StatusCode);
+        }
+        using (var mine = await client.PutAsJsonAsync("/v1/me/settings", new { theme = "dark", enterToSend = false, systemPrompt = "MY-PROMPT" }, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+        }
 
         using var response = await client.GetAsync("/v1/export", HttpCompletionOption.ResponseHeadersRead, Cancellation);
         var bytes = await response.Content.ReadAsByteArrayAsync(Cancellation);
         await using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+        var settings = System.Text.Json.JsonDocument.Parse(Read(zip, "settings.json")).RootElement;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         Assert.Equal(
-            ["README.md", "account.json", $"conversations/{ConversationId}.json", $"conversations/{ConversationId}.md",
+            ["README.md", "account.json", "settings.json", $"conversations/{ConversationId}.json", $"conversations/{ConversationId}.md",
              $"conversations/{ArchivedId}.json", $"conversations/{ArchivedId}.md", $"files/{FileId}/_.._etc_passwd.txt", "files/files.json",
              "shares/shares.json", "usage/ledger.csv"],
             zip.Entries.Select(e => e.FullName));
@@ -48,6 +59,12 @@ public sealed class ExportApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Contains("\"path\": null", Read(zip, "files/files.json"), StringComparison.Ordinal);
         Assert.Contains(user.Email, Read(zip, "account.json"), StringComparison.Ordinal);
         Assert.DoesNotContain("AQAAAA", Read(zip, "account.json"), StringComparison.Ordinal);
+        Assert.Equal("chatplatform.settings", settings.GetProperty("format").GetString());
+        Assert.Equal("dark", settings.GetProperty("theme").GetString());
+        Assert.False(settings.GetProperty("enterToSend").GetBoolean());
+        Assert.Equal("MY-PROMPT", settings.GetProperty("systemPrompt").GetString());
+        Assert.All(zip.Entries, e => Assert.DoesNotContain("THEIR-PROMPT", Read(zip, e.FullName), StringComparison.Ordinal));
+        Assert.Contains("settings.json", Read(zip, "README.md"), StringComparison.Ordinal);
         Assert.Equal("occurred_at\r\n", Read(zip, "usage/ledger.csv"));
         // Both pages of the caller's shares.
         Assert.Contains("\"shareId\": \"first\"", Read(zip, "shares/shares.json"), StringComparison.Ordinal);

@@ -52,6 +52,7 @@ public sealed class ContextApiHost : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapFileContextApi();
+        app.MapEmbeddingsApi();
         // Migrations run here, on an empty database: the data source loads its types before pgvector exists.
         await app.StartAsync(cancellationToken);
         return new ContextApiHost(app, await RetrievalDatabase.OpenAsync(connectionString, cancellationToken));

@@ -94,9 +94,103 @@ public sealed class SharingTests(BrowserPlatform platform)
         await Expect(page.Locator("tr[data-share-id]")).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Revoke") }).ClickAsync();
         await Expect(page.Locator("tr[data-share-id]")).ToHaveCountAsync(0);
-        await stranger.ReloadAsync();
+        var revoked = await stranger.ReloadAsync();
+        Assert.Equal(404, revoked!.Status);
         await Expect(stranger.Locator("meta[name='robots']")).ToHaveAttributeAsync("content", "noindex");
         await Expect(stranger.GetByRole(AriaRole.Heading, new() { Name = "This link does not lead to a conversation" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task An_unknown_revoked_or_expired_link_answers_the_same_404_page_and_the_api_one_404()
+    {
+        var token = await platform.RegisterThroughApiAsync(TestAccount.New(), Token);
+        using var api = platform.CreateGatewayClient(token);
+        var conversation = await PostAsync(api, "/v1/conversations", new { model = FastModel, title = "Soon gone" });
+        var question = await PostAsync(api, $"/v1/conversations/{conversation}/messages", new { content = "DEAD-LINK-QUESTION" });
+        var revoked = await ShareAsync(api, conversation, question);
+        var expired = await ShareAsync(api, conversation, question);
+        Assert.True((await api.DeleteAsync($"/v1/shares/{revoked}", Token)).IsSuccessStatusCode);
+        await ExpireAsync(expired);
+        var unknown = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using var anonymous = platform.CreateGatewayClient(null);
+
+        var page = await platform.NewPageAsync();
+        var texts = new List<string>();
+        foreach (var id in new[] { unknown, revoked, expired })
+        {
+            var response = await page.GotoAsync($"s/{id}");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This link does not lead to a conversation" })).ToBeVisibleAsync();
+            await Expect(page.Locator("meta[name='robots']")).ToHaveAttributeAsync("content", "noindex");
+            Assert.Equal(404, response!.Status);
+            Assert.Contains("no-store", await response.HeaderValueAsync("cache-control"), StringComparison.Ordinal);
+            texts.Add(await page.Locator("main").InnerTextAsync());
+            Assert.DoesNotContain("DEAD-LINK-QUESTION", await response.TextAsync(), StringComparison.Ordinal);
+            using var read = await anonymous.GetAsync($"/v1/shared/{id}", Token);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, read.StatusCode);
+            Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Single(texts.Distinct());
+
+        // Any other unknown page is a 404 too, in the app's words.
+        var other = await page.GotoAsync("no-such-page");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not found" })).ToBeVisibleAsync();
+        Assert.Equal(404, other!.Status);
+    }
+
+    [Fact]
+    public async Task Formulas_and_diagrams_are_typeset_on_the_public_page_and_hostile_ones_run_nothing()
+    {
+        var token = await platform.RegisterThroughApiAsync(TestAccount.New(), Token);
+        using var api = platform.CreateGatewayClient(token);
+        var conversation = await PostAsync(api, "/v1/conversations", new { model = FastModel, title = "Shared maths" });
+        var question = await PostAsync(api, $"/v1/conversations/{conversation}/messages", new { content = "Maths please" });
+        var answer = await InsertAnswerAsync(Guid.Parse(conversation), Guid.Parse(question), """
+            Roots: $x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}$. Hostile: $\href{javascript:window.__pwned='href'}{click me}$.
+
+            ```mermaid
+            flowchart TD
+                A["<img src=x onerror=window.__pwned='img'>"] --> B[Model router]
+                click A href "javascript:window.__pwned='click'"
+            ```
+            """);
+        var shareId = await ShareAsync(api, conversation, answer);
+
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync($"s/{shareId}");
+        var shown = page.Locator("article.message.assistant");
+
+        await Expect(shown.Locator(".math .katex").First).ToBeVisibleAsync();
+        await Expect(shown.Locator(".math .katex")).ToHaveCountAsync(2);
+        await Expect(shown.Locator(".mermaid-diagram svg")).ToBeVisibleAsync();
+        await Expect(shown.Locator(".mermaid-diagram svg")).ToContainTextAsync("Model router");
+        foreach (var node in await shown.Locator(".mermaid-diagram .node").AllAsync())
+        {
+            await node.ClickAsync(new() { Force = true });
+        }
+        await shown.Locator(".math", new() { HasText = "click me" }).ClickAsync(new() { Force = true });
+        Assert.Null(await page.EvaluateAsync<string?>("window.__pwned ?? null"));
+        Assert.Equal(0, await shown.Locator("script, iframe, .math a").CountAsync());
+        Assert.Equal(0, await shown.EvaluateAsync<int>("""
+            answer => [...answer.querySelectorAll('*')].filter(element => [...element.attributes].some(attribute =>
+                attribute.name.toLowerCase().startsWith('on') || /^\s*javascript:/i.test(attribute.value))).length
+            """));
+    }
+
+    private static async Task<string> ShareAsync(HttpClient api, string conversation, string messageId)
+    {
+        using var shared = await api.PostAsJsonAsync($"/v1/conversations/{conversation}/share", new { messageId }, Token);
+        Assert.True(shared.IsSuccessStatusCode, $"share: {(int)shared.StatusCode}");
+        return (await shared.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("shareId").GetString()!;
+    }
+
+    // Expiry is checked when read; setting it in the past is what time passing would do.
+    private async Task ExpireAsync(string shareId)
+    {
+        await using var connection = new NpgsqlConnection(await platform.ConnectionStringAsync("chatdb"));
+        await connection.OpenAsync(Token);
+        await using var command = new NpgsqlCommand("UPDATE chat.shares SET expires_at = now() - interval '1 minute' WHERE id = $1", connection);
+        command.Parameters.Add(new() { Value = shareId });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(Token));
     }
 
     private static async Task<string> PostAsync(HttpClient api, string path, object body)

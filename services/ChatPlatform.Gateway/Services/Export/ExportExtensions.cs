@@ -6,6 +6,7 @@ public static class ExportExtensions
     public static IServiceCollection AddAccountExport(this IServiceCollection services)
     {
         services.AddSingleton<IExportSection, AccountSection>();
+        services.AddSingleton<IExportSection, SettingsSection>();
         services.AddSingleton<IExportSection, ConversationsSection>();
         services.AddSingleton<IExportSection, FilesSection>();
         services.AddSingleton<IExportSection, SharesSection>();
