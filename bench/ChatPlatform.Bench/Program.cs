@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|kafka|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|kafka|web|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -16,6 +16,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["share"] = ShareBenchmark.RunAsync,
     ["search"] = SearchBenchmark.RunAsync,
     ["kafka"] = KafkaBenchmark.RunAsync,
+    ["web"] = WebBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)
