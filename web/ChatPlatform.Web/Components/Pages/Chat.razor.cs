@@ -195,7 +195,7 @@ public sealed partial class Chat
         {
             var detail = await Gateway.SelectBranchAsync(id, messageId, Disposed);
             _conversation = detail.ToConversation();
-            _thread.Show(detail.Messages);
+            _thread.Show(detail.Messages, keep: messageId);
             _scrollTo = messageId;
         }
         catch (GatewayException e) when (e.Status == 400)
