@@ -17,7 +17,8 @@ namespace ChatPlatform.Bench;
 ///     rounds each, alternated;
 /// (2) time to first token on the page (Enter pressed to the answer's first text painted, timed in the page) beside an
 ///     API client's (POST .../turns to the first delta event) for the same prompt and offline model, alternated.
-/// Arguments: <c>web [rounds, default 7]</c>.
+/// Arguments: <c>web [rounds, default 7]</c>; <c>web screenshots [folder, default docs/screenshots]</c> writes the
+/// README's screenshots instead (chat light and dark, phone, settings, usage, admin).
 /// </summary>
 public static class WebBenchmark
 {
@@ -29,7 +30,8 @@ public static class WebBenchmark
 
     public static async Task RunAsync(string[] args)
     {
-        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
+        var screenshots = args is ["screenshots", ..] ? (args.Length > 1 ? args[1] : Path.Combine(RepositoryRoot.Find(), "docs", "screenshots")) : null;
+        var rounds = screenshots is null && args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
         var starting = Stopwatch.StartNew();
         await using var app = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(CancellationToken.None,
         [
@@ -60,7 +62,20 @@ public static class WebBenchmark
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-        var context = await browser.NewContextAsync(new() { BaseURL = webUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await SignInAsync(browser, webUrl, email, 1280, 800, ColorScheme.Light);
+        if (screenshots is not null)
+        {
+            await ScreenshotsAsync(browser, webUrl, email, page, screenshots);
+            return;
+        }
+
+        await OpenLongThreadAsync(api, page, rounds);
+        await TimeToFirstTokenAsync(api, page, rounds * 3);
+    }
+
+    private static async Task<IPage> SignInAsync(IBrowser browser, Uri webUrl, string email, int width, int height, ColorScheme scheme)
+    {
+        var context = await browser.NewContextAsync(new() { BaseURL = webUrl.ToString(), ViewportSize = new() { Width = width, Height = height }, ColorScheme = scheme });
         context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("signin");
@@ -68,9 +83,47 @@ public static class WebBenchmark
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.Locator(".app[data-ready='true']").WaitForAsync();
+        return page;
+    }
 
-        await OpenLongThreadAsync(api, page, rounds);
-        await TimeToFirstTokenAsync(api, page, rounds * 3);
+    // ---- the README's screenshots (the bench's account is the platform's first, so its admin) ----
+
+    private static async Task ScreenshotsAsync(IBrowser browser, Uri webUrl, string email, IPage page, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        await page.GetByLabel("Model", new() { Exact = true }).SelectOptionAsync(Model);
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true }).FillAsync(Prompt);
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true }).PressAsync("Enter");
+        await page.Locator("article.message.assistant[data-status='complete']").WaitForAsync();
+        var conversation = page.Url;
+        await SaveAsync(page, folder, "chat-light");
+        foreach (var (name, path, ready) in new[]
+        {
+            ("settings", "settings", "main[data-ready='true']"),
+            ("usage", "usage", "main[data-ready='true']"),
+            ("admin", "admin", "h1#admin-title"),
+        })
+        {
+            await page.GotoAsync(path);
+            await page.Locator(ready).WaitForAsync();
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await SaveAsync(page, folder, name);
+        }
+        var dark = await SignInAsync(browser, webUrl, email, 1280, 800, ColorScheme.Dark);
+        await dark.GotoAsync(conversation);
+        await dark.Locator("article.message.assistant[data-status='complete']").WaitForAsync();
+        await SaveAsync(dark, folder, "chat-dark");
+        var phone = await SignInAsync(browser, webUrl, email, 390, 844, ColorScheme.Light);
+        await phone.GotoAsync(conversation);
+        await phone.Locator("article.message.assistant[data-status='complete']").WaitForAsync();
+        await SaveAsync(phone, folder, "phone");
+    }
+
+    private static async Task SaveAsync(IPage page, string folder, string name)
+    {
+        var path = Path.Combine(folder, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path });
+        Console.WriteLine($"wrote {path}");
     }
 
     // ---- (1) a long thread ----
