@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|list|kafka|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|list|kafka|web|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -17,6 +17,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["search"] = SearchBenchmark.RunAsync,
     ["list"] = ConversationListBenchmark.RunAsync,
     ["kafka"] = KafkaBenchmark.RunAsync,
+    ["web"] = WebBenchmark.RunAsync,
 };
 
 if (args.FirstOrDefault() == BareForwarder.Command)

@@ -103,12 +103,34 @@ public static class ConversationsApi
             ? TypedResults.Ok(conversation)
             : TypedResults.NotFound();
 
-    public static async Task<Results<Ok<Conversation>, NotFound, ValidationProblem>> UpdateConversationAsync(
-        Guid id, UpdateConversationRequest request, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes the fields sent. <c>temperature</c> and <c>maxOutputTokens</c> are checked against the limits the catalog
+    /// gives the conversation's model (or the one this request switches to); <c>null</c> goes back to the model's default.
+    /// </summary>
+    public static async Task<Results<Ok<Conversation>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateConversationAsync(
+        Guid id, UpdateConversationRequest request, CurrentUser user, ConversationStore store, ModelRouterClient router,
+        CancellationToken cancellationToken)
     {
         if (OrganiseRules.Validate(request, out _) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
+        }
+        if (request.SetsParameters)
+        {
+            // Read first so that another user's conversation is a 404 before anything about its model is said.
+            if (await store.FindAsync(user.Id, id, cancellationToken) is not { } current)
+            {
+                return TypedResults.NotFound();
+            }
+            if (await TurnsApi.ListModelsAsync(router, cancellationToken) is not { } listed)
+            {
+                return TurnsApi.RouterUnavailable();
+            }
+            var modelId = request.Model ?? current.Model;
+            if (ConversationParameters.Validate(request, modelId, listed.Models.GetValueOrDefault(modelId)) is { Count: > 0 } invalid)
+            {
+                return TypedResults.ValidationProblem(invalid);
+            }
         }
         return await store.UpdateAsync(user.Id, id, request, cancellationToken) switch
         {

@@ -196,7 +196,7 @@ public static class TurnsApi
         return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<RouterModels?> ListModelsAsync(ModelRouterClient router, CancellationToken cancellationToken)
+    internal static async Task<RouterModels?> ListModelsAsync(ModelRouterClient router, CancellationToken cancellationToken)
     {
         try
         {
@@ -210,7 +210,7 @@ public static class TurnsApi
     }
 
     // Only when the router is down, the conversation is read on its own: a missing or another user's one still answers 404.
-    private static ProblemHttpResult RouterUnavailable() => TypedResults.Problem(
+    internal static ProblemHttpResult RouterUnavailable() => TypedResults.Problem(
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
         detail: "The model router could not be reached; nothing was written.");
 

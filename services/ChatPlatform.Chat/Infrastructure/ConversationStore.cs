@@ -18,7 +18,7 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
     public const string ConversationUpdatedEvent = "chat.conversation.updated";
 
     internal const string ConversationColumns =
-        "id, title, model, system_prompt, current_leaf_id, created_at, updated_at, folder_id, tags, starred, archived_at";
+        "id, title, model, system_prompt, current_leaf_id, created_at, updated_at, folder_id, tags, starred, archived_at, temperature, max_output_tokens";
     internal const string MessageColumns = "id, conversation_id, parent_id, role, content, status, model, created_at, sibling_index";
 
     public async Task<Conversation> CreateAsync(Guid userId, CreateConversationRequest request, CancellationToken cancellationToken)
@@ -204,7 +204,9 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
                 folder_id = CASE WHEN $6 THEN $7 ELSE folder_id END,
                 tags = COALESCE($8, tags),
                 starred = COALESCE($9, starred),
-                archived_at = CASE WHEN $10::boolean IS NULL THEN archived_at WHEN $10 THEN COALESCE(archived_at, $11) END
+                archived_at = CASE WHEN $10::boolean IS NULL THEN archived_at WHEN $10 THEN COALESCE(archived_at, $11) END,
+                temperature = CASE WHEN $12 THEN $13 ELSE temperature END,
+                max_output_tokens = CASE WHEN $14 THEN $15 ELSE max_output_tokens END
             WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL
             RETURNING {ConversationColumns}
             """, connection, transaction))
@@ -220,6 +222,10 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
             command.Parameters.Add(new() { Value = (object?)request.Starred ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
             command.Parameters.Add(new() { Value = (object?)request.Archived ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
             command.Parameters.Add(new() { Value = Now() });
+            command.Parameters.Add(new() { Value = request.TemperatureGiven });
+            command.Parameters.Add(new() { Value = (object?)request.Temperature ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+            command.Parameters.Add(new() { Value = request.MaxOutputTokensGiven });
+            command.Parameters.Add(new() { Value = (object?)request.MaxOutputTokens ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             conversation = ReadConversation(reader);
@@ -641,6 +647,8 @@ public sealed class ConversationStore(NpgsqlDataSource dataSource, IEventLog eve
         Tags = reader.GetFieldValue<string[]>(8),
         Starred = reader.GetBoolean(9),
         ArchivedAt = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+        Temperature = reader.IsDBNull(11) ? null : reader.GetDouble(11),
+        MaxOutputTokens = reader.IsDBNull(12) ? null : reader.GetInt32(12),
     };
 
     internal static Message ReadMessage(NpgsqlDataReader reader) => new(

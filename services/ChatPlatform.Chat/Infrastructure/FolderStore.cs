@@ -121,7 +121,7 @@ public sealed class FolderStore(NpgsqlDataSource dataSource, IEventLog eventLog,
             while (await reader.ReadAsync(cancellationToken))
             {
                 // Tombstones lose the folder too, but nobody is told about a deleted conversation again.
-                if (!reader.GetBoolean(11))
+                if (!reader.GetBoolean(reader.FieldCount - 1))
                 {
                     moved.Add(ConversationStore.ReadConversation(reader));
                 }

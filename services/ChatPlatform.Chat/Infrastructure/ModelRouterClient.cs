@@ -55,7 +55,9 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
                         item["display_name"]?.GetValue<string>() ?? id,
                         item["tiers"]?.AsArray().Select(t => t?.GetValue<string>()).OfType<string>().ToArray(),
                         item["pricing"]?["input_per_million"]?.GetValue<decimal>() ?? 0m,
-                        item["pricing"]?["output_per_million"]?.GetValue<decimal>() ?? 0m);
+                        item["pricing"]?["output_per_million"]?.GetValue<decimal>() ?? 0m,
+                        // Reasoning models take no temperature; a catalog that does not say so allows it.
+                        item["capabilities"]?["temperature"]?.GetValue<bool>() ?? true);
                 }
             }
             var listed = new RouterModels(models, [.. models.Keys]);
@@ -74,11 +76,12 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
     /// The messages are serialized at once: the stream, read for as long as the answer takes, holds none of them.
     /// </summary>
     public IAsyncEnumerable<RouterChunk> StreamAsync(
-        Guid userId, string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken)
+        Guid userId, string model, IReadOnlyList<RouterMessage> messages, int maxTokens, CancellationToken cancellationToken,
+        double? temperature = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = Body(model, messages, maxTokens, stream: true),
+            Content = Body(model, messages, maxTokens, stream: true, temperature),
         };
         request.Options.Set(InternalTokenHandler.ActingFor, userId);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -146,7 +149,7 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
 
     // Serialized as it is sent, through a pooled buffer: a string and a byte array of the whole context would be one more
     // copy, and a socket keeps a reference to the last array it sent, which would hold the context as long as the answer.
-    private static JsonContent Body(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, bool stream)
+    private static JsonContent Body(string model, IReadOnlyList<RouterMessage> messages, int maxTokens, bool stream, double? temperature = null)
     {
         var body = new JsonObject
         {
@@ -155,6 +158,10 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
             ["max_tokens"] = maxTokens,
             ["stream"] = stream,
         };
+        if (temperature is { } t)
+        {
+            body["temperature"] = t;
+        }
         if (stream)
         {
             body["stream_options"] = new JsonObject { ["include_usage"] = true };
@@ -222,13 +229,14 @@ public sealed class ModelRouterClient(IHttpClientFactory httpClientFactory, Time
 }
 
 /// <param name="Vision">The router's <c>capabilities.vision</c>: the model is sent images; without it, their text.</param>
+/// <param name="AllowsTemperature">The router's <c>capabilities.temperature</c> (true when absent): false, a turn sends none.</param>
 /// <summary>
 /// A model the router lists; <see cref="Tiers"/> null when every tier may use it. The prices (US dollars per million
 /// tokens, the dearest enabled deployment's) are what a quota reservation holds its worst case at.
 /// </summary>
 public sealed record RouterModel(
     string Id, int ContextWindow, int MaxOutputTokens, bool Vision = false, string? DisplayName = null, IReadOnlyList<string>? Tiers = null,
-    decimal InputPerMillion = 0m, decimal OutputPerMillion = 0m)
+    decimal InputPerMillion = 0m, decimal OutputPerMillion = 0m, bool AllowsTemperature = true)
 {
     public bool AllowsTier(string? tier) => Tiers is null || (tier is not null && Tiers.Contains(tier, StringComparer.Ordinal));
 }

@@ -16,6 +16,12 @@ public sealed record Conversation(
     public bool Archived => ArchivedAt is not null;
 
     public DateTimeOffset? ArchivedAt { get; init; }
+
+    /// <summary>The sampling temperature every turn is sent; null for the model's default.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>The longest answer every turn asks for; null for the model's limit.</summary>
+    public int? MaxOutputTokens { get; init; }
 }
 
 /// <summary>A conversation with the path of messages from the root to its current leaf.</summary>
@@ -39,6 +45,10 @@ public sealed record ConversationDetail(
 
     public DateTimeOffset? ArchivedAt { get; init; }
 
+    public double? Temperature { get; init; }
+
+    public int? MaxOutputTokens { get; init; }
+
     public static ConversationDetail From(Conversation c, IReadOnlyList<PathMessage> messages) =>
         new(c.Id, c.Title, c.Model, c.SystemPrompt, c.CurrentLeafId, c.CreatedAt, c.UpdatedAt, messages)
         {
@@ -46,6 +56,8 @@ public sealed record ConversationDetail(
             Tags = c.Tags,
             Starred = c.Starred,
             ArchivedAt = c.ArchivedAt,
+            Temperature = c.Temperature,
+            MaxOutputTokens = c.MaxOutputTokens,
         };
 }
 

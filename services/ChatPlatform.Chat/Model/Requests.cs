@@ -12,6 +12,10 @@ public sealed class UpdateConversationRequest
 {
     private readonly Guid? _folderId;
     private readonly bool _folderIdGiven;
+    private readonly double? _temperature;
+    private readonly bool _temperatureGiven;
+    private readonly int? _maxOutputTokens;
+    private readonly bool _maxOutputTokensGiven;
 
     public string? Title { get; init; }
 
@@ -37,6 +41,38 @@ public sealed class UpdateConversationRequest
 
     [JsonIgnore]
     public bool FolderIdGiven => _folderIdGiven;
+
+    /// <summary>The sampling temperature of every turn; <c>null</c> goes back to the model's default.</summary>
+    public double? Temperature
+    {
+        get => _temperature;
+        init
+        {
+            _temperature = value;
+            _temperatureGiven = true;
+        }
+    }
+
+    [JsonIgnore]
+    public bool TemperatureGiven => _temperatureGiven;
+
+    /// <summary>The longest answer of every turn; <c>null</c> goes back to the model's limit.</summary>
+    public int? MaxOutputTokens
+    {
+        get => _maxOutputTokens;
+        init
+        {
+            _maxOutputTokens = value;
+            _maxOutputTokensGiven = true;
+        }
+    }
+
+    [JsonIgnore]
+    public bool MaxOutputTokensGiven => _maxOutputTokensGiven;
+
+    /// <summary>Whether a parameter is set (not cleared): it is checked against the model's limits in the catalog.</summary>
+    [JsonIgnore]
+    public bool SetsParameters => Temperature is not null || MaxOutputTokens is not null;
 
     /// <summary>Whether anything beyond title, system prompt and model changes: those are written with their event.</summary>
     [JsonIgnore]

@@ -32,9 +32,9 @@ public static class ConversationRules
     public static Dictionary<string, string[]> Validate(UpdateConversationRequest request)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (request is { Title: null, SystemPrompt: null, Model: null, Organises: false })
+        if (request is { Title: null, SystemPrompt: null, Model: null, Organises: false, TemperatureGiven: false, MaxOutputTokensGiven: false })
         {
-            errors[""] = ["Nothing to change: send title, systemPrompt, model, folderId, tags, starred or archived."];
+            errors[""] = ["Nothing to change: send title, systemPrompt, model, folderId, tags, starred, archived, temperature or maxOutputTokens."];
         }
         if (request.Model is not null)
         {

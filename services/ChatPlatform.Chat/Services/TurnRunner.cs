@@ -37,7 +37,8 @@ public sealed partial class TurnRunner(
         var context = ContextBuilder.Build(started.Conversation.SystemPrompt, started.ContextPath, model, files);
         var prepared = new PreparedTurn(
             new TurnStartedData(started.Conversation.Id, started.UserMessage, started.Answer, files.Notices),
-            router.StreamAsync(userId, model.Id, context, ContextBuilder.MaxOutputTokens(model), turn.Token),
+            router.StreamAsync(userId, model.Id, context, ConversationParameters.MaxOutputTokens(started.Conversation, model), turn.Token,
+                ConversationParameters.Temperature(started.Conversation, model)),
             context.Sum(m => (long)ContextBuilder.EstimateTokens(m)),
             CitationFinder.Sources(files.Context),
             reservationId);

@@ -17,7 +17,10 @@ public sealed record SocketRequest(
     public const string Resume = "resume";
     public const string Stop = "stop";
 
-    public bool StartsTurn => Type is Turn or Regenerate;
+    /// <summary>Goes on from an answer cut at its length limit (chat's <c>POST .../messages/{id}/continue</c>).</summary>
+    public const string Continue = "continue";
+
+    public bool StartsTurn => Type is Turn or Regenerate or Continue;
 
     /// <summary>The frame as a request, or the reason it is not one (and its requestId, when it had a usable one).</summary>
     public static (SocketRequest? Request, string? RequestId, string? Error) Parse(ReadOnlySpan<byte> utf8)
@@ -45,9 +48,9 @@ public sealed record SocketRequest(
                 return (null, null, "'requestId' must be a string of 1 to 128 characters.");
             }
             var type = String(root, "type");
-            if (type is not (Turn or Regenerate or Resume or Stop))
+            if (type is not (Turn or Regenerate or Continue or Resume or Stop))
             {
-                return (null, requestId, "'type' must be one of turn, regenerate, resume, stop.");
+                return (null, requestId, "'type' must be one of turn, regenerate, continue, resume, stop.");
             }
             if (Id(root, "conversationId") is not { } conversationId)
             {

@@ -174,6 +174,7 @@ public sealed partial class WebSocketSession(
         {
             SocketRequest.Turn => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/turns"),
             SocketRequest.Regenerate => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/messages/{request.MessageId}/regenerate"),
+            SocketRequest.Continue => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/messages/{request.MessageId}/continue"),
             SocketRequest.Resume => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Get, $"{conversation}/messages/{request.MessageId}/events"),
             _ => upstream.CreateRequest(Upstreams.Chat, HttpMethod.Post, $"{conversation}/messages/{request.MessageId}/stop"),
         };

@@ -18,6 +18,9 @@ public sealed class FakeModelRouter : IAsyncDisposable
     public const string FastModel = "sim-fast";
     public const string VisionModel = "sim-vision";
 
+    /// <summary>A model that takes no temperature (<c>capabilities.temperature: false</c>), as reasoning models.</summary>
+    public const string ReasoningModel = "sim-reasoning";
+
     /// <summary>A model only the pro tier may use (the router lists its <c>tiers</c>).</summary>
     public const string ProModel = "sim-pro";
 
@@ -105,10 +108,10 @@ public sealed class FakeModelRouter : IAsyncDisposable
     {
             ["object"] = "list",
         ["data"] = new JsonArray(Model(FastModel, 32_768, 4_096), Model(TinyModel, 300, 50), Model(VisionModel, 32_768, 4_096, vision: true),
-            Model(ProModel, 32_768, 4_096, tiers: ["pro"])),
+            Model(ProModel, 32_768, 4_096, tiers: ["pro"]), Model(ReasoningModel, 32_768, 4_096, temperature: false)),
     }.ToJsonString();
 
-    private static JsonObject Model(string id, int contextWindow, int maxOutput, bool vision = false, string[]? tiers = null)
+    private static JsonObject Model(string id, int contextWindow, int maxOutput, bool vision = false, string[]? tiers = null, bool? temperature = null)
     {
         var model = new JsonObject
         {
@@ -122,6 +125,10 @@ public sealed class FakeModelRouter : IAsyncDisposable
             ["capabilities"] = new JsonObject { ["vision"] = vision, ["tools"] = false },
             ["simulated"] = true,
         };
+        if (temperature is { } allowed)
+        {
+            model["capabilities"]!["temperature"] = allowed;
+        }
         if (tiers is not null)
         {
             model["tiers"] = new JsonArray([.. tiers.Select(t => (JsonNode)t)]);

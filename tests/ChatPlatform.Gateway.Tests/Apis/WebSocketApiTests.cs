@@ -49,6 +49,27 @@ public sealed class WebSocketApiTests(PostgresFixture postgres, RedisFixture red
         Assert.Contains(chat.Requests, r => r.Method == "POST" && r.PathAndQuery == $"/v1/conversations/{conversationId}/messages/{FakeChatService.AssistantMessage}/stop");
     }
 
+    [Fact]
+    public async Task Continue_on_the_socket_streams_chats_continue_and_another_users_conversation_is_an_error_frame()
+    {
+        await using var chat = await FakeChatService.StartAsync();
+        await using var host = await GatewayHost.StartKestrelAsync(postgres, redis, Upstream.Settings(chat.Address));
+        var userId = Guid.NewGuid();
+        var conversationId = Guid.NewGuid();
+        using var socket = await ConnectAsync(host, TestTokens.Mint(userId));
+
+        await SendAsync(socket, new { type = "continue", requestId = "c1", conversationId, messageId = FakeChatService.AssistantMessage });
+        var frames = new[] { await ReceiveAsync(socket), await ReceiveAsync(socket), await ReceiveAsync(socket) };
+        await SendAsync(socket, new { type = "continue", requestId = "c2", conversationId = FakeChatService.UnknownConversation, messageId = FakeChatService.AssistantMessage });
+        var refused = await ReceiveAsync(socket);
+
+        Assert.Equal(["delta", "delta", "done"], frames.Select(f => (string?)f["event"]));
+        Assert.All(frames, f => Assert.Equal("c1", (string?)f["requestId"]));
+        Assert.Contains(chat.Requests, r => r.Method == "POST" && r.PathAndQuery == $"/v1/conversations/{conversationId}/messages/{FakeChatService.AssistantMessage}/continue"
+            && r.UserIds.SequenceEqual([userId.ToString()]));
+        Assert.Equal(("error", "c2", 404), ((string?)refused["type"], (string?)refused["requestId"], (int?)refused["status"]));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

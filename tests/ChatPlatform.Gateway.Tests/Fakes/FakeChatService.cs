@@ -63,6 +63,7 @@ internal sealed class FakeChatService : IAsyncDisposable
             app.MapPost("/v1/conversations/{conversationId:guid}/turns", (HttpContext context, Guid conversationId) => fake!.TurnAsync(context, conversationId));
             app.MapPost("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/stop", (HttpContext context, Guid conversationId) => fake!.StopAsync(context, conversationId));
             app.MapGet("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/events", (HttpContext context, Guid conversationId) => fake!.ResumeAsync(context, conversationId));
+            app.MapPost("/v1/conversations/{conversationId:guid}/messages/{messageId:guid}/continue", (HttpContext context, Guid conversationId) => fake!.ContinueAsync(context, conversationId));
         }, TestContext.Current.CancellationToken);
         fake = new FakeChatService(server);
         return fake;
@@ -122,6 +123,18 @@ internal sealed class FakeChatService : IAsyncDisposable
     {
         await RecordAsync(context);
         context.Response.StatusCode = conversationId == UnknownConversation ? 404 : 202;
+    }
+
+    // A new answer going on from the one named: events 1 to 3, or chat's 404 for a conversation that is not the caller's.
+    private async Task ContinueAsync(HttpContext context, Guid conversationId)
+    {
+        if (conversationId == UnknownConversation)
+        {
+            await RecordAsync(context);
+            await Results.Problem(statusCode: 404, title: "Not Found", detail: "No such conversation.").ExecuteAsync(context);
+            return;
+        }
+        await ResumeAsync(context, conversationId);
     }
 
     private async Task ResumeAsync(HttpContext context, Guid conversationId)

@@ -87,6 +87,21 @@ public sealed class SimulatorChatClientTests
     }
 
     [Fact]
+    public async Task An_answer_longer_than_max_output_tokens_is_cut_there_with_finish_reason_length()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var (cut, _) = await StreamAsync(Client(Fast), Deployment, Ask("Hello?"), new ChatOptions { MaxOutputTokens = 5 }, ct);
+        var (whole, _) = await StreamAsync(Client(Fast), Deployment, Ask("Hello?"), new ChatOptions { MaxOutputTokens = 12 }, ct);
+
+        Assert.Equal(5, TextUpdateCount(cut));
+        Assert.Equal(ChatFinishReason.Length, cut[^1].FinishReason);
+        Assert.Equal(5, Assert.IsType<UsageDetails>(Usage(cut)).OutputTokenCount);
+        Assert.Equal(12, TextUpdateCount(whole));
+        Assert.Equal(ChatFinishReason.Stop, whole[^1].FinishReason);
+    }
+
+    [Fact]
     public async Task It_streams_one_token_an_update_then_estimated_usage()
     {
         var (updates, error) = await StreamAsync(Client(Fast), Deployment, Ask("Hello?"), null, TestContext.Current.CancellationToken);

@@ -72,6 +72,11 @@ public sealed partial class GatewayClient(IHttpClientFactory httpClients, UserSe
     public Task<Conversation> UpdateConversationAsync(Guid id, UpdateConversationRequest request, CancellationToken cancellationToken) =>
         SendAsync<Conversation>(HttpMethod.Patch, $"/v1/conversations/{id}", request, cancellationToken);
 
+    /// <summary>Sets both parameters; a null is sent as such (back to the model's default), so a JsonObject.</summary>
+    public Task<Conversation> SetParametersAsync(Guid id, ConversationParameterValues values, CancellationToken cancellationToken) =>
+        SendAsync<Conversation>(HttpMethod.Patch, $"/v1/conversations/{id}",
+            new JsonObject { ["temperature"] = values.Temperature, ["maxOutputTokens"] = values.MaxOutputTokens }, cancellationToken);
+
     public async Task DeleteConversationAsync(Guid id, CancellationToken cancellationToken)
     {
         using var response = await SendRawAsync(HttpClientName, HttpMethod.Delete, $"/v1/conversations/{id}", null, null, cancellationToken);

@@ -18,6 +18,12 @@ public sealed record Conversation(
     public bool Starred { get; init; }
 
     public bool Archived { get; init; }
+
+    /// <summary>The sampling temperature of every turn; null for the model's default.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>The longest answer of every turn; null for the model's limit.</summary>
+    public int? MaxOutputTokens { get; init; }
 }
 
 public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
@@ -40,12 +46,18 @@ public sealed record ConversationDetail(
 
     public bool Archived { get; init; }
 
+    public double? Temperature { get; init; }
+
+    public int? MaxOutputTokens { get; init; }
+
     public Conversation ToConversation() => new(Id, Title, Model, SystemPrompt, CurrentLeafId, CreatedAt, UpdatedAt)
     {
         FolderId = FolderId,
         Tags = Tags,
         Starred = Starred,
         Archived = Archived,
+        Temperature = Temperature,
+        MaxOutputTokens = MaxOutputTokens,
     };
 }
 
@@ -126,11 +138,22 @@ public sealed record ModelInfo(
     [property: JsonPropertyName("max_output_tokens")] int? MaxOutputTokens = null)
 {
     public string Name => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;
+
+    /// <summary>Whether a conversation on this model may set a temperature (reasoning models take none).</summary>
+    public bool AllowsTemperature => Capabilities?.Temperature != false;
+
+    /// <summary>The longest answer chat asks this model for: its limit, at most half its window (as chat's ContextBuilder).</summary>
+    public int OutputLimit => Math.Max(1, Math.Min(MaxOutputTokens ?? int.MaxValue, ContextWindow / 2));
 }
 
+/// <param name="Temperature">Absent (null) when the catalog does not say: a temperature is then allowed.</param>
 public sealed record ModelCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
-    [property: JsonPropertyName("tools")] bool Tools);
+    [property: JsonPropertyName("tools")] bool Tools,
+    [property: JsonPropertyName("temperature")] bool? Temperature = null);
+
+/// <summary>A conversation's sampling parameters (docs/conversations.md); null for the model's default.</summary>
+public sealed record ConversationParameterValues(double? Temperature, int? MaxOutputTokens);
 
 public sealed record TurnUsage(
     long InputTokens, long OutputTokens, bool Estimated, decimal? CostUsd, string? Model, long? TimeToFirstTokenMs, string? Deployment = null);

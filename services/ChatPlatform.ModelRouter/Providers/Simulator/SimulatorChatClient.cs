@@ -89,7 +89,8 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
         var tokens = SimulatedGrounding.Answer(messageList) is { } groundedText
             ? SimulatedGrounding.Tokens(groundedText)
             : ShowcaseAnswer.Tokens(LastUserText(messageList), settings.AnswerTokens);
-        var length = tokens.Length;
+        // Cut at the request's max_tokens as a provider does, so an offline answer shows the limit (and "continue").
+        var length = Math.Min(tokens.Length, options?.MaxOutputTokens ?? int.MaxValue);
         var sent = 0;
         for (var i = 0; i < length; i++)
         {
@@ -117,7 +118,7 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
             throw new ProviderException($"Simulated provider error after {sent} tokens.", statusCode: 500, isTransient: true);
         }
 
-        yield return Finish(messageList, sent, ChatFinishReason.Stop, responseId, model);
+        yield return Finish(messageList, sent, length < tokens.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, responseId, model);
     }
 
     // JSON mode: the simulated answer under "answer"; a schema: an object that fits it (SchemaPlaceholders).

@@ -25,6 +25,11 @@ public sealed partial class Chat
             _modelChoice.Used(model);
             // The next new chat starts from the default again.
             _draftSystemPrompt = _preferences.Current.SystemPrompt;
+            if (_draftParameters != NoParameters)
+            {
+                _conversation = await Gateway.SetParametersAsync(_conversation.Id, _draftParameters, Disposed);
+                _draftParameters = NoParameters;
+            }
             Navigation.NavigateTo($"c/{_conversation.Id}");
             return true;
         }
@@ -53,6 +58,29 @@ public sealed partial class Chat
             return;
         }
         await UpdateConversationAsync(new UpdateConversationRequest(Model: model));
+    }
+
+    private void ToggleParameters() => _showParameters = !_showParameters;
+
+    private async Task SaveParametersAsync(ConversationParameterValues values)
+    {
+        if (_conversation is null)
+        {
+            _draftParameters = values;
+            _showParameters = false;
+            return;
+        }
+        try
+        {
+            _conversation = await Gateway.SetParametersAsync(_conversation.Id, values, Disposed);
+            _list.Replace(_conversation);
+            _showParameters = false;
+        }
+        catch (GatewayException e)
+        {
+            HandleSignedOut(e);
+            _turnError = new TurnError(e.Message, () => SaveParametersAsync(values));
+        }
     }
 
     private void ToggleSystemPrompt()

@@ -26,6 +26,9 @@ public sealed partial class Chat
     private string? _draftSystemPrompt;
     private string? _systemPromptDraft;
     private bool _showSystemPrompt;
+    private bool _showParameters;
+    // A new chat's parameters, set on the conversation once its first message creates it.
+    private ConversationParameterValues _draftParameters = NoParameters;
     private bool _loading;
     private bool _searchOpen;
     private bool _shortcutsOpen;
@@ -60,6 +63,11 @@ public sealed partial class Chat
     private ModelInfo? SelectedModelInfo => _modelChoice.Find(SelectedModel);
 
     private string? SystemPrompt => _conversation is null ? _draftSystemPrompt : _conversation.SystemPrompt;
+
+    private static readonly ConversationParameterValues NoParameters = new(null, null);
+
+    private ConversationParameterValues Parameters =>
+        _conversation is null ? _draftParameters : new(_conversation.Temperature, _conversation.MaxOutputTokens);
 
     private bool Streaming => _turns.IsStreaming;
 
@@ -187,7 +195,7 @@ public sealed partial class Chat
         {
             var detail = await Gateway.SelectBranchAsync(id, messageId, Disposed);
             _conversation = detail.ToConversation();
-            _thread.Show(detail.Messages);
+            _thread.Show(detail.Messages, keep: messageId);
             _scrollTo = messageId;
         }
         catch (GatewayException e) when (e.Status == 400)
