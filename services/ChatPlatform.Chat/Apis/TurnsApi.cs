@@ -69,7 +69,7 @@ public static class TurnsApi
             return QuotaProblems.Exceeded(response, refusal, time.GetUtcNow());
         }
         var start = await StartHeldAsync(quotas, user.Id, hold.ReservationId, () => turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId,
-            request.ParentIdGiven, turnFiles.NewAttachments, models.Ids, contextBudget, null, cancellationToken));
+            request.ParentIdGiven, turnFiles.NewAttachments, models.Ids, contextBudget, null, cancellationToken, ready.Read?.Context));
         if (start is TurnStart.Started written)
         {
             await quotas.CoverAsync(user.Id, hold, written, models.Models[written.Conversation.Model], turnFiles);

@@ -233,6 +233,33 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_write_under_another_parent_than_the_read_expected_reads_the_history_it_was_written_under()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        var models = (await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.ModelRouterClient>().ListModelsAsync(Token)).For(null);
+        var store = host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.TurnStore>();
+        // Read while the conversation was empty; four messages came before the write.
+        await SeedHistoryAsync(host, userId, conversationId, 4, 100);
+
+        var stale = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(await store.StartTurnAsync(
+            userId, conversationId, "Next", null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token, readContext: []));
+        // Read with the current leaf (the answer just started): taken as read, not read again.
+        var leaf = stale.Answer.Id;
+        var known = new List<ChatPlatform.Chat.Model.ContextMessage> { new(ChatPlatform.Chat.Model.MessageRole.User, "as read", leaf) };
+        var fresh = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(await store.StartTurnAsync(
+            userId, conversationId, "Again", null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token, readContext: known));
+
+        Assert.Equal(5, stale.ContextPath.Count);
+        Assert.Equal("Next", stale.ContextPath[^1].Content);
+        Assert.Equal(new string('d', 100), stale.ContextPath[^2].Content);
+        Assert.Equal(["as read", "Again"], fresh.ContextPath.Select(m => m.Content));
+    }
+
+    [Fact]
     public async Task An_answer_swept_as_interrupted_carries_its_hold_to_billing_and_one_without_text_frees_it()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
