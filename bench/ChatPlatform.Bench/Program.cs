@@ -1,6 +1,6 @@
 using ChatPlatform.Bench;
 
-// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|files|ledger|quota|share|search|list|kafka|web|all>
+// dotnet run -c Release --project bench/ChatPlatform.Bench -- <redis|eventlog|apphost|router|platform|extraction|retrieval|embedding|files|ledger|quota|share|search|list|kafka|web|all>
 var benchmarks = new Dictionary<string, Func<string[], Task>>
 {
     ["redis"] = RedisBenchmark.RunAsync,
@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>
     ["platform"] = PlatformBenchmark.RunAsync,
     ["extraction"] = ExtractionBenchmark.RunAsync,
     ["retrieval"] = RetrievalBenchmark.RunAsync,
+    ["embedding"] = RetrievalBenchmark.MeasureEmbeddingsAsync,
     ["files"] = FilesBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["quota"] = QuotaBenchmark.RunAsync,

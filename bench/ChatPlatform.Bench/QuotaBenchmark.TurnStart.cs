@@ -14,9 +14,9 @@ namespace ChatPlatform.Bench;
 /// <summary>
 /// A turn's start with and without quotas, side by side: the chat service as Program wires it (in memory, real PostgreSQL
 /// and redis-server), twice, one with <c>Quotas:Enabled</c> off. A start is <c>POST /turns</c> until its first event
-/// (<c>turn.started</c>): the write, the quota check with its own COMMIT round trip, the registration. The two are
-/// measured in alternating rounds so that background load falls on both alike; every turn is the first of a fresh
-/// conversation with a system prompt, by one of 16 users, one caller at a time.
+/// (<c>turn.started</c>): the read before the write, the quota check, the write, the registration. The two are measured
+/// turn by turn, alternating, so that background load falls on both alike, and each pair's difference is reported too;
+/// every turn is the first of a fresh conversation with a system prompt, by one of 16 users, one caller at a time.
 /// </summary>
 public static partial class QuotaBenchmark
 {
@@ -36,21 +36,40 @@ public static partial class QuotaBenchmark
         // Warm-up of both (JIT, pools, the model list's cache), then rounds that alternate.
         await StartTurnsAsync(on, users, Math.Max(10, turns / 10));
         await StartTurnsAsync(off, users, Math.Max(10, turns / 10));
-        var (onTimes, offTimes) = (new List<double>(), new List<double>());
+        var (onTimes, offTimes, paired) = (new List<double>(), new List<double>(), new List<double>());
+        var addedByRound = new List<double>();
         const int Rounds = 10;
         for (var round = 0; round < Rounds; round++)
         {
-            offTimes.AddRange(await StartTurnsAsync(off, users, turns / Rounds));
-            onTimes.AddRange(await StartTurnsAsync(on, users, turns / Rounds));
+            // Turn by turn, the two alternating (and which goes first), so that a burst of background load falls on a pair.
+            var roundPairs = new List<double>();
+            for (var i = 0; i < turns / Rounds; i++)
+            {
+                var first = (i % 2 == 0) ? off : on;
+                var a = (await StartTurnsAsync(first, users, 1))[0];
+                var b = (await StartTurnsAsync(first == off ? on : off, users, 1))[0];
+                var (offTime, onTime) = first == off ? (a, b) : (b, a);
+                offTimes.Add(offTime);
+                onTimes.Add(onTime);
+                roundPairs.Add(onTime - offTime);
+            }
+            paired.AddRange(roundPairs);
+            addedByRound.Add(Percentile([.. roundPairs.Order()], 0.50));
         }
         var (onSorted, offSorted) = (onTimes.Order().ToArray(), offTimes.Order().ToArray());
-        Console.WriteLine($"turn start (POST to turn.started), {onSorted.Length:N0} turns each, 1 in flight");
-        Console.WriteLine($"{"",-44} {"p50 ms",8} {"p99 ms",8}");
-        Print("  without quotas", offSorted);
-        Print("  with quotas", onSorted);
+        Console.WriteLine($"turn start (POST to turn.started), {onSorted.Length:N0} turns each, 1 in flight, alternating turn by turn");
+        Console.WriteLine($"{"",-44} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8}");
+        foreach (var (name, sorted) in new[] { ("  without quotas", offSorted), ("  with quotas", onSorted) })
+        {
+            Console.WriteLine($"{name,-44} {Percentile(sorted, 0.50),8:0.000} {Percentile(sorted, 0.95),8:0.000} {Percentile(sorted, 0.99),8:0.000}");
+        }
         var (p50On, p50Off) = (Percentile(onSorted, 0.50), Percentile(offSorted, 0.50));
         Console.WriteLine($"  p50 added {p50On - p50Off:0.000} ms (target <= 0.5), ratio with/without {p50On / p50Off:0.00}, " +
+            $"p95 added {Percentile(onSorted, 0.95) - Percentile(offSorted, 0.95):0.000} ms, " +
             $"p99 ratio {Percentile(onSorted, 0.99) / Percentile(offSorted, 0.99):0.00}");
+        var rounds = addedByRound.Order().ToArray();
+        Console.WriteLine($"  median of paired differences (with - without, next to each other) {Percentile([.. paired.Order()], 0.50):0.000} ms; " +
+            $"per round of {turns / Rounds} pairs: min {rounds[0]:0.000}, median {Percentile(rounds, 0.5):0.000}, max {rounds[^1]:0.000} ms");
     }
 
     private static async Task<List<double>> StartTurnsAsync(HttpClient client, Guid[] users, int turns)

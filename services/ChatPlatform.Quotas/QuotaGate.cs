@@ -25,6 +25,7 @@ public sealed partial class QuotaGate
 
     private static readonly LuaScript ReserveScript = Load("reserve.lua");
     private static readonly LuaScript ReleaseScript = Load("release.lua");
+    private static readonly LuaScript RaiseScript = Load("raise.lua");
     private static readonly LuaScript SettleScript = Load("settle.lua");
 
     private readonly RedisBreaker _redis;
@@ -163,6 +164,29 @@ public sealed partial class QuotaGate
     }
 
     /// <summary>
+    /// Raises the hold <paramref name="reservationId"/> to at least <paramref name="tokens"/> and <paramref name="costUsd"/>
+    /// under every window it holds, without a check: for a request whose worst case was known exactly only after it was
+    /// admitted on an estimate (a turn whose history grew between the read it was checked on and its write). A hold
+    /// released or settled meanwhile stays gone; Redis unreachable leaves the hold as it was (logged).
+    /// </summary>
+    public async Task RaiseAsync(Guid userId, string? reservationId, long tokens, decimal costUsd)
+    {
+        if (reservationId is null)
+        {
+            return;
+        }
+        try
+        {
+            await _redis.RunAsync(redis => redis.GetDatabase().ScriptEvaluateAsync(RaiseScript.ExecutableScript,
+                [ReservationKey(userId, reservationId)], [Math.Max(0, tokens), Micro(Math.Max(0, costUsd))]));
+        }
+        catch (RedisUnavailableException e)
+        {
+            LogRaiseFailed(_logger, userId, e.Message);
+        }
+    }
+
+    /// <summary>
     /// Settles one recorded answer (once per <paramref name="eventId"/>): frees its hold and adds its real tokens and
     /// cost to the used counters of the windows of <paramref name="occurredAt"/>. Returns the windows whose counters
     /// were missing (to be set from the ledger with <see cref="SetUsedAsync"/>), or null when the event was settled before.
@@ -280,6 +304,9 @@ public sealed partial class QuotaGate
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} refused by quota {Quota} on {Model}")]
     private static partial void LogRefused(ILogger logger, Guid userId, string quota, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A hold of user {UserId} could not be raised to its turn's worst case ({Reason})")]
+    private static partial void LogRaiseFailed(ILogger logger, Guid userId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A hold of user {UserId} was not released ({Reason}); it lapses by itself")]
     private static partial void LogReleaseFailed(ILogger logger, Guid userId, string reason);

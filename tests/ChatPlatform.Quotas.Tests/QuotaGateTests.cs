@@ -227,6 +227,43 @@ public sealed class QuotaGateTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
+    public async Task A_raised_hold_holds_the_new_worst_case_in_every_window_until_released()
+    {
+        Tier(t => { t.Daily.Tokens = 1_000; t.Monthly.CostUsd = 10m; });
+        var gate = Gate();
+        var reserved = Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 300, 0.5m));
+        var (day, month) = (QuotaWindow.For(_user, Model, _time.GetUtcNow())[0], QuotaWindow.For(_user, Model, _time.GetUtcNow())[1]);
+
+        await gate.RaiseAsync(_user, reserved.ReservationId, 700, 1.25m);
+        // Never lowered: a smaller figure leaves it as it is.
+        await gate.RaiseAsync(_user, reserved.ReservationId, 100, 0.1m);
+
+        Assert.Equal((700, 1.25m), await gate.HeldAsync(day));
+        Assert.Equal((700, 1.25m), await gate.HeldAsync(month));
+        // The rest of the day's 1,000 tokens is what others see.
+        Assert.IsType<ReserveResult.Refused>(await gate.ReserveAsync(_user, "test", Model, 301, 0m));
+        await gate.ReleaseAsync(_user, reserved.ReservationId);
+        Assert.Equal((0, 0m), await gate.HeldAsync(day));
+        Assert.Equal((0, 0m), await gate.HeldAsync(month));
+        Assert.Equal(0, (long)await _connection.GetDatabase().HashGetAsync(day.Key, "ht"));
+        Assert.Equal(0, (long)await _connection.GetDatabase().HashGetAsync(month.Key, "hc"));
+    }
+
+    [Fact]
+    public async Task Raising_a_released_hold_holds_nothing()
+    {
+        Tier(t => t.Daily.Tokens = 1_000);
+        var gate = Gate();
+        var reserved = Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 300, 0m));
+        await gate.ReleaseAsync(_user, reserved.ReservationId);
+
+        await gate.RaiseAsync(_user, reserved.ReservationId, 700, 0m);
+
+        Assert.Equal(0, (await gate.HeldAsync(QuotaWindow.For(_user, Model, _time.GetUtcNow())[0])).Tokens);
+        Assert.IsType<ReserveResult.Reserved>(await gate.ReserveAsync(_user, "test", Model, 1_000, 0m));
+    }
+
+    [Fact]
     public async Task Redis_unreachable_lets_the_request_through_unchecked()
     {
         Tier(t => t.Daily.Tokens = 0);

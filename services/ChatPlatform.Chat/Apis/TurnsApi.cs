@@ -48,8 +48,10 @@ public static class TurnsApi
             return RouterUnavailable();
         }
         var models = listed.For(user.Tier);
-        // Ingestion is asked first: a file it cannot give stops the turn before anything is written.
-        var files = await attachments.ForTurnAsync(user.Id, id, request, models, cancellationToken);
+        var contextBudget = ContextBuilder.LargestBudget(models.Models.Values);
+        // Ingestion is asked first: a file it cannot give stops the turn before anything is written. With quotas on, the
+        // same read brings the history the quota check counts.
+        var files = await attachments.ForTurnAsync(user.Id, id, request, models, cancellationToken, quotas.Enabled ? contextBudget : null);
         switch (files)
         {
             case TurnFilesResult.ConversationNotFound:
@@ -57,17 +59,25 @@ public static class TurnsApi
             case TurnFilesResult.Refused refused:
                 return FilesRefused(refused.Reason);
         }
-        var turnFiles = ((TurnFilesResult.Ready)files).Files;
-        // The quota check is the last, made between the write and its commit, where the prompt is known: a refusal writes
-        // nothing and holds nothing.
-        var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
-        var start = await StartHeldAsync(quotas, user.Id, admission, () => turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId,
-            request.ParentIdGiven, turnFiles.NewAttachments, models.Ids, ContextBuilder.LargestBudget(models.Models.Values), admission, cancellationToken));
+        var ready = (TurnFilesResult.Ready)files;
+        var turnFiles = ready.Files;
+        // The quota check is the last before the write, on what the read before it found: a refusal writes nothing and
+        // holds nothing, and the write commits in its own round trip.
+        var hold = await quotas.HoldAheadAsync(user.Id, user.Tier, models, turnFiles, ready.Read, request.Content!);
+        if (hold.Refusal is { } refusal)
+        {
+            return QuotaProblems.Exceeded(response, refusal, time.GetUtcNow());
+        }
+        var start = await StartHeldAsync(quotas, user.Id, hold.ReservationId, () => turns.StartTurnAsync(user.Id, id, request.Content!, request.ParentId,
+            request.ParentIdGiven, turnFiles.NewAttachments, models.Ids, contextBudget, null, cancellationToken, ready.Read?.Context));
+        if (start is TurnStart.Started written)
+        {
+            await quotas.CoverAsync(user.Id, hold, written, models.Models[written.Conversation.Model], turnFiles);
+        }
         return start switch
         {
             TurnStart.Started started => new TurnEventStreamResult(runner.Start(
-                user.Id, started, models.Models[started.Conversation.Model], TurnQuotas.FilesOf(started, turnFiles), admission?.ReservationId).ReadAllAsync()),
-            TurnStart.OverQuota over => QuotaProblems.Exceeded(response, over.Refusal, time.GetUtcNow()),
+                user.Id, started, models.Models[started.Conversation.Model], TurnQuotas.FilesOf(started, turnFiles), hold.ReservationId).ReadAllAsync()),
             TurnStart.UnknownModel unknown => UnknownModel(unknown.Model, listed, user.Tier),
             TurnStart.ParentNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -128,7 +138,7 @@ public static class TurnsApi
         }
         var turnFiles = ((TurnFilesResult.Ready)files).Files;
         var admission = quotas.Admission(user.Id, user.Tier, models, turnFiles);
-        var started = await StartHeldAsync(quotas, user.Id, admission, () => start(models, admission));
+        var started = await StartHeldAsync(quotas, user.Id, admission?.ReservationId, () => start(models, admission));
         return started switch
         {
             TurnStart.Started turn => new TurnEventStreamResult(
@@ -142,17 +152,27 @@ public static class TurnsApi
         };
     }
 
-    private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, TurnAdmission? admission, Func<Task<TurnStart>> start)
+    /// <summary>
+    /// <paramref name="start"/> under the hold <paramref name="reservationId"/>: a write that fails, or does not start the
+    /// turn (no such conversation, parent or model; over quota), frees it at once; a started turn's runner owns it.
+    /// </summary>
+    private static async Task<TurnStart> StartHeldAsync(TurnQuotas quotas, Guid userId, string? reservationId, Func<Task<TurnStart>> start)
     {
+        TurnStart started;
         try
         {
-            return await start();
+            started = await start();
         }
         catch
         {
-            await quotas.ReleaseAsync(userId, admission?.ReservationId);
+            await quotas.ReleaseAsync(userId, reservationId);
             throw;
         }
+        if (started is not TurnStart.Started)
+        {
+            await quotas.ReleaseAsync(userId, reservationId);
+        }
+        return started;
     }
 
     /// <summary>The events after <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>), then the live tail.</summary>

@@ -11,7 +11,7 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// </summary>
 public sealed class AttachmentStore(NpgsqlDataSource dataSource)
 {
-    private const string ConversationSql = "SELECT model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL";
+    private const string ConversationSql = "SELECT model, system_prompt FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL";
 
     private const string CurrentLeaf = "(SELECT current_leaf_id FROM chat.conversations WHERE user_id = $1 AND id = $2)";
 
@@ -61,22 +61,39 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
     /// would have on its path, and, when <paramref name="keepEdited"/>, the files of the message it edits. Null when the
     /// conversation is not the user's.
     /// </summary>
+    /// <param name="contextBudget">
+    /// When given, also the history the question would be sent (<see cref="TurnStore.ContextSql"/>, as far as that many
+    /// tokens reach), in the same round trip: what the quota check counts before the turn is written.
+    /// </param>
     public async Task<PathFiles?> ReadForTurnAsync(
-        Guid userId, Guid conversationId, Guid? parentId, bool parentIdGiven, bool keepEdited, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, Guid? parentId, bool parentIdGiven, bool keepEdited, CancellationToken cancellationToken,
+        int? contextBudget = null)
     {
+        var start = parentIdGiven ? "$3::uuid" : CurrentLeaf;
         await using var batch = new NpgsqlBatch
         {
             BatchCommands =
             {
                 Command(ConversationSql, userId, conversationId, null),
-                Command(PathFilesSql(parentIdGiven ? "$3::uuid" : CurrentLeaf), userId, conversationId, parentId),
+                Command(PathFilesSql(start), userId, conversationId, parentId),
             },
         };
         if (keepEdited)
         {
             batch.BatchCommands.Add(Command(EditedFilesSql, userId, conversationId, parentId));
         }
-        return await ReadAsync(batch, question: false, edited: keepEdited, cancellationToken);
+        if (contextBudget is { } budget)
+        {
+            var context = Command(TurnStore.ContextSql(start), userId, conversationId, parentId);
+            // $3 is typed even where the start does not use it (the current leaf): $4 follows it.
+            if (context.Parameters.Count == 2)
+            {
+                context.Parameters.Add(new() { Value = (object?)parentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            }
+            context.Parameters.Add(new() { Value = budget });
+            batch.BatchCommands.Add(context);
+        }
+        return await ReadAsync(batch, question: false, edited: keepEdited, cancellationToken, history: contextBudget is not null);
     }
 
     /// <summary>What the answer <paramref name="answerId"/> was asked: its question and the files on the path to it.</summary>
@@ -123,7 +140,7 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
         return found;
     }
 
-    private async Task<PathFiles?> ReadAsync(NpgsqlBatch batch, bool question, bool edited, CancellationToken cancellationToken)
+    private async Task<PathFiles?> ReadAsync(NpgsqlBatch batch, bool question, bool edited, CancellationToken cancellationToken, bool history = false)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         batch.Connection = connection;
@@ -133,6 +150,7 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
             return null;
         }
         var model = reader.GetString(0);
+        var systemPrompt = reader.IsDBNull(1) ? null : reader.GetString(1);
         string? questionText = null;
         if (question)
         {
@@ -154,7 +172,17 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
                 editedFiles.Add(ReadAttachment(reader).File);
             }
         }
-        return new PathFiles(model, path, editedFiles, questionText);
+        List<ContextMessage>? context = null;
+        if (history)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            context = [];
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                context.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1), reader.GetGuid(2)));
+            }
+        }
+        return new PathFiles(model, path, editedFiles, questionText) { SystemPrompt = systemPrompt, Context = context };
     }
 
     private static (Guid MessageId, Attachment File) ReadAttachment(NpgsqlDataReader reader) =>
@@ -175,4 +203,10 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
 /// <param name="Path">Each file attached on the path, with the message that attached it, oldest first.</param>
 /// <param name="Edited">The files of the message an edit replaces.</param>
 /// <param name="Question">On a regenerate, the question asked (null when the answer is not found).</param>
-public sealed record PathFiles(string Model, IReadOnlyList<(Guid MessageId, Attachment File)> Path, IReadOnlyList<Attachment> Edited, string? Question);
+public sealed record PathFiles(string Model, IReadOnlyList<(Guid MessageId, Attachment File)> Path, IReadOnlyList<Attachment> Edited, string? Question)
+{
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>The history a new question would be sent (root → its parent), when it was asked for.</summary>
+    public IReadOnlyList<ContextMessage>? Context { get; init; }
+}

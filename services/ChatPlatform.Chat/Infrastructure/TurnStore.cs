@@ -98,9 +98,15 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
     /// unless the conversation's model is not among <paramref name="models"/> (then nothing is written). The context is read
     /// as far as <paramref name="contextBudget"/> tokens reach (<see cref="ContextBuilder.LargestBudget"/>).
     /// </summary>
+    /// <param name="readContext">
+    /// The history read before the write (root → the parent the question was expected under, as <see cref="ContextSql"/>
+    /// reads it within <paramref name="contextBudget"/>): when given, the write does not read it again, unless the question
+    /// landed under another parent (a turn came between), and then it is read after the commit.
+    /// </param>
     public async Task<TurnStart> StartTurnAsync(
         Guid userId, Guid conversationId, string content, Guid? parentId, bool parentIdGiven, IReadOnlyList<Attachment> attachments,
-        IReadOnlyCollection<string> models, int contextBudget, TurnAdmission? admission, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> models, int contextBudget, TurnAdmission? admission, CancellationToken cancellationToken,
+        IReadOnlyList<ContextMessage>? readContext = null)
     {
         var now = Truncate(timeProvider.GetUtcNow());
         var questionId = Guid.CreateVersion7();
@@ -117,8 +123,9 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         start.Parameters.Add(new() { Value = attachments.Select(a => a.Kind).ToArray() });
         start.Parameters.Add(Nullable(admission?.ReservationId, NpgsqlDbType.Text));
         // The context up to the question's parent: the question itself is not read back, it is the content just sent.
+        const string QuestionsParent = "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)";
         var (conversation, written, context) = await LockAndWriteAsync(connection, transaction, userId, conversationId, start,
-            ReadContext(userId, conversationId, questionId, "(SELECT parent_id FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3)", contextBudget),
+            readContext is null ? ReadContext(userId, conversationId, questionId, QuestionsParent, contextBudget) : null,
             eventLog, UserMessageCreated(userId, conversationId, questionId), cancellationToken, commit: admission is null);
         if (conversation is null)
         {
@@ -128,6 +135,13 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         {
             return models.Contains(conversation.Model) ? new TurnStart.ParentNotFound() : new TurnStart.UnknownModel(conversation.Model);
         }
+        if (readContext is not null)
+        {
+            // The path is immutable above a message: the same parent, the same history.
+            context = readContext is [.., { Id: var last }] && last == inserted.ParentId || readContext.Count == 0 && inserted.ParentId is null
+                ? [.. readContext]
+                : await ReadPathAsync(connection, ReadContext(userId, conversationId, questionId, QuestionsParent, contextBudget), cancellationToken);
+        }
         var question = new Message(
             questionId, conversationId, inserted.ParentId, MessageRole.User, content, MessageStatus.Complete, conversation.Model, now, inserted.SiblingIndex)
         {
@@ -136,6 +150,18 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         var answer = new Message(answerId, conversationId, questionId, MessageRole.Assistant, "", MessageStatus.Streaming, conversation.Model, now, 0);
         context.Add(new ContextMessage(MessageRole.User, content, questionId));
         return await AdmitAsync(transaction, new TurnStart.Started(conversation, question, answer, context), admission);
+    }
+
+    private static async Task<List<ContextMessage>> ReadPathAsync(NpgsqlConnection connection, NpgsqlBatchCommand read, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { read } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var path = new List<ContextMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            path.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1), reader.GetGuid(2)));
+        }
+        return path;
     }
 
     /// <summary>

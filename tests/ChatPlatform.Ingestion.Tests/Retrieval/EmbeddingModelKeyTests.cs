@@ -43,6 +43,22 @@ public sealed class EmbeddingModelKeyTests(PostgresFixture postgres)
         Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(65, false)]
+    [InlineData(0, true)]
+    [InlineData(2, true)]
+    public void The_local_models_threads_are_0_for_the_runtimes_default_up_to_64(int threads, bool accepted)
+    {
+        var result = new EmbeddingOptionsValidator().Validate(null, new EmbeddingOptions { IntraOpThreads = threads });
+
+        Assert.Equal(accepted, result.Succeeded);
+        if (!accepted)
+        {
+            Assert.Contains("Embeddings:IntraOpThreads must be between 0", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void The_router_model_with_the_columns_dimensions_is_accepted_and_keyed_by_both()
     {

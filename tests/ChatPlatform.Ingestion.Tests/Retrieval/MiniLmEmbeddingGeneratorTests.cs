@@ -44,6 +44,22 @@ public sealed class MiniLmEmbeddingGeneratorTests(EmbeddingModelFixture model) :
     }
 
     [Fact]
+    public async Task The_runtimes_own_thread_settings_give_the_same_vectors_as_the_configured_ones()
+    {
+        // The fixture's generator runs as configured by default (two intra-op threads); this one as ONNX Runtime would.
+        Assert.Equal(2, new EmbeddingOptions().IntraOpThreads);
+        using var runtimeDefault = new MiniLmEmbeddingGenerator(
+            Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions { IntraOpThreads = 0 }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<MiniLmEmbeddingGenerator>.Instance);
+        string[] texts = ["How did revenue and wool prices change?", "Shearing season starts in spring."];
+
+        var configured = await model.Generator.GenerateAsync(texts, cancellationToken: Cancellation);
+        var byDefault = await runtimeDefault.GenerateAsync(texts, cancellationToken: Cancellation);
+
+        Assert.All(texts.Select((_, i) => Cosine(configured[i].Vector, byDefault[i].Vector)), c => Assert.Equal(1.0, c, 5));
+    }
+
+    [Fact]
     public void It_describes_itself_as_a_384_dimension_model()
     {
         var metadata = model.Generator.GetService<EmbeddingGeneratorMetadata>();

@@ -64,6 +64,10 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
         var model = options?.ModelId ?? _metadata.DefaultModelId;
         var interval = settings.TokensPerSecond > 0 ? TimeSpan.FromSeconds(1 / settings.TokensPerSecond) : TimeSpan.Zero;
 
+        // What the answer says of images and sources is worked out from the whole prompt (tens of KB with files): within
+        // the time to the first token, as a model reads its prompt then, not after it, where it would add its own CPU
+        // time to what a turn with files measures.
+        var groundedText = SimulatedGrounding.Answer(messageList);
         if (settings.TimeToFirstTokenMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(settings.TimeToFirstTokenMs), timeProvider, cancellationToken);
@@ -86,7 +90,7 @@ public sealed class SimulatorChatClient(string modelId, SimulatorSettings settin
 
         // Images and numbered sources are answered about, word by word at the same pace.
         // Anything else gets Markdown shaped by the question (ShowcaseAnswer), in the deployment's answer length.
-        var tokens = SimulatedGrounding.Answer(messageList) is { } groundedText
+        var tokens = groundedText is not null
             ? SimulatedGrounding.Tokens(groundedText)
             : ShowcaseAnswer.Tokens(LastUserText(messageList), settings.AnswerTokens);
         // Cut at the request's max_tokens as a provider does, so an offline answer shows the limit (and "continue").
