@@ -122,6 +122,8 @@ public static partial class QuotaBenchmark
             web.UseSetting(InternalTokens.Setting, InternalTokens.Key);
             web.UseSetting("services:model-router:http:0", router.ToString().TrimEnd('/'));
             web.UseSetting("Quotas:Enabled", quotas ? "true" : "false");
+            // No ingestion runs here to embed messages for search by meaning: its background embedder stays off.
+            web.UseSetting("Search:Semantic", "false");
             // Limits no turn reaches: every start is a full check and hold, never a refusal.
             web.UseSetting("Quotas:Tiers:free:Daily:Tokens", "1000000000000");
             web.UseSetting("Quotas:Tiers:free:Monthly:Tokens", "1000000000000");
