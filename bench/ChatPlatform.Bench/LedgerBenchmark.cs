@@ -4,9 +4,13 @@ using System.Globalization;
 using System.Text.Json;
 using ChatPlatform.Billing.Apis;
 using ChatPlatform.Billing.Ledger;
+using ChatPlatform.Billing.Accounts;
 using ChatPlatform.Billing.Pricing;
+using ChatPlatform.Billing.Quotas;
 using ChatPlatform.EventLog;
 using ChatPlatform.Postgres;
+using ChatPlatform.Quotas;
+using ChatPlatform.Redis;
 using ChatPlatform.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +43,14 @@ public static class LedgerBenchmark
         var connectionString = await fixture.CreateDatabaseAsync();
         Console.WriteLine($"PostgreSQL 15 local, durable: false, {Environment.ProcessorCount} cores, client and server on the same machine");
 
-        var latencies = await MeasureLatencyAsync(connectionString);
+        // Billing settles each answer in the quota counters too: a real redis-server, as in the service.
+        await using var redis = new RedisFixture();
+        await redis.InitializeAsync();
+        var latencies = await MeasureLatencyAsync(connectionString, redis.ConnectionString);
+        if (latencies.Length == 0)
+        {
+            throw new InvalidOperationException("No answer reached the ledger: billing's consumer recorded nothing (see its wiring above).");
+        }
         Console.WriteLine($"event commit -> ledger entry, {Rate} answers/s from 4 producers for {LatencyPhase.TotalSeconds:0} s, {latencies.Length:N0} answers "
             + "(from the producer calling COMMIT to the entry and its aggregate committed):");
         Console.WriteLine($"  p50 {Percentile(latencies, 0.50):0.0} ms   p95 {Percentile(latencies, 0.95):0.0} ms   p99 {Percentile(latencies, 0.99):0.0} ms   "
@@ -85,20 +96,29 @@ public static class LedgerBenchmark
         Console.WriteLine($"{name,-58} {Percentile(times, 0.5),8:F2} {Percentile(times, 0.95),8:F2} {Percentile(times, 0.99),8:F2}");
     }
 
-    private static async Task<double[]> MeasureLatencyAsync(string connectionString)
+    private static async Task<double[]> MeasureLatencyAsync(string connectionString, string redis)
     {
         var committing = new ConcurrentDictionary<Guid, long>();
         var latencies = new ConcurrentBag<double>();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:chatdb"] = connectionString });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:chatdb"] = connectionString,
+            ["ConnectionStrings:redis"] = redis,
+        });
         // Billing's ledger as its service wires it, without its HTTP API; every answer here is priced by the router.
         builder.AddChatDatabase("billing", typeof(LedgerStore).Assembly);
         builder.AddEventLog();
+        builder.AddRedis("redis");
         builder.Services.AddOptions<PricingOptions>();
         builder.Services.AddHttpClient(ModelPrices.HttpClientName);
         builder.Services.AddSingleton<ModelPrices>();
         builder.Services.AddSingleton<LedgerStore>();
+        builder.Services.AddQuotas();
+        builder.Services.AddSingleton<QuotaLedger>();
+        builder.Services.AddSingleton<QuotaSettler>();
+        builder.Services.AddSingleton<AccountDeletions>();
         builder.Services.AddScoped<UsageRecorder>();
         builder.Services.AddSingleton(new Timing(committing, latencies));
         builder.AddPartitionedEventConsumers<TimedRecorder>(UsageRecorder.ConsumerName, UsageRecorder.Partitions, UsageRecorder.Configure);
