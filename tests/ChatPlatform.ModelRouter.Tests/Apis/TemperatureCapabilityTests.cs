@@ -16,14 +16,16 @@ public sealed class TemperatureCapabilityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Theory]
-    [InlineData(false, null)]
-    [InlineData(true, 0.5)]
-    public async Task A_temperature_reaches_the_provider_only_for_a_model_that_takes_one(bool takesTemperature, double? sent)
+    [InlineData(ProviderKind.OpenAI, false, null)]
+    [InlineData(ProviderKind.OpenAI, true, 0.5)]
+    [InlineData(ProviderKind.Anthropic, false, null)]
+    [InlineData(ProviderKind.Anthropic, true, 0.5)]
+    public async Task A_temperature_reaches_the_provider_only_for_a_model_that_takes_one(ProviderKind kind, bool takesTemperature, double? sent)
     {
-        await using var provider = await FakeOpenAIServer.StartAsync(Token);
+        await using FakeProviderServer provider = kind == ProviderKind.OpenAI ? await FakeOpenAIServer.StartAsync(Token) : await FakeAnthropicServer.StartAsync(Token);
         var model = new ModelDefinition("chat-model", "Chat model", 128_000, 4_096, new ModelCapabilities(Temperature: takesTemperature));
         await using var host = await RoutingTestHost.StartAsync(
-            new InMemoryCatalog([model], [provider.Deployment(modelId: "chat-model")]),
+            new InMemoryCatalog([model], [Deployment(provider)]),
             clients: null,
             new Dictionary<string, string?> { [provider.ApiKeySetting] = FakeProviderServer.ApiKey });
 
@@ -35,4 +37,11 @@ public sealed class TemperatureCapabilityTests
         Assert.Equal(sent, (double?)body["temperature"]);
         Assert.Equal(takesTemperature, body.ContainsKey("temperature"));
     }
+
+    private static DeploymentDefinition Deployment(FakeProviderServer provider) => provider switch
+    {
+        FakeOpenAIServer openAI => openAI.Deployment(modelId: "chat-model"),
+        FakeAnthropicServer anthropic => anthropic.Deployment(modelId: "chat-model"),
+        _ => throw new ArgumentException($"No deployment for {provider.GetType().Name}.", nameof(provider)),
+    };
 }
