@@ -11,7 +11,7 @@ namespace ChatPlatform.Chat.Infrastructure;
 /// </summary>
 public sealed class AttachmentStore(NpgsqlDataSource dataSource)
 {
-    private const string ConversationSql = "SELECT model, system_prompt FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL";
+    private const string ConversationSql = "SELECT model, system_prompt, max_output_tokens FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL";
 
     private const string CurrentLeaf = "(SELECT current_leaf_id FROM chat.conversations WHERE user_id = $1 AND id = $2)";
 
@@ -151,6 +151,7 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
         }
         var model = reader.GetString(0);
         var systemPrompt = reader.IsDBNull(1) ? null : reader.GetString(1);
+        int? maxOutputTokens = reader.IsDBNull(2) ? null : reader.GetInt32(2);
         string? questionText = null;
         if (question)
         {
@@ -182,7 +183,7 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
                 context.Add(new ContextMessage(Enum.Parse<MessageRole>(reader.GetString(0), ignoreCase: true), reader.GetString(1), reader.GetGuid(2)));
             }
         }
-        return new PathFiles(model, path, editedFiles, questionText) { SystemPrompt = systemPrompt, Context = context };
+        return new PathFiles(model, path, editedFiles, questionText) { SystemPrompt = systemPrompt, MaxOutputTokens = maxOutputTokens, Context = context };
     }
 
     private static (Guid MessageId, Attachment File) ReadAttachment(NpgsqlDataReader reader) =>
@@ -206,6 +207,9 @@ public sealed class AttachmentStore(NpgsqlDataSource dataSource)
 public sealed record PathFiles(string Model, IReadOnlyList<(Guid MessageId, Attachment File)> Path, IReadOnlyList<Attachment> Edited, string? Question)
 {
     public string? SystemPrompt { get; init; }
+
+    /// <summary>The conversation's longest answer, when it sets one: what bounds a new question's worst case.</summary>
+    public int? MaxOutputTokens { get; init; }
 
     /// <summary>The history a new question would be sent (root → its parent), when it was asked for.</summary>
     public IReadOnlyList<ContextMessage>? Context { get; init; }

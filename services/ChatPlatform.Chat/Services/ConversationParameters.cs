@@ -42,8 +42,11 @@ public static class ConversationParameters
     }
 
     /// <summary>What a turn asks for: the conversation's limit within the model's, or the model's.</summary>
-    public static int MaxOutputTokens(Conversation conversation, RouterModel model) =>
-        Math.Clamp(conversation.MaxOutputTokens ?? int.MaxValue, 1, ContextBuilder.MaxOutputTokens(model));
+    public static int MaxOutputTokens(Conversation conversation, RouterModel model) => MaxOutputTokens(conversation.MaxOutputTokens, model);
+
+    /// <inheritdoc cref="MaxOutputTokens(Conversation, RouterModel)"/>
+    public static int MaxOutputTokens(int? limit, RouterModel model) =>
+        Math.Clamp(limit ?? int.MaxValue, 1, ContextBuilder.MaxOutputTokens(model));
 
     /// <summary>The conversation's temperature, unless the model takes none.</summary>
     public static double? Temperature(Conversation conversation, RouterModel model) =>

@@ -8,7 +8,8 @@ namespace ChatPlatform.Chat.Services;
 /// A turn's quota check (docs/usage.md "Quotas"): its worst case is the prompt the router will be sent, as
 /// <see cref="ContextBuilder"/> builds it from the turn as written (the system prompt, the files' passages and images, the
 /// history that fits the model's window, the question), counted as the builder counts it (four characters a token, no
-/// tokenizer), plus the model's whole output, at the model's listed prices. A new question is checked before its write, on
+/// tokenizer), plus the longest answer the turn asks for (the conversation's max output tokens when set, since the turn
+/// sends it as max_tokens; the model's whole output otherwise), at the model's listed prices. A new question is checked before its write, on
 /// what was read before it (<see cref="HoldAheadAsync"/>), so that the write keeps its one round trip; a regenerate or a
 /// continue between its write and its commit (<see cref="TurnAdmission"/>): a refusal rolls the write back.
 /// </summary>
@@ -57,7 +58,7 @@ public sealed class TurnQuotas(QuotaGate gate)
         var questionId = Guid.NewGuid();
         var path = new List<ContextMessage>(read.Context ?? []) { new(MessageRole.User, question, questionId) };
         var prompt = ContextBuilder.Build(read.SystemPrompt, path, model, files.WithQuestion(questionId)).Sum(m => (long)ContextBuilder.EstimateTokens(m));
-        var (tokens, cost) = WorstCase.Of(prompt, ContextBuilder.MaxOutputTokens(model), model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCase.Of(prompt, ConversationParameters.MaxOutputTokens(read.MaxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
         var reservationId = QuotaGate.NewReservationId();
         return await gate.ReserveAsync(userId, tier, model.Id, tokens, cost, reservationId) switch
         {
@@ -80,7 +81,7 @@ public sealed class TurnQuotas(QuotaGate gate)
             return Task.CompletedTask;
         }
         var (tokens, cost) = WorstCase.Of(
-            PromptTokens(started, model, files), ContextBuilder.MaxOutputTokens(model), model.InputPerMillion, model.OutputPerMillion);
+            PromptTokens(started, model, files), ConversationParameters.MaxOutputTokens(started.Conversation, model), model.InputPerMillion, model.OutputPerMillion);
         return tokens > hold.Tokens || cost > hold.CostUsd ? gate.RaiseAsync(userId, hold.ReservationId, tokens, cost) : Task.CompletedTask;
     }
 
@@ -96,7 +97,7 @@ public sealed class TurnQuotas(QuotaGate gate)
             return null;
         }
         var (tokens, cost) = WorstCase.Of(
-            PromptTokens(started, model, files), ContextBuilder.MaxOutputTokens(model), model.InputPerMillion, model.OutputPerMillion);
+            PromptTokens(started, model, files), ConversationParameters.MaxOutputTokens(started.Conversation, model), model.InputPerMillion, model.OutputPerMillion);
         return await gate.ReserveAsync(userId, tier, model.Id, tokens, cost, reservationId) is ReserveResult.Refused refused
             ? refused.Quota
             : null;

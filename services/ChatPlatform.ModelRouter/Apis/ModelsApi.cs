@@ -59,7 +59,8 @@ public static class ModelsApi
             model.DisplayName,
             model.ContextWindow,
             model.MaxOutputTokens,
-            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools, model.Capabilities.Embeddings, model.Capabilities.EmbeddingDimensions),
+            new ListedCapabilities(model.Capabilities.Vision, model.Capabilities.Tools, model.Capabilities.Embeddings, model.Capabilities.EmbeddingDimensions,
+                model.Capabilities.Temperature),
             snapshot.IsSimulated(model.Id),
             // Per kind of token, the dearest deployment: what billing prices an answer at when its deployment is not
             // known (stopped before the usage came), so that such an answer is never priced below its real cost.
@@ -109,7 +110,9 @@ public sealed record ListedCapabilities(
     [property: JsonPropertyName("vision")] bool Vision,
     [property: JsonPropertyName("tools")] bool Tools,
     [property: JsonPropertyName("embeddings")] bool Embeddings = false,
-    [property: JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Dimensions = null);
+    [property: JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Dimensions = null,
+    // Whether the model takes a sampling temperature (reasoning models do not): chat and the web app read it.
+    [property: JsonPropertyName("temperature")] bool Temperature = true);
 
 /// <summary>US dollars per million tokens.</summary>
 public sealed record ListedPricing(

@@ -34,7 +34,8 @@ public sealed record ModelRequest(
             new ModelCapabilities(
                 Capabilities?.Vision ?? existing?.Capabilities.Vision ?? false,
                 Capabilities?.Tools ?? existing?.Capabilities.Tools ?? false,
-                Capabilities is { EmbeddingDimensions: { } dimensions } ? dimensions : existing?.Capabilities.EmbeddingDimensions),
+                Capabilities is { EmbeddingDimensions: { } dimensions } ? dimensions : existing?.Capabilities.EmbeddingDimensions,
+                Capabilities?.Temperature ?? existing?.Capabilities.Temperature ?? true),
             strategy,
             Enabled ?? existing?.Enabled ?? true,
             Tiers is null ? existing?.Tiers : Tiers.Count == 0 ? null : [.. Tiers.Distinct(StringComparer.Ordinal)]);
@@ -64,7 +65,8 @@ public sealed record ModelRequest(
 }
 
 /// <param name="EmbeddingDimensions">Makes the model an embedding model with vectors of this length.</param>
-public sealed record CapabilitiesRequest(bool? Vision = null, bool? Tools = null, int? EmbeddingDimensions = null);
+/// <param name="Temperature">False for a model that rejects a sampling temperature; true when new and left out.</param>
+public sealed record CapabilitiesRequest(bool? Vision = null, bool? Tools = null, int? EmbeddingDimensions = null, bool? Temperature = null);
 
 /// <summary>
 /// The body of <c>PUT</c> and <c>PATCH</c> on <c>/v1/admin/deployments/{id}</c>. <see cref="ApiKeySetting"/> is the NAME of

@@ -43,6 +43,9 @@ public sealed class ModelOptions
 
     public bool Tools { get; set; }
 
+    /// <summary>False for a model that rejects a sampling temperature (reasoning models); the router then drops one.</summary>
+    public bool Temperature { get; set; } = true;
+
     /// <summary>Set for an embedding model: the length of its vectors.</summary>
     public int? EmbeddingDimensions { get; set; }
 
@@ -55,7 +58,7 @@ public sealed class ModelOptions
 
     public ModelDefinition ToDefinition() =>
         new(Id, string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName, ContextWindow, MaxOutputTokens,
-            new ModelCapabilities(Vision, Tools, EmbeddingDimensions), Strategy, Enabled, Tiers.Count == 0 ? null : [.. Tiers]);
+            new ModelCapabilities(Vision, Tools, EmbeddingDimensions, Temperature), Strategy, Enabled, Tiers.Count == 0 ? null : [.. Tiers]);
 }
 
 public sealed class DeploymentOptions

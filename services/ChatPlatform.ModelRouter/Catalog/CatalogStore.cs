@@ -17,7 +17,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, AdminAuditLog audi
 
     private const string ModelColumns =
         "id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source, version, created_at, updated_at, tiers, "
-        + "embedding_dimensions";
+        + "embedding_dimensions, temperature";
 
     private const string DeploymentColumns =
         "id, model_id, provider, provider_model, endpoint, api_key_setting, priority, weight, input_per_million, "
@@ -25,17 +25,18 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, AdminAuditLog audi
 
     private const string UpsertModelSql = $"""
         INSERT INTO {Schema}.models (id, display_name, context_window, max_output_tokens, vision, tools, strategy, enabled, source, tiers,
-            embedding_dimensions)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            embedding_dimensions, temperature)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         ON CONFLICT (id) DO UPDATE SET
             display_name = excluded.display_name, context_window = excluded.context_window,
             max_output_tokens = excluded.max_output_tokens, vision = excluded.vision, tools = excluded.tools,
             embedding_dimensions = excluded.embedding_dimensions, strategy = excluded.strategy, enabled = excluded.enabled, source = excluded.source,
-            tiers = excluded.tiers, version = models.version + 1, updated_at = now()
+            tiers = excluded.tiers, temperature = excluded.temperature, version = models.version + 1, updated_at = now()
         WHERE (models.display_name, models.context_window, models.max_output_tokens, models.vision, models.tools,
-               models.embedding_dimensions, models.strategy, models.enabled, models.source, models.tiers)
+               models.embedding_dimensions, models.strategy, models.enabled, models.source, models.tiers, models.temperature)
             IS DISTINCT FROM (excluded.display_name, excluded.context_window, excluded.max_output_tokens, excluded.vision,
-               excluded.tools, excluded.embedding_dimensions, excluded.strategy, excluded.enabled, excluded.source, excluded.tiers)
+               excluded.tools, excluded.embedding_dimensions, excluded.strategy, excluded.enabled, excluded.source, excluded.tiers,
+               excluded.temperature)
         RETURNING xmax = 0
         """;
 
@@ -239,6 +240,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, AdminAuditLog audi
         command.Parameters.Add(new NpgsqlParameter { Value = SourceName(source) });
         command.Parameters.Add(new NpgsqlParameter<string[]?> { TypedValue = model.Tiers?.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = model.Capabilities.EmbeddingDimensions, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = model.Capabilities.Temperature });
         // No row back: it existed and nothing changed.
         return await command.ExecuteScalarAsync(cancellationToken) is bool inserted ? inserted : null;
     }
@@ -308,7 +310,8 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource, AdminAuditLog audi
     private static StoredModel ReadModel(DbDataReader reader) => new(
         new ModelDefinition(
             reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
-            new ModelCapabilities(reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(13) ? null : reader.GetInt32(13)),
+            new ModelCapabilities(reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(13) ? null : reader.GetInt32(13),
+                reader.GetBoolean(14)),
             Enum.Parse<RoutingStrategy>(reader.GetString(6)), reader.GetBoolean(7),
             reader.IsDBNull(12) ? null : reader.GetFieldValue<string[]>(12)),
         ParseSource(reader.GetString(8)), reader.GetInt64(9),

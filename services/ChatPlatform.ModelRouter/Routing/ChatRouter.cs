@@ -52,6 +52,8 @@ public sealed class ChatRouter(
                 $"The model '{model.Id}' does not take tools; send none or pick a model with tools.", "tools", "tools_not_supported");
         }
 
+        request = WithoutUnsupportedTemperature(model, request);
+
         var startedAt = time.GetTimestamp();
         var activity = RouterTelemetry.StartRequest(model.Id);
         if (settings.RecordContent)
@@ -143,6 +145,19 @@ public sealed class ChatRouter(
             running.Add(new ProviderAttempt(next.Deployment, next.Lease, next.Client, request, settings, time, cancellationToken));
             return true;
         }
+    }
+
+    // Defence in depth: chat and the web app send no temperature to a model without one, but any client of
+    // /v1/chat/completions may, and the provider would reject the whole request for it.
+    private static RouteRequest WithoutUnsupportedTemperature(ModelDefinition model, RouteRequest request)
+    {
+        if (model.Capabilities.Temperature || request.Options?.Temperature is null)
+        {
+            return request;
+        }
+        var options = request.Options.Clone();
+        options.Temperature = null;
+        return request with { Options = options };
     }
 
     private static bool UsesTools(RouteRequest request) =>

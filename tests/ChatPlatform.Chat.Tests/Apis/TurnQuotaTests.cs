@@ -124,6 +124,55 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_conversations_max_output_tokens_bounds_its_turns_worst_case_so_it_fits_where_the_models_does_not()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        // Below a turn's worst case with the model's whole output, above it with the conversation's 500-token limit.
+        const string Question = "Hi there";
+        const int Limit = 500;
+        var limited = ContextBuilder.EstimateTokens(Question) + Limit;
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress,
+            new Dictionary<string, string> { ["Quotas:Tiers:free:Daily:Tokens"] = (limited + 1_000).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var (limitedUser, unlimitedUser) = (Guid.NewGuid(), Guid.NewGuid());
+        using var limitedClient = host.ClientFor(limitedUser);
+        using var unlimitedClient = host.ClientFor(unlimitedUser);
+        var limitedConversation = await CreateConversationAsync(limitedClient, FakeModelRouter.FastModel);
+        var unlimitedConversation = await CreateConversationAsync(unlimitedClient, FakeModelRouter.FastModel);
+        await OrganiseClient.PatchAsync(limitedClient, limitedConversation, $$"""{"maxOutputTokens":{{Limit}}}""");
+
+        using var served = await PostTurnAsync(limitedClient, limitedConversation, $$"""{"content":"{{Question}}"}""", Token);
+        var events = await ReadAllAsync(served, Token);
+        var heldByServed = await HeldTokensAsync(host, limitedUser);
+        using var refused = await PostTurnAsync(unlimitedClient, unlimitedConversation, $$"""{"content":"{{Question}}"}""", Token);
+
+        Assert.Equal("done", events[^1].Type);
+        // Held as the turn asks for it: its prompt plus the conversation's limit, not the model's 4,096.
+        Assert.Equal(limited, heldByServed);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("daily-tokens", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync(Token))!["quota"]);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM chat.messages WHERE user_id = $1", Token, unlimitedUser));
+    }
+
+    [Fact]
+    public async Task A_regenerate_holds_the_conversations_max_output_tokens_rather_than_the_models()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        var (_, answerId) = await SeedHistoryAsync(host, userId, conversationId, 4, 100);
+        await OrganiseClient.PatchAsync(client, conversationId, """{"maxOutputTokens":300}""");
+
+        using var response = await client.PostAsync(
+            new Uri($"/v1/conversations/{conversationId}/messages/{answerId}/regenerate", UriKind.Relative), null, Token);
+        var events = await ReadAllAsync(response, Token);
+
+        Assert.Equal("done", events[^1].Type);
+        Assert.Equal((3 * ContextBuilder.EstimateTokens(new string('x', 100))) + 300, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
     public async Task A_regenerate_counts_the_history_it_is_sent_with_the_system_prompt()
     {
         await using var router = await FakeModelRouter.StartAsync(Token);
@@ -230,6 +279,30 @@ public sealed class TurnQuotaTests(PostgresFixture postgres, RedisFixture redis)
 
         // The ten messages (154 tokens each as the builder counts them) are held too.
         Assert.Equal(ContextBuilder.EstimateTokens(Question) + 1_540 + FastMaxOutput, await HeldTokensAsync(host, userId));
+    }
+
+    [Fact]
+    public async Task A_cover_after_the_write_keeps_a_hold_bounded_by_the_conversations_max_output_tokens()
+    {
+        await using var router = await FakeModelRouter.StartAsync(Token);
+        await using var host = await StartAsync(postgres, redis, Token, router.BaseAddress);
+        var userId = Guid.NewGuid();
+        using var client = host.ClientFor(userId);
+        var conversationId = await CreateConversationAsync(client, FakeModelRouter.FastModel);
+        await OrganiseClient.PatchAsync(client, conversationId, """{"maxOutputTokens":200}""");
+        var quotas = host.Services.GetRequiredService<TurnQuotas>();
+        var models = (await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.ModelRouterClient>().ListModelsAsync(Token)).For(null);
+        const string Question = "Hi there";
+
+        var hold = await quotas.HoldAheadAsync(userId, null, models, TurnFiles.None,
+            new ChatPlatform.Chat.Infrastructure.PathFiles(FakeModelRouter.FastModel, [], [], null) { Context = [], MaxOutputTokens = 200 }, Question);
+        var started = Assert.IsType<ChatPlatform.Chat.Infrastructure.TurnStart.Started>(
+            await host.Services.GetRequiredService<ChatPlatform.Chat.Infrastructure.TurnStore>().StartTurnAsync(
+                userId, conversationId, Question, null, false, [], models.Ids, ContextBuilder.LargestBudget(models.Models.Values), null, Token));
+        await quotas.CoverAsync(userId, hold, started, models.Models[FakeModelRouter.FastModel], TurnFiles.None);
+
+        // Nothing grew between the check and the write: the hold is still the prompt and the conversation's 200 tokens.
+        Assert.Equal(ContextBuilder.EstimateTokens(Question) + 200, await HeldTokensAsync(host, userId));
     }
 
     [Fact]

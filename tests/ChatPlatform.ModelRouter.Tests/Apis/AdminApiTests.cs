@@ -142,6 +142,24 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
         Assert.Null(stored["capabilities"]!["embeddings"]);
     }
 
+    [Fact]
+    public async Task A_model_without_temperature_is_stored_listed_so_and_kept_by_a_patch_that_leaves_it_out()
+    {
+        await using var router = await StartAsync();
+
+        var created = await router.Client.PutAsJsonAsync("/v1/admin/models/sim-fast",
+            new { displayName = "Reasoner", contextWindow = 200_000, maxOutputTokens = 100_000, capabilities = new { tools = true, temperature = false } },
+            Cancellation);
+        var patched = await router.Client.PatchAsJsonAsync("/v1/admin/models/sim-fast", new { displayName = "Reasoner 2" }, Cancellation);
+        var stored = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/models/sim-fast", Cancellation);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (created.StatusCode, patched.StatusCode));
+        Assert.False((bool)stored!["capabilities"]!["temperature"]!);
+        var listed = await router.ListModelsAsync();
+        Assert.False((bool)listed.Single(m => (string)m!["id"]! == "sim-fast")!["capabilities"]!["temperature"]!);
+        Assert.True((bool)listed.Single(m => (string)m!["id"]! == "sim-smart")!["capabilities"]!["temperature"]!);
+    }
+
     [Theory]
     [MemberData(nameof(InvalidModels))]
     public async Task An_invalid_model_is_answered_400_naming_the_field_and_nothing_is_written(string id, string body, string field)
@@ -406,6 +424,7 @@ public sealed class AdminApiTests(PostgresFixture postgres, RedisFixture redis)
     [InlineData("/v1/admin/models/m", "{\"displayName\": ")]
     [InlineData("/v1/admin/models/m", "{\"displayName\":\"x\",\"contextWindow\":\"big\",\"maxOutputTokens\":1}")]
     [InlineData("/v1/admin/models/m", "{\"displayName\":\"x\",\"contextWindow\":99999999999,\"maxOutputTokens\":1}")]
+    [InlineData("/v1/admin/models/m", "{\"displayName\":\"x\",\"contextWindow\":1,\"maxOutputTokens\":1,\"capabilities\":{\"temperature\":\"no\"}}")]
     [InlineData("/v1/admin/deployments/d", "[1,2]")]
     [InlineData("/v1/admin/deployments/d", "{\"modelId\":\"sim-fast\",\"simulator\":{\"failure\":\"explode\"}}")]
     public async Task Malformed_json_is_answered_400_and_nothing_is_written(string path, string body)

@@ -23,6 +23,7 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         ["Catalog:Models:0:ContextWindow"] = "16384",
         ["Catalog:Models:0:MaxOutputTokens"] = "2048",
         ["Catalog:Models:0:Tools"] = "true",
+        ["Catalog:Models:0:Temperature"] = "false",
         ["Catalog:Models:0:Strategy"] = "LowestCost",
         ["Catalog:Deployments:0:Id"] = "team-model-vllm",
         ["Catalog:Deployments:0:ModelId"] = "team-model",
@@ -66,7 +67,8 @@ public sealed class CatalogSeedingTests(PostgresFixture postgres, RedisFixture r
         Assert.All(firstModels.Concat<object>(firstDeployments), e => Assert.Equal(1L, e is StoredModel m ? m.Version : ((StoredDeployment)e).Version));
 
         var team = second.Catalog.Current.FindModel("team-model")!;
-        Assert.Equal(new ModelDefinition("team-model", "Team model", 16384, 2048, new(Vision: false, Tools: true), RoutingStrategy.LowestCost), team);
+        Assert.Equal(new ModelDefinition("team-model", "Team model", 16384, 2048, new(Vision: false, Tools: true, Temperature: false), RoutingStrategy.LowestCost), team);
+        Assert.True(second.Catalog.Current.FindModel("sim-smart")!.Capabilities.Temperature);
         var vllm = Assert.Single(second.Catalog.Current.DeploymentsOf("team-model"));
         Assert.Equal(
             new DeploymentDefinition("team-model-vllm", "team-model", ProviderKind.OpenAICompatible, "Qwen/Qwen2.5-7B-Instruct",
