@@ -144,7 +144,8 @@ public sealed class ChatConversationTests : FakeGatewayContext
 
         page.Find(".empty-state button.starter-prompt").Click();
 
-        Assert.Equal(StarterPromptText, page.Find("#composer-input").GetAttribute("value"));
+        // The click's render can land after Click returns on a busy machine: wait for it.
+        page.WaitForAssertion(() => Assert.Equal(StarterPromptText, page.Find("#composer-input").GetAttribute("value")), TimeSpan.FromSeconds(10));
         page.WaitForAssertion(() => Assert.False(page.Find(".composer-area button[aria-label='Send message']").HasAttribute("disabled")), TimeSpan.FromSeconds(10));
         Assert.Empty(_calls);
     }
