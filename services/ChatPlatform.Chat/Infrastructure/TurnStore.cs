@@ -49,39 +49,35 @@ public sealed class TurnStore(NpgsqlDataSource dataSource, IEventLog eventLog, C
         SELECT parent_id, sibling_index FROM question
         """;
 
-    private const string StartRegenerateSql = $"""
-        WITH c AS (
-            SELECT model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($5)
-        ), question AS (
-            SELECT m.parent_id AS id, c.model FROM chat.messages m CROSS JOIN c
-            WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.parent_id IS NOT NULL
-        ), answer AS (
-            INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
-            SELECT $1, $2, $4, question.id, 'assistant', '', 'streaming', question.model, $6,
-                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = question.id), $7, $8
-            FROM question
-            RETURNING parent_id, sibling_index
-        ), leaf AS (
-            UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $6
-            WHERE user_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM answer)
-        )
-        SELECT parent_id, sibling_index FROM answer
-        """;
+    // The streaming answer $4 under the question of the answer $3 (a sibling of it, the new leaf), unless the conversation's
+    // model is not among $5; owned by instance $7, with the quota hold $8.
+    private static readonly string StartRegenerateSql = StartAnswerSql("""
+        SELECT m.parent_id AS id, c.model FROM chat.messages m CROSS JOIN c
+        WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.parent_id IS NOT NULL
+        """);
 
     // The streaming answer $4 under the answer $3 that was cut at its length limit, which it goes on from (the new leaf),
     // unless the conversation's model is not among $5; owned by instance $7, with the quota hold $8.
-    private const string StartContinueSql = $"""
+    private static readonly string StartContinueSql = StartAnswerSql($"""
+        SELECT m.id, c.model FROM chat.messages m CROSS JOIN c
+        WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.status = 'complete'
+            AND m.finish_reason = '{ContinuableFinishReason}'
+        """);
+
+    /// <summary>
+    /// Regenerate and continue differ only in the message the new answer goes under (<paramref name="parentSql"/>: its id
+    /// and the conversation's model, reading <c>c</c>); the answer's row and the new leaf are written alike.
+    /// </summary>
+    private static string StartAnswerSql(string parentSql) => $"""
         WITH c AS (
             SELECT model FROM chat.conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL AND model = ANY($5)
-        ), cut AS (
-            SELECT m.id, c.model FROM chat.messages m CROSS JOIN c
-            WHERE m.user_id = $1 AND m.conversation_id = $2 AND m.id = $3 AND m.role = 'assistant' AND m.status = 'complete'
-                AND m.finish_reason = '{ContinuableFinishReason}'
+        ), parent AS (
+            {parentSql}
         ), answer AS (
             INSERT INTO chat.messages (user_id, conversation_id, id, parent_id, role, content, status, model, created_at, sibling_index, instance_id, reservation_id)
-            SELECT $1, $2, $4, cut.id, 'assistant', '', 'streaming', cut.model, $6,
-                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = cut.id), $7, $8
-            FROM cut
+            SELECT $1, $2, $4, parent.id, 'assistant', '', 'streaming', parent.model, $6,
+                (SELECT count(*) FROM chat.messages s WHERE s.user_id = $1 AND s.conversation_id = $2 AND s.parent_id = parent.id), $7, $8
+            FROM parent
             RETURNING parent_id, sibling_index
         ), leaf AS (
             UPDATE chat.conversations SET current_leaf_id = $4, updated_at = $6
