@@ -28,13 +28,14 @@ public static class ConversationsApi
     }
 
     public static async Task<Results<Created<Conversation>, ValidationProblem>> CreateConversationAsync(
-        CreateConversationRequest request, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+        CreateConversationRequest request, CurrentUser user, ConversationStore store, TurnQuotas quotas, CancellationToken cancellationToken)
     {
         if (ConversationRules.Validate(request) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
         var conversation = await store.CreateAsync(user.Id, request, cancellationToken);
+        quotas.Created(user.Id, conversation);
         return TypedResults.Created($"/v1/conversations/{conversation.Id}", conversation);
     }
 

@@ -49,6 +49,8 @@ public static class TurnsApi
         }
         var models = listed.For(user.Tier);
         var contextBudget = ContextBuilder.LargestBudget(models.Models.Values);
+        // When this instance knows the conversation, the quota check starts now, beside the read; freed on every way out.
+        await using var ahead = quotas.Ahead(user.Id, user.Tier, id, models, request);
         // Ingestion is asked first: a file it cannot give stops the turn before anything is written. With quotas on, the
         // same read brings the history the quota check counts.
         var files = await attachments.ForTurnAsync(user.Id, id, request, models, cancellationToken, quotas.Enabled ? contextBudget : null);
@@ -63,7 +65,7 @@ public static class TurnsApi
         var turnFiles = ready.Files;
         // The quota check is the last before the write, on what the read before it found: a refusal writes nothing and
         // holds nothing, and the write commits in its own round trip.
-        var hold = await quotas.HoldAheadAsync(user.Id, user.Tier, models, turnFiles, ready.Read, request.Content!);
+        var hold = await quotas.HoldAheadAsync(user.Id, user.Tier, models, turnFiles, ready.Read, request.Content!, ahead);
         if (hold.Refusal is { } refusal)
         {
             return QuotaProblems.Exceeded(response, refusal, time.GetUtcNow());

@@ -63,6 +63,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceHeartbeat>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnRegistry>());
         builder.Services.AddQuotas();
+        builder.Services.AddSingleton<NextPrompts>();
         builder.Services.AddSingleton<TurnQuotas>();
         builder.Services.AddSingleton<TurnRunner>();
         builder.Services.AddSingleton<TurnResumer>();

@@ -43,7 +43,8 @@ public static class ContextBuilder
     /// <summary>What ingestion may spend on a turn's files: half of what the model is sent, so that the history still fits.</summary>
     public static int FilesBudget(RouterModel model) => Math.Max(1, Budget(model) / 2);
 
-    private static int Budget(RouterModel model) => model.ContextWindow - MaxOutputTokens(model);
+    /// <summary>What the prompt may take of the model's window: all of it but the answer's room.</summary>
+    public static int Budget(RouterModel model) => model.ContextWindow - MaxOutputTokens(model);
 
     public static IReadOnlyList<RouterMessage> Build(
         string? systemPrompt, IReadOnlyList<ContextMessage> path, RouterModel model, TurnFiles? files = null)

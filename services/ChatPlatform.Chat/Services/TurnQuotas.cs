@@ -1,5 +1,6 @@
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
+using System.Diagnostics.Metrics;
 using ChatPlatform.Quotas;
 
 namespace ChatPlatform.Chat.Services;
@@ -13,8 +14,11 @@ namespace ChatPlatform.Chat.Services;
 /// what was read before it (<see cref="HoldAheadAsync"/>), so that the write keeps its one round trip; a regenerate or a
 /// continue between its write and its commit (<see cref="TurnAdmission"/>): a refusal rolls the write back.
 /// </summary>
-public sealed class TurnQuotas(QuotaGate gate)
+public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFactory meters)
 {
+    private readonly Counter<long> _ahead = meters.Create(QuotaGate.MeterName).CreateCounter<long>(
+        "chatplatform.quota.ahead", description: "New questions whose quota check started before their read, by whether the read confirmed it (kept) or not (redone)");
+
     /// <summary>
     /// The check of one turn, under a hold id made now and stored with the answer. A model the tier cannot use, or that is
     /// not offered, holds nothing: the write refuses it with its own answer before the check runs. None while quotas are
@@ -47,7 +51,8 @@ public sealed class TurnQuotas(QuotaGate gate)
     /// nothing and holds nothing; otherwise the caller writes, frees the hold when the write does not start the turn, and
     /// then calls <see cref="CoverAsync"/>. A crash between the two leaves a hold that lapses after <c>Quotas:HoldDuration</c>.
     /// </summary>
-    public async Task<TurnHold> HoldAheadAsync(Guid userId, string? tier, RouterModels models, TurnFiles files, PathFiles? read, string question)
+    public async Task<TurnHold> HoldAheadAsync(
+        Guid userId, string? tier, RouterModels models, TurnFiles files, PathFiles? read, string question, QuotaAhead? ahead = null)
     {
         // A model the tier cannot use, or that is not offered: the write refuses it with its own answer, nothing to hold.
         if (!gate.Options.Enabled || read is null || !models.Models.TryGetValue(read.Model, out var model))
@@ -59,14 +64,73 @@ public sealed class TurnQuotas(QuotaGate gate)
         var path = new List<ContextMessage>(read.Context ?? []) { new(MessageRole.User, question, questionId) };
         var prompt = ContextBuilder.Build(read.SystemPrompt, path, model, files.WithQuestion(questionId)).Sum(m => (long)ContextBuilder.EstimateTokens(m));
         var (tokens, cost) = WorstCase.Of(prompt, ConversationParameters.MaxOutputTokens(read.MaxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
-        var reservationId = QuotaGate.NewReservationId();
-        return await gate.ReserveAsync(userId, tier, model.Id, tokens, cost, reservationId) switch
+        // The check started before the read stands when it held exactly this; otherwise it is undone and made again.
+        var result = ahead is not null && await ahead.TakeIfAsync(model.Id, tokens, cost) is { } taken ? taken : null;
+        if (ahead is { Started: true })
+        {
+            _ahead.Add(1, new KeyValuePair<string, object?>("outcome", result is null ? "redone" : "kept"));
+        }
+        result ??= await gate.ReserveAsync(userId, tier, model.Id, tokens, cost, QuotaGate.NewReservationId());
+        return result switch
         {
             ReserveResult.Refused refused => new TurnHold(null, tokens, cost, refused.Quota),
             ReserveResult.Reserved { ReservationId: { } id } => new TurnHold(id, tokens, cost, null),
             // Redis unreachable: the turn goes ahead unchecked (the gate logged and counted it).
             _ => TurnHold.None,
         };
+    }
+
+    /// <summary>
+    /// Starts a new question's check before its read, when this instance knows what the conversation's next prompt holds
+    /// besides the question (<see cref="NextPrompts"/>), so that the check's round trip to Redis runs beside the read's
+    /// to PostgreSQL. <see cref="HoldAheadAsync"/> keeps it only when the read gives the same worst case. Not for an edit
+    /// (another parent than the current leaf) or new files, whose prompts the read alone can tell; nor for a history the
+    /// model's window would cut.
+    /// </summary>
+    public QuotaAhead Ahead(Guid userId, string? tier, Guid conversationId, RouterModels models, AppendMessageRequest request)
+    {
+        if (!gate.Options.Enabled || request.ParentIdGiven || request.FileIds is { Count: > 0 }
+            || nextPrompts.Find(userId, conversationId) is not { } next || !models.Models.TryGetValue(next.Model, out var model))
+        {
+            return new QuotaAhead(gate, userId, null);
+        }
+        var prompt = next.PriorTokens + ContextBuilder.EstimateTokens(request.Content!);
+        if (prompt > ContextBuilder.Budget(model))
+        {
+            return new QuotaAhead(gate, userId, null);
+        }
+        var (tokens, cost) = WorstCase.Of(prompt, ConversationParameters.MaxOutputTokens(next.MaxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
+        return new QuotaAhead(gate, userId, new QuotaAhead.Guess(model.Id, tokens, cost,
+            gate.ReserveAsync(userId, tier, model.Id, tokens, cost, QuotaGate.NewReservationId())));
+    }
+
+    /// <summary>A conversation was created: its first question can be checked before its read.</summary>
+    public void Created(Guid userId, Conversation conversation)
+    {
+        if (gate.Options.Enabled)
+        {
+            nextPrompts.Created(userId, conversation);
+        }
+    }
+
+    /// <summary>
+    /// A turn's answer was saved: the next question can be checked before its read, unless its prompt is
+    /// <paramref name="unknownNext"/> (files, whose passages ingestion picks for each question; a continue's instruction).
+    /// </summary>
+    public void Answered(Guid userId, Conversation conversation, long promptTokens, string answer, bool unknownNext)
+    {
+        if (!gate.Options.Enabled)
+        {
+            return;
+        }
+        if (unknownNext)
+        {
+            nextPrompts.Forget(userId, conversation.Id);
+        }
+        else
+        {
+            nextPrompts.Answered(userId, conversation, promptTokens, answer);
+        }
     }
 
     /// <summary>
@@ -111,4 +175,44 @@ public sealed class TurnQuotas(QuotaGate gate)
 public sealed record TurnHold(string? ReservationId, long Tokens, decimal CostUsd, QuotaRefusal? Refusal)
 {
     public static TurnHold None { get; } = new(null, 0, 0, null);
+}
+
+/// <summary>
+/// A new question's check started before its read (<see cref="TurnQuotas.Ahead"/>), for what this instance guessed its
+/// worst case to be. Taken by <see cref="TurnQuotas.HoldAheadAsync"/> when the read confirms the guess; otherwise, and on
+/// every way out of the request before that, its hold is freed when it is disposed.
+/// </summary>
+public sealed class QuotaAhead(QuotaGate gate, Guid userId, QuotaAhead.Guess? guess) : IAsyncDisposable
+{
+    public sealed record Guess(string Model, long Tokens, decimal CostUsd, Task<ReserveResult> Reservation);
+
+    private Guess? _open = guess;
+
+    /// <summary>Whether a check was started before the read.</summary>
+    public bool Started { get; } = guess is not null;
+
+    /// <summary>The check's result when it was made for exactly this worst case (it is then the caller's); else null.</summary>
+    public async Task<ReserveResult?> TakeIfAsync(string model, long tokens, decimal costUsd)
+    {
+        if (_open is not { } open || open.Model != model || open.Tokens != tokens || open.CostUsd != costUsd)
+        {
+            await DisposeAsync();
+            return null;
+        }
+        _open = null;
+        return await open.Reservation;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_open is not { } open)
+        {
+            return;
+        }
+        _open = null;
+        if (await open.Reservation is ReserveResult.Reserved { ReservationId: { } id })
+        {
+            await gate.ReleaseAsync(userId, id);
+        }
+    }
 }

@@ -19,6 +19,7 @@ public sealed partial class TurnRunner(
     TurnEventStream eventStream,
     TurnRegistry registry,
     QuotaGate quotas,
+    TurnQuotas turnQuotas,
     TurnTelemetry telemetry,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
@@ -41,7 +42,11 @@ public sealed partial class TurnRunner(
                 ConversationParameters.Temperature(started.Conversation, model)),
             context.Sum(m => (long)ContextBuilder.EstimateTokens(m)),
             CitationFinder.Sources(files.Context),
-            reservationId);
+            reservationId)
+        {
+            // Files' passages depend on the question, and a continue's instruction is sent once: the next prompt is then unknown.
+            NextPromptKnown = files.Context.Passages.Count == 0 && files.Context.Images.Count == 0 && started.ContextPath.All(m => m.Id is not null),
+        };
         started = started with { UserMessage = null, ContextPath = [] };
         _ = Task.Run(async () =>
         {
@@ -184,6 +189,7 @@ public sealed partial class TurnRunner(
             await appends.Completion;
             return MessageStatus.Interrupted;
         }
+        turnQuotas.Answered(userId, started.Conversation, prepared.EstimatedInputTokens, content, !prepared.NextPromptKnown);
         if (turnUsage is null)
         {
             // Nothing generated and no usage reported (refused by the router, stopped before the first token): no usage
@@ -276,6 +282,9 @@ public sealed partial class TurnRunner(
         public IAsyncEnumerable<RouterChunk> Chunks { get; } = chunks;
 
         public long EstimatedInputTokens { get; } = estimatedInputTokens;
+
+        /// <summary>Whether the next question's prompt is this one and the answer (<see cref="NextPrompts"/>).</summary>
+        public bool NextPromptKnown { get; init; }
 
         public TurnStartedData TakeStarted() =>
             Interlocked.Exchange(ref _started, null) ?? throw new InvalidOperationException("The turn has already started.");
