@@ -16,7 +16,8 @@ namespace ChatPlatform.Bench;
 ///     a table, as the simulated model writes them) until its last message is painted, beside a 20-message one, several
 ///     rounds each, alternated;
 /// (2) time to first token on the page (Enter pressed to the answer's first text painted, timed in the page) beside an
-///     API client's (POST .../turns to the first delta event) for the same prompt and offline model, alternated.
+///     API client's (POST .../turns to the first delta event) for the same prompt and offline model, alternated (each
+///     going first every other round), a second's pause before each turn.
 /// Arguments: <c>web [rounds, default 7]</c>; <c>web screenshots [folder, default docs/screenshots]</c> writes the
 /// README's screenshots instead (chat light and dark, phone, settings, usage, admin).
 /// </summary>
@@ -25,6 +26,9 @@ public static class WebBenchmark
     private const string ChromiumPath = "/usr/bin/chromium";
     private const string Model = "bench-web";
     private const int TimeToFirstTokenMs = 50;
+
+    /// <summary>The pause before each timed turn: a person reading the last answer.</summary>
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromSeconds(1);
     private const string Password = "Bench-password-42";
     private const string Prompt = "Show me a table and some code in C#";
 
@@ -271,8 +275,24 @@ public static class WebBenchmark
         var pageTimes = new List<double>();
         for (var round = 0; round < rounds + 1; round++)
         {
-            var apiMs = await ApiTurnAsync(api, apiConversation);
-            var pageMs = await PageTurnAsync(page);
+            // Each turn's aftermath (its end's commit, search indexing and embedding, the ledger) runs on after its last
+            // token: a person reads the answer before the next message, and the two clients take turns going first, so
+            // that neither always starts while the other's aftermath runs.
+            double apiMs, pageMs;
+            if (round % 2 == 0)
+            {
+                await Task.Delay(ThinkTime);
+                apiMs = await ApiTurnAsync(api, apiConversation);
+                await Task.Delay(ThinkTime);
+                pageMs = await PageTurnAsync(page);
+            }
+            else
+            {
+                await Task.Delay(ThinkTime);
+                pageMs = await PageTurnAsync(page);
+                await Task.Delay(ThinkTime);
+                apiMs = await ApiTurnAsync(api, apiConversation);
+            }
             if (round > 0)
             {
                 apiTimes.Add(apiMs);

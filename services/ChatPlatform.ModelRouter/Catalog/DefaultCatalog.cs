@@ -32,6 +32,10 @@ public static class DefaultCatalog
     private static readonly Pricing Gpt4oPrice = new(2.50m, 1.25m, 10.00m);
     private static readonly Pricing Gpt4oMiniPrice = new(0.15m, 0.075m, 0.60m);
 
+    // A reasoning model: OpenAI refuses a temperature for it (the router drops one), and bills its reasoning as output.
+    private static readonly ModelDefinition O4Mini = new("o4-mini", "o4-mini", 200_000, 100_000, new(Vision: true, Tools: true, Temperature: false));
+    private static readonly Pricing O4MiniPrice = new(1.10m, 0.275m, 4.40m);
+
     // Embedding models: the context window is the longest input; they write no output.
     private static readonly ModelDefinition Embedding3Small = new(
         "text-embedding-3-small", "text-embedding-3-small", 8_191, 0, new(EmbeddingDimensions: 1_536));
@@ -54,10 +58,11 @@ public static class DefaultCatalog
 
         if (IsSet(configuration, OpenAIKeySetting))
         {
-            models.AddRange([Gpt4o, Gpt4oMini]);
+            models.AddRange([Gpt4o, Gpt4oMini, O4Mini]);
             deployments.Add(new("openai-gpt-4o", Gpt4o.Id, ProviderKind.OpenAI, "gpt-4o", OpenAIEndpoint, OpenAIKeySetting, 0, 1, Gpt4oPrice));
             deployments.Add(new("openai-gpt-4o-mini", Gpt4oMini.Id, ProviderKind.OpenAI, "gpt-4o-mini", OpenAIEndpoint, OpenAIKeySetting, 0, 1,
                 Gpt4oMiniPrice));
+            deployments.Add(new("openai-o4-mini", O4Mini.Id, ProviderKind.OpenAI, "o4-mini", OpenAIEndpoint, OpenAIKeySetting, 0, 1, O4MiniPrice));
             models.AddRange([Embedding3Small, Embedding3Large]);
             deployments.Add(new("openai-text-embedding-3-small", Embedding3Small.Id, ProviderKind.OpenAI, "text-embedding-3-small", OpenAIEndpoint,
                 OpenAIKeySetting, 0, 1, Embedding3SmallPrice));

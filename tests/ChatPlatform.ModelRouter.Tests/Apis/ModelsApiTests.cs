@@ -92,7 +92,9 @@ public sealed class ModelsApiTests(PostgresFixture postgres, RedisFixture redis)
 
         var models = await router.ListModelsAsync();
 
-        Assert.Equal(["gpt-4o", "gpt-4o-mini"], models.Select(m => (string)m!["id"]!));
+        Assert.Equal(["gpt-4o", "gpt-4o-mini", "o4-mini"], models.Select(m => (string)m!["id"]!));
+        // The reasoning model takes no temperature: clients see it, and the router drops one sent to it.
+        Assert.Equal([true, true, false], models.Select(m => (bool)m!["capabilities"]!["temperature"]!));
         Assert.All(models, m => Assert.False((bool)m!["simulated"]!));
         Assert.All(models, m => Assert.Equal("openai", (string?)m!["owned_by"]));
         var deployment = await router.Client.GetFromJsonAsync<JsonObject>("/v1/admin/deployments/openai-gpt-4o", Cancellation);

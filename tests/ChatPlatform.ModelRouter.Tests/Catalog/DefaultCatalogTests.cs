@@ -44,7 +44,7 @@ public sealed class DefaultCatalogTests
         var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
 
         Assert.Equal(
-            ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "text-embedding-3-large", "claude-sonnet-4-5", "claude-haiku-4-5", "my-gpt", "llama3.2-3b"],
+            ["gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large", "claude-sonnet-4-5", "claude-haiku-4-5", "my-gpt", "llama3.2-3b"],
             entries.Models.Select(m => m.Id));
         Assert.Equal(ProviderKind.OpenAI, entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Provider);
         Assert.Equal(new Pricing(2.50m, 1.25m, 10.00m), entries.Deployments.Single(d => d.Id == "openai-gpt-4o").Price);
@@ -68,7 +68,7 @@ public sealed class DefaultCatalogTests
 
         var entries = DefaultCatalog.Build(configuration, includeSimulated: false);
 
-        Assert.Equal(["gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "text-embedding-3-large"], entries.Models.Select(m => m.Id));
+        Assert.Equal(["gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"], entries.Models.Select(m => m.Id));
         var gpt4o = entries.Deployments.Where(d => d.ModelId == "gpt-4o").OrderBy(d => d.Priority).Select(d => d.Provider);
         Assert.Equal([ProviderKind.OpenAI, ProviderKind.AzureOpenAI], gpt4o);
     }
@@ -118,7 +118,7 @@ public sealed class DefaultCatalogTests
         // At the hosted model's own price and key; the hosted model itself is untouched, and no model is added.
         Assert.Equal(entries.Deployments.Single(d => d.Id == "openai-gpt-4o-mini") with { Id = served[1].Id, ModelId = served[1].ModelId, Priority = 1 }, served[1]);
         Assert.Single(entries.Deployments, d => d.ModelId == "gpt-4o-mini");
-        Assert.Equal(5, entries.Models.Count);
+        Assert.Equal(6, entries.Models.Count);
         Assert.All(served, d => { var errors = new ValidationErrors(); CatalogRules.Validate(d, errors); Assert.True(errors.IsEmpty, errors.ToString()); });
     }
 
