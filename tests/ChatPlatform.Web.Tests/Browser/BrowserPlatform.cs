@@ -47,6 +47,8 @@ public sealed class BrowserPlatform : IAsyncLifetime
         Directory.CreateDirectory(ArtifactsDirectory);
         _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
         WebUrl = _platform.Endpoint("web");
+        var platform = _platform;
+        PageRecorder.ServerLogs = () => $"web:{Environment.NewLine}{platform.LastLinesOf("web")}{Environment.NewLine}gateway:{Environment.NewLine}{platform.LastLinesOf("gateway")}";
         GatewayUrl = _platform.Endpoint("gateway");
         // The first account of a fresh platform is its admin: registered before anything else can register.
         await RegisterThroughApiAsync(Admin, ct);

@@ -9,7 +9,8 @@ namespace ChatPlatform.Web.Tests.Browser;
 
 /// <summary>
 /// The pages each browser test opened, with their console, kept until the test ends. A failed test leaves a screenshot
-/// of each page and its console log under <c>test-artifacts/failures/</c>, so a flake explains itself; every test's
+/// of each page, its console log and the web's and gateway's last log lines under
+/// <c>test-artifacts/failures/</c>, so a flake explains itself; every test's
 /// browser contexts are then closed, so their circuits do not stay open on the web server for the rest of the run
 /// (74 tests left 74 live pages and circuits by the end of a full run).
 /// </summary>
@@ -18,6 +19,9 @@ public static class PageRecorder
     public static string FailuresDirectory { get; } = Path.Combine(BrowserPlatform.ArtifactsDirectory, "failures");
 
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<RecordedPage>> PagesByTest = new();
+
+    /// <summary>The last lines the platform's web and gateway printed, saved beside a failed test's pages (set by the fixture).</summary>
+    public static Func<string>? ServerLogs { get; set; }
 
     /// <summary>Follows a page opened by the running test (outside a test, such as in a fixture, it is not followed).</summary>
     public static void Track(IPage page)
@@ -45,6 +49,11 @@ public static class PageRecorder
         if (!PagesByTest.TryRemove(testId, out var pages))
         {
             return;
+        }
+        if (failed && ServerLogs is { } serverLogs)
+        {
+            Directory.CreateDirectory(FailuresDirectory);
+            await File.WriteAllTextAsync(Path.Combine(FailuresDirectory, FileNameOf(testName) + "-server.log"), serverLogs());
         }
         var index = 0;
         foreach (var recorded in pages)

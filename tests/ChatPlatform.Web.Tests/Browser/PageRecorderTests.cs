@@ -1,6 +1,6 @@
 namespace ChatPlatform.Web.Tests.Browser;
 
-/// <summary>The browser tests' failure record: what a failed test's pages showed and logged is saved, and its pages closed.</summary>
+/// <summary>The browser tests' failure record: what a failed test's pages showed and logged, and the servers' last lines, are saved; its pages closed.</summary>
 public sealed class PageRecorderTests(BrowserPlatform platform)
 {
     [Fact]
@@ -20,6 +20,8 @@ public sealed class PageRecorderTests(BrowserPlatform platform)
         var log = await File.ReadAllTextAsync(Path.Combine(PageRecorder.FailuresDirectory, name + "-0.log"), TestContext.Current.CancellationToken);
         Assert.Contains($"warning: {marker}", log, StringComparison.Ordinal);
         Assert.Contains("/signin", log, StringComparison.Ordinal);
+        Assert.Contains("web:", await File.ReadAllTextAsync(Path.Combine(PageRecorder.FailuresDirectory, name + "-server.log"), TestContext.Current.CancellationToken),
+            StringComparison.Ordinal);
         Assert.True(page.IsClosed);
     }
 
