@@ -136,6 +136,46 @@ public sealed class AdminConsoleTests(BrowserPlatform platform)
     }
 
     [Fact]
+    public async Task An_admin_switches_off_a_models_temperature_and_it_sticks_in_the_router_and_the_audit_log()
+    {
+        const string model = "admin-temperature-model";
+        await platform.AddSimulatedModelAsync(model, new { timeToFirstTokenMs = 10 }, Token);
+        var page = await AdminPageAsync();
+        await page.GotoAsync("admin/models");
+        var temperature = page.Locator($"tr[data-model-id='{model}'] [data-field='temperature']");
+        await Expect(temperature).ToBeCheckedAsync();
+
+        await temperature.UncheckAsync();
+        await page.Locator($"tr[data-model-id='{model}'] [data-action='save']").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"Saved {model}." })).ToBeVisibleAsync();
+
+        await page.ReloadAsync();
+        await page.Locator("main[data-ready='true']").WaitForAsync();
+        await Expect(temperature).Not.ToBeCheckedAsync();
+        using var admin = platform.CreateGatewayClient(await AdminTokenAsync());
+        var listed = (await admin.GetFromJsonAsync<JsonElement>("/v1/models", Token)).GetProperty("data").EnumerateArray()
+            .Single(m => m.GetProperty("id").GetString() == model);
+        Assert.False(listed.GetProperty("capabilities").GetProperty("temperature").GetBoolean());
+        var audit = (await admin.GetFromJsonAsync<JsonElement>("/v1/admin/audit", Token)).GetProperty("items").EnumerateArray()
+            .First(e => e.GetProperty("entityId").GetString() == model);
+        Assert.Equal(platform.Admin.Email, audit.GetProperty("userEmail").GetString());
+        Assert.False(TemperatureIn(audit.GetProperty("after")));
+        Assert.True(TemperatureIn(audit.GetProperty("before")));
+    }
+
+    /// <summary>The model's temperature capability in an audit entry's snapshot of it, wherever the router nests it.</summary>
+    private static bool? TemperatureIn(JsonElement snapshot) => snapshot.ValueKind switch
+    {
+        JsonValueKind.Object => snapshot.EnumerateObject()
+            .Select(p => p.NameEquals("temperature") && p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? p.Value.GetBoolean()
+                : TemperatureIn(p.Value))
+            .FirstOrDefault(found => found is not null),
+        JsonValueKind.Array => snapshot.EnumerateArray().Select(TemperatureIn).FirstOrDefault(found => found is not null),
+        _ => null,
+    };
+
+    [Fact]
     public async Task A_user_gets_no_admin_link_no_admin_page_and_403_from_the_gateway()
     {
         Assert.SkipWhen(platform.TurnsUnavailable is not null, platform.TurnsUnavailable ?? "");

@@ -47,6 +47,8 @@ public sealed class BrowserPlatform : IAsyncLifetime
         Directory.CreateDirectory(ArtifactsDirectory);
         _platform = await TestPlatform.StartAsync<Projects.ChatPlatform_AppHost>(ct);
         WebUrl = _platform.Endpoint("web");
+        var platform = _platform;
+        PageRecorder.ServerLogs = () => $"web:{Environment.NewLine}{platform.LastLinesOf("web")}{Environment.NewLine}gateway:{Environment.NewLine}{platform.LastLinesOf("gateway")}";
         GatewayUrl = _platform.Endpoint("gateway");
         // The first account of a fresh platform is its admin: registered before anything else can register.
         await RegisterThroughApiAsync(Admin, ct);
@@ -69,7 +71,10 @@ public sealed class BrowserPlatform : IAsyncLifetime
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
     }
 
-    /// <summary>A fresh browser context (its own cookies) and page at the given size and colour scheme.</summary>
+    /// <summary>
+    /// A fresh browser context (its own cookies) and page at the given size and colour scheme, closed when the test ends
+    /// (saved first if it failed: <see cref="PageRecorder"/>).
+    /// </summary>
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 800, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await _browser!.NewContextAsync(new()
@@ -80,7 +85,9 @@ public sealed class BrowserPlatform : IAsyncLifetime
             Permissions = ["clipboard-read", "clipboard-write"],
         });
         context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        PageRecorder.Track(page);
+        return page;
     }
 
     /// <summary>A store's connection string (<c>chatdb</c>), for writing what no API writes, such as an answer's exact text.</summary>

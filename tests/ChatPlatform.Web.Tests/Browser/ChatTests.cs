@@ -107,12 +107,15 @@ public sealed class ChatTests(BrowserPlatform platform)
         var page = await SignedUpPageAsync();
         await page.ChooseModelAsync(FastModel);
         await page.SendAsync("What is a circuit breaker?");
-        await page.WaitForAnswerAsync();
-        var firstAnswer = await page.Answers().First.Locator(".markdown").InnerTextAsync();
+        var first = await page.WaitForAnswerAsync();
+        var firstAnswer = await first.Locator(".markdown").InnerTextAsync();
+        var firstId = await first.GetAttributeAsync("data-message-id");
 
         await page.UserMessages().First.GetByRole(AriaRole.Button, new() { Name = "Edit message" }).ClickAsync();
         await page.GetByLabel("Edit your message").FillAsync("What is a retry budget?");
         await page.UserMessages().First.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        // The click reaches the server after Playwright returns: until then the first answer is still on show, complete.
+        await Expect(page.Answers().First).Not.ToHaveAttributeAsync("data-message-id", firstId!);
         await page.WaitForAnswerAsync();
 
         await Expect(page.UserMessages().Locator(".bubble")).ToHaveTextAsync(["What is a retry budget?"]);

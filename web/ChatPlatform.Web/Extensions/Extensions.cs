@@ -2,6 +2,7 @@ using ChatPlatform.Web.Components.Chat;
 using ChatPlatform.Web.Infrastructure;
 using ChatPlatform.Web.Services;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace ChatPlatform.Web.Extensions;
 
@@ -52,9 +53,14 @@ public static class Extensions
         services.AddScoped<SharedConversationReader>();
         services.AddSingleton<GatewayFileTransfer>();
 
-        // Service discovery resolves http://gateway (services__gateway__http__0, injected by the AppHost).
-        services.AddHttpClient<GatewayAuthClient>(client => client.BaseAddress = new Uri("http://gateway"));
-        services.AddHttpClient(GatewayClient.HttpClientName, client => client.BaseAddress = new Uri("http://gateway"));
+        services.AddGatewayClients();
+    }
+
+    /// <summary>The HTTP clients of the gateway: service discovery resolves http://gateway (services__gateway__http__0, injected by the AppHost).</summary>
+    public static IServiceCollection AddGatewayClients(this IServiceCollection services)
+    {
+        services.AddHttpClient<GatewayAuthClient>(client => client.BaseAddress = new Uri("http://gateway")).PassTooManyRequestsThrough();
+        services.AddHttpClient(GatewayClient.HttpClientName, client => client.BaseAddress = new Uri("http://gateway")).PassTooManyRequestsThrough();
         services.AddHttpClient(GatewayClient.StreamingHttpClientName, client => client.BaseAddress = new Uri("http://gateway"))
             .AddStreamingResilienceHandler(TimeToStreamHeaders);
         // A streamed upload cannot be sent twice, and a large one on a slow link takes longer than any fixed timeout:
@@ -67,5 +73,32 @@ public static class Extensions
             })
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+        return services;
     }
+
+    /// <summary>
+    /// A 429 is the gateway's answer about one person (their rate limit or quota), not a failure of the gateway. The
+    /// standard pipeline retried it after its Retry-After (the page hung up to the 30 s total timeout, then said the
+    /// service was unreachable) and counted it as a failure of the circuit every person's calls share (one person over
+    /// their limit could open it for everyone). Now it is answered at once and never counted.
+    /// </summary>
+    private static IHttpClientBuilder PassTooManyRequestsThrough(this IHttpClientBuilder builder)
+    {
+        // The service defaults' standard handler, replaced by the same one with this one change.
+#pragma warning disable EXTEXP0001 // Experimental, but the documented way to replace the defaults' handler for one client.
+        builder.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        builder.AddStandardResilienceHandler(options =>
+        {
+            options.Retry.DisableForUnsafeHttpMethods();
+            var retry = options.Retry.ShouldHandle;
+            options.Retry.ShouldHandle = args => IsTooManyRequests(args.Outcome) ? ValueTask.FromResult(false) : retry(args);
+            var breaker = options.CircuitBreaker.ShouldHandle;
+            options.CircuitBreaker.ShouldHandle = args => IsTooManyRequests(args.Outcome) ? ValueTask.FromResult(false) : breaker(args);
+        });
+        return builder;
+    }
+
+    private static bool IsTooManyRequests(Polly.Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result?.StatusCode == System.Net.HttpStatusCode.TooManyRequests;
 }

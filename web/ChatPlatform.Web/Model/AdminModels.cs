@@ -36,4 +36,9 @@ public sealed record AdminDeployment(
     bool ApiKeyConfigured, int Priority, int Weight, Price Price, bool Enabled, string Source);
 
 public sealed record AdminModel(
-    string Id, string DisplayName, int ContextWindow, int MaxOutputTokens, bool Enabled, IReadOnlyList<string>? Tiers, string Source);
+    string Id, string DisplayName, int ContextWindow, int MaxOutputTokens, bool Enabled, IReadOnlyList<string>? Tiers, string Source,
+    AdminModelCapabilities? Capabilities = null);
+
+/// <summary>What the router lets a model be sent; only what the admin console edits (router migration 0005).</summary>
+/// <param name="Temperature">False for a model that rejects a sampling temperature (reasoning models): the router drops one sent.</param>
+public sealed record AdminModelCapabilities(bool Temperature = true);

@@ -12,10 +12,9 @@ public sealed partial class ApiKeys
     private CreatedApiKey? _created;
     private string _name = "";
     private string? _nameError;
-    private string? _error;
+    private readonly GatewayCall _call = new();
     private Guid? _revoking;
     private bool _loaded;
-    private bool _busy;
     private bool _copied;
 
     [Inject] private GatewayClient Gateway { get; set; } = default!;
@@ -24,7 +23,7 @@ public sealed partial class ApiKeys
 
     protected override async Task OnInitializedAsync()
     {
-        await RunAsync(async () => _keys = [.. await Gateway.ListApiKeysAsync(CancellationToken.None)]);
+        await _call.RunAsync(async () => _keys = [.. await Gateway.ListApiKeysAsync(CancellationToken.None)]);
         _loaded = true;
     }
 
@@ -32,7 +31,7 @@ public sealed partial class ApiKeys
     {
         _nameError = null;
         _copied = false;
-        await RunAsync(async () =>
+        await _call.RunAsync(async () =>
         {
             try
             {
@@ -50,7 +49,7 @@ public sealed partial class ApiKeys
 
     private async Task RevokeAsync(ApiKeySummary key)
     {
-        await RunAsync(async () =>
+        await _call.RunAsync(async () =>
         {
             try
             {
@@ -83,30 +82,13 @@ public sealed partial class ApiKeys
         catch (JSException)
         {
             // No clipboard access (an insecure origin or a refused permission): the key stays selectable in its field.
-            _error = "The browser did not allow copying; select the key and copy it yourself.";
+            _call.Error = "The browser did not allow copying; select the key and copy it yourself.";
         }
         catch (JSDisconnectedException)
         {
         }
     }
 
-    private async Task RunAsync(Func<Task> action)
-    {
-        _busy = true;
-        _error = null;
-        try
-        {
-            await action();
-        }
-        catch (GatewayException e)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
 
     internal static string When(DateTimeOffset time) => time.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -18,8 +18,7 @@ public sealed partial class TwoFactorSettings
     private IReadOnlyList<string>? _recoveryCodes;
     private string? _code;
     private string? _password;
-    private string? _error;
-    private bool _busy;
+    private readonly GatewayCall _call = new();
     private bool _copied;
     private bool _interactive;
 
@@ -27,7 +26,7 @@ public sealed partial class TwoFactorSettings
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
-    protected override async Task OnInitializedAsync() => await RunAsync(LoadAsync);
+    protected override async Task OnInitializedAsync() => await _call.RunAsync(LoadAsync);
 
     protected override void OnAfterRender(bool firstRender)
     {
@@ -41,14 +40,14 @@ public sealed partial class TwoFactorSettings
 
     private async Task LoadAsync() => _status = await Gateway.GetTwoFactorStatusAsync(CancellationToken.None);
 
-    private Task SetupAsync() => RunAsync(async () =>
+    private Task SetupAsync() => _call.RunAsync(async () =>
     {
         _setup = await Gateway.SetupTwoFactorAsync(CancellationToken.None);
         _qrCode = QrCodeDataUri(_setup.Uri);
         _code = null;
     });
 
-    private Task EnableAsync() => RunAsync(async () =>
+    private Task EnableAsync() => _call.RunAsync(async () =>
     {
         _recoveryCodes = (await Gateway.EnableTwoFactorAsync(_code?.Trim() ?? "", CancellationToken.None)).Codes;
         _setup = null;
@@ -57,7 +56,7 @@ public sealed partial class TwoFactorSettings
         await LoadAsync();
     });
 
-    private Task DisableAsync() => RunAsync(async () =>
+    private Task DisableAsync() => _call.RunAsync(async () =>
     {
         await Gateway.DisableTwoFactorAsync(_password ?? "", _code?.Trim() ?? "", CancellationToken.None);
         _password = null;
@@ -78,23 +77,6 @@ public sealed partial class TwoFactorSettings
         _copied = false;
     }
 
-    private async Task RunAsync(Func<Task> action)
-    {
-        _busy = true;
-        _error = null;
-        try
-        {
-            await action();
-        }
-        catch (GatewayException e)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
 
     /// <summary>The link as a PNG QR code, drawn here: no image service ever sees the key.</summary>
     private static string QrCodeDataUri(string uri)

@@ -182,6 +182,10 @@ function onClick(event) {
         toggleTheme(themeToggle);
         return;
     }
+    if (event.target.closest?.(".show-earlier button")) {
+        rememberReadingPosition();
+        return;
+    }
     if (event.target.closest?.(".jump-latest")) {
         follow = true;
         scrollToEnd(true);
@@ -234,11 +238,53 @@ function watchMessages() {
     }
     observed = root;
     root.addEventListener("scroll", () => {
+        // Any scroll but the one keeping the reader's place (below) is the reader's or the page's own: the place is let go.
+        if (readingAnchor && Math.abs(root.scrollTop - readingAnchor.scrollTop) > 1) {
+            readingAnchor = null;
+        }
         follow = root.scrollHeight - root.scrollTop - root.clientHeight < followThreshold;
         updateJumpButton();
     }, { passive: true });
-    new MutationObserver(onMessagesChanged).observe(root, { childList: true, subtree: true, characterData: true });
+    new MutationObserver(() => {
+        keepReadingPosition();
+        onMessagesChanged();
+    }).observe(root, { childList: true, subtree: true, characterData: true });
     onMessagesChanged();
+}
+
+// "Show N earlier messages" draws them above the message being read. CSS scroll anchoring is off on the list (it fought
+// following the end while an answer streams), and Chromium does not anchor at scroll offset 0 anyway, where the button
+// is: so the first message on show before the click is kept at its place in the viewport, by scrolling as much as the
+// messages drawn above it (and formulas or diagrams drawn in them later) push it down, until something else scrolls.
+let readingAnchor = null;
+
+function rememberReadingPosition() {
+    const root = messages();
+    if (!root) {
+        return;
+    }
+    const top = root.getBoundingClientRect().top;
+    const first = [...root.querySelectorAll("article.message")].find(message => message.getBoundingClientRect().bottom > top);
+    readingAnchor = first ? { message: first, offset: first.getBoundingClientRect().top - top, scrollTop: root.scrollTop } : null;
+}
+
+// Runs in the mutation observer's callback: after Blazor changed the page and before it is painted, so nothing jumps.
+function keepReadingPosition() {
+    const root = messages();
+    if (!readingAnchor || !root) {
+        return;
+    }
+    const { message, offset } = readingAnchor;
+    if (!message.isConnected) {
+        readingAnchor = null;
+        return;
+    }
+    const pushed = message.getBoundingClientRect().top - root.getBoundingClientRect().top - offset;
+    if (Math.abs(pushed) >= 1) {
+        follow = false;
+        root.scrollTop += pushed;
+        readingAnchor.scrollTop = root.scrollTop;
+    }
 }
 
 function onMessagesChanged() {

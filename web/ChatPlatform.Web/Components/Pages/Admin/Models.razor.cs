@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Components;
 namespace ChatPlatform.Web.Components.Pages.Admin;
 
 /// <summary>
-/// The model catalog: enable or disable a model and choose the tiers that may use it (the router enforces both on every
-/// request and lists a model only to the tiers allowed), with the prices of the deployments serving it.
+/// The model catalog: enable or disable a model, choose the tiers that may use it (the router enforces both on every
+/// request and lists a model only to the tiers allowed) and whether it takes a sampling temperature (reasoning models
+/// reject one: the router drops it and the chat offers none), with the prices of the deployments serving it.
 /// </summary>
 public sealed partial class Models : IDisposable
 {
@@ -46,7 +47,12 @@ public sealed partial class Models : IDisposable
         try
         {
             // An empty list opens the model to every tier again (docs: README, model router).
-            await Gateway.PatchModelAsync(row.Id, new { enabled = row.Enabled, tiers = ParseTiers(row.Tiers) }, _disposed.Token);
+            await Gateway.PatchModelAsync(row.Id, new
+            {
+                enabled = row.Enabled,
+                tiers = ParseTiers(row.Tiers),
+                capabilities = new { temperature = row.Temperature },
+            }, _disposed.Token);
             await LoadAsync();
             _saved = $"Saved {row.Id}.";
         }
@@ -74,6 +80,7 @@ public sealed partial class Models : IDisposable
         public string Prices { get; init; } = "";
         public string Tiers { get; set; } = "";
         public bool Enabled { get; set; }
+        public bool Temperature { get; set; }
 
         public static ModelRow From(AdminModel model, IReadOnlyList<AdminDeployment> deployments) => new()
         {
@@ -86,6 +93,8 @@ public sealed partial class Models : IDisposable
                 .Distinct(StringComparer.Ordinal)),
             Tiers = model.Tiers is { } tiers ? string.Join(", ", tiers) : "",
             Enabled = model.Enabled,
+            // A router that does not send capabilities yet has every model take one (the column's default).
+            Temperature = model.Capabilities?.Temperature ?? true,
         };
     }
 }
