@@ -15,20 +15,16 @@ namespace ChatPlatform.Bench;
 /// (1) opening a 500-message conversation (imported through the API: 250 questions and Markdown answers with code and
 ///     a table, as the simulated model writes them) until its last message is painted, beside a 20-message one, several
 ///     rounds each, alternated;
-/// (2) time to first token on the page (Enter pressed to the answer's first text painted, timed in the page) beside an
-///     API client's (POST .../turns to the first delta event) for the same prompt and offline model, alternated (each
-///     going first every other round), a second's pause before each turn.
+/// (2) time to first token on the page beside an API client's, in WebBenchmark.TimeToFirstToken.cs.
 /// Arguments: <c>web [rounds, default 7]</c>; <c>web screenshots [folder, default docs/screenshots]</c> writes the
 /// README's screenshots instead (chat light and dark, phone, settings, usage, admin).
 /// </summary>
-public static class WebBenchmark
+public static partial class WebBenchmark
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private const string Model = "bench-web";
     private const int TimeToFirstTokenMs = 50;
 
-    /// <summary>The pause before each timed turn: a person reading the last answer.</summary>
-    private static readonly TimeSpan ThinkTime = TimeSpan.FromSeconds(1);
     private const string Password = "Bench-password-42";
     private const string Prompt = "Show me a table and some code in C#";
 
@@ -101,7 +97,7 @@ public static class WebBenchmark
             await page.Locator(".app[data-ready='true']").WaitForAsync();
             times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
-        Console.WriteLine($"{"",-28} {"p50 ms",8} {"p95 ms",8} {"min",8} {"max",8}");
+        Console.WriteLine($"{"",-52} {"p50 ms",8} {"p95 ms",8} {"min",8} {"max",8}");
         Print("sign-in to usable chat", times);
     }
 
@@ -257,106 +253,6 @@ public static class WebBenchmark
             throw new InvalidOperationException($"The imported conversation has {path.Count} messages on its path, not {messages}.");
         }
         return (id2, (string)path[^1]!["id"]!);
-    }
-
-    // ---- (2) time to first token ----
-
-    private static async Task TimeToFirstTokenAsync(HttpClient api, IPage page, int rounds)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"(2) time to first token for \"{Prompt}\" on {Model} ({TimeToFirstTokenMs} ms in the simulator), {rounds} rounds each, alternated");
-        var apiConversation = await CreateConversationAsync(api);
-        await page.GotoAsync("");
-        await page.Locator(".app[data-ready='true']").WaitForAsync();
-        await page.GetByLabel("Model", new() { Exact = true }).SelectOptionAsync(Model);
-        // The page's conversation is created by a first turn, not timed, like the API client's.
-        await PageTurnAsync(page);
-        var apiTimes = new List<double>();
-        var pageTimes = new List<double>();
-        for (var round = 0; round < rounds + 1; round++)
-        {
-            // Each turn's aftermath (its end's commit, search indexing and embedding, the ledger) runs on after its last
-            // token: a person reads the answer before the next message, and the two clients take turns going first, so
-            // that neither always starts while the other's aftermath runs.
-            double apiMs, pageMs;
-            if (round % 2 == 0)
-            {
-                await Task.Delay(ThinkTime);
-                apiMs = await ApiTurnAsync(api, apiConversation);
-                await Task.Delay(ThinkTime);
-                pageMs = await PageTurnAsync(page);
-            }
-            else
-            {
-                await Task.Delay(ThinkTime);
-                pageMs = await PageTurnAsync(page);
-                await Task.Delay(ThinkTime);
-                apiMs = await ApiTurnAsync(api, apiConversation);
-            }
-            if (round > 0)
-            {
-                apiTimes.Add(apiMs);
-                pageTimes.Add(pageMs);
-            }
-        }
-        var differences = apiTimes.Zip(pageTimes, (a, p) => p - a).ToList();
-        Console.WriteLine($"{"client",-28} {"p50 ms",8} {"p95 ms",8} {"min",8} {"max",8}");
-        Print("API client (gateway, SSE)", apiTimes);
-        Print("page (Enter to first paint)", pageTimes);
-        Print("page - API, per round", differences);
-        Console.WriteLine($"page p50 - API p50: {Percentile(pageTimes, 50) - Percentile(apiTimes, 50):0.0} ms (target: within 25 ms)");
-    }
-
-    private static void Print(string name, List<double> samples) =>
-        Console.WriteLine($"{name,-28} {Percentile(samples, 50),8:0.0} {Percentile(samples, 95),8:0.0} {samples.Min(),8:0.0} {samples.Max(),8:0.0}");
-
-    /// <summary>POST .../turns to the first delta event, read to the end.</summary>
-    private static async Task<double> ApiTurnAsync(HttpClient api, string conversationId)
-    {
-        var clock = Stopwatch.StartNew();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{conversationId}/turns") { Content = JsonContent.Create(new { content = Prompt }) };
-        using var response = await api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        var first = double.NaN;
-        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
-        {
-            if (item.EventType == "delta" && double.IsNaN(first))
-            {
-                first = clock.Elapsed.TotalMilliseconds;
-            }
-        }
-        return double.IsNaN(first) ? throw new InvalidOperationException("The turn sent no delta.") : first;
-    }
-
-    /// <summary>
-    /// The next turn of one conversation, as the API client's (a new chat would add its creation's round trip); Enter's
-    /// keydown to the new answer's first text painted, timed in the page.
-    /// </summary>
-    private static async Task<double> PageTurnAsync(IPage page)
-    {
-        var composer = page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true });
-        await composer.FillAsync(Prompt);
-        await page.EvaluateAsync("""
-            () => {
-                window.benchTtft = new Promise(resolve => {
-                    let sent = 0;
-                    const before = document.querySelectorAll('article.message.assistant').length;
-                    document.addEventListener('keydown', e => { if (e.key === 'Enter') sent = performance.now(); }, { capture: true, once: true });
-                    new MutationObserver((_, observer) => {
-                        const text = document.querySelectorAll('article.message.assistant')[before]?.querySelector('.markdown')?.textContent ?? '';
-                        if (sent && text.trim().length > 0) {
-                            observer.disconnect();
-                            requestAnimationFrame(() => resolve(performance.now() - sent));
-                        }
-                    }).observe(document.getElementById('messages'), { childList: true, subtree: true, characterData: true });
-                });
-            }
-            """);
-        var answers = await page.Locator("article.message.assistant").CountAsync();
-        await composer.PressAsync("Enter");
-        var ms = await page.EvaluateAsync<double>("() => window.benchTtft");
-        await page.Locator("article.message.assistant").Nth(answers).And(page.Locator("[data-status='complete']")).WaitForAsync();
-        return ms;
     }
 
     private static async Task<string> CreateConversationAsync(HttpClient api)
