@@ -90,7 +90,21 @@ public sealed class AdminConsoleTests(BrowserPlatform platform)
         Assert.True(after > before, $"answers went from {before} to {after}");
         await Expect(page.Locator("[data-metric='turns-per-minute']")).Not.ToHaveTextAsync("–");
         await Expect(page.Locator("[data-metric='ttft-p50']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d[\d,]* ms$"));
+
+        // A hidden tab stops reading (each read counts against the admin's request rate) and reads again when shown.
+        await SetVisibilityAsync(page, "hidden");
+        await Expect(page.Locator("main[data-paused='true']")).ToBeAttachedAsync(new() { Timeout = 20_000 });
+        await SetVisibilityAsync(page, "visible");
+        await Expect(page.Locator("main[data-paused='false']")).ToBeAttachedAsync();
     }
+
+    // Headless Chromium's tabs are always visible: the page's view of it is changed as a browser would report it.
+    private static Task SetVisibilityAsync(IPage page, string state) => page.EvaluateAsync("""
+        state => {
+            Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }
+        """, state);
 
     [Fact]
     public async Task An_admin_edits_a_deployments_weight_and_the_router_has_it()

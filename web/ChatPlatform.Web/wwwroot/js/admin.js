@@ -36,6 +36,17 @@ export function renderTurns(canvas, labels, answers, errors) {
   canvas.dataset.points = String(answers.reduce((sum, n) => sum + n, 0));
 }
 
+// The overview reads its figures every few seconds only while its tab is visible (Overview.razor.cs): each read counts
+// against the admin's request rate. The returned object's dispose stops watching.
+export function watchVisibility(page) {
+  const report = () => page.invokeMethodAsync("OnVisibilityChanged", document.visibilityState === "visible").catch(() => { });
+  document.addEventListener("visibilitychange", report);
+  if (document.visibilityState !== "visible") {
+    report();
+  }
+  return { dispose: () => document.removeEventListener("visibilitychange", report) };
+}
+
 export function dispose(canvas) {
   charts.get(canvas)?.destroy();
   if (canvas) {

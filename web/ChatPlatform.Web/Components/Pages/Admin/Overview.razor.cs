@@ -8,7 +8,9 @@ namespace ChatPlatform.Web.Components.Pages.Admin;
 
 /// <summary>
 /// The console's live overview: the gateway's <c>/v1/admin/metrics</c> and chat's answers per minute, read again every
-/// few seconds while the page is open and re-rendered in place (no reload).
+/// few seconds while the page is open and re-rendered in place (no reload). Not while its tab is hidden: every read
+/// counts against the admin's request rate, and a few hidden tabs would use it all up. It reads again at once when the
+/// tab is shown.
 /// </summary>
 public sealed partial class Overview
 {
@@ -25,9 +27,20 @@ public sealed partial class Overview
     private ElementReference _chart;
     private IJSObjectReference? _charts;
     private TimeSpan _utcOffset;
+    private TaskCompletionSource _visible = Shown();
+    private DotNetObjectReference<Overview>? _self;
+    private IJSObjectReference? _visibility;
 
     [Inject] private GatewayClient Gateway { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    [Inject] private TimeProvider Time { get; set; } = default!;
+
+    /// <summary>Whether the tab is hidden (the browser said so).</summary>
+    private bool Hidden => !_visible.Task.IsCompleted;
+
+    /// <summary>Whether the refresh came due while the tab was hidden and waits for it to be shown.</summary>
+    private bool _paused;
 
     protected override async Task OnInitializedAsync()
     {
@@ -42,6 +55,8 @@ public sealed partial class Overview
             if (_charts is null)
             {
                 _charts = await JS.InvokeAsync<IJSObjectReference>("import", "./js/admin.js");
+                _self = DotNetObjectReference.Create(this);
+                _visibility = await _charts.InvokeAsync<IJSObjectReference>("watchVisibility", _self);
                 await using var chat = await JS.InvokeAsync<IJSObjectReference>("import", "./js/chat.js");
                 _utcOffset = TimeSpan.FromMinutes(-await chat.InvokeAsync<int>("timezoneOffsetMinutes"));
             }
@@ -63,11 +78,21 @@ public sealed partial class Overview
 
     private async Task RefreshUntilDisposedAsync()
     {
-        using var timer = new PeriodicTimer(RefreshInterval);
+        var timer = new PeriodicTimer(RefreshInterval, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(_disposed.Token))
             {
+                if (Hidden)
+                {
+                    // Hidden: nothing is read until the tab is shown, then the figures are read at once, and the next
+                    // read comes a whole interval later (the tick the timer kept while hidden is dropped).
+                    await InvokeAsync(() => SetPaused(true));
+                    await _visible.Task.WaitAsync(_disposed.Token);
+                    await InvokeAsync(() => SetPaused(false));
+                    timer.Dispose();
+                    timer = new PeriodicTimer(RefreshInterval, Time);
+                }
                 await InvokeAsync(async () =>
                 {
                     await RefreshAsync();
@@ -78,6 +103,37 @@ public sealed partial class Overview
         catch (OperationCanceledException)
         {
         }
+        finally
+        {
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>The browser's <c>visibilitychange</c> (admin.js): hidden pauses the refresh, visible resumes it.</summary>
+    [JSInvokable]
+    public Task OnVisibilityChanged(bool visible) => InvokeAsync(() =>
+    {
+        if (visible)
+        {
+            _visible.TrySetResult();
+        }
+        else if (!Hidden)
+        {
+            _visible = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    });
+
+    private void SetPaused(bool paused)
+    {
+        _paused = paused;
+        StateHasChanged();
+    }
+
+    private static TaskCompletionSource Shown()
+    {
+        var shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shown.SetResult();
+        return shown;
     }
 
     private async Task RefreshAsync()
@@ -116,6 +172,11 @@ public sealed partial class Overview
         {
             try
             {
+                if (_visibility is not null)
+                {
+                    await _visibility.InvokeVoidAsync("dispose");
+                    await _visibility.DisposeAsync();
+                }
                 await _charts.InvokeVoidAsync("dispose", _chart);
                 await _charts.DisposeAsync();
             }
@@ -123,6 +184,7 @@ public sealed partial class Overview
             {
             }
         }
+        _self?.Dispose();
         _disposed.Dispose();
     }
 }
