@@ -63,7 +63,7 @@ public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFa
         var questionId = Guid.NewGuid();
         var path = new List<ContextMessage>(read.Context ?? []) { new(MessageRole.User, question, questionId) };
         var prompt = ContextBuilder.Build(read.SystemPrompt, path, model, files.WithQuestion(questionId)).Sum(m => (long)ContextBuilder.EstimateTokens(m));
-        var (tokens, cost) = WorstCase.Of(prompt, ConversationParameters.MaxOutputTokens(read.MaxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCaseOf(prompt, read.MaxOutputTokens, model);
         // The check started before the read stands when it held exactly this; otherwise it is undone and made again.
         var result = ahead is not null && await ahead.TakeIfAsync(model.Id, tokens, cost) is { } taken ? taken : null;
         if (ahead is { Started: true })
@@ -99,7 +99,7 @@ public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFa
         {
             return new QuotaAhead(gate, userId, null);
         }
-        var (tokens, cost) = WorstCase.Of(prompt, ConversationParameters.MaxOutputTokens(next.MaxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCaseOf(prompt, next.MaxOutputTokens, model);
         return new QuotaAhead(gate, userId, new QuotaAhead.Guess(model.Id, tokens, cost,
             gate.ReserveAsync(userId, tier, model.Id, tokens, cost, QuotaGate.NewReservationId())));
     }
@@ -114,22 +114,23 @@ public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFa
     }
 
     /// <summary>
-    /// A turn's answer was saved: the next question can be checked before its read, unless its prompt is
-    /// <paramref name="unknownNext"/> (files, whose passages ingestion picks for each question; a continue's instruction).
+    /// A turn's answer was saved: the next question can be checked before its read when its prompt is
+    /// <paramref name="nextPromptKnown"/> (not after files, whose passages ingestion picks for each question, nor after a
+    /// continue, whose instruction is sent once).
     /// </summary>
-    public void Answered(Guid userId, Conversation conversation, long promptTokens, string answer, bool unknownNext)
+    public void Answered(Guid userId, Conversation conversation, long promptTokens, string answer, bool nextPromptKnown)
     {
         if (!gate.Options.Enabled)
         {
             return;
         }
-        if (unknownNext)
+        if (nextPromptKnown)
         {
-            nextPrompts.Forget(userId, conversation.Id);
+            nextPrompts.Answered(userId, conversation, promptTokens, answer);
         }
         else
         {
-            nextPrompts.Answered(userId, conversation, promptTokens, answer);
+            nextPrompts.Forget(userId, conversation.Id);
         }
     }
 
@@ -144,10 +145,16 @@ public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFa
         {
             return Task.CompletedTask;
         }
-        var (tokens, cost) = WorstCase.Of(
-            PromptTokens(started, model, files), ConversationParameters.MaxOutputTokens(started.Conversation, model), model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCaseOf(PromptTokens(started, model, files), started.Conversation.MaxOutputTokens, model);
         return tokens > hold.Tokens || cost > hold.CostUsd ? gate.RaiseAsync(userId, hold.ReservationId, tokens, cost) : Task.CompletedTask;
     }
+
+    /// <summary>
+    /// A turn's worst case: its prompt plus the longest answer it asks for (the conversation's limit within the model's),
+    /// at the model's listed prices.
+    /// </summary>
+    private static (long Tokens, decimal CostUsd) WorstCaseOf(long promptTokens, int? maxOutputTokens, RouterModel model) =>
+        WorstCase.Of(promptTokens, ConversationParameters.MaxOutputTokens(maxOutputTokens, model), model.InputPerMillion, model.OutputPerMillion);
 
     /// <summary>A new question's images ride on it: the files are placed on the message just written.</summary>
     public static TurnFiles FilesOf(TurnStart.Started started, TurnFiles files) =>
@@ -160,8 +167,7 @@ public sealed class TurnQuotas(QuotaGate gate, NextPrompts nextPrompts, IMeterFa
         {
             return null;
         }
-        var (tokens, cost) = WorstCase.Of(
-            PromptTokens(started, model, files), ConversationParameters.MaxOutputTokens(started.Conversation, model), model.InputPerMillion, model.OutputPerMillion);
+        var (tokens, cost) = WorstCaseOf(PromptTokens(started, model, files), started.Conversation.MaxOutputTokens, model);
         return await gate.ReserveAsync(userId, tier, model.Id, tokens, cost, reservationId) is ReserveResult.Refused refused
             ? refused.Quota
             : null;

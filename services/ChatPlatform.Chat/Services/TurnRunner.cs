@@ -189,7 +189,7 @@ public sealed partial class TurnRunner(
             await appends.Completion;
             return MessageStatus.Interrupted;
         }
-        turnQuotas.Answered(userId, started.Conversation, prepared.EstimatedInputTokens, content, !prepared.NextPromptKnown);
+        turnQuotas.Answered(userId, started.Conversation, prepared.EstimatedInputTokens, content, prepared.NextPromptKnown);
         if (turnUsage is null)
         {
             // Nothing generated and no usage reported (refused by the router, stopped before the first token): no usage
