@@ -23,6 +23,9 @@ public static class InternalIdentityExtensions
     /// <summary>An admin, as the gateway authenticated them.</summary>
     public const string AdminPolicy = "internal-admin";
 
+    /// <summary>Another service (its own token, role <c>service</c>), never a person's call forwarded by the gateway.</summary>
+    public const string ServicePolicy = "internal-service";
+
     /// <summary>The key, checked at start-up, and <see cref="InternalTokenIssuer"/> to mint tokens with it.</summary>
     public static TBuilder AddInternalTokens<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -37,7 +40,7 @@ public static class InternalIdentityExtensions
 
     /// <summary>
     /// Internal tokens as the default authentication (JwtBearer: signature, issuer, audience and lifetime checked), with
-    /// <see cref="CallerPolicy"/> and <see cref="AdminPolicy"/>. Also registers <see cref="AddInternalTokens"/>.
+    /// <see cref="CallerPolicy"/>, <see cref="AdminPolicy"/> and <see cref="ServicePolicy"/>. Also registers <see cref="AddInternalTokens"/>.
     /// </summary>
     public static TBuilder AddInternalAuthentication<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -61,6 +64,7 @@ public static class InternalIdentityExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(CallerPolicy, caller)
             .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(SchemeName).RequireRole(InternalRoles.Admin))
+            .AddPolicy(ServicePolicy, policy => policy.AddAuthenticationSchemes(SchemeName).RequireRole(InternalRoles.Service))
             .SetFallbackPolicy(caller);
         return builder;
     }

@@ -20,9 +20,7 @@ public static class EmbeddingsApi
     public static IEndpointRouteBuilder MapEmbeddingsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/internal/embeddings", EmbedAsync)
-            .RequireAuthorization(policy => policy
-                .AddAuthenticationSchemes(InternalIdentityExtensions.SchemeName)
-                .RequireRole(InternalRoles.Service));
+            .RequireAuthorization(InternalIdentityExtensions.ServicePolicy);
         return app;
     }
 

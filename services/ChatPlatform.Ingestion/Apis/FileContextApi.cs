@@ -17,9 +17,7 @@ public static class FileContextApi
     public static IEndpointRouteBuilder MapFileContextApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/files/context", GetContextAsync)
-            .RequireAuthorization(policy => policy
-                .AddAuthenticationSchemes(InternalIdentityExtensions.SchemeName)
-                .RequireRole(InternalRoles.Service));
+            .RequireAuthorization(InternalIdentityExtensions.ServicePolicy);
         return app;
     }
 
