@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using ChatPlatform.Chat.Infrastructure;
 using ChatPlatform.Chat.Model;
-using ChatPlatform.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace ChatPlatform.Chat.Services;
@@ -18,8 +17,7 @@ public sealed partial class TurnRunner(
     TurnStore turns,
     TurnEventStream eventStream,
     TurnRegistry registry,
-    QuotaGate quotas,
-    TurnQuotas turnQuotas,
+    TurnQuotas quotas,
     TurnTelemetry telemetry,
     IOptions<TurnOptions> options,
     TimeProvider timeProvider,
@@ -189,7 +187,7 @@ public sealed partial class TurnRunner(
             await appends.Completion;
             return MessageStatus.Interrupted;
         }
-        turnQuotas.Answered(userId, started.Conversation, prepared.EstimatedInputTokens, content, prepared.NextPromptKnown);
+        quotas.Answered(userId, started.Conversation, prepared.EstimatedInputTokens, content, prepared.NextPromptKnown);
         if (turnUsage is null)
         {
             // Nothing generated and no usage reported (refused by the router, stopped before the first token): no usage
