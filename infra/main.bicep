@@ -114,7 +114,7 @@ param postgresBackupRetentionDays int = 7
 @description('PostgreSQL backups copied to the paired region; fixed when the server is created.')
 param postgresGeoRedundantBackup bool = true
 
-@description('Npgsql pool size per service replica (B1ms allows about 35 user connections in all).')
+@description('Npgsql pool size per service replica (B1ms allows about 35 user connections in all; each replica also holds one listen connection outside the pool).')
 @minValue(1)
 param postgresMaxPoolSize int = 6
 

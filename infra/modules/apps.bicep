@@ -40,7 +40,7 @@ param postgresAdministratorPassword string
 @description('Name of the database.')
 param databaseName string
 
-@description('Npgsql pool size per service replica. Burstable B1ms allows about 35 user connections in all: keep (services x replicas x this) under the server\'s max_connections.')
+@description('Npgsql pool size per service replica. Burstable B1ms allows about 35 user connections in all: keep (services x replicas x (this + 1)) under the server\'s max_connections (the + 1: the event log\'s listen connection).')
 @minValue(1)
 param postgresMaxPoolSize int = 6
 

@@ -13,10 +13,11 @@ internal sealed partial class EventConsumer(
     EventConsumerOptions options,
     EventDispatcher dispatcher,
     NpgsqlDataSource dataSource,
+    LogSession session,
     MigrationStatus migrations,
     EventLogTelemetry telemetry,
     TimeProvider timeProvider,
-    ILogger<EventConsumer> logger) : LogReader(name, options, dataSource, migrations, telemetry, timeProvider, logger)
+    ILogger<EventConsumer> logger) : LogReader(name, options, dataSource, session, migrations, telemetry, timeProvider, logger)
 {
     /// <summary>Hands each event to the handler in order; returns the position of the last one handled.</summary>
     private protected override async Task<long> HandleBatchAsync(List<EventRecord> events, long offset, CancellationToken cancellationToken)

@@ -1,68 +1,51 @@
-using Npgsql;
-
 namespace ChatPlatform.EventLog;
 
 /// <summary>
-/// A consumer's own connection: it LISTENs on the log's channel and holds the consumer's leadership lock, a session
-/// advisory lock that lets one instance per consumer name read while the others stand by. The connection dropping
-/// ends both, so the consumer stops and starts over.
+/// A reader's place on the process's <see cref="LogSession"/>: it is woken by the log's notifications, and may take its
+/// name's leadership lock, a session advisory lock that lets one instance per name read while the others stand by. The
+/// session being lost ends the lead, and the reader starts over.
 /// </summary>
 internal sealed class LogListener : IAsyncDisposable
 {
-    private readonly NpgsqlConnection _connection;
+    private readonly LogSession _owner;
+    private readonly LogSession.Session _session;
     private readonly long _lockKey;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _wakeLock = new();
     private bool _leading;
 
-    private LogListener(NpgsqlConnection connection, string consumer)
+    internal LogListener(LogSession owner, LogSession.Session session, long lockKey)
     {
-        _connection = connection;
-        _lockKey = Postgres.AdvisoryLockKeys.For($"chatplatform:eventlog:consumer:{consumer}");
-        _connection.Notification += (_, _) => Wake();
-    }
-
-    public static async Task<LogListener> OpenAsync(NpgsqlDataSource dataSource, string consumer, CancellationToken cancellationToken)
-    {
-        var listener = new LogListener(await dataSource.OpenConnectionAsync(cancellationToken), consumer);
-        try
-        {
-            await listener.ExecuteAsync($"LISTEN {EventLog.Channel}", cancellationToken);
-            return listener;
-        }
-        catch
-        {
-            await listener.DisposeAsync();
-            throw;
-        }
+        _owner = owner;
+        _session = session;
+        _lockKey = lockKey;
     }
 
     public async Task<bool> TryLeadAsync(CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", _connection) { Parameters = { new() { Value = _lockKey } } };
-        _leading = (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        _leading = _leading || await _owner.TryLockAsync(_session, _lockKey, cancellationToken);
         return _leading;
     }
 
-    /// <summary>Processes notifications as they arrive; between them, checks every <paramref name="keepAlive"/> that the connection lives.</summary>
-    public async Task ListenAsync(TimeSpan keepAlive, CancellationToken cancellationToken)
+    /// <summary>Completes only by throwing: when the session is lost, or when <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task ListenAsync(CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            if (!await _connection.WaitAsync(keepAlive, cancellationToken))
-            {
-                await ExecuteAsync("SELECT 1", cancellationToken);
-            }
-        }
+        await _session.Lost.WaitAsync(cancellationToken);
+        _session.ThrowIfLost();
     }
 
-    /// <summary>Waits on the connection while standing by (throws if it drops).</summary>
-    public Task IdleAsync(TimeSpan timeout, CancellationToken cancellationToken) => _connection.WaitAsync(timeout, cancellationToken);
+    /// <summary>Waits <paramref name="timeout"/> while standing by; throws if the session is lost meanwhile.</summary>
+    public async Task IdleAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await Task.WhenAny(_session.Lost, Task.Delay(timeout, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        _session.ThrowIfLost();
+    }
 
     /// <summary>True when a notification arrived since the last call, or arrives within <paramref name="timeout"/>.</summary>
     public Task<bool> WaitForNotificationAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
 
-    private void Wake()
+    internal void Wake()
     {
         lock (_wakeLock)
         {
@@ -73,28 +56,12 @@ internal sealed class LogListener : IAsyncDisposable
         }
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, _connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     public async ValueTask DisposeAsync()
     {
-        // Pooled connections are reset lazily, so give up the lock and the LISTEN before returning this one.
-        try
+        _session.Leave(this);
+        if (_leading)
         {
-            if (_connection.FullState == System.Data.ConnectionState.Open)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await ExecuteAsync(_leading ? $"SELECT pg_advisory_unlock({_lockKey}); UNLISTEN *" : "UNLISTEN *", timeout.Token);
-            }
+            await _owner.UnlockAsync(_session, _lockKey);
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or OperationCanceledException)
-        {
-            // The session is gone, and its lock and LISTEN with it.
-        }
-        await _connection.DisposeAsync();
-        _wake.Dispose();
     }
 }

@@ -17,6 +17,7 @@ internal abstract partial class LogReader(
     string name,
     EventConsumerOptions options,
     NpgsqlDataSource dataSource,
+    LogSession session,
     MigrationStatus migrations,
     EventLogTelemetry telemetry,
     TimeProvider timeProvider,
@@ -57,7 +58,7 @@ internal abstract partial class LogReader(
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        await using var listener = await LogListener.OpenAsync(dataSource, name, stoppingToken);
+        await using var listener = await session.JoinAsync(name, stoppingToken);
         if (!await listener.TryLeadAsync(stoppingToken))
         {
             LogStandingBy(logger, name);
@@ -70,14 +71,13 @@ internal abstract partial class LogReader(
         LogLeading(logger, name);
 
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var keepAlive = options.PollInterval < TimeSpan.FromSeconds(10) ? options.PollInterval : TimeSpan.FromSeconds(10);
-        var listening = listener.ListenAsync(keepAlive, running.Token);
+        var listening = listener.ListenAsync(running.Token);
         var consuming = ConsumeAsync(listener, running.Token);
         var ended = await Task.WhenAny(listening, consuming);
         await running.CancelAsync();
         await Task.WhenAll(listening, consuming).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         stoppingToken.ThrowIfCancellationRequested();
-        await ended; // the listen connection dropped or the database failed: start over
+        await ended; // the listen session was lost or the database failed: start over
     }
 
     private async Task ConsumeAsync(LogListener listener, CancellationToken cancellationToken)

@@ -30,6 +30,7 @@ public static class EventLogExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<EventLogTelemetry>();
         builder.Services.TryAddSingleton<IEventLog, EventLog>();
+        builder.Services.TryAddSingleton<LogSession>();
         if (UsesKafka(builder) && !builder.Services.Any(d => d.ServiceType == typeof(KafkaClients)))
         {
             builder.Services.AddOptions<KafkaEventLogOptions>().BindConfiguration(KafkaEventLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -110,6 +111,7 @@ public static class EventLogExtensions
                     options,
                     dispatcher,
                     services.GetRequiredService<NpgsqlDataSource>(),
+                    services.GetRequiredService<LogSession>(),
                     services.GetRequiredService<MigrationStatus>(),
                     services.GetRequiredService<EventLogTelemetry>(),
                     services.GetRequiredService<TimeProvider>(),

@@ -14,11 +14,12 @@ namespace ChatPlatform.EventLog.Kafka;
 internal sealed partial class KafkaRelay(
     KafkaClients clients,
     NpgsqlDataSource dataSource,
+    LogSession session,
     MigrationStatus migrations,
     EventLogTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<KafkaRelay> logger)
-    : LogReader(ConsumerName, RelayOptions(clients.Options), dataSource, migrations, telemetry, timeProvider, logger)
+    : LogReader(ConsumerName, RelayOptions(clients.Options), dataSource, session, migrations, telemetry, timeProvider, logger)
 {
     public const string ConsumerName = "kafka-relay";
 

@@ -13,7 +13,8 @@ public static class ChatDatabaseExtensions
     /// The one database every service shares (<c>ConnectionStrings:chatdb</c>) through Aspire's Npgsql integration: a
     /// singleton <see cref="NpgsqlDataSource"/> with its health check, tracing and metrics, plus a "migrations" check and
     /// start-up migration of <paramref name="schema"/> from the <c>Migrations/NNNN_description.sql</c> files embedded
-    /// in <paramref name="migrationsAssembly"/>. Call it once per schema; the data source is registered once.
+    /// in <paramref name="migrationsAssembly"/>. Call it once per schema; the data source is registered once, with
+    /// <see cref="DedicatedConnections"/> beside it for the connections background loops hold.
     /// </summary>
     public static IHostApplicationBuilder AddChatDatabase(this IHostApplicationBuilder builder, string schema, Assembly migrationsAssembly)
     {
@@ -33,6 +34,7 @@ public static class ChatDatabaseExtensions
         builder.Services.AddSingleton(schemas);
         builder.Services.AddSingleton<MigrationStatus>();
         builder.AddNpgsqlDataSource(ConnectionStringName, configureDataSourceBuilder: data => Tune(data, builder.Environment, plugins));
+        builder.Services.AddSingleton<DedicatedConnections>();
         builder.Services.AddHostedService<MigrationHostedService>();
         builder.Services.AddHealthChecks().AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
         // The database out of reach answers 503 with Retry-After, in every service, through the shared exception handler.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ChatPlatform.Testing;
 using Npgsql;
 
@@ -183,6 +184,39 @@ public sealed class EventConsumerTests(PostgresFixture postgres)
 
         Assert.Equal([1, 2], (await billing.WaitForCountAsync(2)).Select(e => e.Number()));
         Assert.Equal([1, 2], (await search.WaitForCountAsync(2)).Select(e => e.Number()));
+    }
+
+    [Fact]
+    public async Task Consumers_share_one_listen_connection_outside_the_pool_so_a_pool_of_one_serves_them_and_the_service()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        // One pooled connection and a short wait for it: two listeners held from the pool would take it for good.
+        var pooledOne = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, Timeout = 3 }.ConnectionString;
+        var recorder = new Recorder();
+        var builder = TestHost.CreateBuilder(pooledOne);
+        builder.Services.AddSingleton<Func<EventRecord, CancellationToken, Task>>(recorder.Record);
+        builder.AddEventConsumer<TestHost.DelegatingHandler>("billing");
+        builder.AddEventConsumer<TestHost.DelegatingHandler>("search");
+        await using var consumers = await TestHost.StartAsync(builder);
+        await WaitUntilAsync(async () => await LeadsAsync(producer) is (2, _));
+        Assert.Equal((2, 1), await LeadsAsync(producer)); // both leads on one session
+
+        await producer.AppendAsync(Events.Numbered("k", 1));
+
+        Assert.Equal([1, 1], (await recorder.WaitForCountAsync(2)).Select(e => e.Number()));
+        await using var connection = await consumers.DataSource.OpenConnectionAsync(Cancellation);
+        Assert.Equal(System.Data.ConnectionState.Open, connection.State);
+    }
+
+    /// <summary>How many consumers lead, and on how many sessions (their advisory locks in pg_locks).</summary>
+    private static async Task<(long Leads, long Sessions)> LeadsAsync(TestHost host)
+    {
+        await using var command = host.DataSource.CreateCommand(
+            "SELECT count(*), count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        await using var reader = await command.ExecuteReaderAsync(Cancellation);
+        await reader.ReadAsync(Cancellation);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static async Task<int?> LeaderPidAsync(TestHost host)
