@@ -147,17 +147,19 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
                 {
                     continue; // the connection's turn goes to a waiter first
                 }
-                var quiet = TimeProvider.System.GetElapsedTime(quietSince);
-                if (quiet < KeepAlive && await session.Connection.WaitAsync(KeepAlive - quiet, wait.Token))
+                // Whole milliseconds, at least one: Npgsql takes a wait of 0 ms as one without end.
+                var quietFor = Math.Ceiling((KeepAlive - TimeProvider.System.GetElapsedTime(quietSince)).TotalMilliseconds);
+                if (quietFor >= 1)
                 {
-                    quietSince = TimeProvider.System.GetTimestamp();
+                    if (await session.Connection.WaitAsync(TimeSpan.FromMilliseconds(quietFor), wait.Token))
+                    {
+                        quietSince = TimeProvider.System.GetTimestamp();
+                    }
+                    continue;
                 }
-                else if (TimeProvider.System.GetElapsedTime(quietSince) >= KeepAlive)
-                {
-                    await using var ping = new NpgsqlCommand("SELECT 1", session.Connection);
-                    await ping.ExecuteNonQueryAsync(CancellationToken.None);
-                    quietSince = TimeProvider.System.GetTimestamp();
-                }
+                await using var ping = new NpgsqlCommand("SELECT 1", session.Connection);
+                await ping.ExecuteNonQueryAsync(CancellationToken.None);
+                quietSince = TimeProvider.System.GetTimestamp();
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
             {
