@@ -50,12 +50,13 @@ public sealed class SearchEmbeddingStore(NpgsqlDataSource dataSource)
     private async Task<List<(Guid UserId, Guid Id, string Text)>> ClaimAsync(int limit, CancellationToken cancellationToken)
     {
         await using var claim = dataSource.CreateCommand($"""
-            UPDATE chat.search_entries e SET embedding_claimed_until = now() + $2
-            FROM (
+            WITH unclaimed AS MATERIALIZED (
                 SELECT user_id, id FROM chat.search_entries
                 WHERE embedding IS NULL AND (embedding_claimed_until IS NULL OR embedding_claimed_until < now())
                 ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED
-            ) unclaimed
+            )
+            UPDATE chat.search_entries e SET embedding_claimed_until = now() + $2
+            FROM unclaimed
             WHERE e.user_id = unclaimed.user_id AND e.id = unclaimed.id
             RETURNING e.user_id, e.id, left(e.body, {MaxEmbeddedCharacters})
             """);
@@ -100,7 +101,7 @@ public sealed class SearchEmbeddingStore(NpgsqlDataSource dataSource)
         {
             await ReleaseOrThrowAsync(rows);
         }
-        catch (NpgsqlException)
+        catch (Exception e) when (e is NpgsqlException or ObjectDisposedException)
         {
         }
     }

@@ -36,8 +36,9 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
             if (_current is not { IsLost: false })
             {
-                _current = await OpenAsync(cancellationToken);
-                _ = Task.Run(() => PumpAsync(_current), CancellationToken.None);
+                var opened = await OpenAsync(cancellationToken);
+                _current = opened;
+                _ = Task.Run(() => PumpAsync(opened), CancellationToken.None);
             }
             return _current.Join(this, AdvisoryLockKeys.For($"chatplatform:eventlog:consumer:{reader}"));
         }
@@ -82,7 +83,7 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
                 return await command.ExecuteScalarAsync(CancellationToken.None);
             }, CancellationToken.None);
         }
-        catch (Exception e) when (e is LogSessionLostException or NpgsqlException or ObjectDisposedException)
+        catch (Exception e) when (e is LogSessionLostException or NpgsqlException or ObjectDisposedException or InvalidOperationException)
         {
             // The session is gone, and the lock with it.
         }
@@ -141,9 +142,10 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
             }
             var wait = new CancellationTokenSource();
             Interlocked.Exchange(ref _pumpWait, wait);
+            var waiter = false;
             try
             {
-                if (session.IsLost || Volatile.Read(ref _waiting) > 0)
+                if (session.IsLost || (waiter = Volatile.Read(ref _waiting) > 0))
                 {
                     continue; // the connection's turn goes to a waiter first
                 }
@@ -163,7 +165,14 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
             {
-                // A waiter wants the connection: it has it once the gate is released.
+                // A waiter wants the connection: it has it once the gate is released. A cancel that landed while a
+                // notification was half read breaks the connection, and that loses the session.
+                waiter = true;
+                if (session.Connection.FullState != System.Data.ConnectionState.Open)
+                {
+                    LogSessionLost(logger, null);
+                    await session.LoseAsync(new LogSessionLostException(null));
+                }
             }
             catch (Exception e)
             {
@@ -174,6 +183,10 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
             {
                 Interlocked.Exchange(ref _pumpWait, null);
                 _gate.Release();
+            }
+            if (waiter)
+            {
+                await Task.Yield(); // a waiter that has not reached the gate yet gets there before the pump comes back
             }
         }
     }
@@ -196,7 +209,7 @@ internal sealed partial class LogSession(DedicatedConnections connections, ILogg
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The event log's listen connection was lost; its readers start over on a new one")]
-    private static partial void LogSessionLost(ILogger logger, Exception exception);
+    private static partial void LogSessionLost(ILogger logger, Exception? exception);
 
     /// <summary>One connection's life: its listeners, and whether it was lost.</summary>
     internal sealed class Session

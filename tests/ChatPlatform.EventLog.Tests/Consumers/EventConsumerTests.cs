@@ -191,14 +191,8 @@ public sealed class EventConsumerTests(PostgresFixture postgres)
     {
         var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
         await using var producer = await TestHost.StartProducerAsync(connectionString);
-        // One pooled connection and a short wait for it: two listeners held from the pool would take it for good.
-        var pooledOne = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, Timeout = 3 }.ConnectionString;
         var recorder = new Recorder();
-        var builder = TestHost.CreateBuilder(pooledOne);
-        builder.Services.AddSingleton<Func<EventRecord, CancellationToken, Task>>(recorder.Record);
-        builder.AddEventConsumer<TestHost.DelegatingHandler>("billing");
-        builder.AddEventConsumer<TestHost.DelegatingHandler>("search");
-        await using var consumers = await TestHost.StartAsync(builder);
+        await using var consumers = await StartTwoConsumersAsync(connectionString, recorder);
         await WaitUntilAsync(async () => await LeadsAsync(producer) is (2, _));
         Assert.Equal((2, 1), await LeadsAsync(producer)); // both leads on one session
 
@@ -207,6 +201,42 @@ public sealed class EventConsumerTests(PostgresFixture postgres)
         Assert.Equal([1, 1], (await recorder.WaitForCountAsync(2)).Select(e => e.Number()));
         await using var connection = await consumers.DataSource.OpenConnectionAsync(Cancellation);
         Assert.Equal(System.Data.ConnectionState.Open, connection.State);
+    }
+
+    [Fact]
+    public async Task A_lost_listen_session_ends_every_lead_on_it_and_the_consumers_lead_again_on_a_new_one()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(Cancellation);
+        await using var producer = await TestHost.StartProducerAsync(connectionString);
+        var recorder = new Recorder();
+        await using var consumers = await StartTwoConsumersAsync(connectionString, recorder);
+        await WaitUntilAsync(async () => await LeadsAsync(producer) is (2, _));
+        var sessionPid = await LeaderPidAsync(producer);
+
+        await ExecuteAsync(producer, $"SELECT pg_terminate_backend({sessionPid})");
+        await WaitUntilAsync(async () => await LeadsAsync(producer) is (2, 1) && await LeaderPidAsync(producer) != sessionPid);
+        await producer.AppendAsync(Events.Numbered("k", 1));
+
+        Assert.Equal([1, 1], (await recorder.WaitForCountAsync(2)).Select(e => e.Number()));
+    }
+
+    /// <summary>
+    /// Consumers "billing" and "search" on a pool of one connection with a short wait for it (two listeners held from the
+    /// pool would take it for good), polling too slowly for a test's wait: events reach them through the notification.
+    /// </summary>
+    private static Task<TestHost> StartTwoConsumersAsync(string connectionString, Recorder recorder)
+    {
+        var pooledOne = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, Timeout = 3 }.ConnectionString;
+        var builder = TestHost.CreateBuilder(pooledOne);
+        builder.Services.AddSingleton<Func<EventRecord, CancellationToken, Task>>(recorder.Record);
+        Action<EventConsumerOptions> notifiedOnly = options =>
+        {
+            options.PollInterval = TimeSpan.FromMinutes(1);
+            options.RetryDelay = TimeSpan.FromMilliseconds(20);
+        };
+        builder.AddEventConsumer<TestHost.DelegatingHandler>("billing", notifiedOnly);
+        builder.AddEventConsumer<TestHost.DelegatingHandler>("search", notifiedOnly);
+        return TestHost.StartAsync(builder);
     }
 
     /// <summary>How many consumers lead, and on how many sessions (their advisory locks in pg_locks).</summary>
