@@ -74,6 +74,11 @@ public sealed partial class Overview
         catch (OperationCanceledException)
         {
         }
+        catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
+        {
+            // The admin left the page while its scripts loaded: DisposeAsync disposed the module under this render,
+            // and there is nothing left to draw. Uncaught, this ended the admin's whole circuit.
+        }
     }
 
     private async Task RefreshUntilDisposedAsync()
