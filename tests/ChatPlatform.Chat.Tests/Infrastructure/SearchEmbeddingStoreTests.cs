@@ -15,8 +15,8 @@ public sealed class SearchEmbeddingStoreTests(PostgresFixture postgres, RedisFix
     {
         await using var host = await StartAsync();
         var (store, dataSource, userId) = (host.Services.GetRequiredService<SearchEmbeddingStore>(), host.Services.GetRequiredService<NpgsqlDataSource>(), Guid.NewGuid());
-        var changed = await AddEntryAsync(dataSource, userId, "The old text");
-        var unchanged = await AddEntryAsync(dataSource, userId, "A text left alone");
+        var changed = await AddEntryAsync(host, userId, "The old text");
+        var unchanged = await AddEntryAsync(host, userId, "A text left alone");
         var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -29,7 +29,7 @@ public sealed class SearchEmbeddingStoreTests(PostgresFixture postgres, RedisFix
         await called.Task.WaitAsync(TimeSpan.FromSeconds(30), Token);
 
         // While the model works: the search consumer's change does not wait on it, and another embedder takes nothing.
-        await ExecuteAsync(dataSource, $"SET lock_timeout = '2s'; UPDATE chat.search_entries SET body = 'The new text' WHERE id = '{changed}'");
+        await host.ScalarAsync($"SET lock_timeout = '2s'; UPDATE chat.search_entries SET body = 'The new text' WHERE id = '{changed}'", Token);
         Assert.Equal(0, await store.EmbedPendingAsync(10, (_, _) => throw new InvalidOperationException("Nothing is free to embed."), Token));
         answer.SetResult();
         Assert.Equal(2, await embedding);
@@ -51,7 +51,7 @@ public sealed class SearchEmbeddingStoreTests(PostgresFixture postgres, RedisFix
     {
         await using var host = await StartAsync();
         var (store, dataSource, userId) = (host.Services.GetRequiredService<SearchEmbeddingStore>(), host.Services.GetRequiredService<NpgsqlDataSource>(), Guid.NewGuid());
-        var entry = await AddEntryAsync(dataSource, userId, "Waiting for the model");
+        var entry = await AddEntryAsync(host, userId, "Waiting for the model");
 
         await Assert.ThrowsAsync<HttpRequestException>(() =>
             store.EmbedPendingAsync(10, (_, _) => throw new HttpRequestException("The model is down."), Token));
@@ -68,17 +68,13 @@ public sealed class SearchEmbeddingStoreTests(PostgresFixture postgres, RedisFix
     private static TextEmbeddings Vectors(IReadOnlyList<string> texts) =>
         new("test-model", [.. texts.Select(t => Enumerable.Range(0, 384).Select(i => (float)((t.Length + i) % 7 + 1)).ToArray())]);
 
-    private static async Task<Guid> AddEntryAsync(NpgsqlDataSource dataSource, Guid userId, string body)
+    private static async Task<Guid> AddEntryAsync(ChatServiceHost host, Guid userId, string body)
     {
         var id = Guid.CreateVersion7();
-        await using var insert = dataSource.CreateCommand("""
+        await host.ScalarAsync("""
             INSERT INTO chat.search_entries (user_id, id, conversation_id, role, body, model, archived, created_at)
             VALUES ($1, $2, $2, 'user', $3, 'gpt-4o', false, now())
-            """);
-        insert.Parameters.Add(new() { Value = userId });
-        insert.Parameters.Add(new() { Value = id });
-        insert.Parameters.Add(new() { Value = body });
-        await insert.ExecuteNonQueryAsync(Token);
+            """, Token, userId, id, body);
         return id;
     }
 
@@ -91,11 +87,5 @@ public sealed class SearchEmbeddingStoreTests(PostgresFixture postgres, RedisFix
         await using var reader = await read.ExecuteReaderAsync(Token);
         Assert.True(await reader.ReadAsync(Token));
         return (reader.GetBoolean(0), reader.GetBoolean(1));
-    }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync(Token);
     }
 }
